@@ -1,0 +1,7 @@
+"""`python -m posecheck` runs the CLI."""
+
+import sys
+
+from posecheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,369 @@
+"""The exercise state machine: counts reps and times holds from metric values.
+
+Pure: it sees only (time, metric values, whether the pose is usable) per
+frame, so scripted traces test it in microseconds and the live trainer and
+the video analysis share it frame for frame.
+
+Rules it enforces (each has a test in tests/test_engine.py):
+- Nothing counts while the person is getting into position: the required
+  landmarks must be seen for `setup_s`, then a rep machine waits for the
+  neutral position before it arms.
+- A rep counts when the end position is reached and held for
+  `end_confirm_s` (and, with a hold, once the hold reaches its target).
+  Going back beyond `neutral` arms the next rep; jitter around `end` cannot
+  count twice because only a return to neutral re-arms.
+- An attempt past `partial` that returns to neutral without reaching the end,
+  or a hold broken before its target, is a partial rep, not a rep.
+- A lost or barely visible pose pauses the machine; it never counts.
+- A hold is timed while the position (and every form rule) holds; dips out
+  shorter than `grace_s` do not end it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from posecheck import events as ev
+from posecheck.events import Event, HoldRecord, RepRecord
+from posecheck.spec import Exercise, FormRule
+
+# A pose lost for longer than this mid-movement abandons the movement: the
+# person has probably left, and must come back to neutral before counting.
+ABANDON_AFTER_S = 2.0
+
+
+@dataclass
+class EngineState:
+    """A snapshot for the overlay and the live trainer."""
+
+    phase: str = "setup"
+    reps: int = 0
+    reps_by_side: dict[str, int] = field(default_factory=dict)
+    partial_reps: int = 0
+    hold_elapsed_s: float = 0.0
+    hold_target_s: float = 0.0
+    holding: bool = False
+    side: str | None = None
+    visible: bool = False
+
+
+def _form_faults(rules: tuple[FormRule, ...], values: dict[str, float]) -> list[str]:
+    faults = []
+    for r in rules:
+        v = values.get(r.metric, math.nan)
+        if not math.isnan(v) and not (r.min <= v <= r.max):
+            faults.append(r.id)
+    return faults
+
+
+class _HoldClock:
+    """Times one hold with the grace rule; shared by both hold kinds."""
+
+    def __init__(self, start_s: float, grace_s: float) -> None:
+        self.start_s = start_s
+        self.last_in_s = start_s
+        self.grace_s = grace_s
+
+    def update(self, t_s: float, in_position: bool) -> bool:
+        """Feed one frame; False once the hold is broken (out past grace)."""
+        if in_position:
+            self.last_in_s = t_s
+            return True
+        return t_s - self.last_in_s <= self.grace_s
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.last_in_s - self.start_s
+
+
+class ExerciseEngine:
+    """Counts reps and times holds of one exercise, frame by frame."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.ex = exercise
+        self.reps: list[RepRecord] = []
+        self.holds: list[HoldRecord] = []
+        self.partial_reps = 0
+        self.state = EngineState(hold_target_s=exercise.hold.target_s if exercise.hold else 0.0)
+        rr = exercise.reps
+        self._moves = {m.name: m for m in rr.movements} if rr else {}
+        if rr and rr.sides in ("left", "right", "alternating"):
+            self.state.reps_by_side = {"left": 0, "right": 0}
+        self._visible_since: float | None = None
+        self._last_seen_s: float | None = None
+        self._phase = "wait_neutral" if exercise.reps else "setup"
+        # The excursion under way: peak progress per movement, the movement
+        # at the end position, its faults; steps of a sequence done so far.
+        self._peak: dict[str, float] = {}
+        self._end_since: float | None = None
+        self._move: str | None = None
+        self._faults: list[str] = []
+        self._steps_done: list[str] = []
+        self._open_rep: RepRecord | None = None
+        self._pos_since: float | None = None
+        self._ready = False
+        self._last_rep_s = -math.inf
+        self._hold: _HoldClock | None = None
+        self._hold_done = False
+
+    # --- helpers -----------------------------------------------------------------
+
+    def _progress(self, values: dict[str, float]) -> dict[str, float]:
+        """Per movement, 0 at neutral and 1 at the end position (NaN if unknown)."""
+        return {n: m.progress(values.get(m.metric, math.nan)) for n, m in self._moves.items()}
+
+    def _leading(self, p: dict[str, float]) -> str:
+        """The movement being done. "both" wins when it is at the end, since
+        one shoulder reaching the top first is not a one-sided rep."""
+        if "both" in p and p["both"] >= 1.0:
+            return "both"
+        finite = {n: v for n, v in p.items() if not math.isnan(v)}
+        one_sided = {n: v for n, v in finite.items() if n != "both"} or finite
+        return max(one_sided, key=one_sided.__getitem__)
+
+    def _peak_value(self, name: str) -> float:
+        m = self._moves[name]
+        return m.neutral + self._peak.get(name, 1.0) * (m.end - m.neutral)
+
+    def _label(self, name: str | None) -> str | None:
+        """The side a report shows: None for unsided exercises and sequences."""
+        rr = self.ex.reps
+        if name is None or name == "none" or (rr is not None and rr.is_sequence):
+            return None
+        return name
+
+    # --- per frame -------------------------------------------------------------------
+
+    def update(self, t_s: float, values: dict[str, float], visible: bool) -> list[Event]:
+        """Feed one frame's metric values; returns the events it caused.
+
+        Args:
+            t_s: frame time in seconds, increasing.
+            values: metric name -> value (NaN when unknown).
+            visible: the pose was found and its required landmarks seen well.
+        """
+        out: list[Event] = []
+        self.state.visible = visible
+        if not visible:
+            if self._visible_since is not None:
+                out.append(Event(t_s, ev.POSE_LOST))
+            self._visible_since = None
+            if self._hold is not None and not self._hold.update(t_s, False):
+                out += self._end_hold()
+            if (
+                self._phase in ("moving", "end")
+                and self._last_seen_s is not None
+                and t_s - self._last_seen_s > ABANDON_AFTER_S
+            ):
+                self._phase = "wait_neutral"
+            self._sync_state()
+            return out
+        if self._visible_since is None:
+            if self._last_seen_s is not None:
+                out.append(Event(t_s, ev.POSE_FOUND))
+            self._visible_since = t_s
+        self._last_seen_s = t_s
+        if not self._ready:
+            if self.ex.reps is None:
+                # A person already holding the position while the setup check
+                # runs is holding it: the hold will be timed from then.
+                in_pos = self._in_hold_position(values)
+                if not in_pos:
+                    self._pos_since = None
+                elif self._pos_since is None:
+                    self._pos_since = t_s
+            else:
+                # The rep machine may arm (see neutral) during setup, so a
+                # first rep that starts right away is not lost; it cannot
+                # count until setup is over.
+                self._update_reps(t_s, values)
+            if t_s - self._visible_since < self.ex.setup_s:
+                self._sync_state()
+                return out
+            self._ready = True
+            out.append(Event(t_s, ev.READY))
+            if self.ex.reps is None:
+                self._phase = "idle"
+                if self._pos_since is not None and self.ex.hold is not None:
+                    self._hold = _HoldClock(self._pos_since, self.ex.hold.grace_s)
+                    self._hold.last_in_s = t_s
+                    self._hold_done = False
+                    self._phase = "holding"
+            self._sync_state()
+            return out
+        if self.ex.reps is not None:
+            out += self._update_reps(t_s, values)
+        else:
+            out += self._update_hold_only(t_s, values)
+        self._sync_state()
+        return out
+
+    def _update_reps(self, t_s: float, values: dict[str, float]) -> list[Event]:
+        rr = self.ex.reps
+        assert rr is not None
+        out: list[Event] = []
+        p = self._progress(values)
+        if all(math.isnan(v) for v in p.values()):
+            return out
+        at_neutral = all(math.isnan(v) or v <= 0.0 for v in p.values())
+        if self._phase == "wait_neutral":
+            if at_neutral:
+                self._phase = "neutral"
+            return out
+        if self._phase == "neutral":
+            if at_neutral:
+                return out
+            self._phase = "moving"
+            self._peak = {}
+            self._end_since = None
+            self._move = None
+            self._faults = []
+        self._faults.extend(f for f in _form_faults(self.ex.form, values) if f not in self._faults)
+        for n, v in p.items():
+            if not math.isnan(v):
+                self._peak[n] = max(self._peak.get(n, -math.inf), v)
+
+        if self._phase == "moving":
+            if any(v >= 1.0 for v in p.values()):
+                if self._end_since is None:
+                    self._end_since = t_s
+                if t_s - self._end_since >= rr.end_confirm_s and t_s - self._last_rep_s >= rr.min_rep_s:
+                    if not self._ready:
+                        # Reached the end while still being set up: not a rep.
+                        self._phase = "wait_neutral"
+                        return out
+                    out += self._reach_end(self._end_since, self._leading(p))
+            else:
+                self._end_since = None
+                if at_neutral:
+                    out += self._stopped_short(t_s)
+                    self._phase = "neutral"
+            return out
+
+        # At or past the end position: a hold to time, then the way back.
+        if self._hold is not None:
+            assert self._move is not None and self.ex.hold is not None
+            in_pos = p[self._move] >= self.ex.hold.exit_fraction and not _form_faults(self.ex.form, values)
+            if not self._hold.update(t_s, in_pos):
+                out += self._end_hold()
+            else:
+                out += self._check_hold_target()
+        if self._open_rep is not None and self._move is not None:
+            self._open_rep.peak = self._peak_value(self._move)
+        if at_neutral:
+            self._open_rep = None
+            if self._hold is not None:
+                out += self._end_hold()
+            self._phase = "neutral"
+        return out
+
+    def _stopped_short(self, t_s: float) -> list[Event]:
+        """Back at neutral without reaching the end: partial if it got far."""
+        over = {n: v for n, v in self._peak.items() if v >= self._moves[n].progress(self._moves[n].partial)}
+        if not over:
+            return []
+        name = self._leading(over)
+        self.partial_reps += 1
+        return [Event(t_s, ev.PARTIAL_REP, self._label(name), {"peak": self._peak_value(name)})]
+
+    def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
+        self._move = name
+        self._phase = "end"
+        if self.ex.kind == "reps_with_hold":
+            assert self.ex.hold is not None
+            self._hold = _HoldClock(t_end_s, self.ex.hold.grace_s)
+            self._hold_done = False
+            return [Event(t_end_s, ev.HOLD_STARTED, self._label(name))]
+        return self._movement_done(t_end_s, name)
+
+    def _movement_done(self, t_s: float, name: str) -> list[Event]:
+        """A movement reached its end (and hold): a rep, or a sequence step."""
+        rr = self.ex.reps
+        assert rr is not None
+        self._last_rep_s = t_s
+        if rr.is_sequence:
+            if name not in self._steps_done:
+                self._steps_done.append(name)
+            if len(self._steps_done) < len(rr.movements):
+                return [Event(t_s, ev.STEP_DONE, None, {"step": name})]
+            self._steps_done = []
+        label = self._label(name)
+        # The record shares the excursion's fault list, so faults seen on the
+        # way back still land on this rep.
+        rec = RepRecord(t_s=t_s, side=label, peak=self._peak_value(name), faults=self._faults)
+        self.reps.append(rec)
+        self._open_rep = rec
+        if label in self.state.reps_by_side:
+            self.state.reps_by_side[label] += 1
+        return [Event(t_s, ev.REP, label, {"peak": rec.peak})]
+
+    def _check_hold_target(self) -> list[Event]:
+        assert self._hold is not None and self.ex.hold is not None
+        if self._hold_done or self._hold.elapsed_s < self.ex.hold.target_s:
+            return []
+        self._hold_done = True
+        t_done = self._hold.start_s + self.ex.hold.target_s
+        out = [Event(t_done, ev.HOLD_COMPLETED, self._label(self._move))]
+        if self.ex.reps is not None and self._move is not None:
+            out += self._movement_done(t_done, self._move)
+        return out
+
+    def _end_hold(self) -> list[Event]:
+        assert self._hold is not None and self.ex.hold is not None
+        out = self._check_hold_target()
+        clock = self._hold
+        label = self._label(self._move)
+        rec = HoldRecord(clock.start_s, clock.last_in_s, self._hold_done, label)
+        self._hold = None
+        if self.ex.reps is None and rec.duration_s < self.ex.hold.min_hold_s:
+            return out
+        self.holds.append(rec)
+        out.append(Event(clock.last_in_s, ev.HOLD_ENDED, label,
+                         {"duration_s": rec.duration_s, "completed": rec.completed}))
+        if not rec.completed and self.ex.reps is not None:
+            self.partial_reps += 1
+            out.append(Event(clock.last_in_s, ev.PARTIAL_REP, label, {"reason": "hold broken early"}))
+        return out
+
+    def _in_hold_position(self, values: dict[str, float]) -> bool:
+        hold = self.ex.hold
+        assert hold is not None
+        return all(c.holds(values.get(c.metric, math.nan)) for c in hold.when) and not _form_faults(
+            self.ex.form, values
+        )
+
+    def _update_hold_only(self, t_s: float, values: dict[str, float]) -> list[Event]:
+        hold = self.ex.hold
+        assert hold is not None
+        in_pos = self._in_hold_position(values)
+        out: list[Event] = []
+        if self._hold is None:
+            if in_pos:
+                self._hold = _HoldClock(t_s, hold.grace_s)
+                self._hold_done = False
+                self._phase = "holding"
+            return out
+        was_started = self._hold.elapsed_s >= hold.min_hold_s
+        if not self._hold.update(t_s, in_pos):
+            out += self._end_hold()
+            self._phase = "idle"
+            return out
+        if not was_started and self._hold.elapsed_s >= hold.min_hold_s:
+            out.append(Event(self._hold.start_s, ev.HOLD_STARTED))
+        return out + self._check_hold_target()
+
+    def _sync_state(self) -> None:
+        st = self.state
+        st.phase = self._phase if self._ready else "setup"
+        st.reps = len(self.reps)
+        st.partial_reps = self.partial_reps
+        st.holding = self._hold is not None
+        st.hold_elapsed_s = self._hold.elapsed_s if self._hold else 0.0
+        st.side = self._label(self._move)
+
+    def finish(self, t_s: float) -> list[Event]:
+        """End of the source: close an open hold at its last in-position time."""
+        if self._hold is not None:
+            return self._end_hold()
+        return []

@@ -1,0 +1,12 @@
+"""The one exception type whose message is shown to the user as is.
+
+Anything the user can fix (a missing file, a typo in an exercise file, a video
+with no person) raises `PosecheckError` with a one-line message; the CLI
+prints it to stderr and exits non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class PosecheckError(Exception):
+    """A problem with the user's input, explained in one line."""

@@ -1,0 +1,365 @@
+"""Named body measures and the metric definitions exercise files declare.
+
+An exercise file declares each metric it needs as data (see `MetricDef`):
+a joint angle from three landmarks, a segment's angle to the vertical or
+horizontal, its elevation above the horizontal, the angle between two
+segments, a distance ratio, a built-in body measure, or a min/max/mean of
+other metrics. `evaluate_metrics` turns those definitions into per-frame
+arrays for a whole track (vectorised) or for one frame (T = 1) live.
+
+Coordinates: 2D measures use image pixels (so angles are true on any frame
+aspect), 3D measures use MediaPipe's world landmarks in metres (x to the
+image right, y down, z away from the camera). See geometry.py for the angle
+sign conventions.
+
+Sides: "left" and "right" are the subject's own. A landmark name without its
+side prefix ("knee") takes the metric's `side`: "left", "right", "visible"
+(per frame, the side whose landmarks the model sees better, for side views)
+or "mean" (the average of the two metric values).
+
+Built-in measures (`measure = "..."`), their landmarks and signs:
+- head_tilt_deg: lateral neck flexion, the eye line (right_eye -> left_eye)
+  against the shoulder line, + toward the subject's LEFT shoulder, front
+  view. The model's eye line under-reads the true tilt, so the raw angle is
+  multiplied by HEAD_TILT_GAIN (measured on rendered clips with known tilt).
+- head_turn_deg: head rotation, the ear line against the shoulder line in
+  the world x-z (floor) plane, + chin toward the subject's LEFT shoulder.
+- head_pitch_deg: head flexion, the angle between the trunk (hip midpoint
+  -> shoulder midpoint) and the face direction (ear midpoint -> nose) in the
+  world frame, minus 90 and a neutral offset; + chin toward chest, - looking
+  up. Any view.
+- trunk_side_bend_deg: the trunk (hip midpoint -> shoulder midpoint) against
+  the image vertical, + toward the subject's LEFT (front view, facing the
+  camera).
+- trunk_incline_deg: the trunk's unsigned angle from the image vertical,
+  0 upright, 90 lying; any side view.
+- shoulder_elevation_pct: how high the shoulder (side) sits toward the ear
+  midpoint, in percent of the shoulder width; rises with a shrug. Use with
+  `relative = true`: people differ in neck length.
+- neck_length_pct: height of the ear midpoint above the shoulder midpoint,
+  in percent of the shoulder width (head drawn up / sunk).
+- hip_flexion_deg: 180 minus the shoulder-hip-knee angle of the side.
+- hip_line_deg: the shoulder-hip-knee angle measured on the floor side,
+  for lying exercises seen from the side (bridges): 180 when the three are in
+  line, below 180 while the hips are lower, ABOVE 180 when the hips are pushed
+  above the shoulder-knee line (the lower back arching). Either facing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from posecheck import geometry as g
+from posecheck.landmarks import LANDMARK_NAMES, SIDED_NAMES, landmark_index
+
+FloatArray = npt.NDArray[np.float64]
+
+# Calibration of the eye-line tilt against rendered clips with known tilt:
+# the model's eye line follows about 0.75 of the true lateral flexion.
+HEAD_TILT_GAIN = 1.0 / 0.75
+# Face direction (ear -> nose) sits this far below perpendicular to the trunk
+# in a neutral head, on MediaPipe's world landmarks.
+HEAD_PITCH_NEUTRAL_DEG = 0.0
+
+METRIC_SIDES = ("left", "right", "visible", "mean")
+METRIC_SPACES = ("image", "world")
+COMBINE_OPS = ("min", "max", "mean")
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The landmark arrays metrics read, for T frames.
+
+    Attributes:
+        px: (T, 33, 2) image coordinates in pixels (y down).
+        world: (T, 33, 3) world coordinates in metres.
+        visibility: (T, 33) visibility 0..1.
+    """
+
+    px: FloatArray
+    world: FloatArray
+    visibility: FloatArray
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """One metric as an exercise file declares it (exactly one kind is set).
+
+    Attributes:
+        name: the metric's name in the file, with its unit suffix.
+        joint: three landmarks, the angle at the middle one (0..180).
+        segment: two landmarks, the segment's signed angle to `reference`.
+        reference: "vertical" or "horizontal", for `segment`.
+        elevation: two landmarks, how far a->b points above the horizontal.
+        between: four landmarks, the unsigned angle between a->b and c->d.
+        distance: two landmarks, their distance, divided by the distance of
+            the `per` pair (a body-size-free ratio, times 100).
+        per: two landmarks, the scale for `distance`.
+        measure: a built-in body measure (see the module docstring).
+        combine/of: "min", "max" or "mean" of other metrics of the file.
+        side: left / right / visible / mean, for unprefixed landmark names.
+        space: "image" (2D pixels) or "world" (3D metres) for joint/between.
+        negate: flip the sign (e.g. a right-side copy of a signed measure).
+        relative: subtract the value the person starts with (median of the
+            calibration window), for measures that differ between people.
+    """
+
+    name: str
+    joint: tuple[str, ...] = ()
+    segment: tuple[str, ...] = ()
+    reference: str = "vertical"
+    elevation: tuple[str, ...] = ()
+    between: tuple[str, ...] = ()
+    distance: tuple[str, ...] = ()
+    per: tuple[str, ...] = ()
+    measure: str = ""
+    combine: str = ""
+    of: tuple[str, ...] = ()
+    side: str = "visible"
+    space: str = "image"
+    negate: bool = False
+    relative: bool = False
+    landmarks: tuple[str, ...] = field(default=(), compare=False)
+
+
+def resolve_landmark(name: str, side: str) -> str:
+    """The full landmark name for `name` on `side` ("knee", "left" -> "left_knee").
+
+    Virtual midpoints are written "mid_<sided name>" (mid_hip, mid_shoulder).
+    """
+    if name.startswith("mid_"):
+        return name
+    if name in SIDED_NAMES:
+        return f"{side}_{name}"
+    return name
+
+
+def _point(frames: Frames, name: str, space: str) -> FloatArray:
+    arr = frames.px if space == "image" else frames.world
+    if name.startswith("mid_"):
+        base = name[len("mid_"):]
+        return g.midpoint(
+            arr[:, landmark_index("left_" + base)], arr[:, landmark_index("right_" + base)]
+        )
+    return arr[:, landmark_index(name)]
+
+
+def _visibility(frames: Frames, name: str) -> FloatArray:
+    if name.startswith("mid_"):
+        base = name[len("mid_"):]
+        return np.minimum(
+            frames.visibility[:, landmark_index("left_" + base)],
+            frames.visibility[:, landmark_index("right_" + base)],
+        )
+    return frames.visibility[:, landmark_index(name)]
+
+
+def is_valid_landmark_name(name: str) -> bool:
+    """True for a landmark name an exercise file may use (full, sided or mid_)."""
+    if name.startswith("mid_"):
+        return name[len("mid_"):] in SIDED_NAMES
+    return name in LANDMARK_NAMES or name in SIDED_NAMES
+
+
+# --- built-in measures -------------------------------------------------------
+
+
+def _head_tilt(f: Frames, side: str) -> FloatArray:
+    eyes = g.segment_angle_deg(_point(f, "right_eye", "image"), _point(f, "left_eye", "image"))
+    shoulders = g.segment_angle_deg(
+        _point(f, "right_shoulder", "image"), _point(f, "left_shoulder", "image")
+    )
+    # A tilt toward the subject's left lowers the left eye (image right):
+    # the eye line turns clockwise, i.e. negative, relative to the shoulders.
+    return -_wrap_deg(eyes - shoulders) * HEAD_TILT_GAIN
+
+
+def _yaw_deg(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Angle of the world segment a->b in the x-z plane, + when b is farther."""
+    d = b - a
+    return np.degrees(np.arctan2(d[..., 2], d[..., 0]))
+
+
+def _head_turn(f: Frames, side: str) -> FloatArray:
+    ears = _yaw_deg(_point(f, "right_ear", "world"), _point(f, "left_ear", "world"))
+    shoulders = _yaw_deg(
+        _point(f, "right_shoulder", "world"), _point(f, "left_shoulder", "world")
+    )
+    return _wrap_deg(ears - shoulders)
+
+
+def _head_pitch(f: Frames, side: str) -> FloatArray:
+    trunk_up = _point(f, "mid_shoulder", "world") - _point(f, "mid_hip", "world")
+    face = _point(f, "nose", "world") - _point(f, "mid_ear", "world")
+    return g.vector_angle_deg(trunk_up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
+
+
+def _trunk_side_bend(f: Frames, side: str) -> FloatArray:
+    return g.segment_angle_deg(
+        _point(f, "mid_hip", "image"), _point(f, "mid_shoulder", "image"), "vertical"
+    )
+
+
+def _trunk_incline(f: Frames, side: str) -> FloatArray:
+    return np.abs(
+        g.segment_angle_deg(
+            _point(f, "mid_hip", "image"), _point(f, "mid_shoulder", "image"), "vertical"
+        )
+    )
+
+
+def _shoulder_width_px(f: Frames) -> FloatArray:
+    return g.distance(_point(f, "left_shoulder", "image"), _point(f, "right_shoulder", "image"))
+
+
+def _shoulder_elevation(f: Frames, side: str) -> FloatArray:
+    ear_y = _point(f, "mid_ear", "image")[:, 1]
+    shoulder_y = _point(f, f"{side}_shoulder", "image")[:, 1]
+    return 100.0 * (ear_y - shoulder_y) / _shoulder_width_px(f)
+
+
+def _neck_length(f: Frames, side: str) -> FloatArray:
+    ear_y = _point(f, "mid_ear", "image")[:, 1]
+    shoulder_y = _point(f, "mid_shoulder", "image")[:, 1]
+    return 100.0 * (shoulder_y - ear_y) / _shoulder_width_px(f)
+
+
+def _hip_flexion(f: Frames, side: str) -> FloatArray:
+    return 180.0 - g.joint_angle_deg(
+        _point(f, f"{side}_shoulder", "image"),
+        _point(f, f"{side}_hip", "image"),
+        _point(f, f"{side}_knee", "image"),
+    )
+
+
+def _hip_line(f: Frames, side: str) -> FloatArray:
+    sh = _point(f, f"{side}_shoulder", "image")
+    hip = _point(f, f"{side}_hip", "image")
+    knee = _point(f, f"{side}_knee", "image")
+    angle = g.joint_angle_deg(sh, hip, knee)
+    # Height of the hip above the shoulder-knee line, image y pointing down.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = (hip[:, 0] - sh[:, 0]) / (knee[:, 0] - sh[:, 0])
+    line_y = sh[:, 1] + t * (knee[:, 1] - sh[:, 1])
+    above = hip[:, 1] < line_y
+    return np.where(above, 360.0 - angle, angle)
+
+
+# name -> (function, landmarks it reads with "{side}" for sided ones, sided?)
+MEASURES: dict[str, tuple[Callable[[Frames, str], FloatArray], tuple[str, ...], bool]] = {
+    "head_tilt_deg": (_head_tilt, ("left_eye", "right_eye", "left_shoulder", "right_shoulder"), False),
+    "head_turn_deg": (_head_turn, ("left_ear", "right_ear", "left_shoulder", "right_shoulder"), False),
+    "head_pitch_deg": (
+        _head_pitch,
+        ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip"),
+        False,
+    ),
+    "trunk_side_bend_deg": (_trunk_side_bend, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"), False),
+    "trunk_incline_deg": (_trunk_incline, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"), False),
+    "shoulder_elevation_pct": (
+        _shoulder_elevation,
+        ("left_ear", "right_ear", "left_shoulder", "right_shoulder"),
+        True,
+    ),
+    "neck_length_pct": (_neck_length, ("left_ear", "right_ear", "left_shoulder", "right_shoulder"), False),
+    "hip_flexion_deg": (_hip_flexion, ("{side}_shoulder", "{side}_hip", "{side}_knee"), True),
+    "hip_line_deg": (_hip_line, ("{side}_shoulder", "{side}_hip", "{side}_knee"), True),
+}
+
+
+def _wrap_deg(a: FloatArray) -> FloatArray:
+    return (a + 180.0) % 360.0 - 180.0
+
+
+# --- evaluation ----------------------------------------------------------------
+
+
+def _points_of(m: MetricDef) -> tuple[str, ...]:
+    for pts in (m.joint, m.segment, m.elevation, m.between, m.distance + m.per):
+        if pts:
+            return pts
+    return ()
+
+
+def metric_landmarks(m: MetricDef, side: str) -> tuple[str, ...]:
+    """The full landmark names a metric reads on one side (for visibility)."""
+    if m.measure:
+        return tuple(n.replace("{side}", side) for n in MEASURES[m.measure][1])
+    return tuple(resolve_landmark(n, side) for n in _points_of(m))
+
+
+def _is_sided(m: MetricDef) -> bool:
+    if m.measure:
+        return MEASURES[m.measure][2]
+    return any(n in SIDED_NAMES for n in _points_of(m))
+
+
+def _one_side(f: Frames, m: MetricDef, side: str) -> FloatArray:
+    if m.measure:
+        return MEASURES[m.measure][0](f, side)
+    p = [_point(f, resolve_landmark(n, side), m.space) for n in _points_of(m)]
+    if m.joint:
+        return g.joint_angle_deg(p[0], p[1], p[2])
+    if m.segment:
+        return g.segment_angle_deg(p[0], p[1], m.reference)
+    if m.elevation:
+        return g.elevation_deg(p[0], p[1])
+    if m.between:
+        return g.vector_angle_deg(p[1] - p[0], p[3] - p[2])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * g.distance(p[0], p[1]) / g.distance(p[2], p[3])
+
+
+def _side_visibility(f: Frames, m: MetricDef, side: str) -> FloatArray:
+    names = metric_landmarks(m, side)
+    return np.mean([_visibility(f, n) for n in names], axis=0)
+
+
+def evaluate_metric(f: Frames, m: MetricDef, done: dict[str, FloatArray]) -> FloatArray:
+    """Per-frame values (T,) of one metric; `done` holds metrics it may combine."""
+    if m.combine:
+        stack = np.stack([done[n] for n in m.of])
+        with np.errstate(invalid="ignore"):
+            if m.combine == "min":
+                out = np.min(stack, axis=0)
+            elif m.combine == "max":
+                out = np.max(stack, axis=0)
+            else:
+                out = np.mean(stack, axis=0)
+    elif not _is_sided(m) or m.side in ("left", "right"):
+        out = _one_side(f, m, m.side if m.side in ("left", "right") else "left")
+    else:
+        left = _one_side(f, m, "left")
+        right = _one_side(f, m, "right")
+        if m.side == "mean":
+            out = (left + right) / 2.0
+        else:
+            use_left = _side_visibility(f, m, "left") >= _side_visibility(f, m, "right")
+            out = np.where(use_left, left, right)
+    return -out if m.negate else out
+
+
+def evaluate_metrics(f: Frames, defs: tuple[MetricDef, ...]) -> dict[str, FloatArray]:
+    """All metrics of an exercise, in declaration order (combines come after
+    what they combine, which validation guarantees). Relative metrics are
+    returned raw: the engine subtracts the start baseline."""
+    out: dict[str, FloatArray] = {}
+    for m in defs:
+        out[m.name] = evaluate_metric(f, m, out)
+    return out
+
+
+def metric_visibility(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]) -> FloatArray:
+    """(T,) mean visibility of the landmarks a metric reads (its better side
+    for `visible` metrics), so the engine can pause on poorly seen frames."""
+    if m.combine:
+        return np.min([metric_visibility(f, defs_by_name[n], defs_by_name) for n in m.of], axis=0)
+    if not _is_sided(m) or m.side in ("left", "right"):
+        return _side_visibility(f, m, m.side if m.side in ("left", "right") else "left")
+    left = _side_visibility(f, m, "left")
+    right = _side_visibility(f, m, "right")
+    return np.maximum(left, right) if m.side == "visible" else np.minimum(left, right)

@@ -1,0 +1,104 @@
+"""The JSON report (a stable contract, schema 1), the CSV and the summary.
+
+The README's "Report schema" section documents every field; tests check the
+shape. Change a field only with a new schema number.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from posecheck.analysis import AnalysisResult
+
+REPORT_SCHEMA = 1
+
+
+def _r(x: float, nd: int = 3) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
+
+
+def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
+    """The report as a JSON-ready dict (schema 1)."""
+    ex = result.exercise
+    tr = result.track
+    rr = ex.reps
+    by_side = None
+    if rr is not None and rr.sides in ("left", "right", "alternating"):
+        by_side = {"left": 0, "right": 0}
+        for rep in result.reps:
+            if rep.side in by_side:
+                by_side[rep.side] += 1
+    return {
+        "schema": REPORT_SCHEMA,
+        "exercise": ex.id,
+        "source": source,
+        "model": tr.model,
+        "duration_s": _r(tr.duration_s),
+        "frames": len(tr),
+        "frames_with_pose": int(tr.has_pose.sum()),
+        "reps": len(result.reps),
+        "reps_by_side": by_side,
+        "partial_reps": result.partial_reps,
+        "rep_events": [
+            {"t_s": _r(r.t_s), "side": r.side, "peak": _r(r.peak, 2), "faults": list(r.faults)}
+            for r in result.reps
+        ],
+        "holds": [
+            {"start_s": _r(h.start_s), "end_s": _r(h.end_s), "duration_s": _r(h.duration_s),
+             "completed": h.completed, "side": h.side}
+            for h in result.holds
+        ],
+        "warnings": [
+            {"t_s": _r(w.t_s), "end_s": _r(w.end_s), "rule": w.rule, "severity": w.severity,
+             "message": w.message}
+            for w in result.warnings
+        ],
+    }
+
+
+def write_report(report: dict[str, Any], path: Path) -> None:
+    """Write the report as indented JSON with a trailing newline."""
+    Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def write_metrics_csv(result: AnalysisResult, path: Path) -> None:
+    """One row per frame: time, pose found, usable, every metric, reps, hold."""
+    names = list(result.metrics)
+    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["t_s", "pose", "usable", *names, "reps", "partial_reps", "hold_elapsed_s"])
+        has_pose = result.track.has_pose
+        for i, t in enumerate(result.track.t_s):
+            st = result.frame_states[i]
+            w.writerow([
+                f"{t:.3f}", int(has_pose[i]), int(result.usable[i]),
+                *("" if math.isnan(v) else f"{v:.2f}" for v in (result.metrics[n][i] for n in names)),
+                st.reps, st.partial_reps, f"{st.hold_elapsed_s:.2f}",
+            ])
+
+
+def summary_text(report: dict[str, Any]) -> str:
+    """A short human summary of a report, for the terminal."""
+    lines = [f"{report['exercise']} on {report['source']} "
+             f"({report['duration_s']} s, person seen in {report['frames_with_pose']}/{report['frames']} frames)"]
+    reps = f"reps: {report['reps']}"
+    if report["reps_by_side"] is not None:
+        reps += f" (left {report['reps_by_side']['left']}, right {report['reps_by_side']['right']})"
+    if report["partial_reps"]:
+        reps += f", partial: {report['partial_reps']}"
+    faulty = sum(1 for r in report["rep_events"] if r["faults"])
+    if faulty:
+        reps += f", with form faults: {faulty}"
+    lines.append(reps)
+    for h in report["holds"]:
+        side = f" {h['side']}" if h["side"] else ""
+        done = "done" if h["completed"] else "short"
+        lines.append(f"hold{side}: {h['duration_s']:.1f} s from {h['start_s']:.1f} s ({done})")
+    for w in report["warnings"]:
+        lines.append(f"warning [{w['severity']}] at {w['t_s']:.1f}-{w['end_s']:.1f} s: {w['message']}")
+    lines.append(f"model: {report['model']}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Frame sources and pose estimators: the only modules that touch cv2 or MediaPipe."""

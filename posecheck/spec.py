@@ -1,0 +1,631 @@
+"""Exercise files (`exercises/*.toml`) -> frozen, validated definitions.
+
+An exercise is data: adding one must never need a code change. Validation is
+strict because a typo in a threshold silently miscounts: every unknown key,
+unknown landmark or metric, wrong type and inverted threshold is an error
+naming the file, the key, the value given and what is allowed. The README's
+"Exercise file format" section documents every key; `posecheck validate`
+runs this same code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posecheck.errors import PosecheckError
+from posecheck.metrics import (
+    COMBINE_OPS,
+    MEASURES,
+    METRIC_SIDES,
+    METRIC_SPACES,
+    MetricDef,
+    is_valid_landmark_name,
+)
+
+SCHEMA_VERSION = 1
+KINDS = ("reps", "hold", "reps_with_hold")
+POSITIONS = ("standing", "seated", "lying", "hands_and_knees", "hanging")
+VIEWS = ("front", "side", "any")
+REGIONS = ("neck", "thoracic", "lumbar", "whole", "arms", "legs")
+CHECKABLE = ("full", "partial", "guide")
+SIDE_MODES = ("none", "left", "right", "alternating", "both", "sequence")
+REP_SIDES = ("left", "right", "both")
+SEVERITIES = ("info", "caution", "stop")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A metric kept inside [min, max] (either bound may be open)."""
+
+    metric: str
+    min: float = -math.inf
+    max: float = math.inf
+
+    def holds(self, value: float) -> bool:
+        """True when value lies inside the band (NaN never does)."""
+        return self.min <= value <= self.max
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One movement out of neutral to an end position, on one metric.
+
+    The metric moves from `neutral` toward `end`: reaching `end` (for
+    `end_confirm_s`) is the end position; passing back beyond `neutral` arms
+    the next rep. The gap between the two is the hysteresis that stops jitter
+    around a threshold from counting twice. An attempt past `partial` that
+    turns back before `end` is a partial rep. Direction follows from the
+    values: `end` < `neutral` for a metric that falls (a knee angle in a squat).
+
+    Attributes:
+        name: "none" for an unsided exercise, a side ("left", "right",
+            "both") or a step name of a sequence ("flexion").
+    """
+
+    name: str
+    metric: str
+    neutral: float
+    end: float
+    partial: float
+
+    def progress(self, value: float) -> float:
+        """0 at neutral, 1 at the end position (NaN stays NaN)."""
+        return (value - self.neutral) / (self.end - self.neutral)
+
+
+@dataclass(frozen=True)
+class RepRule:
+    """How a repetition is recognised.
+
+    `sides` says how the movements make reps: "none" or "both" (one movement),
+    "left"/"right" (that side's movement), "alternating" (left and right each
+    count, optionally "both" as well), or "sequence" (every movement, in any
+    order, makes one rep, e.g. flexion then extension).
+    """
+
+    sides: str
+    movements: tuple[Movement, ...]
+    end_confirm_s: float = 0.1
+    min_rep_s: float = 0.4
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.sides == "sequence"
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    """How a static hold is timed.
+
+    For `reps_with_hold` the hold starts at the rep's end position and lasts
+    while the movement's progress stays at or past `exit_fraction` (1 is the
+    end threshold, 0 neutral; 0.75 leaves a margin for a wobble). For
+    `hold` exercises it lasts while every condition in `when` holds. Dips out
+    of position shorter than `grace_s` do not end it.
+    """
+
+    target_s: float
+    grace_s: float = 0.5
+    exit_fraction: float = 0.75
+    when: tuple[Condition, ...] = ()
+    min_hold_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """What the sources prescribe: sets, reps per set (per side), hold, rest."""
+
+    sets: int = 1
+    reps: int = 0
+    hold_s: float = 0.0
+    rest_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class FormRule:
+    """A form fault: the metric outside [min, max] during a rep or hold."""
+
+    id: str
+    metric: str
+    message: str
+    min: float = -math.inf
+    max: float = math.inf
+
+
+@dataclass(frozen=True)
+class SafetyRule:
+    """A warning: the metric beyond a limit for at least `for_s` seconds."""
+
+    id: str
+    metric: str
+    message: str
+    above: float = math.inf
+    below: float = -math.inf
+    for_s: float = 0.3
+    cooldown_s: float = 5.0
+    severity: str = "caution"
+
+    def violated(self, value: float) -> bool:
+        """True when value is past the limit (NaN never is)."""
+        return value > self.above or value < self.below
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise definition, validated."""
+
+    id: str
+    title: str
+    kind: str
+    position: str
+    camera_view: str
+    regions: tuple[str, ...]
+    checkable: str
+    instructions: str
+    required: tuple[str, ...]
+    metrics: tuple[MetricDef, ...]
+    min_visibility: float = 0.5
+    setup_s: float = 0.5
+    calibrate_s: float = 1.0
+    reps: RepRule | None = None
+    hold: HoldRule | None = None
+    prescription: Prescription = field(default_factory=Prescription)
+    form: tuple[FormRule, ...] = ()
+    safety: tuple[SafetyRule, ...] = ()
+    path: str = ""
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.metrics)
+
+    @property
+    def main_metric(self) -> str:
+        """The metric the overlay shows: the first counted one, or the first."""
+        if self.reps is not None:
+            return self.reps.movements[0].metric
+        if self.hold is not None and self.hold.when:
+            return self.hold.when[0].metric
+        return self.metrics[0].name
+
+
+# --- strict table reading --------------------------------------------------------
+
+
+class _Table:
+    """Reads one TOML table, remembering which keys were used."""
+
+    def __init__(self, data: dict[str, Any], where: str, file: str) -> None:
+        self.data = data
+        self.where = where
+        self.file = file
+        self.used: set[str] = set()
+
+    def key(self, k: str) -> str:
+        return f"{self.where}.{k}" if self.where else k
+
+    def fail(self, k: str, value: object, expected: str) -> PosecheckError:
+        return PosecheckError(
+            f"{self.file}: key '{self.key(k)}' = {value!r}: expected {expected}"
+        )
+
+    def get(self, k: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+        self.used.add(k)
+        if k not in self.data:
+            if default is ...:
+                raise PosecheckError(f"{self.file}: missing key '{self.key(k)}' ({what or _kind_name(kind)})")
+            return default
+        v = self.data[k]
+        if kind is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        if not isinstance(v, kind) or (isinstance(v, bool) and kind in (int, float)):
+            raise self.fail(k, v, what or _kind_name(kind))
+        return v
+
+    def number(self, k: str, default: Any = ..., minimum: float | None = None) -> Any:
+        v = self.get(k, float, default, "a number")
+        if v is not None and v is not default and minimum is not None and v < minimum:
+            raise self.fail(k, v, f"a number >= {minimum}")
+        return v
+
+    def choice(self, k: str, allowed: tuple[str, ...], default: Any = ...) -> Any:
+        v = self.get(k, str, default, f"one of {list(allowed)}")
+        if v is not default and v not in allowed:
+            raise self.fail(k, v, f"one of {list(allowed)}")
+        return v
+
+    def table(self, k: str, required: bool = False) -> _Table | None:
+        v = self.get(k, dict, ... if required else None, "a table")
+        return None if v is None else _Table(v, self.key(k), self.file)
+
+    def tables(self, k: str) -> list[_Table]:
+        v = self.get(k, list, [], "an array of tables ([[" + self.key(k) + "]])")
+        out = []
+        for i, item in enumerate(v):
+            if not isinstance(item, dict):
+                raise self.fail(k, item, "an array of tables")
+            out.append(_Table(item, f"{self.key(k)}[{i}]", self.file))
+        return out
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            near = difflib.get_close_matches(unknown[0], sorted(self.used), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise PosecheckError(
+                f"{self.file}: unknown key '{self.key(unknown[0])}'{hint}; "
+                f"allowed here: {', '.join(sorted(self.used))}"
+            )
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", float: "a number", int: "an integer", bool: "true or false",
+             dict: "a table", list: "an array"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+# --- sections ------------------------------------------------------------------------
+
+_POINT_KEYS = {"joint": 3, "segment": 2, "elevation": 2, "between": 4, "distance": 2}
+
+
+def _landmark_list(t: _Table, k: str, n: int) -> tuple[str, ...]:
+    v = t.get(k, list, None)
+    if v is None:
+        return ()
+    if len(v) != n or not all(isinstance(x, str) for x in v):
+        raise t.fail(k, v, f"a list of {n} landmark names")
+    for name in v:
+        if not is_valid_landmark_name(name):
+            near = difflib.get_close_matches(name, _all_landmark_names(), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise PosecheckError(
+                f"{t.file}: key '{t.key(k)}': unknown landmark '{name}'{hint}; "
+                "expected a MediaPipe pose landmark name (see `posecheck show --landmarks`)"
+            )
+    return tuple(v)
+
+
+def _all_landmark_names() -> list[str]:
+    from posecheck.landmarks import LANDMARK_NAMES, SIDED_NAMES
+
+    return list(LANDMARK_NAMES) + list(SIDED_NAMES) + [f"mid_{n}" for n in SIDED_NAMES]
+
+
+def _metric(name: str, value: object, file: str, known: list[str]) -> MetricDef:
+    if not isinstance(value, dict):
+        raise PosecheckError(f"{file}: key 'metrics.{name}' = {value!r}: expected a table")
+    t = _Table(value, f"metrics.{name}", file)
+    pts = {k: _landmark_list(t, k, n) for k, n in _POINT_KEYS.items()}
+    per = _landmark_list(t, "per", 2)
+    measure = t.get("measure", str, "")
+    if measure and measure not in MEASURES:
+        raise t.fail("measure", measure, f"one of {sorted(MEASURES)}")
+    combine = t.choice("combine", COMBINE_OPS, "")
+    of = tuple(t.get("of", list, []))
+    kinds = [k for k, v in pts.items() if v] + (["measure"] if measure else []) + (
+        ["combine"] if combine else []
+    )
+    if len(kinds) != 1:
+        raise PosecheckError(
+            f"{file}: metric '{name}' must set exactly one of "
+            f"{sorted(list(_POINT_KEYS) + ['measure', 'combine'])}, got {kinds or 'none'}"
+        )
+    if pts["distance"] and not per:
+        raise PosecheckError(f"{file}: metric '{name}': 'distance' needs 'per' (two landmarks)")
+    if combine:
+        if not of:
+            raise t.fail("of", of, "a non-empty list of metrics defined above it")
+        for n in of:
+            if n not in known:
+                raise t.fail("of", n, f"a metric defined above it, one of {known}")
+    m = MetricDef(
+        name=name,
+        joint=pts["joint"],
+        segment=pts["segment"],
+        reference=t.choice("reference", ("vertical", "horizontal"), "vertical"),
+        elevation=pts["elevation"],
+        between=pts["between"],
+        distance=pts["distance"],
+        per=per,
+        measure=measure,
+        combine=combine,
+        of=of,
+        side=t.choice("side", METRIC_SIDES, "visible"),
+        space=t.choice("space", METRIC_SPACES, "image"),
+        negate=t.get("negate", bool, False),
+        relative=t.get("relative", bool, False),
+    )
+    t.finish()
+    return m
+
+
+def _check_metric(t: _Table, k: str, name: str, metrics: tuple[str, ...]) -> str:
+    if name not in metrics:
+        near = difflib.get_close_matches(name, metrics, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise PosecheckError(
+            f"{t.file}: key '{t.key(k)}' = {name!r}: not a metric of this file{hint}; "
+            f"defined: {list(metrics)}"
+        )
+    return name
+
+
+def _movement(t: _Table, name: str, metrics: tuple[str, ...], defaults: dict[str, Any]) -> Movement:
+    metric = t.get("metric", str, defaults.get("metric", ...), "a metric name")
+    _check_metric(t, "metric", metric, metrics)
+    neutral = t.number("neutral", defaults.get("neutral", ...))
+    end = t.number("end", defaults.get("end", ...))
+    if neutral == end:
+        raise t.fail("end", end, f"a value different from neutral ({neutral})")
+    has_own_partial = "partial" in t.data or "neutral" in t.data or "end" in t.data
+    fallback = (neutral + end) / 2.0 if has_own_partial or "partial" not in defaults else defaults["partial"]
+    partial = t.number("partial", fallback)
+    lo, hi = sorted((neutral, end))
+    if not lo < partial < hi:
+        raise t.fail("partial", partial, f"a value strictly between neutral ({neutral}) and end ({end})")
+    return Movement(name=name, metric=metric, neutral=neutral, end=end, partial=partial)
+
+
+def _reps(t: _Table, metrics: tuple[str, ...]) -> RepRule:
+    sides = t.choice("sides", SIDE_MODES, "none")
+    defaults = {k: t.data[k] for k in ("metric", "neutral", "end", "partial") if k in t.data}
+    moves_t = t.table("movements")
+    movements: list[Movement] = []
+    if sides in ("none", "both"):
+        if moves_t is not None:
+            raise PosecheckError(
+                f"{t.file}: key '{t.key('movements')}' needs sides = 'left', 'right', "
+                f"'alternating' or 'sequence', not '{sides}'"
+            )
+        movements.append(_movement(t, sides, metrics, {}))
+    else:
+        for k in ("metric", "neutral", "end", "partial"):
+            t.get(k, (str, float, int), None)
+        if moves_t is None:
+            raise PosecheckError(
+                f"{t.file}: sides = '{sides}' needs a [{t.key('movements')}.<name>] table per "
+                + ("step" if sides == "sequence" else "side")
+            )
+        for name in moves_t.data:
+            sub = moves_t.table(name, required=True)
+            assert sub is not None
+            if sides != "sequence" and name not in REP_SIDES:
+                raise PosecheckError(
+                    f"{t.file}: key '{sub.where}': '{name}' is not a side; expected one of "
+                    f"{list(REP_SIDES)} (or sides = 'sequence' for named steps)"
+                )
+            movements.append(_movement(sub, name, metrics, defaults))
+            sub.finish()
+        given = {m.name for m in movements}
+        needed = {"left": {"left"}, "right": {"right"}, "alternating": {"left", "right"}}.get(sides, set())
+        if not needed <= given:
+            raise PosecheckError(
+                f"{t.file}: key '{t.key('movements')}' must have {sorted(needed)} when sides = "
+                f"'{sides}', got {sorted(given)}"
+            )
+        if sides == "sequence" and len(movements) < 2:
+            raise PosecheckError(f"{t.file}: sides = 'sequence' needs at least two movements")
+    rule = RepRule(
+        sides=sides,
+        movements=tuple(movements),
+        end_confirm_s=t.number("end_confirm_s", 0.1, minimum=0.0),
+        min_rep_s=t.number("min_rep_s", 0.4, minimum=0.0),
+    )
+    t.finish()
+    return rule
+
+
+def _condition(t: _Table, metrics: tuple[str, ...]) -> Condition:
+    c = Condition(
+        metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
+        min=t.number("min", -math.inf),
+        max=t.number("max", math.inf),
+    )
+    if c.min == -math.inf and c.max == math.inf:
+        raise PosecheckError(f"{t.file}: {t.where} needs 'min' or 'max'")
+    if c.min >= c.max:
+        raise t.fail("max", c.max, f"a value above min ({c.min})")
+    t.finish()
+    return c
+
+
+def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) -> HoldRule:
+    target = t.number("target_s", minimum=0.0)
+    grace = t.number("grace_s", 0.5, minimum=0.0)
+    exit_fraction = t.number("exit_fraction", None)
+    when = tuple(_condition(c, metrics) for c in t.tables("when"))
+    if kind == "reps_with_hold":
+        if exit_fraction is None:
+            exit_fraction = 0.75
+        if not 0.0 < exit_fraction <= 1.0:
+            raise t.fail("exit_fraction", exit_fraction, "a fraction of the movement, 0 < f <= 1")
+        if when:
+            raise PosecheckError(f"{t.file}: key 'hold.when' is for kind = 'hold'; a rep's hold uses 'exit_fraction'")
+    else:
+        if exit_fraction is not None:
+            raise PosecheckError(f"{t.file}: key 'hold.exit_fraction' is for kind = 'reps_with_hold'")
+        exit_fraction = 0.75
+        if not when:
+            raise PosecheckError(f"{t.file}: kind = 'hold' needs at least one [[hold.when]] condition")
+    rule = HoldRule(
+        target_s=target,
+        grace_s=grace,
+        exit_fraction=exit_fraction,
+        when=when,
+        min_hold_s=t.number("min_hold_s", 1.0, minimum=0.0),
+    )
+    t.finish()
+    return rule
+
+
+def _prescription(t: _Table | None) -> Prescription:
+    if t is None:
+        return Prescription()
+    p = Prescription(
+        sets=int(t.number("sets", 1, minimum=1)),
+        reps=int(t.number("reps", 0, minimum=0)),
+        hold_s=t.number("hold_s", 0.0, minimum=0.0),
+        rest_s=t.number("rest_s", 0.0, minimum=0.0),
+    )
+    t.finish()
+    return p
+
+
+def _form(t: _Table, metrics: tuple[str, ...]) -> FormRule:
+    r = FormRule(
+        id=t.get("id", str, what="a short rule id"),
+        metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
+        message=t.get("message", str, what="a message for the user"),
+        min=t.number("min", -math.inf),
+        max=t.number("max", math.inf),
+    )
+    if r.min == -math.inf and r.max == math.inf:
+        raise PosecheckError(f"{t.file}: {t.where} needs 'min' or 'max'")
+    if r.min >= r.max:
+        raise t.fail("max", r.max, f"a value above min ({r.min})")
+    t.finish()
+    return r
+
+
+def _safety(t: _Table, metrics: tuple[str, ...]) -> SafetyRule:
+    r = SafetyRule(
+        id=t.get("id", str, what="a short rule id"),
+        metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
+        message=t.get("message", str, what="a message for the user"),
+        above=t.number("above", math.inf),
+        below=t.number("below", -math.inf),
+        for_s=t.number("for_s", 0.3, minimum=0.0),
+        cooldown_s=t.number("cooldown_s", 5.0, minimum=0.0),
+        severity=t.choice("severity", SEVERITIES, "caution"),
+    )
+    if r.above == math.inf and r.below == -math.inf:
+        raise PosecheckError(f"{t.file}: {t.where} needs 'above' or 'below'")
+    if r.below >= r.above:
+        raise t.fail("below", r.below, f"a value under 'above' ({r.above})")
+    t.finish()
+    return r
+
+
+def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
+    """Validate parsed TOML and build the Exercise.
+
+    Raises:
+        PosecheckError: naming the file, key, value and what is allowed.
+    """
+    t = _Table(data, "", file)
+    schema = t.get("schema", int, what=f"the format version, {SCHEMA_VERSION}")
+    if schema != SCHEMA_VERSION:
+        raise t.fail("schema", schema, f"{SCHEMA_VERSION} (this posecheck reads only that)")
+    ex_id = t.get("id", str, what="the exercise id")
+    stem = Path(file).stem
+    if file.endswith(".toml") and ex_id != stem:
+        raise t.fail("id", ex_id, f"the file name without .toml ('{stem}')")
+    kind = t.choice("kind", KINDS)
+    metrics_table = t.get("metrics", dict, what="a [metrics] table")
+    metrics: list[MetricDef] = []
+    for name, value in metrics_table.items():
+        metrics.append(_metric(name, value, file, [m.name for m in metrics]))
+    if not metrics:
+        raise PosecheckError(f"{file}: [metrics] must define at least one metric")
+    names = tuple(m.name for m in metrics)
+    required = t.get("required", list, what="a list of landmark names")
+    req = _landmark_list(t, "required", len(required)) if required else ()
+    reps_t = t.table("reps", required=kind in ("reps", "reps_with_hold"))
+    if kind == "hold" and reps_t is not None:
+        raise PosecheckError(f"{file}: key 'reps' is not used by kind = 'hold'")
+    reps = _reps(reps_t, names) if reps_t is not None else None
+    hold_t = t.table("hold", required=kind in ("hold", "reps_with_hold"))
+    if kind == "reps" and hold_t is not None:
+        raise PosecheckError(f"{file}: key 'hold' needs kind = 'hold' or 'reps_with_hold', not 'reps'")
+    hold = _hold(hold_t, kind, reps, names) if hold_t is not None else None
+    ex = Exercise(
+        id=ex_id,
+        title=t.get("title", str, what="a title"),
+        kind=kind,
+        position=t.choice("position", POSITIONS),
+        camera_view=t.choice("camera_view", VIEWS),
+        regions=tuple(_choices(t, "regions", REGIONS)),
+        checkable=t.choice("checkable", CHECKABLE, "full"),
+        instructions=t.get("instructions", str, what="instructions for the user").strip(),
+        required=req,
+        metrics=tuple(metrics),
+        min_visibility=t.number("min_visibility", 0.5, minimum=0.0),
+        setup_s=t.number("setup_s", 0.5, minimum=0.0),
+        calibrate_s=t.number("calibrate_s", 1.0, minimum=0.0),
+        reps=reps,
+        hold=hold,
+        prescription=_prescription(t.table("prescription")),
+        form=tuple(_form(x, names) for x in t.tables("form")),
+        safety=tuple(_safety(x, names) for x in t.tables("safety")),
+        path=file,
+    )
+    t.finish()
+    return ex
+
+
+def _choices(t: _Table, k: str, allowed: tuple[str, ...]) -> list[str]:
+    v = t.get(k, list, what=f"a list from {list(allowed)}")
+    for x in v:
+        if x not in allowed:
+            raise t.fail(k, x, f"values from {list(allowed)}")
+    return v
+
+
+def load_exercise_file(path: Path) -> Exercise:
+    """Read and validate one exercise file.
+
+    Raises:
+        PosecheckError: missing file, TOML syntax error or invalid content.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PosecheckError(f"{path}: no such exercise file")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise PosecheckError(f"{path}: not valid TOML ({exc})") from None
+    return parse_exercise(data, str(path))
+
+
+def exercises_dir() -> Path:
+    """Where the bundled exercise files live.
+
+    `POSECHECK_EXERCISES` overrides it; otherwise the project's `exercises/`
+    folder beside the package (an editable or source install).
+    """
+    env = os.environ.get("POSECHECK_EXERCISES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "exercises"
+
+
+def exercise_paths() -> list[Path]:
+    """All bundled exercise files, sorted by id."""
+    return sorted(exercises_dir().glob("*.toml"))
+
+
+def load_exercise(id_or_path: str) -> Exercise:
+    """An exercise by bundled id, or from a path to a user's own file.
+
+    Raises:
+        PosecheckError: unknown id (with the closest ids), or a bad file.
+    """
+    p = Path(id_or_path)
+    if id_or_path.endswith(".toml") or p.is_file():
+        return load_exercise_file(p)
+    candidate = exercises_dir() / f"{id_or_path}.toml"
+    if candidate.is_file():
+        return load_exercise_file(candidate)
+    ids = [q.stem for q in exercise_paths()]
+    near = difflib.get_close_matches(id_or_path, ids, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(near)}?" if near else "; `posecheck list` shows them all"
+    raise PosecheckError(f"unknown exercise '{id_or_path}'{hint}")

@@ -1,0 +1,174 @@
+"""Landmark tracks: the recorded output of the pose estimator, and its file.
+
+A track is time-major: one row per video frame, NaN where no person was found.
+It is what `posecheck extract` writes and what every pure stage reads, so the
+engine can be tested and re-run without a camera, a model or cv2.
+
+File format (`.npz`, self-describing, versioned by `format_version`):
+    format          "posecheck-track"
+    format_version  1
+    t_s             (T,) float64, seconds from the start of the source
+    image_xyz       (T, 33, 3) float32, MediaPipe normalised image coordinates
+                    (x / width, y / height, z relative depth on the x scale)
+    visibility      (T, 33) float32, 0..1
+    world_xyz       (T, 33, 3) float32, metres, origin between the hips
+    fps             float, nominal frame rate of the source
+    frame_size      (2,) int, width and height in pixels
+    model           str, the pose model that produced the landmarks
+    source          str, the file name of the video it came from
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.errors import PosecheckError
+from posecheck.landmarks import NUM_LANDMARKS
+
+TRACK_FORMAT = "posecheck-track"
+TRACK_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LandmarkTrack:
+    """Pose landmarks of one person over time.
+
+    Attributes:
+        t_s: (T,) float64 frame times in seconds, strictly increasing.
+        image_xyz: (T, 33, 3) float32 normalised image coordinates; NaN rows
+            where no person was found.
+        visibility: (T, 33) float32 in 0..1; NaN where no person was found.
+        world_xyz: (T, 33, 3) float32 metric coordinates (metres).
+        fps: nominal frames per second of the source.
+        frame_size: (width, height) of the source frames in pixels.
+        model: name of the pose model that produced the landmarks.
+        source: name of the video the track was extracted from.
+    """
+
+    t_s: npt.NDArray[np.float64]
+    image_xyz: npt.NDArray[np.float32]
+    visibility: npt.NDArray[np.float32]
+    world_xyz: npt.NDArray[np.float32]
+    fps: float
+    frame_size: tuple[int, int]
+    model: str
+    source: str
+
+    def __post_init__(self) -> None:
+        n = len(self.t_s)
+        if self.t_s.ndim != 1:
+            raise ValueError(f"t_s must have shape (T,), but got {self.t_s.shape}")
+        for name, arr, shape in (
+            ("image_xyz", self.image_xyz, (n, NUM_LANDMARKS, 3)),
+            ("visibility", self.visibility, (n, NUM_LANDMARKS)),
+            ("world_xyz", self.world_xyz, (n, NUM_LANDMARKS, 3)),
+        ):
+            if arr.shape != shape:
+                raise ValueError(
+                    f"{name} must have shape {shape}, but got shape {arr.shape}"
+                )
+        if n > 1 and not np.all(np.diff(self.t_s) > 0):
+            raise ValueError("t_s must be strictly increasing")
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    @property
+    def has_pose(self) -> npt.NDArray[np.bool_]:
+        """(T,) True on frames where a person was found."""
+        return ~np.isnan(self.image_xyz[:, 0, 0])
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the source: the last frame time plus one frame."""
+        if len(self) == 0:
+            return 0.0
+        return float(self.t_s[-1] + 1.0 / self.fps)
+
+    def pixels(self) -> npt.NDArray[np.float64]:
+        """(T, 33, 2) image coordinates in pixels, for isotropic 2D geometry."""
+        w, h = self.frame_size
+        return self.image_xyz[:, :, :2].astype(np.float64) * np.array([w, h])
+
+    def replace(self, **changes: object) -> LandmarkTrack:
+        """A copy with some fields changed (e.g. smoothed landmarks)."""
+        fields = {
+            "t_s": self.t_s,
+            "image_xyz": self.image_xyz,
+            "visibility": self.visibility,
+            "world_xyz": self.world_xyz,
+            "fps": self.fps,
+            "frame_size": self.frame_size,
+            "model": self.model,
+            "source": self.source,
+        }
+        fields.update(changes)
+        return LandmarkTrack(**fields)  # type: ignore[arg-type]
+
+    def save(self, path: Path) -> None:
+        """Write the track as a compressed, self-describing `.npz`."""
+        np.savez_compressed(
+            path,
+            format=np.array(TRACK_FORMAT),
+            format_version=np.array(TRACK_FORMAT_VERSION),
+            t_s=self.t_s,
+            image_xyz=self.image_xyz,
+            visibility=self.visibility,
+            world_xyz=self.world_xyz,
+            fps=np.array(self.fps),
+            frame_size=np.array(self.frame_size, dtype=np.int64),
+            model=np.array(self.model),
+            source=np.array(self.source),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> LandmarkTrack:
+        """Read a track written by `save`.
+
+        Raises:
+            PosecheckError: the file is missing, not a track, or of a newer
+                format version than this posecheck reads.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise PosecheckError(f"{path}: no such file")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                fmt = str(data["format"]) if "format" in data else ""
+                if fmt != TRACK_FORMAT:
+                    raise PosecheckError(
+                        f"{path}: not a posecheck landmark track "
+                        f"(format {fmt!r}, expected {TRACK_FORMAT!r})"
+                    )
+                version = int(data["format_version"])
+                if version > TRACK_FORMAT_VERSION:
+                    raise PosecheckError(
+                        f"{path}: track format version {version} is newer than "
+                        f"this posecheck reads ({TRACK_FORMAT_VERSION}); upgrade"
+                    )
+                return cls(
+                    t_s=data["t_s"].astype(np.float64),
+                    image_xyz=data["image_xyz"].astype(np.float32),
+                    visibility=data["visibility"].astype(np.float32),
+                    world_xyz=data["world_xyz"].astype(np.float32),
+                    fps=float(data["fps"]),
+                    frame_size=(int(data["frame_size"][0]), int(data["frame_size"][1])),
+                    model=str(data["model"]),
+                    source=str(data["source"]),
+                )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise PosecheckError(f"{path}: cannot read landmark track ({exc})") from None
+
+
+def empty_frames(n: int) -> tuple[npt.NDArray[np.float32], ...]:
+    """NaN-filled (image_xyz, visibility, world_xyz) arrays for n frames."""
+    return (
+        np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32),
+        np.full((n, NUM_LANDMARKS), np.nan, np.float32),
+        np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32),
+    )

@@ -1,0 +1,43 @@
+"""Shared test helpers: paths and synthetic landmark tracks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CLIPS = SHARED / "clips"
+SAMPLES = ROOT / "samples"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite samples/*.expected.json from the current engine")
+
+
+def _have_mediapipe() -> bool:
+    try:
+        import mediapipe  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+HAVE_MEDIAPIPE = _have_mediapipe()
+needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/clips is absent")
+needs_mediapipe = pytest.mark.skipif(not HAVE_MEDIAPIPE, reason="mediapipe is not installed")
+
+
+def make_track_arrays(n: int, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(t_s, image_xyz, visibility, world_xyz) of a still, fully visible person."""
+    from posecheck.landmarks import NUM_LANDMARKS
+
+    t = np.arange(n) / fps
+    img = np.full((n, NUM_LANDMARKS, 3), 0.5, np.float32)
+    img[:, :, 0] = np.linspace(0.3, 0.7, NUM_LANDMARKS)
+    vis = np.ones((n, NUM_LANDMARKS), np.float32)
+    world = np.zeros((n, NUM_LANDMARKS, 3), np.float32)
+    return t, img, vis, world

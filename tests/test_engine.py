@@ -1,0 +1,253 @@
+"""The rep/hold state machine on scripted metric traces (no landmarks)."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+
+import numpy as np
+import pytest
+
+from posecheck import events as ev
+from posecheck.engine import ExerciseEngine
+from posecheck.spec import Exercise, parse_exercise
+
+FPS = 30.0
+
+HEADER = """
+schema = 1
+id = "t"
+title = "test"
+position = "standing"
+camera_view = "front"
+regions = ["neck"]
+instructions = "x"
+required = []
+setup_s = 0.5
+"""
+
+REPS = HEADER + """
+kind = "reps"
+[metrics]
+a = { joint = ["left_hip", "left_knee", "left_ankle"] }
+[reps]
+metric = "a"
+neutral = 10.0
+end = 30.0
+partial = 20.0
+end_confirm_s = 0.1
+"""
+
+SIDED_HOLD = HEADER + """
+kind = "reps_with_hold"
+[metrics]
+l = { joint = ["left_hip", "left_knee", "left_ankle"] }
+r = { joint = ["right_hip", "right_knee", "right_ankle"] }
+[reps]
+sides = "alternating"
+neutral = 10.0
+end = 30.0
+[reps.movements.left]
+metric = "l"
+[reps.movements.right]
+metric = "r"
+[hold]
+target_s = 2.0
+grace_s = 0.5
+exit_fraction = 0.75
+"""
+
+HOLD = HEADER + """
+kind = "hold"
+[metrics]
+a = { joint = ["left_hip", "left_knee", "left_ankle"] }
+[hold]
+target_s = 3.0
+grace_s = 0.5
+min_hold_s = 1.0
+[[hold.when]]
+metric = "a"
+min = 100.0
+"""
+
+SEQUENCE = HEADER + """
+kind = "reps"
+[metrics]
+f = { joint = ["left_hip", "left_knee", "left_ankle"] }
+e = { joint = ["right_hip", "right_knee", "right_ankle"] }
+[reps]
+sides = "sequence"
+[reps.movements.flexion]
+metric = "f"
+neutral = 10.0
+end = 30.0
+[reps.movements.extension]
+metric = "e"
+neutral = 5.0
+end = 15.0
+"""
+
+
+def exercise(text: str) -> Exercise:
+    return parse_exercise(tomllib.loads(text), "t.toml")
+
+
+def segments(*parts: tuple[float, float, float]) -> np.ndarray:
+    """A trace from (start value, end value, seconds) linear segments."""
+    out = []
+    for a, b, secs in parts:
+        n = max(int(round(secs * FPS)), 1)
+        out.append(np.linspace(a, b, n, endpoint=False))
+    return np.concatenate(out)
+
+
+def run(ex: Exercise, traces: dict[str, np.ndarray], visible: np.ndarray | None = None):
+    n = len(next(iter(traces.values())))
+    vis = np.ones(n, bool) if visible is None else visible
+    eng = ExerciseEngine(ex)
+    events = []
+    for i in range(n):
+        t = i / FPS
+        values = {k: float(v[i]) for k, v in traces.items()} if vis[i] else {k: math.nan for k in traces}
+        events += eng.update(t, values, bool(vis[i]))
+    events += eng.finish(n / FPS)
+    return eng, events
+
+
+def rep(up_s=0.5, top_s=0.3, down_s=0.5, rest_s=0.5, peak=40.0):
+    return [(0, peak, up_s), (peak, peak, top_s), (peak, 0, down_s), (0, 0, rest_s)]
+
+
+def test_clean_reps_count_at_the_end_position():
+    trace = segments((0, 0, 1.0), *rep(), *rep(), *rep())
+    eng, events = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 3
+    assert eng.partial_reps == 0
+    # Each rep is timed when the end (30 of a 0->40 rise in 0.5 s) is reached.
+    first_t = eng.reps[0].t_s
+    assert first_t == pytest.approx(1.0 + 0.5 * 30 / 40, abs=2 / FPS)
+    assert eng.reps[0].peak == pytest.approx(40, abs=1.5)
+
+
+def test_jitter_around_the_end_threshold_never_counts_twice():
+    base = segments((0, 0, 1.0), (0, 30, 0.5))
+    jitter = 30 + 3 * np.sign(np.sin(np.arange(90)))  # 27..33 across `end` for 3 s
+    trace = np.concatenate([base, jitter, segments((30, 0, 0.5), (0, 0, 0.5))])
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 1
+
+
+def test_jitter_around_neutral_does_not_rearm_or_count():
+    trace = 10 + 4 * np.sign(np.sin(np.arange(200)))  # 6..14, never near the end
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 0 and eng.partial_reps == 0
+
+
+def test_a_rep_that_stops_short_is_partial_not_counted():
+    trace = segments((0, 0, 1.0), *rep(peak=25.0), *rep())
+    eng, events = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 1
+    assert eng.partial_reps == 1
+    assert [e.kind for e in events if e.kind in (ev.REP, ev.PARTIAL_REP)] == [ev.PARTIAL_REP, ev.REP]
+
+
+def test_a_small_wobble_below_partial_is_neither():
+    trace = segments((0, 0, 1.0), *rep(peak=15.0))
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 0 and eng.partial_reps == 0
+
+
+def test_nothing_counts_during_setup_and_a_start_at_the_end_must_return_first():
+    # Starts at the end position (getting into place), goes back, then one rep.
+    trace = segments((40, 40, 1.0), (40, 0, 0.5), (0, 0, 0.5), *rep())
+    eng, events = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 1
+    ready = [e.t_s for e in events if e.kind == ev.READY]
+    assert ready and ready[0] == pytest.approx(0.5, abs=1 / FPS)
+
+
+def test_lost_pose_pauses_and_never_counts():
+    trace = segments((0, 0, 1.0), *rep(), *rep(), *rep())
+    vis = np.ones(len(trace), bool)
+    # The whole second rep happens while the pose is lost.
+    start = int(2.8 * FPS)
+    vis[start:start + int(1.8 * FPS)] = False
+    eng, events = run(exercise(REPS), {"a": trace}, vis)
+    assert len(eng.reps) == 2
+    assert any(e.kind == ev.POSE_LOST for e in events)
+    assert any(e.kind == ev.POSE_FOUND for e in events)
+
+
+def test_reps_with_hold_count_only_when_the_hold_is_done_and_per_side():
+    left = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 2.5), (40, 0, 0.5), (0, 0, 3.5 + 1.0))
+    right = segments((0, 0, 1.0 + 3.5), (0, 40, 0.5), (40, 40, 2.5), (40, 0, 0.5), (0, 0, 1.0))
+    eng, events = run(exercise(SIDED_HOLD), {"l": left, "r": right})
+    assert [r.side for r in eng.reps] == ["left", "right"]
+    assert eng.state.reps_by_side == {"left": 1, "right": 1}
+    assert len(eng.holds) == 2 and all(h.completed for h in eng.holds)
+    # The rep is timed when the hold target is met: end reached + 2 s.
+    assert eng.reps[0].t_s == pytest.approx(eng.holds[0].start_s + 2.0, abs=1e-9)
+    # From reaching `end` (30) on the way up to dropping under the exit
+    # fraction (25) on the way down.
+    assert eng.holds[0].duration_s == pytest.approx(0.5 * 10 / 40 + 2.5 + 0.5 * 15 / 40, abs=2 / FPS)
+
+
+def test_a_short_dip_inside_grace_keeps_the_hold():
+    up = segments((0, 0, 1.0), (0, 40, 0.3), (40, 40, 1.0))
+    dip = segments((40, 20, 0.05), (20, 20, 0.2), (20, 40, 0.05))  # 0.3 s below exit
+    rest = segments((40, 40, 1.5), (40, 0, 0.3), (0, 0, 0.5))
+    trace = np.concatenate([up, dip, rest])
+    eng, _ = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros_like(trace)})
+    assert len(eng.holds) == 1 and eng.holds[0].completed
+    assert len(eng.reps) == 1
+
+
+def test_a_hold_broken_early_is_partial_and_not_a_rep():
+    trace = segments((0, 0, 1.0), (0, 40, 0.3), (40, 40, 1.0), (40, 0, 0.3), (0, 0, 1.0))
+    eng, events = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros_like(trace)})
+    assert len(eng.reps) == 0
+    assert eng.partial_reps == 1
+    assert len(eng.holds) == 1 and not eng.holds[0].completed
+    assert eng.holds[0].duration_s == pytest.approx(0.3 * 10 / 40 + 1.0 + 0.3 * 15 / 40, abs=2 / FPS)
+
+
+def test_static_hold_times_only_in_position_with_grace():
+    # In position 0..4 s with a 0.3 s dip at 2 s, out, then 0.5 s blip (too short).
+    trace = segments((150, 150, 2.0), (50, 50, 0.3), (150, 150, 2.0), (50, 50, 1.0), (150, 150, 0.5), (50, 50, 1.0))
+    eng, events = run(exercise(HOLD), {"a": trace})
+    assert len(eng.holds) == 1
+    h = eng.holds[0]
+    assert h.start_s == pytest.approx(0.0)  # in position through setup: timed from the start
+    assert h.end_s == pytest.approx(4.3 - 1 / FPS, abs=1e-6)
+    assert h.completed
+    assert [e.kind for e in events].count(ev.HOLD_COMPLETED) == 1
+
+
+def test_static_hold_broken_by_lost_pose_past_grace():
+    trace = np.full(int(6 * FPS), 150.0)
+    vis = np.ones(len(trace), bool)
+    vis[int(2 * FPS):int(3 * FPS)] = False
+    eng, _ = run(exercise(HOLD), {"a": trace}, vis)
+    # 2 s held, lost for 1 s (past the 0.5 s grace): that hold ends short;
+    # the next one starts when the pose is back and runs to the end (3 s).
+    assert len(eng.holds) == 2
+    assert not eng.holds[0].completed
+    assert eng.holds[0].duration_s == pytest.approx(2.0 - 1 / FPS, abs=1e-6)
+    assert eng.holds[1].start_s == pytest.approx(3.0, abs=1 / FPS)
+
+
+def test_sequence_counts_one_rep_after_every_step():
+    f = segments((0, 0, 1.0), (0, 40, 0.5), (40, 0, 0.5), (0, 0, 2.0), (0, 40, 0.5), (40, 0, 0.5), (0, 0, 1.0))
+    e = segments((0, 0, 2.0), (0, 20, 0.5), (20, 0, 0.5), (0, 0, 3.0))
+    eng, events = run(exercise(SEQUENCE), {"f": f, "e": e})
+    # flexion, extension -> rep 1; the second flexion alone is not a rep yet.
+    assert len(eng.reps) == 1
+    assert eng.reps[0].side is None
+    assert [x.kind for x in events].count(ev.STEP_DONE) == 2
+
+
+def test_form_faults_are_attached_to_the_rep():
+    text = REPS.replace('[reps]', '[[form]]\nid = "bad"\nmetric = "a"\nmax = 35.0\nmessage = "too far"\n[reps]')
+    trace = segments((0, 0, 1.0), *rep(peak=40.0), *rep(peak=32.0))
+    eng, _ = run(exercise(text), {"a": trace})
+    assert [r.faults for r in eng.reps] == [["bad"], []]

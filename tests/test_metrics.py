@@ -1,0 +1,98 @@
+"""Metric definitions on hand-built landmark frames with known answers."""
+
+import math
+
+import numpy as np
+import pytest
+
+from posecheck.landmarks import NUM_LANDMARKS, Landmark as L
+from posecheck.metrics import Frames, MetricDef, evaluate_metrics
+
+
+def frames(points: dict[L, tuple[float, float]], vis: dict[L, float] | None = None,
+           world: dict[L, tuple[float, float, float]] | None = None) -> Frames:
+    px = np.full((1, NUM_LANDMARKS, 2), np.nan)
+    w = np.full((1, NUM_LANDMARKS, 3), np.nan)
+    v = np.ones((1, NUM_LANDMARKS))
+    for k, p in points.items():
+        px[0, k] = p
+    for k, p in (world or {}).items():
+        w[0, k] = p
+    for k, x in (vis or {}).items():
+        v[0, k] = x
+    return Frames(px=px, world=w, visibility=v)
+
+
+def value(f: Frames, **kw) -> float:
+    out = evaluate_metrics(f, (MetricDef(name="m", **kw),))
+    return float(out["m"][0])
+
+
+def test_joint_angle_by_side_and_visible_side():
+    pts = {L.LEFT_HIP: (0, 0), L.LEFT_KNEE: (0, 10), L.LEFT_ANKLE: (10, 10),  # 90 deg
+           L.RIGHT_HIP: (0, 0), L.RIGHT_KNEE: (0, 10), L.RIGHT_ANKLE: (0, 20)}  # 180 deg
+    f = frames(pts)
+    assert value(f, joint=("hip", "knee", "ankle"), side="left") == pytest.approx(90)
+    assert value(f, joint=("hip", "knee", "ankle"), side="right") == pytest.approx(180)
+    assert value(f, joint=("hip", "knee", "ankle"), side="mean") == pytest.approx(135)
+    # "visible" takes the side the model sees better, frame by frame.
+    f_left_hidden = frames(pts, vis={L.LEFT_KNEE: 0.1})
+    assert value(f_left_hidden, joint=("hip", "knee", "ankle"), side="visible") == pytest.approx(180)
+
+
+def test_head_tilt_sign_is_toward_subjects_left():
+    # Front view, unmirrored: the subject's left is the image right. Tilting
+    # toward the left shoulder lowers the left eye (larger y).
+    base = {L.RIGHT_SHOULDER: (200, 300), L.LEFT_SHOULDER: (400, 300)}
+    level = frames({**base, L.RIGHT_EYE: (280, 100), L.LEFT_EYE: (320, 100)})
+    left = frames({**base, L.RIGHT_EYE: (280, 100), L.LEFT_EYE: (320, 120)})
+    right = frames({**base, L.RIGHT_EYE: (280, 120), L.LEFT_EYE: (320, 100)})
+    assert value(level, measure="head_tilt_deg") == pytest.approx(0.0)
+    assert value(left, measure="head_tilt_deg") > 20
+    assert value(right, measure="head_tilt_deg") < -20
+    assert value(right, measure="head_tilt_deg", negate=True) > 20
+
+
+def test_head_turn_sign_from_world_ear_line():
+    shoulders = {L.RIGHT_SHOULDER: (-0.2, 0, 0), L.LEFT_SHOULDER: (0.2, 0, 0)}
+    # Chin toward the left shoulder: the left ear moves away from the camera (+z).
+    a = math.radians(30)
+    turned = frames({}, world={**shoulders, L.RIGHT_EAR: (-0.07 * math.cos(a), -0.5, -0.07 * math.sin(a)),
+                               L.LEFT_EAR: (0.07 * math.cos(a), -0.5, 0.07 * math.sin(a))})
+    assert value(turned, measure="head_turn_deg") == pytest.approx(30.0, abs=1e-6)
+
+
+def test_distance_ratio_and_combine():
+    f = frames({L.LEFT_KNEE: (0, 0), L.RIGHT_KNEE: (30, 0), L.LEFT_HIP: (0, 0), L.RIGHT_HIP: (20, 0)})
+    assert value(f, distance=("left_knee", "right_knee"), per=("left_hip", "right_hip")) == pytest.approx(150)
+    out = evaluate_metrics(f, (
+        MetricDef(name="a", segment=("left_knee", "right_knee"), reference="horizontal"),
+        MetricDef(name="b", elevation=("left_hip", "right_hip")),
+        MetricDef(name="c", combine="max", of=("a", "b")),
+    ))
+    assert out["c"][0] == pytest.approx(0.0)
+
+
+def test_midpoint_landmarks():
+    f = frames({L.LEFT_SHOULDER: (0, 0), L.RIGHT_SHOULDER: (20, 0), L.LEFT_HIP: (0, 100), L.RIGHT_HIP: (20, 100)})
+    assert value(f, segment=("mid_hip", "mid_shoulder"), reference="vertical") == pytest.approx(0.0)
+    assert value(f, measure="trunk_incline_deg") == pytest.approx(0.0)
+
+
+def test_hip_line_reads_above_180_when_hips_rise_over_the_line():
+    base = {L.LEFT_SHOULDER: (0, 100), L.LEFT_KNEE: (200, 60)}
+    below = frames({**base, L.LEFT_HIP: (100, 100)})
+    straight = frames({**base, L.LEFT_HIP: (100, 80)})
+    above = frames({**base, L.LEFT_HIP: (100, 60)})
+    assert value(below, measure="hip_line_deg", side="left") < 170
+    assert value(straight, measure="hip_line_deg", side="left") == pytest.approx(180, abs=1e-6)
+    assert value(above, measure="hip_line_deg", side="left") > 190
+    # Mirrored scene (facing the other way) reads the same.
+    mirrored = frames({L.LEFT_SHOULDER: (200, 100), L.LEFT_KNEE: (0, 60), L.LEFT_HIP: (100, 60)})
+    assert value(mirrored, measure="hip_line_deg", side="left") == pytest.approx(
+        value(above, measure="hip_line_deg", side="left"))
+
+
+def test_missing_landmarks_give_nan():
+    f = frames({L.LEFT_HIP: (0, 0)})
+    assert math.isnan(value(f, joint=("left_hip", "left_knee", "left_ankle")))

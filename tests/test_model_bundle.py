@@ -1,0 +1,123 @@
+"""Checks the shipped offline pose bundle: its hash, that it runs, that it rebuilds.
+
+The bundle ``posecheck/models/pose_landmarker_full.task`` is built by
+``tools/build_pose_bundle.py`` from the mediapipe 0.10.21 wheel; see
+``posecheck/models/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MODELS_DIR = PROJECT_ROOT / "posecheck" / "models"
+BUNDLE = MODELS_DIR / "pose_landmarker_full.task"
+BUNDLE_SHA256 = MODELS_DIR / "bundle.sha256"
+BUILD_SCRIPT = PROJECT_ROOT / "tools" / "build_pose_bundle.py"
+SAMPLES_DIR = PROJECT_ROOT / "samples"
+SHARED_CLIPS_DIR = PROJECT_ROOT.parent / "shared" / "clips"
+# Where the README's rebuild instructions put the wheel; or name it yourself.
+WHEEL_ENV = "POSECHECK_MEDIAPIPE_WHEEL"
+WHEEL_DIR = Path(tempfile.gettempdir()) / "mpwheel"
+
+NOSE, LEFT_HIP, RIGHT_HIP = 0, 23, 24
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _expected_sha256() -> str:
+    return BUNDLE_SHA256.read_text(encoding="utf-8").strip()
+
+
+def _test_video() -> Path | None:
+    """Returns a real clip with one person in it, or None if there is none."""
+    samples = sorted(SAMPLES_DIR.glob("*.mp4"))
+    if samples:
+        return samples[0]
+    clip = SHARED_CLIPS_DIR / "squat_side.mp4"
+    return clip if clip.is_file() else None
+
+
+def _cached_wheel() -> Path | None:
+    """Returns a local mediapipe 0.10.21 wheel, or None: never downloads."""
+    named = os.environ.get(WHEEL_ENV)
+    if named:
+        return Path(named) if Path(named).is_file() else None
+    wheels = sorted(WHEEL_DIR.glob("mediapipe-0.10.21-*.whl"))
+    return wheels[0] if wheels else None
+
+
+def test_bundle_sha256_matches_recorded_hash() -> None:
+    assert _sha256(BUNDLE) == _expected_sha256()
+
+
+@pytest.mark.model
+def test_bundle_detects_one_person_in_video_mode() -> None:
+    mp = pytest.importorskip("mediapipe", reason="mediapipe is not installed")
+    cv2 = pytest.importorskip("cv2", reason="opencv is not installed")
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+    from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+        VisionTaskRunningMode,
+    )
+
+    video = _test_video()
+    if video is None:
+        pytest.skip(
+            f"no *.mp4 in {SAMPLES_DIR} and no {SHARED_CLIPS_DIR}/squat_side.mp4"
+        )
+    capture = cv2.VideoCapture(str(video))
+    ok, bgr = capture.read()
+    capture.release()
+    assert ok, f"cannot read a frame from {video}"
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+    options = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(BUNDLE)),
+        running_mode=VisionTaskRunningMode.VIDEO,
+        num_poses=1,
+    )
+    with PoseLandmarker.create_from_options(options) as landmarker:
+        result = landmarker.detect_for_video(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), 0
+        )
+
+    assert len(result.pose_landmarks) == 1, f"no person found in {video.name}"
+    landmarks = result.pose_landmarks[0]
+    world = result.pose_world_landmarks[0]
+    assert len(landmarks) == 33
+    assert len(world) == 33
+    for index in (NOSE, LEFT_HIP, RIGHT_HIP):
+        assert 0.0 <= landmarks[index].x <= 1.0, index
+        assert 0.0 <= landmarks[index].y <= 1.0, index
+    left, right = world[LEFT_HIP], world[RIGHT_HIP]
+    hip_width_m = (
+        (left.x - right.x) ** 2 + (left.y - right.y) ** 2 + (left.z - right.z) ** 2
+    ) ** 0.5
+    assert 0.1 < hip_width_m < 0.6
+
+
+@pytest.mark.model
+def test_rebuild_from_cached_wheel_gives_the_shipped_bytes(tmp_path: Path) -> None:
+    pytest.importorskip("mediapipe", reason="mediapipe is not installed")
+    pytest.importorskip("flatbuffers", reason="flatbuffers is not installed")
+    wheel = _cached_wheel()
+    if wheel is None:
+        pytest.skip(f"no cached wheel: set {WHEEL_ENV} or put it in {WHEEL_DIR}")
+    spec = importlib.util.spec_from_file_location("build_pose_bundle", BUILD_SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+
+    output = tmp_path / "pose_landmarker_full.task"
+    assert build.main(["--wheel", str(wheel), "--output", str(output)]) == 0
+    assert _sha256(output) == _expected_sha256()

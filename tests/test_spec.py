@@ -1,0 +1,132 @@
+"""Exercise files: every bundled one validates; every error path names the
+file, the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from posecheck.errors import PosecheckError
+from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, parse_exercise
+
+GOOD = """
+schema = 1
+id = "ex"
+title = "Example"
+kind = "reps"
+position = "standing"
+camera_view = "side"
+regions = ["legs"]
+instructions = "Do it."
+required = ["hip", "knee", "ankle"]
+
+[metrics]
+knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }
+
+[reps]
+metric = "knee_deg"
+neutral = 150.0
+end = 110.0
+
+[[safety]]
+id = "too_deep"
+metric = "knee_deg"
+below = 40.0
+message = "Not so deep."
+"""
+
+BUNDLED = exercise_paths()
+REQUIRED_IDS = {
+    "neck_side_tilt_hold", "neck_rotation_hold", "neck_flexion_extension_hold", "shoulder_raises",
+    "glute_bridge", "prone_trunk_then_legs_raise", "standing_side_bend_hold", "squat", "push_up",
+    "plank", "donkey_kick", "plank_leg_raise", "elbow_flexion",
+}
+
+
+def parse(text: str):
+    return parse_exercise(tomllib.loads(text), "ex.toml")
+
+
+def test_the_first_exercises_are_all_bundled():
+    assert REQUIRED_IDS <= {p.stem for p in BUNDLED}
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_exercise_validates(path: Path):
+    ex = load_exercise_file(path)
+    assert ex.id == path.stem
+    assert len(ex.instructions) > 80, "instructions must tell the person what to do"
+    assert ex.main_metric in ex.metric_names
+
+
+def test_good_example_parses_with_defaults():
+    ex = parse(GOOD)
+    mv = ex.reps.movements[0]
+    assert (mv.neutral, mv.end, mv.partial) == (150.0, 110.0, 130.0)
+    assert ex.safety[0].for_s == 0.3 and ex.safety[0].severity == "caution"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("kind = \"reps\"", "kind = \"rep\""), r"ex.toml: key 'kind' = 'rep': expected one of \['reps', 'hold', 'reps_with_hold'\]"),
+        (("neutral = 150.0", "neutral = 150.0\nnuetral = 1"), r"ex.toml: unknown key 'reps.nuetral' \(did you mean 'neutral'\?\)"),
+        (("title = \"Example\"", "title = \"Example\"\ncolour = 1"), r"unknown key 'colour'; allowed here:"),
+        (("[\"hip\", \"knee\", \"ankle\"], side", "[\"hip\", \"knea\", \"ankle\"], side"), r"key 'metrics.knee_deg.joint': unknown landmark 'knea' \(did you mean 'knee'\?\)"),
+        (("metric = \"knee_deg\"\nneutral", "metric = \"knee_angle\"\nneutral"), r"key 'reps.metric' = 'knee_angle': not a metric of this file"),
+        (("end = 110.0", "end = 150.0"), r"key 'reps.end' = 150.0: expected a value different from neutral"),
+        (("end = 110.0", "end = 110.0\npartial = 160.0"), r"key 'reps.partial' = 160.0: expected a value strictly between neutral \(150.0\) and end \(110.0\)"),
+        (("below = 40.0", "below = 40.0\nabove = 30.0"), r"key 'safety\[0\].below' = 40.0: expected a value under 'above' \(30.0\)"),
+        (("below = 40.0", "below = \"forty\""), r"key 'safety\[0\].below' = 'forty': expected a number"),
+        (("schema = 1", "schema = 2"), r"key 'schema' = 2: expected 1"),
+        (("id = \"ex\"", "id = \"other\""), r"key 'id' = 'other': expected the file name without .toml \('ex'\)"),
+        (("side = \"visible\"", "side = \"both\""), r"key 'metrics.knee_deg.side' = 'both': expected one of \['left', 'right', 'visible', 'mean'\]"),
+        (("knee_deg = { joint", "knee_deg = { segment = [\"hip\", \"knee\"], joint"), r"metric 'knee_deg' must set exactly one of"),
+        (("kind = \"reps\"", "kind = \"hold\""), r"key 'reps' is not used by kind = 'hold'"),
+        (("regions = [\"legs\"]", "regions = [\"toes\"]"), r"key 'regions' = 'toes': expected values from"),
+    ],
+)
+def test_invalid_files_name_file_key_value_and_allowed(change, message):
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(PosecheckError, match=message):
+        parse(GOOD.replace(old, new, 1))
+
+
+def test_missing_key_is_named():
+    with pytest.raises(PosecheckError, match=r"ex.toml: missing key 'title'"):
+        parse(GOOD.replace('title = "Example"\n', ""))
+
+
+def test_alternating_needs_both_sides():
+    text = GOOD.replace('metric = "knee_deg"\nneutral', 'sides = "alternating"\nneutral') + (
+        '[reps.movements.left]\nmetric = "knee_deg"\n'
+    )
+    with pytest.raises(PosecheckError, match=r"must have \['left', 'right'\] when sides = 'alternating'"):
+        parse(text)
+
+
+def test_hold_keys_belong_to_their_kind():
+    text = GOOD.replace('kind = "reps"', 'kind = "reps_with_hold"') + "[hold]\ntarget_s = 5\nexit_fraction = 1.5\n"
+    with pytest.raises(PosecheckError, match=r"key 'hold.exit_fraction' = 1.5: expected a fraction"):
+        parse(text)
+
+
+def test_toml_syntax_error_names_the_file(tmp_path: Path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text("schema = 1\nid = \"broken\n")
+    with pytest.raises(PosecheckError, match=r"broken.toml: not valid TOML"):
+        load_exercise_file(bad)
+
+
+def test_unknown_id_suggests_the_closest():
+    with pytest.raises(PosecheckError, match=r"unknown exercise 'squats'; did you mean squat"):
+        load_exercise("squats")
+
+
+def test_a_users_own_file_loads_by_path(tmp_path: Path):
+    p = tmp_path / "ex.toml"
+    p.write_text(GOOD)
+    assert load_exercise(str(p)).id == "ex"
