@@ -22,6 +22,9 @@ Rules it enforces (each has a test in tests/test_engine.py):
 from __future__ import annotations
 
 import math
+from collections import deque
+
+import numpy as np
 from dataclasses import dataclass, field
 
 from posecheck import events as ev
@@ -58,14 +61,15 @@ def _form_faults(rules: tuple[FormRule, ...], values: dict[str, float]) -> list[
 
 
 class _HoldClock:
-    """Times one hold with the grace rule; shared by both hold kinds."""
+    """Times a static hold with the grace rule: in position from `start_s`
+    to the last in-position frame; dips shorter than `grace_s` do not end it."""
 
     def __init__(self, start_s: float, grace_s: float) -> None:
-        self.start_s = start_s
+        self.start_s: float | None = start_s
         self.last_in_s = start_s
         self.grace_s = grace_s
 
-    def update(self, t_s: float, in_position: bool) -> bool:
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan) -> bool:
         """Feed one frame; False once the hold is broken (out past grace)."""
         if in_position:
             self.last_in_s = t_s
@@ -74,7 +78,113 @@ class _HoldClock:
 
     @property
     def elapsed_s(self) -> float:
-        return self.last_in_s - self.start_s
+        """Seconds held so far (what the timer shows)."""
+        return 0.0 if self.start_s is None else max(self.last_in_s - self.start_s, 0.0)
+
+    def end_s(self) -> float:
+        """When the hold ended, once it is broken."""
+        return self.last_in_s
+
+    def final_span(self) -> tuple[float, float]:
+        """(start_s, end_s) of the hold once it is over."""
+        assert self.start_s is not None
+        return self.start_s, self.end_s()
+
+
+class _SettledHoldClock(_HoldClock):
+    """Times the hold at a rep's end position as the time spent STILL there.
+
+    Crossing the end threshold is not yet holding: the movement usually goes
+    on to the person's own end range. The hold starts when the movement has
+    settled (its progress rises by less than `settle_speed` ranges per second
+    over `SETTLE_WINDOW_S`) and ends when the way back starts (progress falls
+    faster than that). Measured on rendered clips, this keeps the hold within
+    a frame or two of the true still period, where timing from the threshold
+    crossings added the ramps (about a second per hold).
+    """
+
+    SETTLE_WINDOW_S = 0.3
+    # Within this fraction of the movement's range of the hold's level counts
+    # as at the level (the model's noise on a still head is ~0.03 of it).
+    LEVEL_BAND = 0.06
+
+    def __init__(self, crossed_s: float, grace_s: float, settle_speed: float) -> None:
+        super().__init__(crossed_s, grace_s)
+        self.start_s = None
+        self.settle_speed = settle_speed
+        self._t: list[float] = []
+        self._p: list[float] = []
+        self._scan = 0
+        self._crossed_s = crossed_s
+        self._still_until_s: float | None = None
+
+    def _step(self, i: int, j: int) -> float:
+        """Progress change per second from sample i to sample j."""
+        return (self._p[j] - self._p[i]) / (self._t[j] - self._t[i])
+
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan) -> bool:
+        held = super().update(t_s, in_position)
+        if math.isnan(progress):
+            return held
+        self._t.append(t_s)
+        self._p.append(progress)
+        k = len(self._t) - 1
+        # Advance to the sample one window back from now.
+        w = self.SETTLE_WINDOW_S - 1e-9
+        while self._scan + 1 < k and self._t[k] - self._t[self._scan + 1] >= w:
+            self._scan += 1
+        i = self._scan
+        if k > i and self._t[k] - self._t[i] >= w and self._t[i] >= self._crossed_s:
+            step = self._step(i, k)
+            if self.start_s is None and step < self.settle_speed:
+                self.start_s = self._t[i]
+            if self.start_s is not None and abs(step) < self.settle_speed and in_position:
+                self._still_until_s = self._t[i]
+        return held
+
+    @property
+    def elapsed_s(self) -> float:
+        if self.start_s is None or self._still_until_s is None:
+            return 0.0
+        return max(self._still_until_s - self.start_s, 0.0)
+
+    def _speed_end_s(self) -> float:
+        """The latest sample not reached by a fast fall over the window
+        before it: where the way back has surely begun."""
+        assert self.start_s is not None
+        w = self.SETTLE_WINDOW_S - 1e-9
+        j = len(self._t) - 1
+        for i in range(len(self._t) - 1, -1, -1):
+            if self._t[i] < self.start_s:
+                break
+            j = min(j, i)
+            while j > 0 and self._t[i] - self._t[j] < w:
+                j -= 1
+            if self._t[i] - self._t[j] >= w and -self._step(j, i) < self.settle_speed:
+                return min(self._t[i], self.last_in_s)
+        return self.last_in_s
+
+    def final_span(self) -> tuple[float, float]:
+        """(start_s, end_s) of the still period, refined once the hold is over.
+
+        The speed test alone trails a gentle ease out of the position by a few
+        tenths of a second. The hold's level is the median progress while
+        still; the span is from the first to the last moment within
+        LEVEL_BAND of that level (never earlier than the threshold crossing).
+        """
+        assert self.start_s is not None
+        speed_end = self._speed_end_s()
+        still = [p for t, p in zip(self._t, self._p) if self.start_s <= t <= speed_end]
+        if not still:
+            return self.start_s, speed_end
+        level = float(np.median(still)) - self.LEVEL_BAND
+        near = [t for t, p in zip(self._t, self._p) if p >= level and self._crossed_s <= t <= self.last_in_s]
+        if not near:
+            return self.start_s, speed_end
+        return min(near[0], self.start_s), max(near[-1], self.start_s)
+
+    def end_s(self) -> float:
+        return self.final_span()[1] if self.start_s is not None else self.last_in_s
 
 
 class ExerciseEngine:
@@ -99,6 +209,8 @@ class ExerciseEngine:
         self._end_since: float | None = None
         self._move: str | None = None
         self._faults: list[str] = []
+        # Progress of the last frames of the excursion, to replay into a hold.
+        self._recent: deque[tuple[float, dict[str, float]]] = deque(maxlen=64)
         self._steps_done: list[str] = []
         self._open_rep: RepRecord | None = None
         self._pos_since: float | None = None
@@ -219,7 +331,9 @@ class ExerciseEngine:
             self._end_since = None
             self._move = None
             self._faults = []
+            self._recent.clear()
         self._faults.extend(f for f in _form_faults(self.ex.form, values) if f not in self._faults)
+        self._recent.append((t_s, p))
         for n, v in p.items():
             if not math.isnan(v):
                 self._peak[n] = max(self._peak.get(n, -math.inf), v)
@@ -245,9 +359,12 @@ class ExerciseEngine:
         if self._hold is not None:
             assert self._move is not None and self.ex.hold is not None
             in_pos = p[self._move] >= self.ex.hold.exit_fraction and not _form_faults(self.ex.form, values)
-            if not self._hold.update(t_s, in_pos):
+            started = self._hold.start_s is not None
+            if not self._hold.update(t_s, in_pos, p[self._move]):
                 out += self._end_hold()
             else:
+                if not started and self._hold.start_s is not None:
+                    out.append(Event(self._hold.start_s, ev.HOLD_STARTED, self._label(self._move)))
                 out += self._check_hold_target()
         if self._open_rep is not None and self._move is not None:
             self._open_rep.peak = self._peak_value(self._move)
@@ -272,9 +389,15 @@ class ExerciseEngine:
         self._phase = "end"
         if self.ex.kind == "reps_with_hold":
             assert self.ex.hold is not None
-            self._hold = _HoldClock(t_end_s, self.ex.hold.grace_s)
+            self._hold = _SettledHoldClock(t_end_s, self.ex.hold.grace_s, self.ex.hold.settle_speed)
+            # Replay the frames since the end was first reached (and one
+            # window before), so settling right at the threshold is seen.
+            for t_r, p_r in self._recent:
+                if t_r >= t_end_s - _SettledHoldClock.SETTLE_WINDOW_S:
+                    self._hold.update(t_r, p_r.get(name, math.nan) >= self.ex.hold.exit_fraction,
+                                      p_r.get(name, math.nan))
             self._hold_done = False
-            return [Event(t_end_s, ev.HOLD_STARTED, self._label(name))]
+            return []
         return self._movement_done(t_end_s, name)
 
     def _movement_done(self, t_s: float, name: str) -> list[Event]:
@@ -298,9 +421,17 @@ class ExerciseEngine:
             self.state.reps_by_side[label] += 1
         return [Event(t_s, ev.REP, label, {"peak": rec.peak})]
 
-    def _check_hold_target(self) -> list[Event]:
+    def _check_hold_target(self, held_s: float | None = None) -> list[Event]:
+        """Complete the hold (and count its rep) once it has lasted the target.
+
+        Args:
+            held_s: the hold's final length when it has just ended; None while
+                it goes on (then the running `elapsed_s` is used).
+        """
         assert self._hold is not None and self.ex.hold is not None
-        if self._hold_done or self._hold.elapsed_s < self.ex.hold.target_s:
+        if held_s is None:
+            held_s = self._hold.elapsed_s
+        if self._hold_done or self._hold.start_s is None or held_s < self.ex.hold.target_s:
             return []
         self._hold_done = True
         t_done = self._hold.start_s + self.ex.hold.target_s
@@ -311,19 +442,24 @@ class ExerciseEngine:
 
     def _end_hold(self) -> list[Event]:
         assert self._hold is not None and self.ex.hold is not None
-        out = self._check_hold_target()
         clock = self._hold
-        label = self._label(self._move)
-        rec = HoldRecord(clock.start_s, clock.last_in_s, self._hold_done, label)
+        start_s, end_s = (clock.start_s, clock.end_s()) if clock.start_s is None else clock.final_span()
+        out = self._check_hold_target(None if clock.start_s is None else end_s - start_s)
         self._hold = None
+        label = self._label(self._move)
+        if clock.start_s is None:
+            # Touched the end position and left without ever keeping still.
+            self.partial_reps += 1
+            return out + [Event(clock.last_in_s, ev.PARTIAL_REP, label, {"reason": "no hold"})]
+        rec = HoldRecord(start_s, end_s, self._hold_done, label)
         if self.ex.reps is None and rec.duration_s < self.ex.hold.min_hold_s:
             return out
         self.holds.append(rec)
-        out.append(Event(clock.last_in_s, ev.HOLD_ENDED, label,
+        out.append(Event(end_s, ev.HOLD_ENDED, label,
                          {"duration_s": rec.duration_s, "completed": rec.completed}))
         if not rec.completed and self.ex.reps is not None:
             self.partial_reps += 1
-            out.append(Event(clock.last_in_s, ev.PARTIAL_REP, label, {"reason": "hold broken early"}))
+            out.append(Event(end_s, ev.PARTIAL_REP, label, {"reason": "hold broken early"}))
         return out
 
     def _in_hold_position(self, values: dict[str, float]) -> bool:
@@ -350,7 +486,7 @@ class ExerciseEngine:
             self._phase = "idle"
             return out
         if not was_started and self._hold.elapsed_s >= hold.min_hold_s:
-            out.append(Event(self._hold.start_s, ev.HOLD_STARTED))
+            out.append(Event(self._hold.last_in_s - self._hold.elapsed_s, ev.HOLD_STARTED))
         return out + self._check_hold_target()
 
     def _sync_state(self) -> None:

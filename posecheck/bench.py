@@ -1,0 +1,329 @@
+"""Accuracy benchmark: posecheck against known truth, clip by clip.
+
+    python -m posecheck.bench accuracy [--samples DIR] [--clips DIR]
+
+Two kinds of clips:
+- `samples/*.mp4` with `<clip>.truth.json` written by the renderer from its
+  motion script (exact reps, holds, unsafe intervals and joint angles), and a
+  cached landmark track `<clip>.npz` (made with `--extract` when missing);
+- the real videos in `../shared/clips` with the hand labels of labels.tsv,
+  mapped to exercises by `samples/real_clips.toml` (tracks are extracted on
+  the fly, or cached with `--cache DIR`).
+
+It prints one row per clip (truth, result, error) and the totals: exact-count
+rate, off-by-one rate, mean absolute count error, hold-time mean absolute
+error, warning precision and recall, and the true-vs-measured angle error per
+metric (mean and 95th percentile, degrees).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import math
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecheck.analysis import AnalysisResult, analyze_track, frames_of
+from posecheck.errors import PosecheckError
+from posecheck.metrics import MEASURES, MetricDef, evaluate_metrics
+from posecheck.spec import Exercise, load_exercise
+from posecheck.track import LandmarkTrack
+
+ROOT = Path(__file__).resolve().parent.parent
+# A warning matches an unsafe interval if it starts within this long of it.
+WARNING_MATCH_S = 1.0
+
+
+@dataclass
+class ClipTruth:
+    """What should come out of one clip."""
+
+    clip: str
+    exercise: str
+    reps: int
+    reps_by_side: dict[str, int] | None = None
+    partial_reps: int | None = None
+    hold_s: list[float] = field(default_factory=list)
+    unsafe: list[dict[str, Any]] = field(default_factory=list)
+    angles: dict[str, list[float]] = field(default_factory=dict)
+    count_tolerance: int = 0
+    hold_tolerance_s: float = 0.5
+    hold_target_s: float | None = None
+
+
+@dataclass
+class ClipScore:
+    """One clip's truth against its result."""
+
+    truth: ClipTruth
+    reps: int
+    reps_by_side: dict[str, int] | None
+    partial_reps: int
+    hold_s: list[float]
+    warnings: list[dict[str, Any]]
+    angle_errors: dict[str, np.ndarray]
+
+    @property
+    def count_error(self) -> int:
+        return self.reps - self.truth.reps
+
+    @property
+    def hold_errors(self) -> list[float]:
+        """Per true hold, |measured - true| seconds (missing holds count as
+        their whole length)."""
+        got = list(self.hold_s)
+        errs = []
+        for i, h in enumerate(self.truth.hold_s):
+            errs.append(abs(got[i] - h) if i < len(got) else h)
+        return errs
+
+    @property
+    def warning_hits(self) -> tuple[int, int, int]:
+        """(true positives, warnings given, unsafe intervals) for P/R."""
+        matched = 0
+        for u in self.truth.unsafe:
+            if any(abs(w["t_s"] - u["start_s"]) <= WARNING_MATCH_S
+                   or u["start_s"] <= w["t_s"] <= u["end_s"] for w in self.warnings):
+                matched += 1
+        good = sum(
+            1 for w in self.warnings
+            if any(u["start_s"] - WARNING_MATCH_S <= w["t_s"] <= u["end_s"] + WARNING_MATCH_S
+                   for u in self.truth.unsafe)
+        )
+        return good, len(self.warnings), len(self.truth.unsafe)
+
+    def passed(self) -> bool:
+        """Counts (and per side) right within tolerance, holds within tolerance."""
+        if abs(self.count_error) > self.truth.count_tolerance:
+            return False
+        if self.truth.count_tolerance == 0 and self.truth.reps_by_side is not None:
+            if self.reps_by_side != self.truth.reps_by_side:
+                return False
+        if len(self.hold_s) != len(self.truth.hold_s):
+            return False
+        return all(e <= self.truth.hold_tolerance_s for e in self.hold_errors)
+
+
+def sample_truths(samples: Path) -> list[tuple[ClipTruth, Path]]:
+    """Truth of every rendered sample (reads `<clip>.truth.json`)."""
+    out = []
+    for p in sorted(samples.glob("*.truth.json")):
+        t = json.loads(p.read_text())
+        by_side = t.get("reps_by_side")
+        out.append((ClipTruth(
+            clip=t["clip"],
+            exercise=t["exercise"],
+            reps=int(t["reps"]),
+            reps_by_side={k: by_side[k] for k in ("left", "right")} if by_side else None,
+            partial_reps=t.get("partial_reps"),
+            hold_s=[h["duration_s"] for h in t["holds"]],
+            unsafe=list(t.get("unsafe", [])),
+            angles=t.get("angles", {}),
+            hold_target_s=t.get("hold_target_s"),
+        ), samples / t["clip"]))
+    return out
+
+
+def _first_number(text: str) -> float | None:
+    m = re.search(r"(\d+(?:\.\d+)?)", text)
+    return float(m.group(1)) if m else None
+
+
+def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, dict[str, Any]]]:
+    """Truth of the real clips from labels.tsv, mapped by real_clips.toml.
+
+    High-confidence counts must be exact, medium within one; holds within 1 s.
+    """
+    spec = tomllib.loads(mapping.read_text())["clips"]
+    out = []
+    with (clips / "labels.tsv").open(newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            name = row["clip"]
+            if name not in spec:
+                continue
+            conf = row["confidence"].strip()
+            options = spec[name]
+            holds: list[float] = []
+            if "hold" in row["holds"] and "s" in row["holds"]:
+                secs = re.findall(r"(\d+(?:\.\d+)?) s\b", row["holds"])
+                if secs and not row["holds"].startswith("about 1 s at each"):
+                    holds = [float(options.get("hold_s_expected", secs[0]))]
+            out.append((ClipTruth(
+                clip=name,
+                exercise=options["exercise"],
+                reps=int(_first_number(row["reps"]) or 0),
+                hold_s=holds,
+                count_tolerance=0 if conf == "high" else 1,
+                hold_tolerance_s=1.0,
+            ), clips / name, options))
+    return out
+
+
+def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: ClipTruth) -> dict[str, np.ndarray]:
+    """Measured minus true angle, per built-in measure the truth gives."""
+    names = [n for n in truth.angles if n in MEASURES]
+    if not names:
+        return {}
+    defs = tuple(MetricDef(name=n, measure=n) for n in names)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = evaluate_metrics(frames_of(result.track), defs)
+    out = {}
+    for n in names:
+        true = np.asarray(truth.angles[n], float)
+        k = min(len(true), len(got[n]))
+        moving = np.abs(true[:k]) > 1e-6
+        # Only channels the clip moves say anything about accuracy.
+        if moving.any():
+            err = got[n][:k] - true[:k]
+            out[n] = err[~np.isnan(err)]
+    return out
+
+
+def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth) -> ClipScore:
+    """Analyse one track and compare it with its truth."""
+    result = analyze_track(track, exercise)
+    by_side = None
+    if exercise.reps is not None and exercise.reps.sides in ("left", "right", "alternating"):
+        by_side = {"left": 0, "right": 0}
+        for r in result.reps:
+            if r.side in by_side:
+                by_side[r.side] += 1
+    return ClipScore(
+        truth=truth,
+        reps=len(result.reps),
+        reps_by_side=by_side,
+        partial_reps=result.partial_reps,
+        hold_s=[h.duration_s for h in result.holds],
+        warnings=[{"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule} for w in result.warnings],
+        angle_errors=_truth_angle_errors(track, result, truth),
+    )
+
+
+def _track_for(video: Path, cache: Path | None, extract: bool) -> LandmarkTrack:
+    cached = (cache / (video.stem + ".npz")) if cache else video.with_suffix(".npz")
+    if cached.is_file():
+        return LandmarkTrack.load(cached)
+    if not extract:
+        raise PosecheckError(f"{cached}: no cached track (run with --extract)")
+    from posecheck.extract import extract_track
+    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+
+    est = MediaPipePoseEstimator()
+    try:
+        track = extract_track(video, est)
+    finally:
+        est.close()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    track.save(cached)
+    return track
+
+
+def _with_hold(ex: Exercise, hold_s: float | None) -> Exercise:
+    if hold_s is None or ex.hold is None:
+        return ex
+    return dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=float(hold_s)))
+
+
+def run_samples(samples: Path, extract: bool) -> list[ClipScore]:
+    """Score every rendered sample."""
+    return [
+        score(_track_for(video, None, extract), load_exercise(t.exercise), t)
+        for t, video in sample_truths(samples)
+    ]
+
+
+def run_real_clips(clips: Path, mapping: Path, cache: Path | None) -> list[ClipScore]:
+    """Score every mapped real clip (extracting tracks as needed)."""
+    return [
+        score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t)
+        for t, video, opts in real_clip_truths(clips, mapping)
+    ]
+
+
+def _fmt_side(d: dict[str, int] | None) -> str:
+    return "" if d is None else f"L{d['left']}/R{d['right']}"
+
+
+def print_table(title: str, scores: list[ClipScore], out: Any = sys.stdout) -> None:
+    """One row per clip, then the totals."""
+    print(f"\n## {title}\n", file=out)
+    print("| clip | exercise | reps truth | reps got | error | sides truth | sides got | holds truth (s) | holds got (s) | ok |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
+    for s in scores:
+        t = s.truth
+        print(
+            f"| {t.clip} | {t.exercise} | {t.reps} | {s.reps} | {s.count_error:+d} | "
+            f"{_fmt_side(t.reps_by_side)} | {_fmt_side(s.reps_by_side if t.reps_by_side else None)} | "
+            f"{' '.join(f'{h:.1f}' for h in t.hold_s)} | {' '.join(f'{h:.1f}' for h in s.hold_s)} | "
+            f"{'yes' if s.passed() else 'NO'} |",
+            file=out,
+        )
+    print(file=out)
+    for line in totals(scores):
+        print(line, file=out)
+
+
+def totals(scores: list[ClipScore]) -> list[str]:
+    """The summary lines of a table."""
+    if not scores:
+        return ["no clips"]
+    n = len(scores)
+    errs = [abs(s.count_error) for s in scores]
+    holds = [e for s in scores for e in s.hold_errors]
+    tp = sum(s.warning_hits[0] for s in scores)
+    given = sum(s.warning_hits[1] for s in scores)
+    unsafe = sum(s.warning_hits[2] for s in scores)
+    lines = [
+        f"- clips: {n}, passed: {sum(s.passed() for s in scores)}",
+        f"- exact count: {100 * sum(e == 0 for e in errs) / n:.0f}%, off by one: "
+        f"{100 * sum(e == 1 for e in errs) / n:.0f}%, off by more: {sum(e > 1 for e in errs)}, "
+        f"count MAE: {np.mean(errs):.2f}",
+        f"- hold-time MAE: {np.mean(holds):.2f} s over {len(holds)} holds (max {max(holds):.2f} s)"
+        if holds else "- holds: none",
+        f"- warnings: precision {tp}/{given}, recall "
+        f"{sum(1 for s in scores for u in s.truth.unsafe if s.warning_hits[0])}/{unsafe}"
+        if unsafe or given else "- warnings: none expected, none given",
+    ]
+    by_metric: dict[str, list[np.ndarray]] = {}
+    for s in scores:
+        for k, v in s.angle_errors.items():
+            by_metric.setdefault(k, []).append(v)
+    for k, parts in sorted(by_metric.items()):
+        e = np.abs(np.concatenate(parts))
+        lines.append(f"- angle error {k}: mean {np.mean(e):.1f} deg, p95 {np.percentile(e, 95):.1f} deg "
+                     f"({len(parts)} clips)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m posecheck.bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("accuracy", help="reps, holds, warnings and angles against truth")
+    p.add_argument("--samples", type=Path, default=ROOT / "samples")
+    p.add_argument("--clips", type=Path, default=ROOT.parent / "shared" / "clips")
+    p.add_argument("--extract", action="store_true", help="extract missing sample tracks with MediaPipe")
+    p.add_argument("--cache", type=Path, help="keep the real clips' tracks here")
+    p.add_argument("--no-clips", action="store_true", help="skip ../shared/clips")
+    args = parser.parse_args(argv)
+    try:
+        print_table(f"samples ({args.samples})", run_samples(args.samples, args.extract))
+        if not args.no_clips and (args.clips / "labels.tsv").is_file():
+            mapping = args.samples / "real_clips.toml"
+            print_table(f"real clips ({args.clips})", run_real_clips(args.clips, mapping, args.cache))
+    except PosecheckError as exc:
+        print(f"posecheck.bench: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
