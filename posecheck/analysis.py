@@ -9,6 +9,7 @@ engine and safety monitors then step frame by frame exactly as they do live.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy.typing as npt
 
 from posecheck.engine import ExerciseEngine
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
-from posecheck.metrics import Frames, evaluate_metrics, is_valid_landmark_name
+from posecheck.metrics import Frames, MetricDef, evaluate_metrics, is_valid_landmark_name
 from posecheck.landmarks import SIDED_NAMES, landmark_index
 from posecheck.safety import SafetyMonitor
 from posecheck.smoothing import smooth_track
@@ -85,32 +86,33 @@ def usable_mask(track: LandmarkTrack, exercise: Exercise) -> npt.NDArray[np.bool
     return ok
 
 
-def apply_baselines(
+def baseline_adjuster(
     t_s: npt.NDArray[np.float64],
     usable: npt.NDArray[np.bool_],
-    values: dict[str, npt.NDArray[np.float64]],
     exercise: Exercise,
-) -> None:
-    """Make `relative` metrics relative to how the person started, in place.
+) -> Callable[[MetricDef, npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """Makes `relative` metrics relative to how the person started.
 
     The baseline is the median over the first `calibrate_s` seconds of usable
     frames; until that window is complete the metric is NaN (nothing counts),
-    which is also what the live trainer can know at that moment.
+    which is also all the live trainer can know at that moment.
     """
-    rel = [m.name for m in exercise.metrics if m.relative]
-    if not rel:
-        return
     idx = np.flatnonzero(usable)
-    if len(idx) == 0:
-        for n in rel:
-            values[n] = np.full_like(values[n], np.nan)
-        return
-    t0 = t_s[idx[0]]
-    window = idx[t_s[idx] <= t0 + exercise.calibrate_s]
-    ready = t_s > t0 + exercise.calibrate_s
-    for n in rel:
-        base = np.nanmedian(values[n][window]) if window.size else np.nan
-        values[n] = np.where(ready, values[n] - base, np.nan)
+    if len(idx):
+        t0 = t_s[idx[0]]
+        window = idx[t_s[idx] <= t0 + exercise.calibrate_s]
+        ready = t_s > t0 + exercise.calibrate_s
+    else:
+        window = idx
+        ready = np.zeros(len(t_s), bool)
+
+    def adjust(m: MetricDef, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if not m.relative:
+            return values
+        base = np.nanmedian(values[window]) if window.size else np.nan
+        return np.where(ready, values - base, np.nan)
+
+    return adjust
 
 
 def analyze_track(track: LandmarkTrack, exercise: Exercise, smooth: bool = True) -> AnalysisResult:
@@ -119,8 +121,9 @@ def analyze_track(track: LandmarkTrack, exercise: Exercise, smooth: bool = True)
         track = smooth_track(track)
     usable = usable_mask(track, exercise)
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = evaluate_metrics(frames_of(track), exercise.metrics)
-    apply_baselines(track.t_s, usable, values, exercise)
+        values = evaluate_metrics(
+            frames_of(track), exercise.metrics, baseline_adjuster(track.t_s, usable, exercise)
+        )
     engine = ExerciseEngine(exercise)
     safety = SafetyMonitor(exercise.safety)
     events: list[Event] = []

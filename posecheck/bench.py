@@ -58,6 +58,9 @@ class ClipTruth:
     count_tolerance: int = 0
     hold_tolerance_s: float = 0.5
     hold_target_s: float | None = None
+    # False where the truth says nothing about holds (a real clip whose label
+    # gives no hold lengths): then the holds found are not judged.
+    check_holds: bool = True
 
 
 @dataclass
@@ -108,6 +111,8 @@ class ClipScore:
         if self.truth.count_tolerance == 0 and self.truth.reps_by_side is not None:
             if self.reps_by_side != self.truth.reps_by_side:
                 return False
+        if not self.truth.check_holds:
+            return True
         if len(self.hold_s) != len(self.truth.hold_s):
             return False
         return all(e <= self.truth.hold_tolerance_s for e in self.hold_errors)
@@ -152,11 +157,15 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                 continue
             conf = row["confidence"].strip()
             options = spec[name]
+            # "one hold ... N s" is checked; "none" means no hold at all;
+            # anything else (a pause at each rep) is not a hold to time.
+            field_text = row["holds"].strip()
             holds: list[float] = []
-            if "hold" in row["holds"] and "s" in row["holds"]:
-                secs = re.findall(r"(\d+(?:\.\d+)?) s\b", row["holds"])
-                if secs and not row["holds"].startswith("about 1 s at each"):
-                    holds = [float(options.get("hold_s_expected", secs[0]))]
+            check_holds = field_text == "none"
+            if field_text.startswith("one hold"):
+                secs = re.findall(r"(\d+(?:\.\d+)?) s\b", field_text)
+                holds = [float(options.get("hold_s_expected", secs[0]))]
+                check_holds = True
             out.append((ClipTruth(
                 clip=name,
                 exercise=options["exercise"],
@@ -164,6 +173,7 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                 hold_s=holds,
                 count_tolerance=0 if conf == "high" else 1,
                 hold_tolerance_s=1.0,
+                check_holds=check_holds,
             ), clips / name, options))
     return out
 
@@ -278,7 +288,7 @@ def totals(scores: list[ClipScore]) -> list[str]:
         return ["no clips"]
     n = len(scores)
     errs = [abs(s.count_error) for s in scores]
-    holds = [e for s in scores for e in s.hold_errors]
+    holds = [e for s in scores if s.truth.check_holds for e in s.hold_errors]
     tp = sum(s.warning_hits[0] for s in scores)
     given = sum(s.warning_hits[1] for s in scores)
     unsafe = sum(s.warning_hits[2] for s in scores)

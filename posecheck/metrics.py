@@ -22,12 +22,19 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   against the shoulder line, + toward the subject's LEFT shoulder, front
   view. The model's eye line under-reads the true tilt, so the raw angle is
   multiplied by HEAD_TILT_GAIN (measured on rendered clips with known tilt).
-- head_turn_deg: head rotation, the ear line against the shoulder line in
-  the world x-z (floor) plane, + chin toward the subject's LEFT shoulder.
-- head_pitch_deg: head flexion, the angle between the trunk (hip midpoint
-  -> shoulder midpoint) and the face direction (ear midpoint -> nose) in the
-  world frame, minus 90 and a neutral offset; + chin toward chest, - looking
-  up. Any view.
+- head_turn_deg: head rotation, + chin toward the subject's LEFT shoulder,
+  front view: atan2(nose offset from the ear midpoint, HEAD_TURN_DEPTH_RATIO
+  x ear-to-ear distance), in image pixels. The nose sits in front of the ear
+  axis, so its sideways offset grows with sin(turn) while the ears' span
+  shrinks with cos(turn). Chosen over the world ear line, which read only
+  0.59-0.71 of a true 60 degree turn on a rendered clip (and unevenly by
+  side); this reads 60 +- 4 there.
+- head_pitch_deg: head flexion, side view: the angle between the trunk
+  (hip midpoint -> shoulder midpoint) and the face direction (ear midpoint
+  -> nose) in image pixels, minus 90 and HEAD_PITCH_NEUTRAL_DEG; + chin
+  toward chest, - looking up. On a rendered side-view clip this read
+  +31.7 / -29.2 for a true +35 / -25 (the same in world coordinates read
+  only +26 / -18.5, so world depth is not used).
 - trunk_side_bend_deg: the trunk (hip midpoint -> shoulder midpoint) against
   the image vertical, + toward the subject's LEFT (front view, facing the
   camera).
@@ -61,9 +68,13 @@ FloatArray = npt.NDArray[np.float64]
 # Calibration of the eye-line tilt against rendered clips with known tilt:
 # the model's eye line follows about 0.75 of the true lateral flexion.
 HEAD_TILT_GAIN = 1.0 / 0.75
-# Face direction (ear -> nose) sits this far below perpendicular to the trunk
-# in a neutral head, on MediaPipe's world landmarks.
-HEAD_PITCH_NEUTRAL_DEG = 0.0
+# Nose depth in front of the ear axis over the ear-to-ear span, as MediaPipe
+# places them (fitted on a rendered 60-degree turn: tan(48.3) / tan(60)).
+HEAD_TURN_DEPTH_RATIO = 0.65
+# The face direction (ear -> nose) sits this far below perpendicular to the
+# trunk with the head level, as MediaPipe places ear and nose (rendered clip:
+# 5.6 at neutral; 3.0 splits the error between neutral and the end ranges).
+HEAD_PITCH_NEUTRAL_DEG = 3.0
 
 METRIC_SIDES = ("left", "right", "visible", "mean")
 METRIC_SPACES = ("image", "world")
@@ -178,23 +189,16 @@ def _head_tilt(f: Frames, side: str) -> FloatArray:
     return -_wrap_deg(eyes - shoulders) * HEAD_TILT_GAIN
 
 
-def _yaw_deg(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Angle of the world segment a->b in the x-z plane, + when b is farther."""
-    d = b - a
-    return np.degrees(np.arctan2(d[..., 2], d[..., 0]))
-
-
 def _head_turn(f: Frames, side: str) -> FloatArray:
-    ears = _yaw_deg(_point(f, "right_ear", "world"), _point(f, "left_ear", "world"))
-    shoulders = _yaw_deg(
-        _point(f, "right_shoulder", "world"), _point(f, "left_shoulder", "world")
-    )
-    return _wrap_deg(ears - shoulders)
+    left, right = _point(f, "left_ear", "image"), _point(f, "right_ear", "image")
+    offset_px = _point(f, "nose", "image")[:, 0] - (left[:, 0] + right[:, 0]) / 2.0
+    span_px = g.distance(left, right)
+    return np.degrees(np.arctan2(offset_px, HEAD_TURN_DEPTH_RATIO * span_px))
 
 
 def _head_pitch(f: Frames, side: str) -> FloatArray:
-    trunk_up = _point(f, "mid_shoulder", "world") - _point(f, "mid_hip", "world")
-    face = _point(f, "nose", "world") - _point(f, "mid_ear", "world")
+    trunk_up = _point(f, "mid_shoulder", "image") - _point(f, "mid_hip", "image")
+    face = _point(f, "nose", "image") - _point(f, "mid_ear", "image")
     return g.vector_angle_deg(trunk_up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
 
 
@@ -252,7 +256,7 @@ def _hip_line(f: Frames, side: str) -> FloatArray:
 # name -> (function, landmarks it reads with "{side}" for sided ones, sided?)
 MEASURES: dict[str, tuple[Callable[[Frames, str], FloatArray], tuple[str, ...], bool]] = {
     "head_tilt_deg": (_head_tilt, ("left_eye", "right_eye", "left_shoulder", "right_shoulder"), False),
-    "head_turn_deg": (_head_turn, ("left_ear", "right_ear", "left_shoulder", "right_shoulder"), False),
+    "head_turn_deg": (_head_turn, ("nose", "left_ear", "right_ear"), False),
     "head_pitch_deg": (
         _head_pitch,
         ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip"),
@@ -343,13 +347,23 @@ def evaluate_metric(f: Frames, m: MetricDef, done: dict[str, FloatArray]) -> Flo
     return -out if m.negate else out
 
 
-def evaluate_metrics(f: Frames, defs: tuple[MetricDef, ...]) -> dict[str, FloatArray]:
+def evaluate_metrics(
+    f: Frames,
+    defs: tuple[MetricDef, ...],
+    adjust: Callable[[MetricDef, FloatArray], FloatArray] | None = None,
+) -> dict[str, FloatArray]:
     """All metrics of an exercise, in declaration order (combines come after
-    what they combine, which validation guarantees). Relative metrics are
-    returned raw: the engine subtracts the start baseline."""
+    what they combine, which validation guarantees).
+
+    Args:
+        adjust: applied to each metric as soon as it is computed, before any
+            later metric combines it (the analysis uses it to make `relative`
+            metrics relative to the person's start).
+    """
     out: dict[str, FloatArray] = {}
     for m in defs:
-        out[m.name] = evaluate_metric(f, m, out)
+        value = evaluate_metric(f, m, out)
+        out[m.name] = adjust(m, value) if adjust is not None else value
     return out
 
 

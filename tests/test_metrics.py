@@ -53,13 +53,16 @@ def test_head_tilt_sign_is_toward_subjects_left():
     assert value(right, measure="head_tilt_deg", negate=True) > 20
 
 
-def test_head_turn_sign_from_world_ear_line():
-    shoulders = {L.RIGHT_SHOULDER: (-0.2, 0, 0), L.LEFT_SHOULDER: (0.2, 0, 0)}
-    # Chin toward the left shoulder: the left ear moves away from the camera (+z).
+def test_head_turn_sign_and_size_from_nose_offset():
+    # Front view: chin toward the subject's left moves the nose to the image right.
     a = math.radians(30)
-    turned = frames({}, world={**shoulders, L.RIGHT_EAR: (-0.07 * math.cos(a), -0.5, -0.07 * math.sin(a)),
-                               L.LEFT_EAR: (0.07 * math.cos(a), -0.5, 0.07 * math.sin(a))})
+    span = 100 * math.cos(a)
+    depth = 0.65 * 100
+    turned = frames({L.RIGHT_EAR: (300 - span / 2, 100), L.LEFT_EAR: (300 + span / 2, 100),
+                     L.NOSE: (300 + depth * math.sin(a), 110)})
     assert value(turned, measure="head_turn_deg") == pytest.approx(30.0, abs=1e-6)
+    facing = frames({L.RIGHT_EAR: (250, 100), L.LEFT_EAR: (350, 100), L.NOSE: (300, 110)})
+    assert value(facing, measure="head_turn_deg") == pytest.approx(0.0)
 
 
 def test_distance_ratio_and_combine():
