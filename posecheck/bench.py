@@ -253,9 +253,16 @@ def run_samples(samples: Path, extract: bool) -> list[ClipScore]:
 
 def run_real_clips(clips: Path, mapping: Path, cache: Path | None) -> list[ClipScore]:
     """Score every mapped real clip (extracting tracks as needed)."""
+    return run_real_clips_subset(real_clip_truths(clips, mapping), cache)
+
+
+def run_real_clips_subset(
+    cases: list[tuple[ClipTruth, Path, dict[str, Any]]], cache: Path | None
+) -> list[ClipScore]:
+    """Score the given real clips (from `real_clip_truths`)."""
     return [
         score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t)
-        for t, video, opts in real_clip_truths(clips, mapping)
+        for t, video, opts in cases
     ]
 
 

@@ -220,6 +220,7 @@ class ExerciseEngine:
         self._last_rep_s = -math.inf
         self._hold: _HoldClock | None = None
         self._hold_done = False
+        self._hold_rep: RepRecord | None = None
 
     # --- helpers -----------------------------------------------------------------
 
@@ -440,6 +441,7 @@ class ExerciseEngine:
         out = [Event(t_done, ev.HOLD_COMPLETED, self._label(self._move))]
         if self.ex.reps is not None and self._move is not None:
             out += self._movement_done(t_done, self._move)
+            self._hold_rep = self.reps[-1] if out[-1].kind == ev.REP else None
         return out
 
     def _end_hold(self) -> list[Event]:
@@ -454,6 +456,11 @@ class ExerciseEngine:
             self.partial_reps += 1
             return out + [Event(clock.last_in_s, ev.PARTIAL_REP, label, {"reason": "no hold"})]
         rec = HoldRecord(start_s, end_s, self._hold_done, label)
+        if self._hold_done and self._hold_rep is not None:
+            # The rep counted live at the running estimate of the hold's
+            # start; the record takes the refined start.
+            self._hold_rep.t_s = start_s + self.ex.hold.target_s
+        self._hold_rep = None
         if self.ex.reps is None and rec.duration_s < self.ex.hold.min_hold_s:
             return out
         self.holds.append(rec)

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from posecheck.analysis import FrameState
 from posecheck.landmarks import CONNECTIONS
-from posecheck.spec import Exercise
+from posecheck.spec import Exercise, Movement
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
@@ -48,8 +48,30 @@ def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
             cv2.circle(img, (int(px[i, 0]), int(px[i, 1])), 2 * s, GREEN, -1, cv2.LINE_AA)
 
 
+def _fit(s: str, width_px: int, scale: float) -> str:
+    """The longest prefix of s (with an ellipsis) that fits width_px."""
+    while s and cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] > width_px:
+        s = s[:-2] + "…" if len(s) > 2 else ""
+        s = s.rstrip("…").rstrip() + "." if s.endswith("…") else s
+    return s
+
+
+def leading_movement(exercise: Exercise, values: dict[str, float]) -> tuple[Movement | None, float]:
+    """The movement furthest from neutral now, and its metric value: what the
+    bar shows (the side being worked, not always the first one)."""
+    rr = exercise.reps
+    if rr is None:
+        return None, values.get(exercise.main_metric, math.nan)
+    best, best_p = rr.movements[0], -math.inf
+    for m in rr.movements:
+        p = m.progress(values.get(m.metric, math.nan))
+        if not math.isnan(p) and p > best_p:
+            best, best_p = m, p
+    return best, values.get(best.metric, math.nan)
+
+
 def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
-               metric_value: float, usable: bool) -> None:
+               values: dict[str, float], usable: bool) -> None:
     """Counter, metric bar against its band, hold ring and warning banner."""
     h, w = img.shape[:2]
     k = h / 480.0
@@ -57,7 +79,7 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
     # Counter, top left.
     panel_w = int(230 * k)
     cv2.rectangle(img, (0, 0), (panel_w, int(118 * k)), BLACK, -1)
-    _text(img, exercise.title[:22], (pad, int(24 * k)), 0.55 * k, WHITE, 1)
+    _text(img, _fit(exercise.title, panel_w - 2 * pad, 0.5 * k), (pad, int(24 * k)), 0.5 * k, WHITE, 1)
     if state.reps_by_side:
         count = f"L {state.reps_by_side.get('left', 0)}  R {state.reps_by_side.get('right', 0)}"
     else:
@@ -70,7 +92,8 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
     if status:
         _text(img, status, (pad, int(112 * k)), 0.55 * k, AMBER, 1)
     # Metric bar, along the left edge under the panel.
-    _draw_metric_bar(img, exercise, metric_value, k)
+    movement, value = leading_movement(exercise, values)
+    _draw_metric_bar(img, movement, value, k)
     # Hold ring, top right.
     if exercise.hold is not None:
         _draw_hold_ring(img, state, exercise.hold.target_s, k)
@@ -81,14 +104,14 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
         _text(img, state.warnings[0][:60], (pad, h - int(14 * k)), 0.62 * k, WHITE, 2)
 
 
-def _draw_metric_bar(img: npt.NDArray[np.uint8], exercise: Exercise, value: float, k: float) -> None:
+def _draw_metric_bar(img: npt.NDArray[np.uint8], m: Movement | None, value: float, k: float) -> None:
+    """The metric on a bar from below neutral to past the end; the green zone
+    is the end position, the grey line neutral."""
     x0, y0 = int(10 * k), int(130 * k)
     bw, bh = int(26 * k), int(200 * k)
     cv2.rectangle(img, (x0, y0), (x0 + bw, y0 + bh), BLACK, -1)
-    rr = exercise.reps
-    if rr is None or math.isnan(value):
+    if m is None or math.isnan(value):
         return
-    m = rr.movements[0]
     # Full bar spans neutral - 50% to end + 50% of the movement.
     span = m.end - m.neutral
     lo, hi = m.neutral - 0.5 * span, m.end + 0.5 * span
@@ -124,9 +147,9 @@ def _draw_hold_ring(img: npt.NDArray[np.uint8], state: FrameState, target_s: flo
 
 def annotate(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
              px: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-             metric_value: float, usable: bool) -> npt.NDArray[np.uint8]:
+             values: dict[str, float], usable: bool) -> npt.NDArray[np.uint8]:
     """A copy of the frame with skeleton and panel drawn over it."""
     out = img.copy()
     draw_skeleton(out, px, np.nan_to_num(visibility, nan=0.0))
-    draw_panel(out, exercise, state, metric_value, usable)
+    draw_panel(out, exercise, state, values, usable)
     return out

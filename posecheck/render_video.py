@@ -24,15 +24,16 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
     if not writer.isOpened():
         raise PosecheckError(f"{out}: cannot write an MP4 video here")
     px = result.track.pixels()
-    metric = result.metrics[result.exercise.main_metric]
+    names = list(result.metrics)
     bar = tqdm(desc="annotating", total=len(result.track), unit="frame", disable=not show_progress,
                file=sys.stderr, leave=False)
     try:
         for i, _, frame in reader.frames():
             if i >= len(result.track):
                 break
+            values = {n: float(result.metrics[n][i]) for n in names}
             img = annotate(frame, result.exercise, result.frame_states[i], px[i],
-                           result.track.visibility[i], float(metric[i]), bool(result.usable[i]))
+                           result.track.visibility[i], values, bool(result.usable[i]))
             writer.write(np.ascontiguousarray(img))
             bar.update(1)
     finally:

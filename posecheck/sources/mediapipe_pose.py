@@ -116,4 +116,5 @@ class MediaPipePoseEstimator:
         return out
 
     def close(self) -> None:
-        self._landmarker.close()
+        with _native_stderr_silenced():
+            self._landmarker.close()

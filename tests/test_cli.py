@@ -1,0 +1,169 @@
+"""The command line, in-process: every bad input is one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import SAMPLES, make_track_arrays, needs_mediapipe
+from posecheck.cli import build_parser, main
+from posecheck.track import LandmarkTrack
+
+SUBCOMMANDS = ["list", "show", "validate", "extract", "analyze"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("cmd", SUBCOMMANDS)
+def test_help_for_each_subcommand(cmd, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args([cmd, "--help"])
+    assert exc.value.code == 0
+    assert cmd in capsys.readouterr().out
+
+
+def test_list_shows_every_bundled_exercise(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    for ex_id in ("squat", "neck_side_tilt_hold", "plank", "shoulder_raises"):
+        assert f"\n{ex_id} " in out
+
+
+def test_show_prints_instructions_and_prescription(capsys):
+    code, out, _ = run(capsys, "show", "neck_flexion_extension_hold")
+    assert code == 0
+    assert "prescription:" in out and "hold 10 s" in out
+    assert "safety [stop] neck_overextension" in out
+
+
+def test_unknown_exercise_suggests_the_closest(capsys):
+    code, _, err = run(capsys, "show", "neck_tilt_hold")
+    assert code == 2
+    assert "did you mean neck_side_tilt_hold" in one_line_error(err)
+
+
+def test_missing_file(capsys, tmp_path):
+    code, _, err = run(capsys, "analyze", str(tmp_path / "nope.mp4"), "-e", "squat", "-q")
+    assert code == 2
+    assert one_line_error(err) == f"posecheck: error: {tmp_path / 'nope.mp4'}: no such file"
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a video at all" * 100])
+def test_empty_or_broken_video(capsys, tmp_path, content):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    code, _, err = run(capsys, "analyze", str(bad), "-e", "squat", "-q")
+    assert code == 2
+    line = one_line_error(err)
+    assert "bad.mp4" in line and ("cannot open as a video" in line or "no readable frames" in line)
+
+
+def test_broken_exercise_file_names_file_and_key(capsys, tmp_path):
+    bad = tmp_path / "mine.toml"
+    bad.write_text('schema = 1\nid = "mine"\ntitle = "x"\nkind = "reps"\nposition = "standing"\n'
+                   'camera_view = "side"\nregions = ["legs"]\ninstructions = "x"\nrequired = []\n'
+                   '[metrics]\nk = { joint = ["hip", "knee", "ankle"] }\n'
+                   '[reps]\nmetric = "k"\nneutral = 150\nend = 110\nspeed = 3\n')
+    code, _, err = run(capsys, "validate", str(bad))
+    assert code == 2
+    assert "mine.toml: unknown key 'reps.speed'" in one_line_error(err)
+    code, _, err = run(capsys, "analyze", str(bad), "-e", str(bad), "-q")
+    assert code == 2
+    assert "mine.toml: unknown key 'reps.speed'" in one_line_error(err)
+
+
+def test_validate_all_bundled(capsys):
+    code, out, err = run(capsys, "validate")
+    assert code == 0 and err == ""
+    assert out.count("ok  ") >= 13
+
+
+def _still_track(path: Path) -> Path:
+    t, img, vis, world = make_track_arrays(60)
+    LandmarkTrack(t, img, vis, world, 30.0, (640, 480), "test-model", "still.mp4").save(path)
+    return path
+
+
+def test_analyze_a_track_prints_a_summary_and_writes_outputs(capsys, tmp_path):
+    track = _still_track(tmp_path / "still.npz")
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "analyze", str(track), "-e", "squat", "--out", str(out_dir), "-q")
+    assert code == 0, err
+    assert "reps: 0" in out and "model: test-model" in out
+    report = json.loads((out_dir / "report.json").read_text())
+    assert report["schema"] == 1 and report["frames"] == 60
+    header = (out_dir / "metrics.csv").read_text().splitlines()[0]
+    assert header.startswith("t_s,pose,usable,knee_deg,hip_deg")
+
+
+def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
+    track = _still_track(tmp_path / "still.npz")
+    code, out, _ = run(capsys, "analyze", str(track), "-e", "plank", "--json", "-", "-q")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) == {
+        "schema", "exercise", "source", "model", "duration_s", "frames", "frames_with_pose", "reps",
+        "reps_by_side", "partial_reps", "rep_events", "holds", "warnings",
+    }
+
+
+def test_track_with_no_person_is_an_error(capsys, tmp_path):
+    t, img, vis, world = make_track_arrays(30)
+    img[:] = np.nan
+    p = tmp_path / "empty.npz"
+    LandmarkTrack(t, img, vis, world, 30.0, (640, 480), "m", "empty.mp4").save(p)
+    code, _, err = run(capsys, "analyze", str(p), "-e", "squat", "-q")
+    assert code == 2
+    assert "no person found in any of its 30 frames" in one_line_error(err)
+
+
+def test_overrides_are_checked(capsys, tmp_path):
+    track = _still_track(tmp_path / "still.npz")
+    code, _, err = run(capsys, "analyze", str(track), "-e", "squat", "--hold-s", "5", "-q")
+    assert code == 2
+    assert "exercise 'squat' has no hold" in one_line_error(err)
+
+
+@needs_mediapipe
+@pytest.mark.model
+def test_video_with_no_person(capsys, tmp_path):
+    video = tmp_path / "empty_room.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 15, (320, 240))
+    for i in range(20):
+        frame = np.full((240, 320, 3), 90 + i, np.uint8)
+        writer.write(frame)
+    writer.release()
+    code, _, err = run(capsys, "analyze", str(video), "-e", "squat", "-q")
+    assert code == 2
+    assert "no person found in any of its 20 frames" in one_line_error(err)
+
+
+@needs_mediapipe
+@pytest.mark.model
+def test_analyze_bundled_sample_video_end_to_end(capsys, tmp_path):
+    video = SAMPLES / "neck_side_tilt_short_front.mp4"
+    truth = json.loads((SAMPLES / "neck_side_tilt_short_front.truth.json").read_text())
+    code, out, err = run(capsys, "analyze", str(video), "-e", "neck_side_tilt_hold", "--out", str(tmp_path), "-q")
+    assert code == 0, err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["reps"] == truth["reps"]
+    assert report["frames_with_pose"] == report["frames"] == truth["frames"]
+    assert report["model"].startswith("pose_landmarker_full.task sha256:")
+    cap = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == truth["frames"]
+    cap.release()

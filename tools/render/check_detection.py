@@ -1,0 +1,162 @@
+"""Check that MediaPipe sees rendered clips, and how well its landmarks fit.
+
+Run with the runtime venv (mediapipe, no torch), from the repository root:
+
+    python tools/render/check_detection.py samples/NAME.mp4 ... \\
+        --keypoints-dir /tmp/kp --model posecheck/models/pose_landmarker_full.task
+
+For each clip it reports the share of frames with a detected pose, the
+mean pixel distance between MediaPipe's landmarks and the renderer's
+projected COCO keypoints (written by ``python -m tools.render
+--keypoints-dir``), and, for each head or shoulder channel the truth moves,
+how a simple 2D measure of it follows the true angle, read from MediaPipe
+and from the projected keypoints (slope of measured vs true degrees
+through the origin, and correlation). A synthetic clip is only useful if
+the model detects it, and the slopes tell what the analyser can expect:
+e.g. how much the ear line under-reads a true head tilt.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+GROUPS = {"face": (0, 2, 5, 7, 8), "arms": (11, 12, 13, 14, 15, 16), "legs": (23, 24, 25, 26, 27, 28, 29, 30, 31, 32)}
+
+
+def detect(video: Path, model: Path) -> np.ndarray:
+    """MediaPipe landmarks in pixels (frames, 33, 2); NaN where no pose was found."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=1,
+    )
+    capture = cv2.VideoCapture(str(video))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 15.0
+    frames: list[np.ndarray] = []
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        index = 0
+        while True:
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            height, width = bgr.shape[:2]
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(index * 1000 / fps))
+            points = np.full((33, 2), np.nan)
+            if result.pose_landmarks:
+                points = np.array([[lm.x * width, lm.y * height] for lm in result.pose_landmarks[0]])
+            frames.append(points)
+            index += 1
+    capture.release()
+    return np.stack(frames)
+
+
+def _line_deg(points: np.ndarray, left: int, right: int) -> np.ndarray:
+    """Angle of the right->left landmark line, + when the subject's left point is lower."""
+    d = points[:, left] - points[:, right]
+    return np.degrees(np.arctan2(d[:, 1], np.abs(d[:, 0])))
+
+
+def measures(points: np.ndarray, view: str) -> dict[str, tuple[str, np.ndarray]]:
+    """2D proxies of the head/shoulder channels: name -> (channel, per-frame value).
+
+    ``points`` are in an un-mirrored image, subject facing the camera (front)
+    or showing the left side with the face toward image left (side).
+    """
+    shoulders = _line_deg(points, 11, 12)
+    out: dict[str, tuple[str, np.ndarray]] = {}
+    if view == "front":
+        out["ear_line_tilt"] = ("head_tilt_deg", _line_deg(points, 7, 8) - shoulders)
+        out["eye_line_tilt"] = ("head_tilt_deg", _line_deg(points, 2, 5) - shoulders)
+        ear_mid = (points[:, 7] + points[:, 8]) / 2
+        ear_span = np.linalg.norm(points[:, 7] - points[:, 8], axis=1)
+        out["nose_offset_turn"] = ("head_turn_deg", np.degrees(np.arcsin(np.clip(2 * (points[:, 0, 0] - ear_mid[:, 0]) / (ear_span + 1e-9), -1, 1))))
+        for side, ear, shoulder in (("left", 7, 11), ("right", 8, 12)):
+            out[f"{side}_ear_shoulder_gap_px"] = (f"{side}_shoulder_elevation_deg", -(points[:, shoulder, 1] - points[:, ear, 1]))
+    else:
+        ear_to_nose = points[:, 0] - points[:, 7]
+        out["ear_nose_pitch"] = ("head_pitch_deg", np.degrees(np.arctan2(ear_to_nose[:, 1], -ear_to_nose[:, 0])))
+    return out
+
+
+def _fit(measured: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Slope through the origin (after removing the neutral offset) and correlation."""
+    ok = np.isfinite(measured)
+    m, t = measured[ok], truth[ok]
+    neutral = np.abs(t) < 0.5
+    m = m - (np.median(m[neutral]) if neutral.any() else 0.0)
+    slope = float(np.dot(m, t) / max(np.dot(t, t), 1e-9))
+    corr = float(np.corrcoef(m, t)[0, 1]) if np.std(t) > 0 and np.std(m) > 0 else float("nan")
+    return slope, corr
+
+
+def check(video: Path, keypoints_dir: Path | None, model: Path) -> dict[str, object]:
+    truth = json.loads(video.with_name(video.stem + ".truth.json").read_text())
+    mp_points = detect(video, model)
+    width = truth["size"][0]
+    report: dict[str, object] = {
+        "clip": video.name,
+        "frames": len(mp_points),
+        "detected": int(np.isfinite(mp_points[:, 0, 0]).sum()),
+    }
+    coco = None
+    if keypoints_dir is not None:
+        document = json.loads((keypoints_dir / f"{video.stem}.keypoints.json").read_text())
+        projected = np.array(document["frames"])
+        coco = np.full((len(projected), 33, 2), np.nan)
+        for k, index in enumerate(document["mediapipe_index"]):
+            if index is not None:
+                coco[:, index] = projected[:, k]
+        height = truth["size"][1]
+        outside = (coco[..., 0] < 0) | (coco[..., 0] >= width) | (coco[..., 1] < 0) | (coco[..., 1] >= height)
+        coco[outside] = np.nan  # keypoints out of the frame are MediaPipe's guesses, not landmarks
+        n = min(len(coco), len(mp_points))
+        errors = np.linalg.norm(mp_points[:n] - coco[:n], axis=2)
+        seen = np.isfinite(errors).any(axis=0)
+        report["mean_px_error"] = round(float(np.nanmean(errors)), 1)
+        report["mean_px_error_by_group"] = {
+            g: round(float(np.nanmean(errors[:, [i for i in ix if seen[i]]])), 1)
+            for g, ix in GROUPS.items()
+            if seen[list(ix)].any()
+        }
+        per_landmark = {i: float(np.nanmean(errors[:, i])) for i in np.flatnonzero(seen)}
+        report["worst_landmarks_px"] = {
+            int(i): round(per_landmark[i], 1) for i in sorted(per_landmark, key=per_landmark.get, reverse=True)[:3]
+        }
+    fits: dict[str, dict[str, float]] = {}
+    sources = {"mediapipe": mp_points} | ({"projected": coco} if coco is not None else {})
+    for source, points in sources.items():
+        if truth["variant"]["mirrored"]:
+            points = points.copy()
+            points[..., 0] = width - points[..., 0]
+        for name, (channel, values) in measures(points, truth["variant"]["view"]).items():
+            true = np.array(truth["angles"].get(channel, []))
+            if len(true) == len(values) and np.ptp(true) > 5:
+                slope, corr = _fit(values, true)
+                fits.setdefault(name, {})[f"{source}_slope"] = round(slope, 3)
+                fits[name][f"{source}_corr"] = round(corr, 3)
+    report["angle_fits"] = fits
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="MediaPipe detection and landmark check for rendered clips")
+    parser.add_argument("videos", nargs="+", type=Path)
+    parser.add_argument("--keypoints-dir", type=Path)
+    parser.add_argument("--model", type=Path, default=Path("posecheck/models/pose_landmarker_full.task"))
+    args = parser.parse_args(argv)
+    for video in args.videos:
+        print(json.dumps(check(video, args.keypoints_dir, args.model)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
