@@ -19,7 +19,8 @@ from posecheck.engine import ExerciseEngine
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.metrics import Frames, MetricDef, evaluate_metrics, is_valid_landmark_name
 from posecheck.landmarks import SIDED_NAMES, landmark_index
-from posecheck.safety import SafetyMonitor
+from posecheck import events as ev
+from posecheck.safety import FatigueMonitor, SafetyMonitor
 from posecheck.smoothing import smooth_track
 from posecheck.spec import Exercise
 from posecheck.track import LandmarkTrack
@@ -115,8 +116,23 @@ def baseline_adjuster(
     return adjust
 
 
-def analyze_track(track: LandmarkTrack, exercise: Exercise, smooth: bool = True) -> AnalysisResult:
-    """Count reps, time holds and check safety over a whole track."""
+PAIN_MESSAGE = "Stopped for pain. Rest, and if it persists, see your physiotherapist or doctor."
+
+
+def analyze_track(
+    track: LandmarkTrack, exercise: Exercise, smooth: bool = True, pain_at_s: float | None = None
+) -> AnalysisResult:
+    """Count reps, time holds and check safety over a whole track.
+
+    Args:
+        pain_at_s: the person stopped for pain at this time: the analysis
+            ends there and the report carries a "pain" stop warning (the
+            live trainer's pain key does the same).
+    """
+    if pain_at_s is not None:
+        keep = track.t_s <= pain_at_s
+        track = track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
+                              visibility=track.visibility[keep], world_xyz=track.world_xyz[keep])
     if smooth:
         track = smooth_track(track)
     usable = usable_mask(track, exercise)
@@ -126,6 +142,7 @@ def analyze_track(track: LandmarkTrack, exercise: Exercise, smooth: bool = True)
         )
     engine = ExerciseEngine(exercise)
     safety = SafetyMonitor(exercise.safety)
+    fatigue = FatigueMonitor(exercise)
     events: list[Event] = []
     states: list[FrameState] = []
     names = list(values)
@@ -133,10 +150,17 @@ def analyze_track(track: LandmarkTrack, exercise: Exercise, smooth: bool = True)
     for i, t in enumerate(track.t_s.tolist()):
         row = dict(zip(names, table[i].tolist()))
         if usable[i]:
-            events += safety.update(t, row)
+            st = engine.state
+            exercising = st.phase != "setup" and (exercise.kind != "hold" or st.holding)
+            events += safety.update(t, row, exercising)
         else:
             row = {n: math.nan for n in names}
-        events += engine.update(t, row, bool(usable[i]))
+        new = engine.update(t, row, bool(usable[i]))
+        for e in new:
+            if e.kind == ev.REP:
+                for rule, severity, message in fatigue.update(engine.reps[-1]):
+                    new.append(safety.add(t, rule, severity, message))
+        events += new
         st = engine.state
         states.append(FrameState(
             reps=st.reps,
@@ -149,6 +173,8 @@ def analyze_track(track: LandmarkTrack, exercise: Exercise, smooth: bool = True)
         ))
     if len(track):
         events += engine.finish(float(track.t_s[-1]))
+        if pain_at_s is not None:
+            events.append(safety.add(min(pain_at_s, float(track.t_s[-1])), "pain", "stop", PAIN_MESSAGE))
     return AnalysisResult(
         exercise=exercise,
         track=track,

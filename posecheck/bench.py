@@ -61,6 +61,7 @@ class ClipTruth:
     # False where the truth says nothing about holds (a real clip whose label
     # gives no hold lengths): then the holds found are not judged.
     check_holds: bool = True
+    mirrored: bool = False
 
 
 @dataclass
@@ -134,6 +135,7 @@ def sample_truths(samples: Path) -> list[tuple[ClipTruth, Path]]:
             unsafe=list(t.get("unsafe", [])),
             angles=t.get("angles", {}),
             hold_target_s=t.get("hold_target_s"),
+            mirrored=bool(t.get("variant", {}).get("mirrored", False)),
         ), samples / t["clip"]))
     return out
 
@@ -200,6 +202,8 @@ def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: Cli
 
 def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth) -> ClipScore:
     """Analyse one track and compare it with its truth."""
+    if truth.mirrored:
+        track = track.mirrored()
     result = analyze_track(track, exercise)
     by_side = None
     if exercise.reps is not None and exercise.reps.sides in ("left", "right", "alternating"):

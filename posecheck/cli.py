@@ -139,7 +139,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     track = _load_source(path, args.model, not args.quiet)
     if len(track) == 0 or not track.has_pose.any():
         raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
-    result = analyze_track(track, exercise)
+    if args.mirrored:
+        track = track.mirrored()
+    if args.pain_at is not None and args.pain_at < 0:
+        raise PosecheckError(f"--pain-at must be >= 0 seconds, got {args.pain_at}")
+    result = analyze_track(track, exercise, pain_at_s=args.pain_at)
     report = build_report(result, path.name)
     if args.out:
         out = Path(args.out)
@@ -195,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
     p.add_argument("--hold-s", type=float, help="override the exercise's hold target (seconds)")
     p.add_argument("--reps", type=int, help="override the prescribed reps per set")
+    p.add_argument("--pain-at", type=float, metavar="SECONDS",
+                   help="the person stopped for pain at this time: end the analysis there and record it")
+    p.add_argument("--mirrored", action="store_true",
+                   help="the video is mirrored like a selfie preview: restore the subject's own left and right")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
     return parser

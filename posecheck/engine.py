@@ -211,6 +211,8 @@ class ExerciseEngine:
         self._end_since: float | None = None
         self._move: str | None = None
         self._faults: list[str] = []
+        self._left_neutral_s = 0.0
+        self._end_reached_s = 0.0
         # Progress of the last frames of the excursion, to replay into a hold.
         self._recent: deque[tuple[float, dict[str, float]]] = deque(maxlen=64)
         self._steps_done: list[str] = []
@@ -280,7 +282,7 @@ class ExerciseEngine:
             self._visible_since = t_s
         self._last_seen_s = t_s
         if not self._ready:
-            if self.ex.reps is None:
+            if self.ex.reps is None and self.ex.hold is not None:
                 # A person already holding the position while the setup check
                 # runs is holding it: the hold will be timed from then.
                 in_pos = self._in_hold_position(values)
@@ -288,7 +290,7 @@ class ExerciseEngine:
                     self._pos_since = None
                 elif self._pos_since is None:
                     self._pos_since = t_s
-            else:
+            elif self.ex.reps is not None:
                 # The rep machine may arm (see neutral) during setup, so a
                 # first rep that starts right away is not lost; it cannot
                 # count until setup is over.
@@ -309,7 +311,7 @@ class ExerciseEngine:
             return out
         if self.ex.reps is not None:
             out += self._update_reps(t_s, values)
-        else:
+        elif self.ex.hold is not None:
             out += self._update_hold_only(t_s, values)
         self._sync_state()
         return out
@@ -330,6 +332,7 @@ class ExerciseEngine:
             if at_neutral:
                 return out
             self._phase = "moving"
+            self._left_neutral_s = t_s
             self._peak = {}
             self._end_since = None
             self._move = None
@@ -371,6 +374,7 @@ class ExerciseEngine:
                 out += self._check_hold_target()
         if self._open_rep is not None and self._move is not None:
             self._open_rep.peak = self._peak_value(self._move)
+            self._open_rep.progress = self._peak.get(self._move, 1.0)
         if at_neutral:
             self._open_rep = None
             if self._hold is not None:
@@ -389,6 +393,7 @@ class ExerciseEngine:
 
     def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
         self._move = name
+        self._end_reached_s = t_end_s
         self._phase = "end"
         if self.ex.kind == "reps_with_hold":
             assert self.ex.hold is not None
@@ -417,7 +422,9 @@ class ExerciseEngine:
         label = self._label(name)
         # The record shares the excursion's fault list, so faults seen on the
         # way back still land on this rep.
-        rec = RepRecord(t_s=t_s, side=label, peak=self._peak_value(name), faults=self._faults)
+        rec = RepRecord(t_s=t_s, side=label, peak=self._peak_value(name), faults=self._faults,
+                        duration_s=self._end_reached_s - self._left_neutral_s,
+                        progress=self._peak.get(name, 1.0))
         self.reps.append(rec)
         self._open_rep = rec
         if label in self.state.reps_by_side:

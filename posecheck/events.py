@@ -37,12 +37,24 @@ class Event:
 
 @dataclass
 class RepRecord:
-    """One counted rep, completed with the faults seen until its return."""
+    """One counted rep, completed with the faults seen until its return.
+
+    Attributes:
+        t_s: when it counted.
+        side: "left", "right", "both" or None.
+        peak: the metric's extreme value in the rep.
+        faults: ids of the form rules broken during it.
+        duration_s: from leaving neutral to reaching the end position (the
+            movement itself, without a hold), for fatigue checks.
+        progress: the peak as a share of the neutral-to-end range.
+    """
 
     t_s: float
     side: str | None
     peak: float
     faults: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    progress: float = 1.0
 
 
 @dataclass

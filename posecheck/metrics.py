@@ -29,6 +29,10 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   shrinks with cos(turn). Chosen over the world ear line, which read only
   0.59-0.71 of a true 60 degree turn on a rendered clip (and unevenly by
   side); this reads 60 +- 4 there.
+- head_nod_deg: head flexion seen from the FRONT: how far the nose sits
+  below the ear midpoint, as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span);
+  + chin down. Not zero for a level head (the nose is lower than the ears);
+  used where only changes matter (the head-circle rule), not for thresholds.
 - head_pitch_deg: head flexion, side view: the angle between the trunk
   (hip midpoint -> shoulder midpoint) and the face direction (ear midpoint
   -> nose) in image pixels, minus 90 and HEAD_PITCH_NEUTRAL_DEG; + chin
@@ -196,6 +200,12 @@ def _head_turn(f: Frames, side: str) -> FloatArray:
     return np.degrees(np.arctan2(offset_px, HEAD_TURN_DEPTH_RATIO * span_px))
 
 
+def _head_nod(f: Frames, side: str) -> FloatArray:
+    left, right = _point(f, "left_ear", "image"), _point(f, "right_ear", "image")
+    drop_px = _point(f, "nose", "image")[:, 1] - (left[:, 1] + right[:, 1]) / 2.0
+    return np.degrees(np.arctan2(drop_px, HEAD_TURN_DEPTH_RATIO * g.distance(left, right)))
+
+
 def _head_pitch(f: Frames, side: str) -> FloatArray:
     trunk_up = _point(f, "mid_shoulder", "image") - _point(f, "mid_hip", "image")
     face = _point(f, "nose", "image") - _point(f, "mid_ear", "image")
@@ -257,6 +267,7 @@ def _hip_line(f: Frames, side: str) -> FloatArray:
 MEASURES: dict[str, tuple[Callable[[Frames, str], FloatArray], tuple[str, ...], bool]] = {
     "head_tilt_deg": (_head_tilt, ("left_eye", "right_eye", "left_shoulder", "right_shoulder"), False),
     "head_turn_deg": (_head_turn, ("nose", "left_ear", "right_ear"), False),
+    "head_nod_deg": (_head_nod, ("nose", "left_ear", "right_ear"), False),
     "head_pitch_deg": (
         _head_pitch,
         ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip"),

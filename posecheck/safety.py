@@ -1,18 +1,86 @@
 """Safety monitors: an exercise's limits, checked on every frame.
 
-A rule fires when its metric stays past the limit for `for_s` seconds, so one
-noisy frame never warns. One long fault is one warning whose span grows
-while the fault lasts; the same rule firing again within `cooldown_s` of the
-end of its last warning extends that warning instead of adding another.
+Rule kinds (see `SafetyRule`): a limit on a metric, a speed limit (sudden,
+jerky movement), and a loop detector (head circles). A rule fires when its
+condition lasts `for_s` seconds, so one noisy frame never warns. One long
+fault is one warning whose span grows while the fault lasts; the same rule
+firing again within `cooldown_s` of the end of its last warning extends that
+warning instead of adding another. Rules sharing an id (a speed limit on
+several metrics) are one rule: any of them at fault is the fault.
+
+`FatigueMonitor` watches the reps themselves: past the prescription, slowing
+down, or losing range against the first reps of the set.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
+
+import numpy as np
 
 from posecheck import events as ev
-from posecheck.events import Event, WarningRecord
-from posecheck.spec import SafetyRule
+from posecheck.events import Event, RepRecord, WarningRecord
+from posecheck.spec import Exercise, SafetyRule
+
+# Speeds are measured over this window: long enough to average out landmark
+# jitter, short enough to catch a jerk of a few frames.
+SPEED_WINDOW_S = 0.12
+
+
+class _SpeedMeter:
+    """|d metric / dt| over the last SPEED_WINDOW_S, per metric."""
+
+    def __init__(self) -> None:
+        self._hist: deque[tuple[float, float]] = deque()
+
+    def update(self, t_s: float, value: float) -> float:
+        if math.isnan(value):
+            self._hist.clear()
+            return math.nan
+        self._hist.append((t_s, value))
+        while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
+            self._hist.popleft()
+        t0, v0 = self._hist[0]
+        if t_s - t0 < SPEED_WINDOW_S * 0.5:
+            return math.nan
+        return abs(value - v0) / (t_s - t0)
+
+
+class _LoopMeter:
+    """How far the point (x, y) has wound round its recent centre.
+
+    The centre is the median of the last `window_s` seconds. The winding is
+    the signed sum of angle steps over the latest run of samples that stay
+    more than `radius` from the centre: back-and-forth movements (nods, side
+    tilts, turns) pass near the centre, which ends the run, or cancel out.
+    """
+
+    def __init__(self, window_s: float, radius: float) -> None:
+        self.window_s = window_s
+        self.radius = radius
+        self._t: deque[float] = deque()
+        self._xy: deque[tuple[float, float]] = deque()
+
+    def update(self, t_s: float, x: float, y: float) -> tuple[float, float]:
+        """Feed one sample; returns (turns wound, start time of the run)."""
+        if math.isnan(x) or math.isnan(y):
+            return 0.0, t_s
+        self._t.append(t_s)
+        self._xy.append((x, y))
+        while self._t and t_s - self._t[0] > self.window_s:
+            self._t.popleft()
+            self._xy.popleft()
+        pts = np.asarray(self._xy)
+        d = pts - np.median(pts, axis=0)
+        far = np.hypot(d[:, 0], d[:, 1]) > self.radius
+        if not far[-1]:
+            return 0.0, t_s
+        near_idx = np.flatnonzero(~far)
+        start = int(near_idx[-1]) + 1 if len(near_idx) else 0
+        ang = np.arctan2(d[start:, 1], d[start:, 0])
+        steps = (np.diff(ang) + math.pi) % (2 * math.pi) - math.pi
+        return abs(float(np.sum(steps))) / (2 * math.pi), self._t[start]
 
 
 class _RuleState:
@@ -28,27 +96,62 @@ class SafetyMonitor:
     def __init__(self, rules: tuple[SafetyRule, ...]) -> None:
         self.rules = rules
         self.warnings: list[WarningRecord] = []
-        self._state = {r.id: _RuleState() for r in rules}
+        self._ids = list(dict.fromkeys(r.id for r in rules))
+        self._by_id = {i: [r for r in rules if r.id == i] for i in self._ids}
+        self._state = {i: _RuleState() for i in self._ids}
+        self._speed = {r.metric: _SpeedMeter() for r in rules if r.kind == "speed"}
+        self._loops = {
+            (r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"
+        }
 
-    def update(self, t_s: float, values: dict[str, float]) -> list[Event]:
+    def _fault(self, rule: SafetyRule, t_s: float, values: dict[str, float],
+               speeds: dict[str, float], loops: dict[tuple[str, str], tuple[float, float]]) -> tuple[bool | None, float]:
+        """(at fault?, since when) for one rule now; None when unknown (NaN)."""
+        if rule.kind == "speed":
+            v = speeds.get(rule.metric, math.nan)
+            return (None if math.isnan(v) else v > rule.above), t_s
+        if rule.kind == "loop":
+            turns, start_s = loops[(rule.metric, rule.metric_y)]
+            return turns >= rule.turn_above, start_s
+        v = values.get(rule.metric, math.nan)
+        return (None if math.isnan(v) else rule.violated(v)), t_s
+
+    def update(self, t_s: float, values: dict[str, float], exercising: bool = True) -> list[Event]:
         """Feed one frame's metric values; returns warnings that fired now.
 
         NaN (pose lost) leaves a rule's state as it was: a gap neither
         confirms nor clears a fault.
+
+        Args:
+            exercising: False while the person gets into or out of position
+                (before the setup check passes; outside a static hold): speed
+                rules are about the exercise's movements, so they wait.
         """
+        speeds = {m: meter.update(t_s, values.get(m, math.nan)) for m, meter in self._speed.items()}
+        loops = {
+            key: meter.update(t_s, values.get(key[0], math.nan), values.get(key[1], math.nan))
+            for key, meter in self._loops.items()
+        }
         out: list[Event] = []
-        for rule in self.rules:
-            v = values.get(rule.metric, math.nan)
-            if math.isnan(v):
+        for rid in self._ids:
+            rules = self._by_id[rid]
+            if not exercising and rules[0].kind == "speed":
+                results = [(False, t_s) for _ in rules]
+            else:
+                results = [self._fault(r, t_s, values, speeds, loops) for r in rules]
+            known = [(f, since) for f, since in results if f is not None]
+            if not known:
                 continue
-            st = self._state[rule.id]
-            if not rule.violated(v):
+            faulty = [(r, since) for r, (f, since) in zip(rules, results) if f]
+            st = self._state[rid]
+            if not faulty:
                 st.since_s = None
                 if st.active is not None:
                     st.last, st.active = st.active, None
                 continue
+            rule, since = faulty[0]
             if st.since_s is None:
-                st.since_s = t_s
+                st.since_s = min(since, t_s)
             if st.active is not None:
                 st.active.end_s = t_s
                 continue
@@ -58,12 +161,73 @@ class SafetyMonitor:
                 st.active = st.last
                 st.active.end_s = t_s
                 continue
-            st.active = WarningRecord(st.since_s, t_s, rule.id, rule.severity, rule.message)
-            self.warnings.append(st.active)
-            out.append(Event(st.since_s, ev.WARNING, None, {
-                "rule": rule.id, "severity": rule.severity, "message": rule.message}))
+            out.append(self._fire(st, rule.id, rule.severity, rule.message, st.since_s, t_s))
         return out
+
+    def _fire(self, st: _RuleState, rule_id: str, severity: str, message: str,
+              start_s: float, t_s: float) -> Event:
+        st.active = WarningRecord(start_s, t_s, rule_id, severity, message)
+        self.warnings.append(st.active)
+        return Event(t_s, ev.WARNING, None, {"rule": rule_id, "severity": severity, "message": message,
+                                             "start_s": start_s})
+
+    def add(self, t_s: float, rule_id: str, severity: str, message: str) -> Event:
+        """Record a one-off warning (fatigue, pain) in the same list."""
+        w = WarningRecord(t_s, t_s, rule_id, severity, message)
+        self.warnings.append(w)
+        return Event(t_s, ev.WARNING, None, {"rule": rule_id, "severity": severity, "message": message,
+                                             "start_s": t_s})
 
     def active(self) -> list[WarningRecord]:
         """Warnings whose fault is going on now (for the overlay banner)."""
         return [st.active for st in self._state.values() if st.active is not None]
+
+
+# Against the median of the first reps of the set: a rep this much slower,
+# or reaching only this share of the range, is a sign of tiring.
+FATIGUE_BASELINE_REPS = 3
+FATIGUE_SLOWER = 1.6
+FATIGUE_RANGE_SHARE = 0.7
+# Two such reps in a row, not one: a single slow rep is not fatigue.
+FATIGUE_IN_A_ROW = 2
+
+
+class FatigueMonitor:
+    """Never to exhaustion: notices reps past the prescription, reps that slow
+    down and reps that lose range, and suggests stopping (once each)."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.ex = exercise
+        self._said: set[str] = set()
+        self._by_side: dict[str | None, list[RepRecord]] = {}
+
+    def update(self, rep: RepRecord) -> list[tuple[str, str, str]]:
+        """Feed a counted rep; returns (rule, severity, message) to warn now."""
+        out = []
+        reps = self._by_side.setdefault(rep.side, [])
+        reps.append(rep)
+        target = self.ex.prescription.reps
+        if target and len(reps) > target and f"prescription_done:{rep.side}" not in self._said:
+            self._said.add(f"prescription_done:{rep.side}")
+            side = f" on the {rep.side} side" if rep.side in ("left", "right") else ""
+            out.append(("prescription_done", "info",
+                        f"That is the prescribed {target}{side}: stop here, more is not better."))
+        n = FATIGUE_BASELINE_REPS
+        if len(reps) >= n + FATIGUE_IN_A_ROW:
+            base = reps[:n]
+            recent = reps[-FATIGUE_IN_A_ROW:]
+            base_dur = float(np.median([r.duration_s for r in base]))
+            base_range = float(np.median([r.progress for r in base]))
+            if "fatigue" not in self._said and base_dur > 0 and all(
+                r.duration_s > FATIGUE_SLOWER * base_dur for r in recent
+            ):
+                self._said.add("fatigue")
+                out.append(("fatigue", "caution",
+                            "Your reps are slowing down: time to stop and rest."))
+            elif "fatigue" not in self._said and base_range > 0 and all(
+                r.progress < FATIGUE_RANGE_SHARE * base_range for r in recent
+            ):
+                self._said.add("fatigue")
+                out.append(("fatigue", "caution",
+                            "Your movement is getting smaller: time to stop and rest."))
+        return out

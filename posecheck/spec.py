@@ -10,6 +10,7 @@ runs this same code.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import os
@@ -29,7 +30,8 @@ from posecheck.metrics import (
 )
 
 SCHEMA_VERSION = 1
-KINDS = ("reps", "hold", "reps_with_hold")
+# "timer": guide-only exercises, no counting; the safety rules still run.
+KINDS = ("reps", "hold", "reps_with_hold", "timer")
 POSITIONS = ("standing", "seated", "lying", "hands_and_knees", "hanging")
 VIEWS = ("front", "side", "any")
 REGIONS = ("neck", "thoracic", "lumbar", "whole", "arms", "legs")
@@ -142,9 +144,22 @@ class FormRule:
     max: float = math.inf
 
 
+SAFETY_KINDS = ("limit", "speed", "loop")
+
+
 @dataclass(frozen=True)
 class SafetyRule:
-    """A warning: the metric beyond a limit for at least `for_s` seconds."""
+    """A warning rule.
+
+    Kinds:
+        limit: `metric` above `above` or below `below` for `for_s` seconds.
+        speed: `metric` changing faster than `above` units per second,
+            averaged over 0.12 s (safety.SPEED_WINDOW_S, which is what keeps
+            one noisy frame from firing): a sudden, jerky movement.
+        loop: the point (`metric`, `metric_y`) winding round its recent
+            centre by more than `turn_above` of a full turn while staying
+            more than `above` from it (a head circle); `window_s` of history.
+    """
 
     id: str
     metric: str
@@ -154,10 +169,18 @@ class SafetyRule:
     for_s: float = 0.3
     cooldown_s: float = 5.0
     severity: str = "caution"
+    kind: str = "limit"
+    metric_y: str = ""
+    turn_above: float = 0.75
+    window_s: float = 10.0
 
     def violated(self, value: float) -> bool:
-        """True when value is past the limit (NaN never is)."""
+        """For a limit rule: True when value is past the limit (NaN never is)."""
         return value > self.above or value < self.below
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric, self.metric_y) if self.metric_y else (self.metric,)
 
 
 @dataclass(frozen=True)
@@ -182,6 +205,7 @@ class Exercise:
     prescription: Prescription = field(default_factory=Prescription)
     form: tuple[FormRule, ...] = ()
     safety: tuple[SafetyRule, ...] = ()
+    max_speed_deg_s: float = 200.0
     path: str = ""
 
     @property
@@ -501,22 +525,169 @@ def _form(t: _Table, metrics: tuple[str, ...]) -> FormRule:
 
 
 def _safety(t: _Table, metrics: tuple[str, ...]) -> SafetyRule:
+    kind = t.choice("kind", SAFETY_KINDS, "limit")
+    if kind == "loop":
+        pair = t.get("metrics", list, what="two metric names [x, y]")
+        if len(pair) != 2 or not all(isinstance(m, str) for m in pair):
+            raise t.fail("metrics", pair, "two metric names [x, y]")
+        x, y = (_check_metric(t, "metrics", m, metrics) for m in pair)
+        above = t.number("amplitude_above", minimum=0.0)
+        r = SafetyRule(
+            id=t.get("id", str, what="a short rule id"), metric=x, metric_y=y,
+            message=t.get("message", str, what="a message for the user"),
+            above=above, kind=kind,
+            turn_above=t.number("turn_above", 0.75, minimum=0.1),
+            window_s=t.number("window_s", 10.0, minimum=1.0),
+            for_s=0.0,
+            cooldown_s=t.number("cooldown_s", 5.0, minimum=0.0),
+            severity=t.choice("severity", SEVERITIES, "stop"),
+        )
+        t.finish()
+        return r
     r = SafetyRule(
         id=t.get("id", str, what="a short rule id"),
         metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
         message=t.get("message", str, what="a message for the user"),
         above=t.number("above", math.inf),
-        below=t.number("below", -math.inf),
-        for_s=t.number("for_s", 0.3, minimum=0.0),
+        below=t.number("below", -math.inf) if kind == "limit" else -math.inf,
+        # A speed is already an average over SPEED_WINDOW_S (safety.py).
+        for_s=t.number("for_s", 0.3 if kind == "limit" else 0.0, minimum=0.0),
         cooldown_s=t.number("cooldown_s", 5.0, minimum=0.0),
         severity=t.choice("severity", SEVERITIES, "caution"),
+        kind=kind,
     )
+    if kind == "speed" and r.above == math.inf:
+        raise PosecheckError(f"{t.file}: {t.where} (kind = 'speed') needs 'above' (units per second)")
     if r.above == math.inf and r.below == -math.inf:
         raise PosecheckError(f"{t.file}: {t.where} needs 'above' or 'below'")
     if r.below >= r.above:
         raise t.fail("below", r.below, f"a value under 'above' ({r.above})")
     t.finish()
     return r
+
+
+@dataclass(frozen=True)
+class SafetyDefaults:
+    """The rules every exercise gets (posecheck/safety_defaults.toml)."""
+
+    metrics: tuple[MetricDef, ...]
+    rules: tuple[SafetyRule, ...]
+    max_speed_deg_s: float
+
+
+DEFAULTS_PATH = Path(__file__).resolve().parent / "safety_defaults.toml"
+_DEFAULTS: SafetyDefaults | None = None
+
+
+def load_defaults() -> SafetyDefaults:
+    """The default safety rules, read once."""
+    global _DEFAULTS
+    if _DEFAULTS is None:
+        file = str(DEFAULTS_PATH)
+        with DEFAULTS_PATH.open("rb") as fh:
+            t = _Table(tomllib.load(fh), "", file)
+        t.get("schema", int)
+        mt = t.get("metrics", dict)
+        metrics: list[MetricDef] = []
+        for name, value in mt.items():
+            metrics.append(_metric(name, value, file, [m.name for m in metrics]))
+        names = tuple(m.name for m in metrics)
+        _DEFAULTS = SafetyDefaults(
+            metrics=tuple(metrics),
+            rules=tuple(_safety(x, names) for x in t.tables("safety")),
+            max_speed_deg_s=t.number("max_speed_deg_s"),
+        )
+        t.finish()
+    return _DEFAULTS
+
+
+_OVERRIDABLE = ("amplitude_above", "turn_above", "window_s", "above", "below", "for_s", "cooldown_s")
+
+
+def _merge_defaults(
+    metrics: list[MetricDef],
+    defaults: SafetyDefaults,
+    overrides: _Table | None,
+    file: str,
+    camera_view: object,
+) -> tuple[list[MetricDef], tuple[SafetyRule, ...]]:
+    """The exercise's metrics plus those the default rules need, and the
+    default rules with the exercise's overrides applied.
+
+    Head-circle rules read front-view head measures, so they are not applied
+    to side-view exercises (a known limit, see the README).
+    """
+    by_name = {m.name: m for m in metrics}
+    rules: list[SafetyRule] = []
+    known_ids = {r.id for r in defaults.rules}
+    if overrides is not None:
+        for rid in overrides.data:
+            if rid not in known_ids:
+                raise PosecheckError(
+                    f"{file}: unknown key 'default_rules.{rid}'; default rules: {sorted(known_ids)}"
+                )
+    for rule in defaults.rules:
+        sub = overrides.table(rule.id) if overrides is not None else None
+        if sub is not None:
+            if not sub.get("enabled", bool, True):
+                sub.finish()
+                continue
+            changes = {}
+            for k in _OVERRIDABLE:
+                v = sub.number(k, None)
+                if v is not None:
+                    changes["above" if k == "amplitude_above" else k] = v
+            sev = sub.choice("severity", SEVERITIES, None)
+            if sev is not None:
+                changes["severity"] = sev
+            msg = sub.get("message", str, None)
+            if msg is not None:
+                changes["message"] = msg
+            sub.finish()
+            rule = dataclasses.replace(rule, **changes)
+        if rule.kind == "loop" and camera_view == "side":
+            continue
+        rules.append(rule)
+    if overrides is not None:
+        overrides.finish()
+    needed = {n for r in rules for n in r.metrics}
+    out = list(metrics)
+    for m in defaults.metrics:
+        if m.name not in needed:
+            continue
+        mine = by_name.get(m.name)
+        if mine is None:
+            out.append(m)
+        elif mine != m:
+            raise PosecheckError(
+                f"{file}: metric '{m.name}' is also a default safety metric with another "
+                f"definition ({m}); rename yours"
+            )
+    return out, tuple(rules)
+
+
+def _speed_rules(
+    reps: RepRule | None, hold: HoldRule | None, metrics: list[MetricDef], max_speed_deg_s: float
+) -> tuple[SafetyRule, ...]:
+    """A sudden-movement rule on every angle (`*_deg`) metric the exercise
+    counts or holds on."""
+    names: list[str] = []
+    if reps is not None:
+        names += [m.metric for m in reps.movements]
+    if hold is not None:
+        names += [c.metric for c in hold.when]
+    seen: list[str] = []
+    for n in names:
+        if n.endswith("_deg") and n not in seen:
+            seen.append(n)
+    return tuple(
+        SafetyRule(
+            id="sudden_movement", metric=n, kind="speed", above=max_speed_deg_s, for_s=0.0,
+            cooldown_s=3.0, severity="caution",
+            message="Slow down: move smoothly, without jerks.",
+        )
+        for n in seen
+    )
 
 
 def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
@@ -544,13 +715,18 @@ def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
     required = t.get("required", list, what="a list of landmark names")
     req = _landmark_list(t, "required", len(required)) if required else ()
     reps_t = t.table("reps", required=kind in ("reps", "reps_with_hold"))
-    if kind == "hold" and reps_t is not None:
-        raise PosecheckError(f"{file}: key 'reps' is not used by kind = 'hold'")
+    if kind in ("hold", "timer") and reps_t is not None:
+        raise PosecheckError(f"{file}: key 'reps' is not used by kind = '{kind}'")
     reps = _reps(reps_t, names) if reps_t is not None else None
     hold_t = t.table("hold", required=kind in ("hold", "reps_with_hold"))
-    if kind == "reps" and hold_t is not None:
-        raise PosecheckError(f"{file}: key 'hold' needs kind = 'hold' or 'reps_with_hold', not 'reps'")
+    if kind in ("reps", "timer") and hold_t is not None:
+        raise PosecheckError(f"{file}: key 'hold' needs kind = 'hold' or 'reps_with_hold', not '{kind}'")
     hold = _hold(hold_t, kind, reps, names) if hold_t is not None else None
+    defaults = load_defaults()
+    max_speed = t.number("max_speed_deg_s", defaults.max_speed_deg_s, minimum=1.0)
+    overrides = t.table("default_rules")
+    metrics, default_rules = _merge_defaults(metrics, defaults, overrides, file, t.data.get("camera_view"))
+    names = tuple(m.name for m in metrics)
     ex = Exercise(
         id=ex_id,
         title=t.get("title", str, what="a title"),
@@ -569,7 +745,12 @@ def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
         hold=hold,
         prescription=_prescription(t.table("prescription")),
         form=tuple(_form(x, names) for x in t.tables("form")),
-        safety=tuple(_safety(x, names) for x in t.tables("safety")),
+        safety=(
+            tuple(_safety(x, names) for x in t.tables("safety"))
+            + default_rules
+            + _speed_rules(reps, hold, metrics, max_speed)
+        ),
+        max_speed_deg_s=max_speed,
         path=file,
     )
     t.finish()

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
-from posecheck.landmarks import NUM_LANDMARKS
+from posecheck.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
 
 TRACK_FORMAT = "posecheck-track"
 TRACK_FORMAT_VERSION = 1
@@ -109,6 +109,21 @@ class LandmarkTrack:
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
+
+    def mirrored(self) -> LandmarkTrack:
+        """The track of a mirrored (selfie-view) video as if unmirrored.
+
+        A webcam preview is usually flipped like a mirror: the model then
+        labels the subject's left arm as "right". Flipping x and swapping the
+        left/right landmarks restores the subject's own sides, so sided
+        counts and signed angles mean what the exercise file says.
+        """
+        swap = list(LEFT_RIGHT_SWAP)
+        image = self.image_xyz[:, swap].copy()
+        image[..., 0] = 1.0 - image[..., 0]
+        world = self.world_xyz[:, swap].copy()
+        world[..., 0] = -world[..., 0]
+        return self.replace(image_xyz=image, visibility=self.visibility[:, swap].copy(), world_xyz=world)
 
     def save(self, path: Path) -> None:
         """Write the track as a compressed, self-describing `.npz`."""

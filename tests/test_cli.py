@@ -167,3 +167,13 @@ def test_analyze_bundled_sample_video_end_to_end(capsys, tmp_path):
     cap = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == truth["frames"]
     cap.release()
+
+
+def test_pain_stop_ends_the_analysis_and_is_recorded(capsys, tmp_path):
+    track = _still_track(tmp_path / "still.npz")
+    code, out, _ = run(capsys, "analyze", str(track), "-e", "squat", "--pain-at", "1.0", "--json", "-", "-q")
+    assert code == 0
+    report = json.loads(out)
+    assert report["duration_s"] <= 1.04
+    [pain] = [w for w in report["warnings"] if w["rule"] == "pain"]
+    assert pain["severity"] == "stop" and pain["t_s"] == pytest.approx(1.0)

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pytest
 
 from posecheck.safety import SafetyMonitor
@@ -50,3 +52,129 @@ def test_refiring_within_cooldown_extends_the_same_warning():
 def test_nan_neither_confirms_nor_clears():
     mon, fired = feed([0] * 30 + [50] * 5 + [math.nan] * 10 + [50] * 5 + [0] * 10)
     assert len(mon.warnings) == 1
+
+
+# --- head circles (loop rule) ---------------------------------------------------
+
+CIRCLE = SafetyRule(id="neck_circle", metric="x", metric_y="y", message="no circles", kind="loop",
+                    above=12.0, turn_above=0.75, window_s=10.0, for_s=0.0, severity="stop")
+
+
+def trace(xs, ys, rule=CIRCLE, fps=FPS):
+    mon = SafetyMonitor((rule,))
+    fired = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        fired += mon.update(i / fps, {"x": float(x), "y": float(y)})
+    return mon, fired
+
+
+def still(seconds):
+    n = int(seconds * FPS)
+    return np.zeros(n), np.zeros(n)
+
+
+def loop(amplitude, seconds, cycles=1.0):
+    u = np.linspace(0, 1, int(seconds * FPS), endpoint=False)
+    return amplitude * np.sin(2 * np.pi * cycles * u), amplitude * np.cos(2 * np.pi * cycles * u)
+
+
+def cat(*parts):
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def test_a_large_head_circle_warns_before_the_loop_closes():
+    xs, ys = cat(still(3), loop(25, 4), still(3))
+    mon, fired = trace(xs, ys)
+    assert len(mon.warnings) == 1 and mon.warnings[0].rule == "neck_circle"
+    # Three quarters of a 4 s loop: fired by 3 + 3.0 s, within a second of closing (7 s).
+    assert fired[0].t_s <= 3 + 4 * 0.75 + 0.2
+    assert fired[0].t_s >= 3 + 4 * 0.75 - 0.5
+
+
+def test_small_chin_loops_below_the_amplitude_never_warn():
+    xs, ys = cat(still(2), loop(5, 1.5, 1), loop(4, 1.5, 1), loop(6, 2, 1.5), still(2))
+    mon, _ = trace(xs, ys)
+    assert mon.warnings == []
+
+
+def test_nodding_and_side_tilts_are_not_circles():
+    t = np.arange(int(12 * FPS)) / FPS
+    nod = (np.zeros_like(t), 25 * np.sin(2 * np.pi * t / 2))
+    tilts = (30 * np.sign(np.sin(2 * np.pi * t / 6)) * np.minimum(1, np.abs(np.sin(2 * np.pi * t / 6)) * 3), 2 * np.sin(t))
+    assert trace(*nod)[0].warnings == []
+    assert trace(*tilts)[0].warnings == []
+
+
+def test_a_diagonal_back_and_forth_is_not_a_circle():
+    # Tilt with a nod, out and back through neutral, several times.
+    t = np.arange(int(12 * FPS)) / FPS
+    out = 25 * np.sin(2 * np.pi * t / 3)
+    assert trace(out, 0.8 * out)[0].warnings == []
+
+
+def test_a_single_noisy_frame_far_out_is_not_a_circle():
+    xs, ys = still(6)
+    xs[90] = 40.0
+    assert trace(xs, ys)[0].warnings == []
+
+
+@pytest.mark.parametrize("amplitude, warns", [(10.0, False), (16.0, True)])
+def test_the_amplitude_boundary(amplitude, warns):
+    mon, _ = trace(*cat(still(3), loop(amplitude, 4), still(2)))
+    assert bool(mon.warnings) == warns
+
+
+# --- sudden movement (speed rule) -------------------------------------------------
+
+SPEED = SafetyRule(id="sudden_movement", metric="m", message="slow down", kind="speed", above=200.0, for_s=0.0)
+
+
+def speed_trace(values, exercising=True):
+    mon = SafetyMonitor((SPEED,))
+    for i, v in enumerate(values):
+        mon.update(i / FPS, {"m": float(v)}, exercising)
+    return mon
+
+
+def test_a_jerk_warns_and_a_smooth_move_does_not():
+    smooth = np.concatenate([np.zeros(30), np.linspace(0, 60, 45), np.full(30, 60)])  # 60 deg in 1.5 s
+    jerk = np.concatenate([np.zeros(30), np.linspace(0, 45, 5), np.full(30, 45)])  # 45 deg in 0.15 s
+    assert speed_trace(smooth).warnings == []
+    w = speed_trace(jerk).warnings
+    assert len(w) == 1 and w[0].t_s == pytest.approx(1.0, abs=0.15)
+
+
+def test_speed_waits_while_not_exercising():
+    jerk = np.concatenate([np.zeros(30), np.linspace(0, 45, 5), np.full(30, 45)])
+    assert speed_trace(jerk, exercising=False).warnings == []
+
+
+# --- fatigue and the prescription ---------------------------------------------------
+
+def fatigue_for(reps_spec, prescribed=10):
+    import dataclasses
+
+    from posecheck.events import RepRecord
+    from posecheck.safety import FatigueMonitor
+    from posecheck.spec import load_exercise
+
+    ex = load_exercise("squat")
+    ex = dataclasses.replace(ex, prescription=dataclasses.replace(ex.prescription, reps=prescribed))
+    mon = FatigueMonitor(ex)
+    said = []
+    for i, (dur, prog) in enumerate(reps_spec):
+        said += [r for r, _, _ in mon.update(RepRecord(t_s=i * 2.0, side=None, peak=0.0, duration_s=dur, progress=prog))]
+    return said
+
+
+def test_past_the_prescription_says_stop_once():
+    assert fatigue_for([(1.0, 1.5)] * 12, prescribed=10) == ["prescription_done"]
+
+
+def test_slowing_down_suggests_stopping():
+    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.8, 1.5), (1.9, 1.5)]) == ["fatigue"]
+
+
+def test_losing_range_suggests_stopping_but_one_bad_rep_does_not():
+    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.0)]) == ["fatigue"]
+    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.5)]) == []

@@ -71,7 +71,7 @@ def test_good_example_parses_with_defaults():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("kind = \"reps\"", "kind = \"rep\""), r"ex.toml: key 'kind' = 'rep': expected one of \['reps', 'hold', 'reps_with_hold'\]"),
+        (("kind = \"reps\"", "kind = \"rep\""), r"ex.toml: key 'kind' = 'rep': expected one of \['reps', 'hold', 'reps_with_hold', 'timer'\]"),
         (("neutral = 150.0", "neutral = 150.0\nnuetral = 1"), r"ex.toml: unknown key 'reps.nuetral' \(did you mean 'neutral'\?\)"),
         (("title = \"Example\"", "title = \"Example\"\ncolour = 1"), r"unknown key 'colour'; allowed here:"),
         (("[\"hip\", \"knee\", \"ankle\"], side", "[\"hip\", \"knea\", \"ankle\"], side"), r"key 'metrics.knee_deg.joint': unknown landmark 'knea' \(did you mean 'knee'\?\)"),

@@ -60,3 +60,16 @@ def test_newer_format_version_is_refused(tmp_path: Path):
     np.savez(p, **data)
     with pytest.raises(PosecheckError, match="version 99 is newer"):
         LandmarkTrack.load(p)
+
+
+def test_mirrored_restores_the_subjects_sides():
+    from posecheck.landmarks import Landmark as L
+
+    tr = track()
+    img = tr.image_xyz.copy()
+    img[:, L.LEFT_WRIST, 0] = 0.2  # in a mirrored image the left wrist shows on the left
+    img[:, L.RIGHT_WRIST, 0] = 0.9
+    m = tr.replace(image_xyz=img).mirrored()
+    assert m.image_xyz[0, L.RIGHT_WRIST, 0] == pytest.approx(0.8)
+    assert m.image_xyz[0, L.LEFT_WRIST, 0] == pytest.approx(0.1)
+    np.testing.assert_allclose(m.mirrored().image_xyz[~np.isnan(img)], img[~np.isnan(img)], atol=1e-6)

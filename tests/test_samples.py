@@ -1,0 +1,94 @@
+"""Regression on the rendered samples: the engine on each cached track must
+give the truth its motion script defines (samples/*.truth.json).
+
+Fast: runs on the cached landmark tracks (samples/*.npz), no MediaPipe. The
+`model` test checks that the pose model still gives those tracks.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES, needs_mediapipe
+from posecheck import bench
+from posecheck.spec import load_exercise
+from posecheck.track import LandmarkTrack
+
+CASES = bench.sample_truths(SAMPLES)
+HOLD_TOLERANCE_S = 0.5
+
+
+def _id(case) -> str:
+    return case[0].clip.removesuffix(".mp4")
+
+
+@pytest.fixture(scope="module")
+def scores():
+    return {}
+
+
+def _score(case, scores):
+    truth, video = case
+    if truth.clip not in scores:
+        track = LandmarkTrack.load(video.with_suffix(".npz"))
+        scores[truth.clip] = bench.score(track, load_exercise(truth.exercise), truth)
+    return scores[truth.clip]
+
+
+def test_there_are_samples_with_tracks():
+    assert len(CASES) >= 8
+    for truth, video in CASES:
+        assert video.is_file(), video
+        assert video.with_suffix(".npz").is_file(), f"no cached track for {video.name}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_reps_exact(case, scores):
+    s = _score(case, scores)
+    assert s.reps == s.truth.reps
+    if s.truth.reps_by_side is not None:
+        assert s.reps_by_side == s.truth.reps_by_side
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_holds_within_half_a_second(case, scores):
+    s = _score(case, scores)
+    assert len(s.hold_s) == len(s.truth.hold_s), f"holds {s.hold_s} vs truth {s.truth.hold_s}"
+    for got, want in zip(s.hold_s, s.truth.hold_s):
+        assert abs(got - want) <= HOLD_TOLERANCE_S, f"hold {got:.2f} s vs truth {want:.2f} s"
+
+
+@needs_mediapipe
+@pytest.mark.model
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_cached_track_matches_the_model(case):
+    """The first 10 s of each clip through MediaPipe again: landmarks within
+    15 px of the cached track (a changed model or mediapipe shows here)."""
+    import cv2
+
+    from posecheck.person import PersonFollower
+    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+    from posecheck.sources.video import VideoReader
+
+    truth, video = case
+    cached = LandmarkTrack.load(video.with_suffix(".npz"))
+    est = MediaPipePoseEstimator()
+    follower = PersonFollower()
+    w, h = cached.frame_size
+    errors = []
+    try:
+        for i, t_s, bgr in VideoReader(video).frames():
+            if t_s >= 10.0:
+                break
+            person = follower.choose(t_s, est.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), int(round(t_s * 1000))))
+            if person is None or np.isnan(cached.image_xyz[i, 0, 0]):
+                assert person is None and np.isnan(cached.image_xyz[i, 0, 0])
+                continue
+            d = (person.image_xyz[:, :2] - cached.image_xyz[i, :, :2]) * [w, h]
+            errors.append(np.linalg.norm(d, axis=1).max())
+    finally:
+        est.close()
+    assert errors and max(errors) < 15.0
