@@ -39,8 +39,11 @@ from posecheck.spec import Exercise, load_exercise
 from posecheck.track import LandmarkTrack
 
 ROOT = Path(__file__).resolve().parent.parent
-# A warning matches an unsafe interval if it starts within this long of it.
+# An unsafe interval is caught if its rule warned from its start to this long
+# after its end; a warning is right if given within this long of such an interval.
 WARNING_MATCH_S = 1.0
+# The truth's unsafe-interval names -> posecheck's rule ids.
+TRUTH_RULES = {"jerk": "sudden_movement"}
 
 
 @dataclass
@@ -90,23 +93,39 @@ class ClipScore:
             errs.append(abs(got[i] - h) if i < len(got) else h)
         return errs
 
-    @property
-    def warning_hits(self) -> tuple[int, int, int]:
-        """(true positives, warnings given, unsafe intervals) for P/R."""
-        matched = 0
-        for u in self.truth.unsafe:
-            if any(abs(w["t_s"] - u["start_s"]) <= WARNING_MATCH_S
-                   or u["start_s"] <= w["t_s"] <= u["end_s"] for w in self.warnings):
-                matched += 1
-        good = sum(
-            1 for w in self.warnings
-            if any(u["start_s"] - WARNING_MATCH_S <= w["t_s"] <= u["end_s"] + WARNING_MATCH_S
-                   for u in self.truth.unsafe)
+    def caught(self, u: dict[str, Any]) -> bool:
+        """The unsafe interval was warned by its rule, within WARNING_MATCH_S."""
+        rule = TRUTH_RULES.get(u["rule"], u["rule"])
+        return any(
+            w["rule"] == rule and u["start_s"] - 0.05 <= w["fired_s"] <= u["end_s"] + WARNING_MATCH_S
+            for w in self.warnings
         )
-        return good, len(self.warnings), len(self.truth.unsafe)
+
+    def justified(self, w: dict[str, Any]) -> bool:
+        """The warning matches an unsafe interval of its rule."""
+        return any(
+            w["rule"] == TRUTH_RULES.get(u["rule"], u["rule"])
+            and u["start_s"] - WARNING_MATCH_S <= w["fired_s"] <= u["end_s"] + WARNING_MATCH_S
+            for u in self.truth.unsafe
+        )
+
+    @property
+    def warning_hits(self) -> tuple[int, int, int, int]:
+        """(justified warnings, warnings given, caught intervals, unsafe intervals)."""
+        return (
+            sum(self.justified(w) for w in self.warnings),
+            len(self.warnings),
+            sum(self.caught(u) for u in self.truth.unsafe),
+            len(self.truth.unsafe),
+        )
 
     def passed(self) -> bool:
-        """Counts (and per side) right within tolerance, holds within tolerance."""
+        """Counts (and per side) right within tolerance, holds within
+        tolerance, every unsafe interval caught and no unjustified warning."""
+        if any(not self.caught(u) for u in self.truth.unsafe):
+            return False
+        if any(not self.justified(w) for w in self.warnings):
+            return False
         if abs(self.count_error) > self.truth.count_tolerance:
             return False
         if self.truth.count_tolerance == 0 and self.truth.reps_by_side is not None:
@@ -217,7 +236,8 @@ def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth) -> ClipSco
         reps_by_side=by_side,
         partial_reps=result.partial_reps,
         hold_s=[h.duration_s for h in result.holds],
-        warnings=[{"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule} for w in result.warnings],
+        warnings=[{"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule, "fired_s": w.fired_s}
+                  for w in result.warnings],
         angle_errors=_truth_angle_errors(track, result, truth),
     )
 
@@ -300,9 +320,9 @@ def totals(scores: list[ClipScore]) -> list[str]:
     n = len(scores)
     errs = [abs(s.count_error) for s in scores]
     holds = [e for s in scores if s.truth.check_holds for e in s.hold_errors]
-    tp = sum(s.warning_hits[0] for s in scores)
-    given = sum(s.warning_hits[1] for s in scores)
-    unsafe = sum(s.warning_hits[2] for s in scores)
+    hits = [s.warning_hits for s in scores]
+    tp, given = sum(h[0] for h in hits), sum(h[1] for h in hits)
+    caught, unsafe = sum(h[2] for h in hits), sum(h[3] for h in hits)
     lines = [
         f"- clips: {n}, passed: {sum(s.passed() for s in scores)}",
         f"- exact count: {100 * sum(e == 0 for e in errs) / n:.0f}%, off by one: "
@@ -310,10 +330,18 @@ def totals(scores: list[ClipScore]) -> list[str]:
         f"count MAE: {np.mean(errs):.2f}",
         f"- hold-time MAE: {np.mean(holds):.2f} s over {len(holds)} holds (max {max(holds):.2f} s)"
         if holds else "- holds: none",
-        f"- warnings: precision {tp}/{given}, recall "
-        f"{sum(1 for s in scores for u in s.truth.unsafe if s.warning_hits[0])}/{unsafe}"
+        f"- warnings: precision {tp}/{given}, recall {caught}/{unsafe}"
         if unsafe or given else "- warnings: none expected, none given",
     ]
+    rules = sorted({w["rule"] for s in scores for w in s.warnings}
+                   | {TRUTH_RULES.get(u["rule"], u["rule"]) for s in scores for u in s.truth.unsafe})
+    for rule in rules:
+        r_tp = sum(s.justified(w) for s in scores for w in s.warnings if w["rule"] == rule)
+        r_given = sum(1 for s in scores for w in s.warnings if w["rule"] == rule)
+        r_caught = sum(s.caught(u) for s in scores for u in s.truth.unsafe
+                       if TRUTH_RULES.get(u["rule"], u["rule"]) == rule)
+        r_unsafe = sum(1 for s in scores for u in s.truth.unsafe if TRUTH_RULES.get(u["rule"], u["rule"]) == rule)
+        lines.append(f"  - {rule}: precision {r_tp}/{r_given}, recall {r_caught}/{r_unsafe}")
     by_metric: dict[str, list[np.ndarray]] = {}
     for s in scores:
         for k, v in s.angle_errors.items():

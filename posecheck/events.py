@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,3 +81,4 @@ class WarningRecord:
     rule: str
     severity: str
     message: str
+    fired_s: float = math.nan  # when it was given (t_s is when the fault began)

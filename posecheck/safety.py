@@ -166,14 +166,14 @@ class SafetyMonitor:
 
     def _fire(self, st: _RuleState, rule_id: str, severity: str, message: str,
               start_s: float, t_s: float) -> Event:
-        st.active = WarningRecord(start_s, t_s, rule_id, severity, message)
+        st.active = WarningRecord(start_s, t_s, rule_id, severity, message, fired_s=t_s)
         self.warnings.append(st.active)
         return Event(t_s, ev.WARNING, None, {"rule": rule_id, "severity": severity, "message": message,
                                              "start_s": start_s})
 
     def add(self, t_s: float, rule_id: str, severity: str, message: str) -> Event:
         """Record a one-off warning (fatigue, pain) in the same list."""
-        w = WarningRecord(t_s, t_s, rule_id, severity, message)
+        w = WarningRecord(t_s, t_s, rule_id, severity, message, fired_s=t_s)
         self.warnings.append(w)
         return Event(t_s, ev.WARNING, None, {"rule": rule_id, "severity": severity, "message": message,
                                              "start_s": t_s})

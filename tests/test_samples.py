@@ -92,3 +92,12 @@ def test_cached_track_matches_the_model(case):
     finally:
         est.close()
     assert errors and max(errors) < 15.0
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_every_unsafe_interval_warned_and_no_other_warning(case, scores):
+    s = _score(case, scores)
+    for u in s.truth.unsafe:
+        assert s.caught(u), f"{u['rule']} at {u['start_s']:.1f}-{u['end_s']:.1f} s not warned within 1 s"
+    for w in s.warnings:
+        assert s.justified(w), f"unexpected warning {w['rule']} at {w['fired_s']:.1f} s"
