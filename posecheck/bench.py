@@ -22,7 +22,6 @@ import argparse
 import csv
 import dataclasses
 import json
-import math
 import re
 import sys
 import tomllib

@@ -7,14 +7,14 @@ Every error a user can cause ends as one line on stderr and exit status 2
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError
+from posecheck.pipeline import AnalyzeOptions, analyze_path, load_track, with_overrides, write_outputs
+from posecheck.report import summary_text, write_report
 from posecheck.spec import Exercise, exercise_paths, load_exercise, load_exercise_file
 
 EXIT_USER_ERROR = 2
@@ -69,99 +69,85 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if bad else 0
 
 
-def _progress(desc: str, enabled: bool) -> Any:
-    """A tqdm bar on stderr (or a no-op when disabled or not installed)."""
-    from tqdm import tqdm
+class _FrameBar:
+    """A tqdm progress bar on stderr for frames of one video."""
 
-    return tqdm(desc=desc, unit="frame", disable=not enabled, file=sys.stderr, leave=False)
+    def __init__(self, desc: str, enabled: bool) -> None:
+        from tqdm import tqdm
 
+        self.bar = tqdm(desc=desc, unit="frame", disable=not enabled, file=sys.stderr, leave=False)
 
-def _extract(video: Path, model: Path | None, show_progress: bool) -> Any:
-    from posecheck.extract import extract_track
-    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+    def __call__(self, done: int, total: int) -> None:
+        if total and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(1)
 
-    estimator = MediaPipePoseEstimator(model)
-    bar = _progress(video.name, show_progress)
-
-    def on_frame(done: int, total: int) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(1)
-
-    try:
-        track = extract_track(video, estimator, on_frame)
-    finally:
-        bar.close()
-        estimator.close()
-    return track
+    def close(self) -> None:
+        self.bar.close()
 
 
-def _load_source(path: Path, model: Path | None, show_progress: bool) -> Any:
-    """A landmark track from a video (running the model) or a `.npz` track."""
-    from posecheck.track import LandmarkTrack
-
-    if not path.exists():
-        raise PosecheckError(f"{path}: no such file")
-    if path.suffix.lower() == ".npz":
-        return LandmarkTrack.load(path)
-    return _extract(path, model, show_progress)
+def _options(args: argparse.Namespace) -> AnalyzeOptions:
+    return AnalyzeOptions(
+        model=getattr(args, "model", None),
+        hold_s=getattr(args, "hold_s", None),
+        reps=getattr(args, "reps", None),
+        mirrored=getattr(args, "mirrored", False),
+        pain_at_s=getattr(args, "pain_at", None),
+        stride=getattr(args, "stride", 1),
+        max_side_px=getattr(args, "max_size", None),
+    )
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    track = _load_source(Path(args.video), args.model, not args.quiet)
+    video = Path(args.video)
+    bar = _FrameBar(video.name, not args.quiet)
+    try:
+        track = load_track(video, _options(args), bar)
+    finally:
+        bar.close()
     out = Path(args.output)
     track.save(out)
     print(f"wrote {out}: {len(track)} frames, person in {int(track.has_pose.sum())}, model {track.model}")
     return 0
 
 
-def _with_overrides(ex: Exercise, args: argparse.Namespace) -> Exercise:
-    """Command-line overrides win over the exercise file (which wins over defaults)."""
-    if args.hold_s is not None:
-        if ex.hold is None:
-            raise PosecheckError(f"--hold-s: exercise '{ex.id}' has no hold")
-        if args.hold_s < 0:
-            raise PosecheckError(f"--hold-s must be >= 0, got {args.hold_s}")
-        ex = dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=args.hold_s))
-    if args.reps is not None:
-        if args.reps < 1:
-            raise PosecheckError(f"--reps must be >= 1, got {args.reps}")
-        ex = dataclasses.replace(ex, prescription=dataclasses.replace(ex.prescription, reps=args.reps))
-    return ex
-
-
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from posecheck.analysis import analyze_track
-    from posecheck.report import build_report, summary_text, write_metrics_csv, write_report
+    from posecheck.batch import collect_inputs, run_batch
 
-    exercise = _with_overrides(load_exercise(args.exercise), args)
-    path = Path(args.path)
-    track = _load_source(path, args.model, not args.quiet)
-    if len(track) == 0 or not track.has_pose.any():
-        raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
-    if args.mirrored:
-        track = track.mirrored()
-    if args.pain_at is not None and args.pain_at < 0:
-        raise PosecheckError(f"--pain-at must be >= 0 seconds, got {args.pain_at}")
-    result = analyze_track(track, exercise, pain_at_s=args.pain_at)
-    report = build_report(result, path.name)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        write_report(report, out / "report.json")
-        write_metrics_csv(result, out / "metrics.csv")
-        if path.suffix.lower() != ".npz":
-            from posecheck.render_video import write_annotated_video
+    opts = _options(args)
+    paths = [Path(p) for p in args.paths]
+    if len(paths) > 1 or paths[0].is_dir():
+        if not args.out:
+            raise PosecheckError("analysing several files needs --out DIR for their reports")
+        if args.json:
+            raise PosecheckError("--json is for one file; several files write DIR/*/report.json")
+        rows = run_batch(collect_inputs(paths), args.exercise, opts, Path(args.out), args.jobs, not args.quiet)
+        for r in rows:
+            if r["status"] == "ok":
+                sides = f" (left {r['reps_left']}, right {r['reps_right']})" if r["reps_left"] != "" else ""
+                print(f"ok      {r['file']}: reps {r['reps']}{sides}, holds {r['holds']}, warnings {r['warnings']}")
+            else:
+                print(f"failed  {r['file']}: {r['error']}")
+        failed = sum(r["status"] != "ok" for r in rows)
+        print(f"{len(rows) - failed} of {len(rows)} analysed; summary in {Path(args.out) / 'summary.csv'}")
+        return EXIT_USER_ERROR if failed else 0
 
-            write_annotated_video(path, result, out / "annotated.mp4", not args.quiet)
+    exercise = with_overrides(load_exercise(args.exercise), opts)
+    path = paths[0]
+    bar = _FrameBar(path.name, not args.quiet)
+    try:
+        report, result = analyze_path(path, exercise, opts, bar)
+    finally:
+        bar.close()
+    written = write_outputs(path, report, result, Path(args.out), not args.quiet) if args.out else []
     if args.json == "-":
         print(json.dumps(report, indent=2))
     elif args.json:
         write_report(report, Path(args.json))
     if args.json != "-":
         print(summary_text(report))
-        if args.out:
-            print(f"wrote {args.out}/report.json, metrics.csv" + ("" if path.suffix.lower() == ".npz" else ", annotated.mp4"))
+        if written:
+            print(f"wrote {args.out}: {', '.join(written)}")
     return 0
 
 
@@ -191,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_extract)
 
-    p = sub.add_parser("analyze", help="count reps, time holds and check safety on a video or track")
-    p.add_argument("path", help="video file, or a landmark track (.npz) from `posecheck extract`")
+    p = sub.add_parser("analyze", help="count reps, time holds and check safety on videos or tracks")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="video file or landmark track (.npz); several files or a folder for a batch")
     p.add_argument("-e", "--exercise", required=True, help="exercise id, or path of an exercise file")
     p.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     p.add_argument("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here")
@@ -203,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the person stopped for pain at this time: end the analysis there and record it")
     p.add_argument("--mirrored", action="store_true",
                    help="the video is mirrored like a selfie preview: restore the subject's own left and right")
+    p.add_argument("--jobs", type=int, default=1, help="files analysed at once in a batch (default 1)")
+    p.add_argument("--stride", type=int, default=1, help="analyse every N-th frame (long recordings)")
+    p.add_argument("--max-size", type=int, metavar="PX", help="shrink frames to this longer side before the model")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
     return parser

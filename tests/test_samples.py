@@ -7,7 +7,6 @@ Fast: runs on the cached landmark tracks (samples/*.npz), no MediaPipe. The
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest

@@ -1,0 +1,105 @@
+"""One video or track through the whole analysis, and its output files.
+
+Shared by `posecheck analyze` on one file and by batch analysis, so both
+give identical reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posecheck.analysis import AnalysisResult, analyze_track
+from posecheck.errors import PosecheckError
+from posecheck.report import build_report, write_metrics_csv, write_report
+from posecheck.spec import Exercise
+from posecheck.track import LandmarkTrack
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """What the command line can change about an analysis."""
+
+    model: Path | None = None
+    hold_s: float | None = None
+    reps: int | None = None
+    mirrored: bool = False
+    pain_at_s: float | None = None
+    stride: int = 1
+    max_side_px: int | None = None
+
+
+def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:
+    """Command-line overrides win over the exercise file (which wins over defaults)."""
+    if opts.hold_s is not None:
+        if ex.hold is None:
+            raise PosecheckError(f"--hold-s: exercise '{ex.id}' has no hold")
+        if opts.hold_s < 0:
+            raise PosecheckError(f"--hold-s must be >= 0, got {opts.hold_s}")
+        ex = dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=opts.hold_s))
+    if opts.reps is not None:
+        if opts.reps < 1:
+            raise PosecheckError(f"--reps must be >= 1, got {opts.reps}")
+        ex = dataclasses.replace(ex, prescription=dataclasses.replace(ex.prescription, reps=opts.reps))
+    if opts.pain_at_s is not None and opts.pain_at_s < 0:
+        raise PosecheckError(f"--pain-at must be >= 0 seconds, got {opts.pain_at_s}")
+    if opts.stride < 1:
+        raise PosecheckError(f"--stride must be >= 1, got {opts.stride}")
+    if opts.max_side_px is not None and opts.max_side_px < 64:
+        raise PosecheckError(f"--max-size must be >= 64 pixels, got {opts.max_side_px}")
+    return ex
+
+
+def load_track(
+    path: Path, opts: AnalyzeOptions, on_frame: Callable[[int, int], None] | None = None
+) -> LandmarkTrack:
+    """A landmark track from a video (running the model) or a `.npz` track."""
+    if not path.exists():
+        raise PosecheckError(f"{path}: no such file")
+    if path.suffix.lower() == ".npz":
+        return LandmarkTrack.load(path)
+    from posecheck.extract import extract_track
+    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+
+    estimator = MediaPipePoseEstimator(opts.model)
+    try:
+        return extract_track(path, estimator, on_frame, opts.stride, opts.max_side_px)
+    finally:
+        estimator.close()
+
+
+def analyze_path(
+    path: Path, exercise: Exercise, opts: AnalyzeOptions,
+    on_frame: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, Any], AnalysisResult]:
+    """Analyse one video or track: (report, result).
+
+    Raises:
+        PosecheckError: bad input, or no person in any frame.
+    """
+    track = load_track(path, opts, on_frame)
+    if len(track) == 0 or not track.has_pose.any():
+        raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
+    if opts.mirrored:
+        track = track.mirrored()
+    result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s)
+    return build_report(result, path.name), result
+
+
+def write_outputs(
+    path: Path, report: dict[str, Any], result: AnalysisResult, out: Path, progress: bool
+) -> list[str]:
+    """report.json, metrics.csv and (for a video) annotated.mp4 in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_report(report, out / "report.json")
+    write_metrics_csv(result, out / "metrics.csv")
+    written = ["report.json", "metrics.csv"]
+    if path.suffix.lower() != ".npz":
+        from posecheck.render_video import write_annotated_video
+
+        write_annotated_video(path, result, out / "annotated.mp4", progress)
+        written.append("annotated.mp4")
+    return written
