@@ -313,9 +313,14 @@ def _is_sided(m: MetricDef) -> bool:
     return any(n in SIDED_NAMES for n in _points_of(m))
 
 
-def _one_side(f: Frames, m: MetricDef, side: str) -> FloatArray:
+def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], FloatArray] | None = None) -> FloatArray:
     if m.measure:
-        return MEASURES[m.measure][0](f, side)
+        if cache is None:
+            return MEASURES[m.measure][0](f, side)
+        key = (m.measure, side)
+        if key not in cache:
+            cache[key] = MEASURES[m.measure][0](f, side)
+        return cache[key]
     p = [_point(f, resolve_landmark(n, side), m.space) for n in _points_of(m)]
     if m.joint:
         return g.joint_angle_deg(p[0], p[1], p[2])
@@ -334,8 +339,12 @@ def _side_visibility(f: Frames, m: MetricDef, side: str) -> FloatArray:
     return np.mean([_visibility(f, n) for n in names], axis=0)
 
 
-def evaluate_metric(f: Frames, m: MetricDef, done: dict[str, FloatArray]) -> FloatArray:
-    """Per-frame values (T,) of one metric; `done` holds metrics it may combine."""
+def evaluate_metric(
+    f: Frames, m: MetricDef, done: dict[str, FloatArray],
+    cache: dict[tuple[str, str], FloatArray] | None = None,
+) -> FloatArray:
+    """Per-frame values (T,) of one metric; `done` holds metrics it may
+    combine, `cache` built-in measures already computed for these frames."""
     if m.combine:
         stack = np.stack([done[n] for n in m.of])
         with np.errstate(invalid="ignore"):
@@ -346,10 +355,10 @@ def evaluate_metric(f: Frames, m: MetricDef, done: dict[str, FloatArray]) -> Flo
             else:
                 out = np.mean(stack, axis=0)
     elif not _is_sided(m) or m.side in ("left", "right"):
-        out = _one_side(f, m, m.side if m.side in ("left", "right") else "left")
+        out = _one_side(f, m, m.side if m.side in ("left", "right") else "left", cache)
     else:
-        left = _one_side(f, m, "left")
-        right = _one_side(f, m, "right")
+        left = _one_side(f, m, "left", cache)
+        right = _one_side(f, m, "right", cache)
         if m.side == "mean":
             out = (left + right) / 2.0
         else:
@@ -372,8 +381,9 @@ def evaluate_metrics(
             metrics relative to the person's start).
     """
     out: dict[str, FloatArray] = {}
+    cache: dict[tuple[str, str], FloatArray] = {}
     for m in defs:
-        value = evaluate_metric(f, m, out)
+        value = evaluate_metric(f, m, out, cache)
         out[m.name] = adjust(m, value) if adjust is not None else value
     return out
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.analysis import FrameState
+from posecheck.session import FrameState
 from posecheck.landmarks import CONNECTIONS
 from posecheck.spec import Exercise, Movement
 

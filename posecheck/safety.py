@@ -56,11 +56,17 @@ class _LoopMeter:
     tilts, turns) pass near the centre, which ends the run, or cancel out.
     """
 
+    # The winding is re-measured this often (not every frame): a head circle
+    # takes seconds, and the check is the costliest per-frame step.
+    CHECK_EVERY_S = 0.1
+
     def __init__(self, window_s: float, radius: float) -> None:
         self.window_s = window_s
         self.radius = radius
         self._t: deque[float] = deque()
         self._xy: deque[tuple[float, float]] = deque()
+        self._checked_s = -math.inf
+        self._last: tuple[float, float] = (0.0, 0.0)
 
     def update(self, t_s: float, x: float, y: float) -> tuple[float, float]:
         """Feed one sample; returns (turns wound, start time of the run)."""
@@ -71,6 +77,13 @@ class _LoopMeter:
         while self._t and t_s - self._t[0] > self.window_s:
             self._t.popleft()
             self._xy.popleft()
+        if t_s - self._checked_s < self.CHECK_EVERY_S:
+            return self._last
+        self._checked_s = t_s
+        self._last = self._winding(t_s)
+        return self._last
+
+    def _winding(self, t_s: float) -> tuple[float, float]:
         pts = np.asarray(self._xy)
         d = pts - np.median(pts, axis=0)
         far = np.hypot(d[:, 0], d[:, 1]) > self.radius

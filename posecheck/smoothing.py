@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.track import LandmarkTrack
 
 
 @dataclass(frozen=True)
@@ -136,17 +135,3 @@ class TrackSmoother:
         img = self._image.update(t_s, np.asarray(image_xyz) * self._scale) / self._scale
         wld = self._world.update(t_s, world_xyz)
         return img.astype(np.float32), wld.astype(np.float32)
-
-
-def smooth_track(
-    track: LandmarkTrack,
-    image_params: OneEuroParams = IMAGE_PARAMS,
-    world_params: OneEuroParams = WORLD_PARAMS,
-) -> LandmarkTrack:
-    """The track with its landmarks One-Euro filtered, causally, frame by frame."""
-    smoother = TrackSmoother(track.frame_size, image_params, world_params)
-    image = np.empty_like(track.image_xyz)
-    world = np.empty_like(track.world_xyz)
-    for i, t_s in enumerate(track.t_s):
-        image[i], world[i] = smoother.update(float(t_s), track.image_xyz[i], track.world_xyz[i])
-    return track.replace(image_xyz=image, world_xyz=world)

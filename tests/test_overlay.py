@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from posecheck.analysis import FrameState
+from posecheck.session import FrameState
 from posecheck.overlay import annotate, leading_movement
 from posecheck.spec import load_exercise
 
