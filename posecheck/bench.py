@@ -267,11 +267,15 @@ def _with_hold(ex: Exercise, hold_s: float | None) -> Exercise:
 
 
 def run_samples(samples: Path, extract: bool) -> list[ClipScore]:
-    """Score every rendered sample."""
-    return [
-        score(_track_for(video, None, extract), load_exercise(t.exercise), t)
-        for t, video in sample_truths(samples)
-    ]
+    """Score every rendered sample (without --extract, those with a cached
+    track; the others are named on stderr)."""
+    out = []
+    for t, video in sample_truths(samples):
+        if not extract and not video.with_suffix(".npz").is_file():
+            print(f"skipped {t.clip}: no cached track (run with --extract)", file=sys.stderr)
+            continue
+        out.append(score(_track_for(video, None, extract), load_exercise(t.exercise), t))
+    return out
 
 
 def run_real_clips(clips: Path, mapping: Path, cache: Path | None) -> list[ClipScore]:

@@ -104,16 +104,20 @@ class _SettledHoldClock(_HoldClock):
     """
 
     SETTLE_WINDOW_S = 0.3
-    # Within this fraction of the movement's range of the hold's level counts
-    # as at the level: on rendered clips the model's reading of a perfectly
-    # still head drifts by up to 1.3 deg during a 10 s hold (0.15 of an 8-10
-    # deg neck range); a tighter band cut holds short.
+    # Within this fraction of the movement's range of the hold's level, and
+    # at least the exercise's `hold.level_band` in the metric's own units
+    # (default 2 deg), counts as at the level: on rendered clips the model's
+    # reading of a perfectly still head drifts by up to 1.3 deg during a 10 s
+    # hold and creeps the last 1-2 deg into place; a tighter band cut holds
+    # short.
     LEVEL_BAND = 0.15
 
-    def __init__(self, crossed_s: float, grace_s: float, settle_speed: float) -> None:
+    def __init__(self, crossed_s: float, grace_s: float, settle_speed: float,
+                 range_units: float, level_band_units: float) -> None:
         super().__init__(crossed_s, grace_s)
         self.start_s = None
         self.settle_speed = settle_speed
+        self.band = max(self.LEVEL_BAND, level_band_units / abs(range_units))
         self._t: list[float] = []
         self._p: list[float] = []
         self._scan = 0
@@ -171,15 +175,15 @@ class _SettledHoldClock(_HoldClock):
 
         The speed test alone trails a gentle ease out of the position by a few
         tenths of a second. The hold's level is the median progress while
-        still; the span is from the first to the last moment within
-        LEVEL_BAND of that level (never earlier than the threshold crossing).
+        still; the span is from the first to the last moment within the
+        level band of it (never earlier than the threshold crossing).
         """
         assert self.start_s is not None
         speed_end = self._speed_end_s()
         still = [p for t, p in zip(self._t, self._p) if self.start_s <= t <= speed_end]
         if not still:
             return self.start_s, speed_end
-        level = float(np.median(still)) - self.LEVEL_BAND
+        level = float(np.median(still)) - self.band
         near = [t for t, p in zip(self._t, self._p) if p >= level and self._crossed_s <= t <= self.last_in_s]
         if not near:
             return self.start_s, speed_end
@@ -397,7 +401,9 @@ class ExerciseEngine:
         self._phase = "end"
         if self.ex.kind == "reps_with_hold":
             assert self.ex.hold is not None
-            self._hold = _SettledHoldClock(t_end_s, self.ex.hold.grace_s, self.ex.hold.settle_speed)
+            mv = self._moves[name]
+            self._hold = _SettledHoldClock(t_end_s, self.ex.hold.grace_s, self.ex.hold.settle_speed,
+                                           mv.end - mv.neutral, self.ex.hold.level_band)
             # Replay the frames since the end was first reached (and one
             # window before), so settling right at the threshold is seen.
             for t_r, p_r in self._recent:

@@ -110,7 +110,8 @@ class HoldRule:
     end threshold, 0 neutral; 0.75 leaves a margin for a wobble); it is timed
     from when the movement settles at the end to when the way back starts:
     moving slower than `settle_speed` (fractions of the neutral-to-end range
-    per second) counts as still. For
+    per second) counts as still, and the span is then widened to the moments
+    within `level_band` (metric units) of the hold's level. For
     `hold` exercises it lasts while every condition in `when` holds. Dips out
     of position shorter than `grace_s` do not end it.
     """
@@ -119,6 +120,7 @@ class HoldRule:
     grace_s: float = 0.5
     exit_fraction: float = 0.75
     settle_speed: float = 0.25
+    level_band: float = 2.0
     when: tuple[Condition, ...] = ()
     min_hold_s: float = 1.0
 
@@ -488,6 +490,7 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
         grace_s=grace,
         exit_fraction=exit_fraction,
         settle_speed=t.number("settle_speed", 0.25, minimum=0.01),
+        level_band=t.number("level_band", 2.0, minimum=0.0),
         when=when,
         min_hold_s=t.number("min_hold_s", 1.0, minimum=0.0),
     )
