@@ -10,59 +10,128 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError
 from posecheck.pipeline import AnalyzeOptions, analyze_path, load_track, with_overrides, write_outputs
 from posecheck.report import summary_text, write_report
-from posecheck.spec import Exercise, exercise_paths, load_exercise, load_exercise_file
+from posecheck.spec import (
+    CHECKABLE,
+    POSITIONS,
+    REGIONS,
+    Exercise,
+    camera_setup,
+    exercise_paths,
+    load_exercise,
+    load_exercise_file,
+)
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
-def _cmd_list(args: argparse.Namespace) -> int:
-    rows = []
-    for p in exercise_paths():
-        ex = load_exercise_file(p)
-        rows.append((ex.id, ex.kind, ex.position, ex.camera_view, ",".join(ex.regions), ex.checkable, ex.title))
-    head = ("id", "kind", "position", "view", "regions", "check", "title")
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head) - 1)]
     for r in [head, *rows]:
         print("  ".join(str(c).ljust(wd) for c, wd in zip(r, widths)) + "  " + r[-1])
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    if args.routines:
+        from posecheck.routines import load_routine_file, routine_paths
+
+        routines = [load_routine_file(p) for p in routine_paths()]
+        _table(("id", "source", "steps", "title"),
+               [(r.id, r.source, str(len(r.steps)), r.title) for r in routines])
+        return 0
+    rows = []
+    for p in exercise_paths():
+        ex = load_exercise_file(p)
+        if args.region and args.region not in ex.regions:
+            continue
+        if args.position and ex.position != args.position:
+            continue
+        if args.checkable and ex.checkable != args.checkable:
+            continue
+        if args.view and ex.camera_view not in (args.view, "any"):
+            continue
+        rows.append((ex.id, ex.kind, ex.position, ex.camera_view, ",".join(ex.regions), ex.checkable, ex.title))
+    if not rows:
+        print("no exercise matches those filters")
+        return 0
+    _table(("id", "kind", "position", "view", "regions", "check", "title"), rows)
     return 0
 
 
 def _describe(ex: Exercise) -> str:
     p = ex.prescription
     lines = [f"{ex.title} ({ex.id})", "",
-             f"position: {ex.position}; camera: {ex.camera_view} view; regions: {', '.join(ex.regions)}; "
-             f"check: {ex.checkable}", "", ex.instructions, ""]
+             f"position: {ex.position}; regions: {', '.join(ex.regions)}; check: {ex.checkable}",
+             f"camera: {camera_setup(ex)}", "", ex.instructions, ""]
     pres = [f"{p.sets} set(s)"]
     if p.reps:
         pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
     if ex.hold is not None:
         pres.append(f"hold {ex.hold.target_s:g} s")
+    elif ex.kind == "timer" and p.hold_s:
+        pres.append(f"{p.hold_s:g} s")
     if p.rest_s:
         pres.append(f"rest {p.rest_s:g} s")
     lines.append("prescription: " + ", ".join(pres))
     for r in ex.safety:
+        if r.id == "sudden_movement":
+            continue
         lines.append(f"safety [{r.severity}] {r.id}: {r.message}")
+    lines.append(f"safety [caution] sudden_movement: slow down above {ex.max_speed_deg_s:g} deg/s")
+    return "\n".join(lines)
+
+
+def _describe_routine(r: Any) -> str:
+    from posecheck.routines import step_exercise
+
+    lines = [f"{r.title} ({r.id}, source {r.source})", "", r.description, "",
+             f"warm-up ({r.warm_up_s:g} s): {r.warm_up}", ""]
+    for i, step in enumerate(r.steps, 1):
+        ex = step_exercise(step)
+        p = ex.prescription
+        what = [f"{p.sets} x {p.reps}" if p.reps else f"{p.sets} set(s)"]
+        if ex.hold is not None:
+            what.append(f"hold {ex.hold.target_s:g} s")
+        if p.rest_s:
+            what.append(f"rest {p.rest_s:g} s")
+        lines.append(f"{i:2d}. {ex.title} ({ex.id}): {', '.join(what)}")
     return "\n".join(lines)
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    print(_describe(load_exercise(args.exercise)))
+    from posecheck.routines import load_routine, routines_dir
+
+    if args.landmarks:
+        from posecheck.landmarks import LANDMARK_NAMES, SIDED_NAMES
+
+        print("landmarks: " + ", ".join(LANDMARK_NAMES))
+        print("side-free names (take the metric's side): " + ", ".join(SIDED_NAMES))
+        print("midpoints: " + ", ".join(f"mid_{n}" for n in SIDED_NAMES))
+        return 0
+    if not args.name:
+        raise PosecheckError("show needs an exercise or routine id (or --landmarks)")
+    if (routines_dir() / f"{args.name}.toml").is_file() or "/routines/" in args.name:
+        print(_describe_routine(load_routine(args.name)))
+    else:
+        print(_describe(load_exercise(args.name)))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    paths = [Path(f) for f in args.files] or exercise_paths()
+    from posecheck.routines import load_routine_file, routine_paths
+
+    paths = [Path(f) for f in args.files] or exercise_paths() + routine_paths()
     bad = 0
     for p in paths:
         try:
-            ex = load_exercise_file(p)
-            print(f"ok  {p} ({ex.id})")
+            item = load_routine_file(p) if p.parent.name == "routines" else load_exercise_file(p)
+            print(f"ok  {p} ({item.id})")
         except PosecheckError as exc:
             print(f"error: {exc}", file=sys.stderr)
             bad += 1
@@ -159,15 +228,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("list", help="list the bundled exercises")
+    p = sub.add_parser("list", help="list the bundled exercises (or routines)")
+    p.add_argument("--routines", action="store_true", help="list the routines instead")
+    p.add_argument("--region", choices=REGIONS, help="only exercises for this body region")
+    p.add_argument("--position", choices=POSITIONS, help="only exercises done in this position")
+    p.add_argument("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)")
+    p.add_argument("--view", choices=("front", "side"), help="only exercises filmed from this side")
     p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("show", help="show an exercise's instructions, prescription and safety rules")
-    p.add_argument("exercise", help="exercise id or path of an exercise file")
+    p = sub.add_parser("show", help="show an exercise or routine: instructions, camera, prescription, safety")
+    p.add_argument("name", nargs="?", help="exercise or routine id, or path of an exercise file")
+    p.add_argument("--landmarks", action="store_true", help="list the landmark names exercise files may use")
     p.set_defaults(func=_cmd_show)
 
-    p = sub.add_parser("validate", help="check exercise files (all bundled ones by default)")
-    p.add_argument("files", nargs="*", help="exercise .toml files")
+    p = sub.add_parser("validate", help="check exercise and routine files (all bundled ones by default)")
+    p.add_argument("files", nargs="*", help="exercise or routine .toml files (routines: in a routines/ folder)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("extract", help="run the pose model on a video and save the landmark track")

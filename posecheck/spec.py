@@ -798,8 +798,27 @@ def exercises_dir() -> Path:
 
 
 def exercise_paths() -> list[Path]:
-    """All bundled exercise files, sorted by id."""
+    """All bundled exercise files, sorted by id (routines live in a subfolder)."""
     return sorted(exercises_dir().glob("*.toml"))
+
+
+CAMERA_DISTANCE = {
+    "standing": "about 2.5 m away so you are seen from head to feet",
+    "seated": "about 1.5 m away so head, shoulders and hips are in view",
+    "lying": "at floor level, about 2.5 m away so you are seen from head to feet",
+    "hands_and_knees": "low, about 2.5 m away so hands, knees and feet are in view",
+    "hanging": "about 3 m away so hands and feet are in view",
+}
+CAMERA_VIEW = {
+    "front": "face the camera",
+    "side": "turn side-on to the camera",
+    "any": "face the camera or stand side-on",
+}
+
+
+def camera_setup(ex: Exercise) -> str:
+    """Where to put the camera, in words, from the exercise's position and view."""
+    return f"{CAMERA_VIEW[ex.camera_view]}; camera {CAMERA_DISTANCE[ex.position]}"
 
 
 def load_exercise(id_or_path: str) -> Exercise:

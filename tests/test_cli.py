@@ -177,3 +177,17 @@ def test_pain_stop_ends_the_analysis_and_is_recorded(capsys, tmp_path):
     assert report["duration_s"] <= 1.04
     [pain] = [w for w in report["warnings"] if w["rule"] == "pain"]
     assert pain["severity"] == "stop" and pain["t_s"] == pytest.approx(1.0)
+
+
+def test_list_filters_by_region_position_and_view(capsys):
+    code, out, _ = run(capsys, "list", "--region", "neck", "--view", "side")
+    assert code == 0
+    ids = [ln.split()[0] for ln in out.splitlines()[1:]]
+    assert "neck_flexion_extension_hold" in ids and "squat" not in ids and "neck_side_tilt_hold" not in ids
+    code, out, _ = run(capsys, "list", "--position", "lying")
+    assert all(" lying " in ln for ln in out.splitlines()[1:])
+
+
+def test_show_tells_where_to_put_the_camera(capsys):
+    code, out, _ = run(capsys, "show", "glute_bridge")
+    assert "camera: turn side-on to the camera; camera at floor level" in out
