@@ -260,7 +260,7 @@ class _Table:
     def number(self, k: str, default: Any = ..., minimum: float | None = None) -> Any:
         v = self.get(k, float, default, "a number")
         if v is not None and v is not default and minimum is not None and v < minimum:
-            raise self.fail(k, v, f"a number >= {minimum}")
+            raise self.fail(k, self.data[k], f"a number >= {minimum}")
         return v
 
     def choice(self, k: str, allowed: tuple[str, ...], default: Any = ...) -> Any:
