@@ -63,6 +63,9 @@ class ClipTruth:
     # False where the truth says nothing about holds (a real clip whose label
     # gives no hold lengths): then the holds found are not judged.
     check_holds: bool = True
+    # False where the truth says nothing about unsafe movement (real clips'
+    # labels): then the warnings given are listed but not judged.
+    check_warnings: bool = True
     mirrored: bool = False
 
 
@@ -123,7 +126,7 @@ class ClipScore:
         tolerance, every unsafe interval caught and no unjustified warning."""
         if any(not self.caught(u) for u in self.truth.unsafe):
             return False
-        if any(not self.justified(w) for w in self.warnings):
+        if self.truth.check_warnings and any(not self.justified(w) for w in self.warnings):
             return False
         if abs(self.count_error) > self.truth.count_tolerance:
             return False
@@ -194,6 +197,7 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                 count_tolerance=0 if conf == "high" else 1,
                 hold_tolerance_s=1.0,
                 check_holds=check_holds,
+                check_warnings=False,
             ), clips / name, options))
     return out
 
@@ -323,7 +327,7 @@ def totals(scores: list[ClipScore]) -> list[str]:
     n = len(scores)
     errs = [abs(s.count_error) for s in scores]
     holds = [e for s in scores if s.truth.check_holds for e in s.hold_errors]
-    hits = [s.warning_hits for s in scores]
+    hits = [s.warning_hits for s in scores if s.truth.check_warnings]
     tp, given = sum(h[0] for h in hits), sum(h[1] for h in hits)
     caught, unsafe = sum(h[2] for h in hits), sum(h[3] for h in hits)
     lines = [

@@ -88,9 +88,13 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
         _text(img, f"reps {count}", (pad, int(64 * k)), 1.0 * k, GREEN, 2)
         if state.partial_reps:
             _text(img, f"partial {state.partial_reps}", (pad, int(92 * k)), 0.6 * k, AMBER, 1)
-    status = "get into view" if not usable else ("get ready" if state.phase == "setup" else "")
-    if status:
-        _text(img, status, (pad, int(112 * k)), 0.55 * k, AMBER, 1)
+    if state.phase == "setup":
+        # The one thing to change before counting starts, where it is seen.
+        message = state.setup_message or ("Step into the picture." if not usable else "Get ready...")
+        bh = int(40 * k)
+        y0 = int(h * 0.42)
+        cv2.rectangle(img, (0, y0), (w, y0 + bh), AMBER, -1)
+        _text(img, _fit(message, w - 2 * pad, 0.7 * k), (pad, y0 + int(28 * k)), 0.7 * k, BLACK, 2)
     # Metric bar, along the left edge under the panel.
     movement, value = leading_movement(exercise, values)
     _draw_metric_bar(img, movement, value, k)

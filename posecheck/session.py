@@ -20,8 +20,12 @@ from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.landmarks import SIDED_NAMES, landmark_index
 from posecheck.metrics import Frames, MetricDef, evaluate_metrics
 from posecheck.safety import FatigueMonitor, SafetyMonitor
+from posecheck.setup_check import check_setup
 from posecheck.smoothing import TrackSmoother
 from posecheck.spec import Exercise
+
+# A setup problem lasting this long is recorded in the warnings.
+SETUP_NOTE_AFTER_S = 3.0
 
 PAIN_MESSAGE = "Stopped for pain. Rest, and if it persists, see your physiotherapist or doctor."
 
@@ -37,6 +41,7 @@ class FrameState:
     hold_elapsed_s: float
     phase: str
     warnings: tuple[str, ...]
+    setup_message: str = ""
 
 
 @dataclass
@@ -125,6 +130,8 @@ class ExerciseSession:
         self.safety = SafetyMonitor(exercise.safety)
         self.fatigue = FatigueMonitor(exercise)
         self.last_t_s: float | None = None
+        self._setup_warning: WarningRecord | None = None
+        self._noted: set[float] = set()
 
     # --- results so far ------------------------------------------------------------
 
@@ -175,14 +182,21 @@ class ExerciseSession:
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)
         values = {n: float(v[0]) for n, v in arrays.items()}
         events: list[Event] = []
+        setup_message = ""
+        engine_usable = usable
+        if self.engine.state.phase == "setup":
+            status = check_setup(self.ex, image_xyz, visibility, self.frame_size)
+            setup_message = status.message
+            engine_usable = usable and status.ok
+            events += self._note_setup(t_s, setup_message)
         engine_values = values
         if usable:
             st = self.engine.state
             exercising = st.phase != "setup" and (self.ex.kind != "hold" or st.holding)
             events += self.safety.update(t_s, values, exercising)
-        else:
+        if not engine_usable:
             engine_values = {n: math.nan for n in values}
-        new = self.engine.update(t_s, engine_values, usable)
+        new = self.engine.update(t_s, engine_values, engine_usable)
         for e in list(new):
             if e.kind == ev.REP:
                 for rule, severity, message in self.fatigue.update(self.engine.reps[-1]):
@@ -198,8 +212,28 @@ class ExerciseSession:
             hold_elapsed_s=st.hold_elapsed_s,
             phase=st.phase,
             warnings=tuple(w.message for w in self.safety.active()),
+            setup_message=setup_message,
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))
+
+    def _note_setup(self, t_s: float, message: str) -> list[Event]:
+        """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the
+        warnings (rule "setup"), so a report says why nothing was counted."""
+        w = self._setup_warning
+        if not message:
+            self._setup_warning = None
+            return []
+        if w is not None and w.message == message:
+            w.end_s = t_s
+            if w.t_s not in self._noted and t_s - w.t_s >= SETUP_NOTE_AFTER_S:
+                self._noted.add(w.t_s)
+                self.safety.warnings.append(w)
+                w.fired_s = t_s
+                return [Event(t_s, ev.WARNING, None, {"rule": "setup", "severity": "info", "message": message,
+                                                      "start_s": w.t_s})]
+            return []
+        self._setup_warning = WarningRecord(t_s, t_s, "setup", "info", message)
+        return []
 
     def stop_for_pain(self, t_s: float) -> list[Event]:
         """The person stopped for pain: close what is open, record it."""

@@ -50,3 +50,12 @@ def test_skeleton_is_drawn_where_the_landmarks_are():
     vis[[23, 25]] = 1.0
     out = annotate(frame, ex, state(), px, vis, {}, True)
     assert out[300, 398:403].any()  # the thigh line between them
+
+
+def test_setup_instruction_is_shown_across_the_middle():
+    ex = load_exercise("squat")
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    out = annotate(frame, ex, state(phase="setup", setup_message="Turn side-on to the camera."),
+                   np.full((33, 2), np.nan), np.zeros(33), {}, True)
+    band = out[202:240, :, :]
+    assert (np.abs(band.astype(int) - [0, 190, 255]).sum(axis=2) < 10).mean() > 0.4  # amber band
