@@ -220,6 +220,70 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_live(args: argparse.Namespace) -> int:
+    from posecheck import notice
+    from posecheck.live import LiveOptions, LiveTrainer, parse_keys, steps_for, summary_lines
+    from posecheck.routines import load_routine
+
+    if bool(args.exercise) == bool(args.routine):
+        raise PosecheckError("live needs --exercise ID or --routine ID (one of them)")
+    if not notice.accepted():
+        print(notice.NOTICE)
+        if args.accept_notice:
+            notice.accept()
+        elif sys.stdin.isatty() and not args.headless:
+            if input("Press Enter to accept and start (Ctrl-C to stop): ") != "":
+                raise PosecheckError("notice not accepted")
+            notice.accept()
+        else:
+            raise PosecheckError("read the notice above, then run again with --accept-notice")
+    exercise = load_exercise(args.exercise) if args.exercise else None
+    routine = load_routine(args.routine) if args.routine else None
+    if args.frames_every < 1:
+        raise PosecheckError(f"--frames-every must be >= 1, got {args.frames_every}")
+    opts = LiveOptions(
+        camera=None if args.source else args.camera,
+        source=Path(args.source) if args.source else None,
+        headless=args.headless,
+        frames_out=Path(args.frames_out) if args.frames_out else None,
+        frames_every=args.frames_every,
+        model=args.model,
+        mirrored=args.mirrored,
+        mute=args.mute or args.headless,
+        scripted_keys=parse_keys(args.keys or ""),
+        realtime=args.realtime,
+    )
+    source_name = args.source or f"camera {args.camera}"
+    trainer = LiveTrainer(steps_for(exercise, routine), opts, str(source_name))
+    code = trainer.run()
+    for line in summary_lines(trainer.results, trainer.latencies_ms):
+        print(line)
+    print(f"session log: {trainer.log.path}")
+    return code
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from posecheck.sessionlog import history_rows, plot_history
+
+    rows = history_rows(exercise=args.exercise)
+    if not rows:
+        print("no sessions recorded yet")
+        return 0
+    import datetime as dt
+
+    _table(("when", "exercise", "reps", "L/R", "holds", "warnings", "pain", "source"), [
+        (dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"), r["exercise"], str(r["reps"]),
+         f"{r['reps_left']}/{r['reps_right']}" if r["reps_left"] is not None else "",
+         f"{r['holds']} ({r['hold_s']:.0f} s)" if r["holds"] else "", str(r["warnings"]),
+         "STOPPED" if r["stopped_for_pain"] else (r["pain"] or ""), r["source"])
+        for r in rows
+    ])
+    if args.plot:
+        plot_history(rows, Path(args.plot))
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posecheck",
@@ -270,6 +334,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", type=int, metavar="PX", help="shrink frames to this longer side before the model")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("live", help="train live with the webcam (or a video file as the camera)")
+    p.add_argument("-e", "--exercise", help="exercise id or path of an exercise file")
+    p.add_argument("-r", "--routine", help="routine id (see `posecheck list --routines`)")
+    p.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    p.add_argument("--source", help="a video file instead of the camera")
+    p.add_argument("--headless", action="store_true", help="no window (with --frames-out to see the overlay)")
+    p.add_argument("--frames-out", metavar="DIR", help="write overlay frames as PNG here")
+    p.add_argument("--frames-every", type=int, default=1, metavar="N", help="with --frames-out: every N-th frame")
+    p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
+    p.add_argument("--mirrored", action="store_true", help="the camera image is mirrored (selfie view)")
+    p.add_argument("--mute", action="store_true", help="no sound cues (key m toggles)")
+    p.add_argument("--realtime", action="store_true",
+                   help="with --source: play the file at its own pace, newest frame wins (like a camera)")
+    p.add_argument("--keys", help='scripted keys for a headless run: "SECONDS:KEY,...", e.g. "12.5:p"')
+    p.add_argument("--accept-notice", action="store_true", help="accept the safety notice (shown once)")
+    p.set_defaults(func=_cmd_live)
+
+    p = sub.add_parser("history", help="past live sessions, and progress over time")
+    p.add_argument("--exercise", help="only this exercise")
+    p.add_argument("--plot", metavar="FILE", help="draw reps and range of motion over time (PNG)")
+    p.set_defaults(func=_cmd_history)
     return parser
 
 

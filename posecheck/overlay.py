@@ -149,6 +149,21 @@ def _draw_hold_ring(img: npt.NDArray[np.uint8], state: FrameState, target_s: flo
     _text(img, label, (c[0] - tw // 2, c[1] + th // 2), 0.7 * k, WHITE, 2)
 
 
+def draw_status_line(img: npt.NDArray[np.uint8], status: str, corner: str) -> None:
+    """A strip above the warning banner: the routine's status (set, rest,
+    check-in question) on the left, fps and latency on the right."""
+    h, w = img.shape[:2]
+    k = h / 480.0
+    y1 = h - int(48 * k)
+    y0 = y1 - int(30 * k)
+    if status:
+        cv2.rectangle(img, (0, y0), (w, y1), BLACK, -1)
+        _text(img, _fit(status, int(w * 0.7), 0.6 * k), (int(10 * k), y1 - int(9 * k)), 0.6 * k, WHITE, 1)
+    if corner:
+        (tw, _), _ = cv2.getTextSize(corner, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * k, 1)
+        _text(img, corner, (w - tw - int(8 * k), y1 - int(9 * k)), 0.45 * k, GREY, 1)
+
+
 def annotate(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
              px: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
              values: dict[str, float], usable: bool) -> npt.NDArray[np.uint8]:
