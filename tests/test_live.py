@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from conftest import ROOT, SAMPLES, needs_mediapipe

@@ -33,6 +33,12 @@ COCO_TO_MEDIAPIPE: dict[str, int] = {
 }
 """anny COCO keypoint label -> MediaPipe pose landmark index."""
 
+ANCHOR_KEYPOINTS: dict[str, tuple[str, str]] = {
+    "shoulders": ("left_shoulder", "right_shoulder"),
+    "feet": ("left_ankle", "right_ankle"),
+}
+"""Anchors other than ``root``: the midpoint of these keypoints stays put."""
+
 
 @dataclass(frozen=True)
 class BodyShape:
@@ -133,17 +139,19 @@ class Body:
     def pose(self, values: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Posed vertices (B, V, 3) and COCO keypoints (B, K, 3) in metres.
 
-        With ``anchor = "shoulders"`` the body is shifted each frame so the
-        mid-shoulder point stays where the first posed frame (the base
-        pose, see ``set_anchor_from``) put it: a bridge pivots on the
-        shoulders, not on the pelvis where anny's root sits.
+        With ``anchor = "shoulders"`` (or ``"feet"``) the body is shifted
+        each frame so the mid-shoulder (mid-ankle) point stays where the
+        first posed frame (the base pose, see ``pose_base``) put it: a
+        bridge pivots on the shoulders and a squat or plank on the feet,
+        not on the pelvis where anny's root sits.
         """
         output = self.model(pose_parameters=self.pose_matrices(values), phenotype_kwargs=self._phenotype)
         vertices = output["vertices"].cpu().numpy()
         keypoints = self.keypoints(output).cpu().numpy()
-        if self.anchor == "shoulders":
+        if self.anchor in ANCHOR_KEYPOINTS:
             labels = self.keypoints.labels
-            mid = 0.5 * (keypoints[:, labels.index("left_shoulder")] + keypoints[:, labels.index("right_shoulder")])
+            left, right = ANCHOR_KEYPOINTS[self.anchor]
+            mid = 0.5 * (keypoints[:, labels.index(left)] + keypoints[:, labels.index(right)])
             if self._anchor_point is None:
                 self._anchor_point = mid[0].copy()
             shift = self._anchor_point - mid

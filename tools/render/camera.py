@@ -57,11 +57,13 @@ def frame_camera(variant: Variant, vertices: np.ndarray, hip_z: float, lying: bo
     """Place the camera for ``variant`` around the base pose ``vertices``.
 
     The front view looks along +Y (at the face); the side view looks at the
-    subject's LEFT side; ``yaw_deg`` turns the camera further about the
+    subject's LEFT side (face toward image left), ``side_right`` at the
+    RIGHT side (face toward image right); ``yaw_deg`` turns the camera further about the
     vertical (positive: toward the subject's left). Near frames the upper
     body (hips up) of an upright pose; far and any lying pose frame it all.
     """
-    yaw = math.radians((90.0 if variant.view == "side" else 0.0) + variant.yaw_deg)
+    view_yaw = {"front": 0.0, "side": 90.0, "side_right": -90.0}[variant.view]
+    yaw = math.radians(view_yaw + variant.yaw_deg)
     elevation = math.radians(variant.elevation_deg if variant.elevation_deg is not None else (12.0 if lying else 0.0))
     toward_camera = np.array([math.sin(yaw) * math.cos(elevation), -math.cos(yaw) * math.cos(elevation), math.sin(elevation)])
     forward, right, up = _basis(-toward_camera)

@@ -65,10 +65,13 @@ _CHANNELS: list[Channel] = [
     *_sided("shoulder_elevation", "y", -1.0, +1.0, "clavicle"),
     *_sided("shoulder_flexion", "x", -1.0, -1.0, "upperarm01"),
     *_sided("shoulder_abduction", "y", -1.0, +1.0, "upperarm01"),
+    *_sided("shoulder_rotation", "z", -1.0, +1.0, "upperarm01"),
     *_sided("elbow_flexion", "x", -1.0, -1.0, "lowerarm01"),
+    *_sided("forearm_inward", "y", -1.0, +1.0, "lowerarm01"),
     *_sided("hip_flexion", "x", -1.0, -1.0, "upperleg01"),
     *_sided("hip_abduction", "y", -1.0, +1.0, "upperleg01"),
     *_sided("knee_flexion", "x", +1.0, +1.0, "lowerleg01"),
+    *_sided("ankle_dorsiflexion", "x", -1.0, -1.0, "foot"),
 ]
 
 ANGLE_CHANNELS: dict[str, Channel] = {channel.name: channel for channel in _CHANNELS}

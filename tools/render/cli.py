@@ -7,10 +7,11 @@ without the body model, so it runs without torch.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from tools.render.motion import load_script
-from tools.render.truth import build_truth, write_truth
+from tools.render.truth import build_truth, side_sign_warnings, write_truth
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     scripts = [load_script(path) for path in args.scripts]  # validate all before the slow part
+    for script in scripts:
+        for warning in side_sign_warnings(script):
+            print(f"{script.name}: WARNING {warning} (segments are written for the LEFT side)", file=sys.stderr)
     for script in scripts:
         if args.truth_only:
             args.out.mkdir(parents=True, exist_ok=True)

@@ -40,8 +40,8 @@ SEGMENT_KINDS: tuple[SegmentKind, ...] = ("move", "hold", "rest", "neutral", "lo
 SIDES: tuple[Side, ...] = ("left", "right", "both")
 UNSAFE_RULES = ("neck_circle", "neck_overextension", "lumbar_overextension", "jerk")
 CAMERA_DISTANCES = ("near", "far")
-VIEWS = ("front", "side")
-ANCHORS = ("root", "shoulders")
+VIEWS = ("front", "side", "side_right")
+ANCHORS = ("root", "shoulders", "feet")
 
 
 class ScriptError(ValueError):
@@ -55,7 +55,9 @@ class Variant:
     body: str
     clothes: str
     camera: Literal["near", "far"]
-    view: Literal["front", "side"]
+    view: Literal["front", "side", "side_right"]
+    """``side``: camera at the subject's left (face toward image left);
+    ``side_right``: camera at the subject's right (face toward image right)."""
     yaw_deg: float = 0.0
     mirrored: bool = False
     distance_m: float | None = None
@@ -104,7 +106,8 @@ class Segment:
     duration_s: float
     values: dict[str, float] = field(default_factory=dict)
     phases_deg: dict[str, float] = field(default_factory=dict)
-    cycles: float = 1.0
+    cycles: dict[str, float] = field(default_factory=dict)
+    """Loop cycles per channel (missing channels: 1); whole numbers close the path."""
     ease: str = "sine"
     side: Side | None = None
     rep: RepRole = "none"
@@ -188,10 +191,23 @@ class Timeline:
             # for whole cycles, end at zero: the path is continuous at both ends.
             for name, amplitude in segment.values.items():
                 phase = math.radians(segment.phases_deg.get(name, 0.0))
+                cycles = segment.cycles.get(name, 1.0)
                 values[name] = start[name] + amplitude * (
-                    math.sin(2.0 * math.pi * segment.cycles * u + phase) - math.sin(phase)
+                    math.sin(2.0 * math.pi * cycles * u + phase) - math.sin(phase)
                 )
         return values
+
+    def start_values(self, index: int) -> dict[str, float]:
+        """Channel values at the start of segment ``index``."""
+        return dict(self._starts[index])
+
+    def at(self, t: float) -> dict[str, float]:
+        """Channel values at time ``t`` (clamped to the timeline)."""
+        starts = [segment.start_s for segment in self._segments]
+        index = max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
+        segment = self._segments[index]
+        u = min(max((t - segment.start_s) / segment.duration_s, 0.0), 1.0)
+        return self._evaluate(segment, self._starts[index], u)
 
     def sample(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
         tracks = {name: np.zeros(len(times_s)) for name in self._channels}
@@ -262,6 +278,7 @@ def _parse_segment(
 
     values: dict[str, float] = {}
     phases: dict[str, float] = {}
+    cycles: dict[str, float] = {}
     if kind in ("hold", "rest"):
         duration = float(raw[kind])
         if kind == "hold" and hold_target_s <= 0:
@@ -289,6 +306,16 @@ def _parse_segment(
             values = _apply_side({k: float(v) for k, v in raw["loop"].items()}, seg_side)
             phases = {k: float(v) for k, v in raw.get("phase_deg", {}).items()}
             phases = {mirror_channel(k, 0.0)[0] if seg_side == "right" else k: v for k, v in phases.items()}
+            raw_cycles = raw.get("cycles", 1.0)
+            if isinstance(raw_cycles, dict):
+                _check_channels(raw_cycles, where)
+                cycles = {k: float(v) for k, v in raw_cycles.items()}
+            else:
+                cycles = {k: float(raw_cycles) for k in raw["loop"]}
+            cycles = {mirror_channel(k, 0.0)[0] if seg_side == "right" else k: v for k, v in cycles.items()}
+            if seg_side == "both":
+                cycles = {n: v for k, v in cycles.items() for n, _ in both_sides(k, 0.0)}
+                phases = {n: v for k, v in phases.items() for n, _ in both_sides(k, 0.0)}
     if duration <= 0:
         raise ScriptError(f"{where}: duration must be positive")
     return Segment(
@@ -297,7 +324,7 @@ def _parse_segment(
         duration_s=duration,
         values=values,
         phases_deg=phases,
-        cycles=float(raw.get("cycles", 1.0)),
+        cycles=cycles,
         ease=ease,
         side=seg_side,
         rep=rep,
