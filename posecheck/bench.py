@@ -222,8 +222,19 @@ def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: Cli
     return out
 
 
-def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth) -> ClipScore:
-    """Analyse one track and compare it with its truth."""
+def subsampled(track: LandmarkTrack, stride: int) -> LandmarkTrack:
+    """Every stride-th frame, as `analyze --stride` would have extracted."""
+    if stride == 1:
+        return track
+    keep = slice(None, None, stride)
+    return track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
+                         visibility=track.visibility[keep], world_xyz=track.world_xyz[keep],
+                         fps=track.fps / stride)
+
+
+def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1) -> ClipScore:
+    """Analyse one track (every stride-th frame) and compare it with its truth."""
+    track = subsampled(track, stride)
     if truth.mirrored:
         track = track.mirrored()
     result = analyze_track(track, exercise)
@@ -270,7 +281,7 @@ def _with_hold(ex: Exercise, hold_s: float | None) -> Exercise:
     return dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=float(hold_s)))
 
 
-def run_samples(samples: Path, extract: bool) -> list[ClipScore]:
+def run_samples(samples: Path, extract: bool, stride: int = 1) -> list[ClipScore]:
     """Score every rendered sample (without --extract, those with a cached
     track; the others are named on stderr)."""
     out = []
@@ -278,21 +289,21 @@ def run_samples(samples: Path, extract: bool) -> list[ClipScore]:
         if not extract and not video.with_suffix(".npz").is_file():
             print(f"skipped {t.clip}: no cached track (run with --extract)", file=sys.stderr)
             continue
-        out.append(score(_track_for(video, None, extract), load_exercise(t.exercise), t))
+        out.append(score(_track_for(video, None, extract), load_exercise(t.exercise), t, stride))
     return out
 
 
-def run_real_clips(clips: Path, mapping: Path, cache: Path | None) -> list[ClipScore]:
+def run_real_clips(clips: Path, mapping: Path, cache: Path | None, stride: int = 1) -> list[ClipScore]:
     """Score every mapped real clip (extracting tracks as needed)."""
-    return run_real_clips_subset(real_clip_truths(clips, mapping), cache)
+    return run_real_clips_subset(real_clip_truths(clips, mapping), cache, stride)
 
 
 def run_real_clips_subset(
-    cases: list[tuple[ClipTruth, Path, dict[str, Any]]], cache: Path | None
+    cases: list[tuple[ClipTruth, Path, dict[str, Any]]], cache: Path | None, stride: int = 1
 ) -> list[ClipScore]:
     """Score the given real clips (from `real_clip_truths`)."""
     return [
-        score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t)
+        score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t, stride)
         for t, video, opts in cases
     ]
 
@@ -369,12 +380,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--extract", action="store_true", help="extract missing sample tracks with MediaPipe")
     p.add_argument("--cache", type=Path, help="keep the real clips' tracks here")
     p.add_argument("--no-clips", action="store_true", help="skip ../shared/clips")
+    p.add_argument("--stride", type=int, default=1, help="score every N-th frame only (what --stride costs)")
     args = parser.parse_args(argv)
     try:
-        print_table(f"samples ({args.samples})", run_samples(args.samples, args.extract))
+        print_table(f"samples ({args.samples})", run_samples(args.samples, args.extract, args.stride))
         if not args.no_clips and (args.clips / "labels.tsv").is_file():
             mapping = args.samples / "real_clips.toml"
-            print_table(f"real clips ({args.clips})", run_real_clips(args.clips, mapping, args.cache))
+            print_table(f"real clips ({args.clips})", run_real_clips(args.clips, mapping, args.cache, args.stride))
     except PosecheckError as exc:
         print(f"posecheck.bench: error: {exc}", file=sys.stderr)
         return 2
