@@ -9,6 +9,8 @@ On the same clip it measures, in frames per second:
   engine, safety, report), without and with the annotated video;
 - the engine alone on the recorded track (smoothing, metrics, state machine,
   safety), and how many times real time that is;
+- live latency from frame capture to the drawn overlay, the clip played at
+  its own pace as a camera would deliver it;
 and prints the ratios. Run it on an otherwise idle machine.
 """
 
@@ -78,6 +80,23 @@ def engine_fps(clip: Path, exercise: str) -> tuple[float, float]:
     return fps, fps / track.fps
 
 
+def live_latency_ms(clip: Path, exercise: str) -> tuple[float, float]:
+    """Median and 90th percentile from frame capture to drawn overlay, the
+    file played at its own pace with newest-frame-wins, as from a camera."""
+    import os
+
+    from posecheck.live import LiveOptions, LiveTrainer, steps_for
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["POSECHECK_HOME"] = home
+        opts = LiveOptions(camera=None, source=clip, headless=True, mute=True, realtime=True)
+        trainer = LiveTrainer(steps_for(load_exercise(exercise), None), opts, clip.name)
+        trainer.run()
+        del os.environ["POSECHECK_HOME"]
+    lat = sorted(trainer.latencies_ms)
+    return statistics.median(lat), lat[int(0.9 * (len(lat) - 1))]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("clip", nargs="?", type=Path, default=ROOT / "samples" / "neck_side_tilt_short_front.mp4")
@@ -90,10 +109,14 @@ def main() -> int:
     full = max(cli_fps(a.clip, a.exercise, info.frame_count, False) for _ in range(a.repeat))
     annotated = max(cli_fps(a.clip, a.exercise, info.frame_count, True) for _ in range(a.repeat))
     eng, realtime = engine_fps(a.clip, a.exercise)
+    lat_med, lat_p90 = live_latency_ms(a.clip, a.exercise)
     print(f"bare MediaPipe inference:        {bare:7.1f} fps (ceiling)")
     print(f"posecheck analyze:               {full:7.1f} fps = {100 * full / bare:5.1f}% of bare inference")
     print(f"posecheck analyze + annotated:   {annotated:7.1f} fps = {100 * annotated / bare:5.1f}% of bare inference")
-    print(f"engine alone on the track:       {eng:7.0f} fps = {realtime:5.0f}x real time at {info.fps:.0f} fps")
+    print(f"engine alone on the track:       {eng:7.0f} fps = {realtime:5.0f}x real time at {info.fps:.0f} fps, "
+          f"{eng / 30:.0f}x at 30 fps")
+    print(f"live latency, capture to overlay: median {lat_med:.0f} ms, 90th percentile {lat_p90:.0f} ms "
+          f"(= {lat_med / (1000 / bare):.2f} x one bare inference)")
     return 0
 
 

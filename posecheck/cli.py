@@ -180,11 +180,41 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze_routine(args: argparse.Namespace, paths: list[Path], opts: AnalyzeOptions) -> int:
+    from posecheck.pipeline import analyze_routine
+
+    if len(paths) != 1 or paths[0].is_dir():
+        raise PosecheckError("--routine analyses one recording of the whole routine")
+    if not args.steps_at:
+        raise PosecheckError("--routine needs --steps-at: when each exercise starts, e.g. 0,95,210")
+    bar = _FrameBar(paths[0].name, not args.quiet)
+    try:
+        report = analyze_routine(paths[0], args.routine, args.steps_at, opts, bar)
+    finally:
+        bar.close()
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        write_report(report, Path(args.out) / "report.json")
+    if args.json == "-":
+        print(json.dumps(report, indent=2))
+        return 0
+    if args.json:
+        write_report(report, Path(args.json))
+    print(f"routine {report['routine']} on {report['source']}")
+    for step in report["steps"]:
+        print(f"\nstep {step['step']} from {step['start_s']:g} s: " + summary_text(step))
+    return 0
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecheck.batch import collect_inputs, run_batch
 
     opts = _options(args)
     paths = [Path(p) for p in args.paths]
+    if bool(args.exercise) == bool(args.routine):
+        raise PosecheckError("analyze needs --exercise ID or --routine ID (one of them)")
+    if args.routine:
+        return _analyze_routine(args, paths, opts)
     if len(paths) > 1 or paths[0].is_dir():
         if not args.out:
             raise PosecheckError("analysing several files needs --out DIR for their reports")
@@ -319,7 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="count reps, time holds and check safety on videos or tracks")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="video file or landmark track (.npz); several files or a folder for a batch")
-    p.add_argument("-e", "--exercise", required=True, help="exercise id, or path of an exercise file")
+    p.add_argument("-e", "--exercise", help="exercise id, or path of an exercise file")
+    p.add_argument("-r", "--routine", help="routine id: a recording of a whole routine (with --steps-at)")
+    p.add_argument("--steps-at", metavar="S,S,...", help="with --routine: when each step starts (seconds)")
     p.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     p.add_argument("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here")
     p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")

@@ -103,3 +103,47 @@ def write_outputs(
         write_annotated_video(path, result, out / "annotated.mp4", progress)
         written.append("annotated.mp4")
     return written
+
+
+def parse_step_starts(text: str, n_steps: int) -> list[float]:
+    """Start times of a routine's steps: "0,25.5,60" (all of them) or
+    "25.5,60" (all but the first, which starts at 0)."""
+    try:
+        starts = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise PosecheckError(f"--steps-at: '{text}' is not a list of seconds like 0,25.5,60") from None
+    if len(starts) == n_steps - 1:
+        starts = [0.0, *starts]
+    if len(starts) != n_steps:
+        raise PosecheckError(f"--steps-at: the routine has {n_steps} steps, got {len(starts)} start times")
+    if any(b <= a for a, b in zip(starts, starts[1:])):
+        raise PosecheckError("--steps-at: start times must increase")
+    return starts
+
+
+def analyze_routine(
+    path: Path, routine_id: str, steps_at: str, opts: AnalyzeOptions,
+    on_frame: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """A recording of a whole routine, cut at the given step start times:
+    one schema-1 report per step (its exercise with the routine's
+    prescription), in a routine report."""
+    from posecheck.routines import load_routine, step_exercise
+
+    routine = load_routine(routine_id)
+    starts = parse_step_starts(steps_at, len(routine.steps))
+    track = load_track(path, opts, on_frame)
+    if len(track) == 0 or not track.has_pose.any():
+        raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
+    if opts.mirrored:
+        track = track.mirrored()
+    reports = []
+    for i, step in enumerate(routine.steps):
+        end = starts[i + 1] if i + 1 < len(starts) else float("inf")
+        keep = (track.t_s >= starts[i]) & (track.t_s < end)
+        part = track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
+                             visibility=track.visibility[keep], world_xyz=track.world_xyz[keep])
+        ex = with_overrides(step_exercise(step), opts)
+        report = build_report(analyze_track(part, ex), path.name)
+        reports.append({"step": i + 1, "start_s": starts[i], **report})
+    return {"schema": 1, "routine": routine.id, "source": path.name, "model": track.model, "steps": reports}

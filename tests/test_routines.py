@@ -52,3 +52,50 @@ def test_invalid_routines_name_the_key(old, new, message):
 def test_bundled_routine_validates(path):
     r = load_routine_file(path)
     assert r.steps and r.warm_up
+
+
+def test_a_routine_recording_is_reported_per_step(tmp_path, monkeypatch):
+    import json
+
+    import numpy as np
+
+    from conftest import SAMPLES
+    from posecheck.cli import main
+    from posecheck.track import LandmarkTrack
+
+    # A routine of three sampled exercises, and a recording stitched from
+    # their samples (landmark tracks, end to end in time).
+    ex_dir = tmp_path / "ex"
+    (ex_dir / "routines").mkdir(parents=True)
+    from posecheck.spec import exercises_dir
+
+    for p in exercises_dir().glob("*.toml"):
+        (ex_dir / p.name).write_text(p.read_text())
+    (ex_dir / "routines" / "mini.toml").write_text(
+        'schema = 1\nid = "mini"\ntitle = "Mini"\nsource = "test"\nwarm_up = "Walk."\n'
+        '[[step]]\nexercise = "neck_side_tilt_hold"\n'
+        '[[step]]\nexercise = "shoulder_raises"\n'
+        '[[step]]\nexercise = "neck_rotation_hold"\n')
+    monkeypatch.setenv("POSECHECK_EXERCISES", str(ex_dir))
+    parts = [LandmarkTrack.load(SAMPLES / f"{n}.npz") for n in
+             ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")]
+    starts, offset, chunks = [], 0.0, []
+    for tr in parts:
+        starts.append(offset)
+        chunks.append(tr.replace(t_s=tr.t_s + offset))
+        offset += tr.duration_s
+    stitched = chunks[0].replace(
+        t_s=np.concatenate([c.t_s for c in chunks]),
+        image_xyz=np.concatenate([c.image_xyz for c in chunks]),
+        visibility=np.concatenate([c.visibility for c in chunks]),
+        world_xyz=np.concatenate([c.world_xyz for c in chunks]),
+    )
+    stitched.save(tmp_path / "routine.npz")
+    code = main(["analyze", str(tmp_path / "routine.npz"), "--routine", "mini", "--steps-at",
+                 ",".join(f"{s:.3f}" for s in starts[1:]), "--json", str(tmp_path / "r.json"), "-q"])
+    assert code == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [s["exercise"] for s in report["steps"]] == ["neck_side_tilt_hold", "shoulder_raises", "neck_rotation_hold"]
+    truths = [json.loads((SAMPLES / f"{n}.truth.json").read_text())["reps"] for n in
+              ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")]
+    assert [s["reps"] for s in report["steps"]] == truths
