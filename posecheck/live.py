@@ -338,8 +338,14 @@ class LiveTrainer:
             return f"Rest {math.ceil(st.rest_until_t_s - t_s)} s"
         p = st.exercise.prescription
         if p.reps:
-            return f"Set {min(st.sets_done + 1, p.sets)} of {p.sets}: {self._set_reps() % p.reps or 0} of {p.reps}"
-        return ""
+            by_side = st.session.engine.state.reps_by_side
+            base = st.sets_done * p.reps
+            if by_side:
+                done = f"L {max(by_side['left'] - base, 0)}, R {max(by_side['right'] - base, 0)} of {p.reps}"
+            else:
+                done = f"{max(len(st.session.reps) - base, 0)} of {p.reps}"
+            return f"Set {min(st.sets_done + 1, p.sets)}/{p.sets}: {done} | {_first_sentence(st.exercise)}"
+        return _first_sentence(st.exercise)
 
     def _more_steps(self) -> bool:
         return self._next_index < len(self.steps)
@@ -497,6 +503,12 @@ class LiveTrainer:
         draw_status_line(img, "Camera stalled: no picture for 2 s. Check the camera.", "")
         cv2.imshow("posecheck", img)
         self._key(cv2.waitKey(1) & 0xFF)
+
+
+def _first_sentence(ex: Exercise) -> str:
+    """The instruction line: the first sentence of the exercise's instructions."""
+    text = " ".join(ex.instructions.split())
+    return text.split(". ")[0].rstrip(".") + "."
 
 
 def parse_keys(text: str) -> list[tuple[float, str]]:

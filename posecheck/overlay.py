@@ -156,11 +156,12 @@ def draw_status_line(img: npt.NDArray[np.uint8], status: str, corner: str) -> No
     k = h / 480.0
     y1 = h - int(48 * k)
     y0 = y1 - int(30 * k)
+    tw = cv2.getTextSize(corner, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * k, 1)[0][0] if corner else 0
     if status:
         cv2.rectangle(img, (0, y0), (w, y1), BLACK, -1)
-        _text(img, _fit(status, int(w * 0.7), 0.6 * k), (int(10 * k), y1 - int(9 * k)), 0.6 * k, WHITE, 1)
+        room = w - tw - int(30 * k)
+        _text(img, _fit(status, room, 0.55 * k), (int(10 * k), y1 - int(9 * k)), 0.55 * k, WHITE, 1)
     if corner:
-        (tw, _), _ = cv2.getTextSize(corner, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * k, 1)
         _text(img, corner, (w - tw - int(8 * k), y1 - int(9 * k)), 0.45 * k, GREY, 1)
 
 
