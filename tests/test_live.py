@@ -188,3 +188,32 @@ def test_the_safety_notice_must_be_accepted_once(tmp_path):
                           capture_output=True, timeout=60).returncode == 0
     again = subprocess.run(base + ["--keys", "1:q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "not medical advice" not in again.stdout
+
+
+def _sample_cases():
+    from posecheck import bench
+
+    return bench.sample_truths(SAMPLES)
+
+
+@pytest.mark.parametrize("case", _sample_cases(), ids=lambda c: c[0].clip.removesuffix(".mp4"))
+def test_headless_live_matches_analyze_on_every_sample(case, home):
+    """Live on the video (the model runs) against analyze on the cached track
+    of the same video (the model is deterministic: identical landmarks)."""
+    from posecheck.track import LandmarkTrack
+
+    truth, video = case
+    ex = load_exercise(truth.exercise)
+    opts = LiveOptions(camera=None, source=video, headless=True, mute=True, mirrored=truth.mirrored)
+    trainer = LiveTrainer(steps_for(ex, None), opts, video.name)
+    assert trainer.run() == 0
+    track = LandmarkTrack.load(video.with_suffix(".npz"))
+    ref = analyze_track(track.mirrored() if truth.mirrored else track, ex)
+    [got] = trainer.results
+    assert (got.reps, got.partial_reps, got.holds) == (len(ref.reps), ref.partial_reps, len(ref.holds))
+    if got.reps_left is not None:
+        assert (got.reps_left, got.reps_right) == (sum(r.side == "left" for r in ref.reps),
+                                                   sum(r.side == "right" for r in ref.reps))
+    assert got.hold_s == pytest.approx(round(sum(h.duration_s for h in ref.holds), 2))
+    log = read_log(trainer.log.path)
+    assert sorted(e["rule"] for e in log if e["kind"] == "warning") == sorted(w.rule for w in ref.warnings)
