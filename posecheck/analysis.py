@@ -51,7 +51,8 @@ def frames_of(track: LandmarkTrack) -> Frames:
 
 
 def analyze_track(
-    track: LandmarkTrack, exercise: Exercise, smooth: bool = True, pain_at_s: float | None = None
+    track: LandmarkTrack, exercise: Exercise, smooth: bool = True, pain_at_s: float | None = None,
+    calibrate_at_s: float = 0.0,
 ) -> AnalysisResult:
     """Count reps, time holds and check safety over a whole track.
 
@@ -61,12 +62,14 @@ def analyze_track(
         pain_at_s: the person stopped for pain at this time: the analysis
             ends there and the report carries a "pain" stop warning (the
             live trainer's pain key does the same).
+        calibrate_at_s: when the person is at rest, for `relative` metrics'
+            baseline (default: the start).
     """
     if pain_at_s is not None:
         keep = track.t_s <= pain_at_s
         track = track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
                               visibility=track.visibility[keep], world_xyz=track.world_xyz[keep])
-    session = ExerciseSession(exercise, track.frame_size, smooth)
+    session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s)
     n = len(track)
     names = [m.name for m in exercise.metrics]
     table = np.full((n, len(names)), np.nan)

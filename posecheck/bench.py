@@ -232,12 +232,13 @@ def subsampled(track: LandmarkTrack, stride: int) -> LandmarkTrack:
                          fps=track.fps / stride)
 
 
-def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1) -> ClipScore:
+def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1,
+          calibrate_at_s: float = 0.0) -> ClipScore:
     """Analyse one track (every stride-th frame) and compare it with its truth."""
     track = subsampled(track, stride)
     if truth.mirrored:
         track = track.mirrored()
-    result = analyze_track(track, exercise)
+    result = analyze_track(track, exercise, calibrate_at_s=calibrate_at_s)
     by_side = None
     if exercise.reps is not None and exercise.reps.sides in ("left", "right", "alternating"):
         by_side = {"left": 0, "right": 0}
@@ -303,7 +304,8 @@ def run_real_clips_subset(
 ) -> list[ClipScore]:
     """Score the given real clips (from `real_clip_truths`)."""
     return [
-        score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t, stride)
+        score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t, stride,
+              float(opts.get("calibrate_at_s", 0.0)))
         for t, video, opts in cases
     ]
 

@@ -98,6 +98,8 @@ def _describe_routine(r: Any) -> str:
         what = [f"{p.sets} x {p.reps}" if p.reps else f"{p.sets} set(s)"]
         if ex.hold is not None:
             what.append(f"hold {ex.hold.target_s:g} s")
+        elif ex.kind == "timer" and p.hold_s:
+            what.append(f"{p.hold_s:g} s")
         if p.rest_s:
             what.append(f"rest {p.rest_s:g} s")
         lines.append(f"{i:2d}. {ex.title} ({ex.id}): {', '.join(what)}")
@@ -164,6 +166,7 @@ def _options(args: argparse.Namespace) -> AnalyzeOptions:
         pain_at_s=getattr(args, "pain_at", None),
         stride=getattr(args, "stride", 1),
         max_side_px=getattr(args, "max_size", None),
+        calibrate_at_s=getattr(args, "calibrate_at", None) or 0.0,
     )
 
 
@@ -361,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the person stopped for pain at this time: end the analysis there and record it")
     p.add_argument("--mirrored", action="store_true",
                    help="the video is mirrored like a selfie preview: restore the subject's own left and right")
+    p.add_argument("--calibrate-at", type=float, metavar="SECONDS",
+                   help="when the person is at rest facing forward (for a recording that starts mid-movement)")
     p.add_argument("--jobs", type=int, default=1, help="files analysed at once in a batch (default 1)")
     p.add_argument("--stride", type=int, default=1, help="analyse every N-th frame (long recordings)")
     p.add_argument("--max-size", type=int, metavar="PX", help="shrink frames to this longer side before the model")

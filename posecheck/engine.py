@@ -154,40 +154,52 @@ class _SettledHoldClock(_HoldClock):
             return 0.0
         return max(self._still_until_s - self.start_s, 0.0)
 
-    def _speed_end_s(self) -> float:
-        """The latest sample not reached by a fast fall over the window
-        before it: where the way back has surely begun."""
-        assert self.start_s is not None
-        w = self.SETTLE_WINDOW_S - 1e-9
-        j = len(self._t) - 1
-        for i in range(len(self._t) - 1, -1, -1):
-            if self._t[i] < self.start_s:
-                break
-            j = min(j, i)
-            while j > 0 and self._t[i] - self._t[j] < w:
-                j -= 1
-            if self._t[i] - self._t[j] >= w and -self._step(j, i) < self.settle_speed:
-                return min(self._t[i], self.last_in_s)
-        return self.last_in_s
+    # How far back the level is taken from when looking for the departure,
+    # and how long a departure must last at least (a noise spike is not one;
+    # the hold's grace time is used when longer).
+    LEVEL_WINDOW_S = 1.0
+    DEPART_FOR_S = 0.2
 
     def final_span(self) -> tuple[float, float]:
         """(start_s, end_s) of the still period, refined once the hold is over.
 
-        The speed test alone trails a gentle ease out of the position by a few
-        tenths of a second. The hold's level is the median progress while
-        still; the span is from the first to the last moment within the
-        level band of it (never earlier than the threshold crossing).
+        The level is the median progress of the first LEVEL_WINDOW_S after
+        the movement settled; the hold starts at the first moment within the
+        level band of it (never before the threshold crossing: the model
+        creeps the last degree or two into place). It ends at the last moment
+        before the progress leaves the band round its trailing median (of the
+        last LEVEL_WINDOW_S) for longer than the grace time: the way back, or
+        on further (past the held position) - while a slow drift during the
+        hold is followed by the trailing median and does not end it.
         """
         assert self.start_s is not None
-        speed_end = self._speed_end_s()
-        still = [p for t, p in zip(self._t, self._p) if self.start_s <= t <= speed_end]
-        if not still:
-            return self.start_s, speed_end
-        level = float(np.median(still)) - self.band
-        near = [t for t, p in zip(self._t, self._p) if p >= level and self._crossed_s <= t <= self.last_in_s]
-        if not near:
-            return self.start_s, speed_end
-        return min(near[0], self.start_s), max(near[-1], self.start_s)
+        t = np.asarray(self._t)
+        p = np.asarray(self._p)
+        first = (t >= self.start_s) & (t <= self.start_s + self.LEVEL_WINDOW_S)
+        if not first.any():
+            return self.start_s, self.last_in_s
+        level = float(np.median(p[first]))
+        near = np.flatnonzero((np.abs(p - level) <= self.band) & (t >= self._crossed_s) & (t <= self.start_s))
+        start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
+        i0 = int(np.searchsorted(t, self.start_s))
+        out_since: int | None = None
+        for i in range(i0, len(t)):
+            if t[i] > self.last_in_s + self.grace_s:
+                break
+            recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
+            trailing = float(np.median(recent)) if len(recent) else level
+            if abs(p[i] - trailing) > self.band and abs(p[i] - level) > self.band:
+                if out_since is None:
+                    out_since = i
+                if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
+                    return start, max(float(t[max(out_since - 1, 0)]), start)
+            else:
+                out_since = None
+        if out_since is not None:
+            # Still away when the hold ended (back at neutral, or out past
+            # grace): that was the departure.
+            return start, max(float(t[max(out_since - 1, 0)]), start)
+        return start, self.last_in_s
 
     def end_s(self) -> float:
         return self.final_span()[1] if self.start_s is not None else self.last_in_s
@@ -223,6 +235,7 @@ class ExerciseEngine:
         self._open_rep: RepRecord | None = None
         self._pos_since: float | None = None
         self._ready = False
+        self._void = False
         self._last_rep_s = -math.inf
         self._hold: _HoldClock | None = None
         self._hold_done = False
@@ -348,6 +361,12 @@ class ExerciseEngine:
             if not math.isnan(v):
                 self._peak[n] = max(self._peak.get(n, -math.inf), v)
 
+        if self._void:
+            if at_neutral:
+                self._void = False
+                self._phase = "neutral"
+                self._open_rep = None
+            return out
         if self._phase == "moving":
             if any(v >= 1.0 for v in p.values()):
                 if self._end_since is None:
@@ -464,18 +483,16 @@ class ExerciseEngine:
         out = self._check_hold_target(None if clock.start_s is None else end_s - start_s)
         self._hold = None
         label = self._label(self._move)
-        if clock.start_s is None:
-            # Touched the end position and left without ever keeping still.
-            self.partial_reps += 1
-            return out + [Event(clock.last_in_s, ev.PARTIAL_REP, label, {"reason": "no hold"})]
+        if clock.start_s is None or end_s - start_s < self.ex.hold.min_hold_s:
+            # Passed through the end position without keeping still there
+            # (a sweep, a circle): not a hold, and not an attempt at one.
+            return out
         rec = HoldRecord(start_s, end_s, self._hold_done, label)
         if self._hold_done and self._hold_rep is not None:
             # The rep counted live at the running estimate of the hold's
             # start; the record takes the refined start.
             self._hold_rep.t_s = start_s + self.ex.hold.target_s
         self._hold_rep = None
-        if self.ex.reps is None and rec.duration_s < self.ex.hold.min_hold_s:
-            return out
         self.holds.append(rec)
         out.append(Event(end_s, ev.HOLD_ENDED, label,
                          {"duration_s": rec.duration_s, "completed": rec.completed}))
@@ -519,6 +536,25 @@ class ExerciseEngine:
         st.holding = self._hold is not None
         st.hold_elapsed_s = self._hold.elapsed_s if self._hold else 0.0
         st.side = self._label(self._move)
+
+    def void_excursion(self) -> list[Event]:
+        """A stop warning fired during this movement (past a safety limit):
+        what was held before it stands, the rest of the movement counts for
+        nothing (not a rep, not a partial) until the person is back at
+        neutral."""
+        out: list[Event] = []
+        if self._phase not in ("moving", "end"):
+            return out
+        if self._hold is not None:
+            clock = self._hold
+            if clock.start_s is not None:
+                start_s, end_s = clock.final_span()
+                if end_s - start_s >= (self.ex.hold.min_hold_s if self.ex.hold else 0.0):
+                    out += self._end_hold()
+            self._hold = None
+        self._void = True
+        self._phase = "end"
+        return out
 
     def finish(self, t_s: float) -> list[Event]:
         """End of the source: close an open hold at its last in-position time."""

@@ -243,7 +243,7 @@ class LiveTrainer:
         if st.exercise.kind == "timer":
             return p.hold_s > 0 and (s.last_t_s or 0) - st.started_t_s >= p.hold_s * p.sets
         if st.exercise.kind == "hold":
-            return sum(h.completed for h in s.holds) >= p.sets
+            return sum(h.completed for h in s.holds) >= max(p.reps, 1) * p.sets
         if not p.reps:
             return False
         target = p.reps * p.sets

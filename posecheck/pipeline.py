@@ -30,6 +30,7 @@ class AnalyzeOptions:
     pain_at_s: float | None = None
     stride: int = 1
     max_side_px: int | None = None
+    calibrate_at_s: float = 0.0
 
 
 def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:
@@ -85,7 +86,7 @@ def analyze_path(
         raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
     if opts.mirrored:
         track = track.mirrored()
-    result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s)
+    result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name), result
 
 

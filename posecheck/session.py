@@ -83,11 +83,14 @@ class _Baseline:
     """Streaming start-of-session baseline for `relative` metrics.
 
     The baseline is the median over the first `calibrate_s` seconds of usable
-    frames; until that window is over the metric is NaN (nothing counts).
+    frames (from `start_at_s` on: a recording that starts mid-movement can
+    name when the person is at rest); until that window is over the metric
+    is NaN (nothing counts).
     """
 
-    def __init__(self, calibrate_s: float) -> None:
+    def __init__(self, calibrate_s: float, start_at_s: float = 0.0) -> None:
         self.calibrate_s = calibrate_s
+        self.start_at_s = start_at_s
         self.t0_s: float | None = None
         self._samples: dict[str, list[float]] = {}
         self._base: dict[str, float] = {}
@@ -97,7 +100,7 @@ class _Baseline:
         """Advance the clock; call once per frame before `adjust`."""
         self._t_s = t_s
         self._usable = usable
-        if usable and self.t0_s is None:
+        if usable and self.t0_s is None and t_s >= self.start_at_s:
             self.t0_s = t_s
         if not self.ready and self.t0_s is not None and t_s > self.t0_s + self.calibrate_s:
             self.ready = True
@@ -119,13 +122,14 @@ class _Baseline:
 class ExerciseSession:
     """Runs one exercise on a stream of pose frames."""
 
-    def __init__(self, exercise: Exercise, frame_size: tuple[int, int], smooth: bool = True) -> None:
+    def __init__(self, exercise: Exercise, frame_size: tuple[int, int], smooth: bool = True,
+                 calibrate_at_s: float = 0.0) -> None:
         self.ex = exercise
         self.frame_size = frame_size
         self._scale = np.array(frame_size, np.float64)
         self._smoother = TrackSmoother(frame_size) if smooth else None
         self._required = _required_indices(exercise)
-        self._baseline = _Baseline(exercise.calibrate_s)
+        self._baseline = _Baseline(exercise.calibrate_s, calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
         self.fatigue = FatigueMonitor(exercise)
@@ -196,6 +200,8 @@ class ExerciseSession:
             events += self.safety.update(t_s, values, exercising)
         if not engine_usable:
             engine_values = {n: math.nan for n in values}
+        if any(e.kind == ev.WARNING and e.detail.get("severity") == "stop" for e in events):
+            events += self.engine.void_excursion()
         new = self.engine.update(t_s, engine_values, engine_usable)
         for e in list(new):
             if e.kind == ev.REP:

@@ -203,12 +203,19 @@ def test_a_short_dip_inside_grace_keeps_the_hold():
 
 
 def test_a_hold_broken_early_is_partial_and_not_a_rep():
-    trace = segments((0, 0, 1.0), (0, 40, 0.3), (40, 40, 1.0), (40, 0, 0.3), (0, 0, 1.0))
+    trace = segments((0, 0, 1.0), (0, 40, 0.3), (40, 40, 1.5), (40, 0, 0.3), (0, 0, 1.0))
     eng, events = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros_like(trace)})
     assert len(eng.reps) == 0
     assert eng.partial_reps == 1
     assert len(eng.holds) == 1 and not eng.holds[0].completed
-    assert eng.holds[0].duration_s == pytest.approx(1.0, abs=2 / FPS)
+    assert eng.holds[0].duration_s == pytest.approx(1.5, abs=2 / FPS)
+
+
+def test_passing_through_the_end_without_keeping_still_is_not_a_hold():
+    # A sweep through the end position (as in a head circle): no hold, no partial.
+    trace = segments((0, 0, 1.0), (0, 40, 0.4), (40, 0, 0.4), (0, 0, 1.0))
+    eng, _ = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros_like(trace)})
+    assert (len(eng.reps), eng.partial_reps, len(eng.holds)) == (0, 0, 0)
 
 
 def test_static_hold_times_only_in_position_with_grace():
