@@ -408,6 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`posecheck list | head`): not an error.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
