@@ -219,6 +219,11 @@ def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: Cli
         if moving.any():
             err = got[n][:k] - true[:k]
             out[n] = err[~np.isnan(err)]
+            # As the exercises use head measures: relative to the person at
+            # rest (their own offset removed: camera angle, body, lying).
+            rest = ~moving & ~np.isnan(err)
+            if rest.any():
+                out[n + " (relative)"] = out[n] - float(np.median(err[rest]))
     return out
 
 
