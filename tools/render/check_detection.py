@@ -25,6 +25,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+MIRROR_PAIRS = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
+                (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32))
+"""MediaPipe left/right landmark pairs. In a mirrored image MediaPipe names
+sides by appearance, so its "left" is the subject's anatomical right."""
+
 GROUPS = {"face": (0, 2, 5, 7, 8), "arms": (11, 12, 13, 14, 15, 16), "legs": (23, 24, 25, 26, 27, 28, 29, 30, 31, 32)}
 
 
@@ -69,7 +74,9 @@ def measures(points: np.ndarray, view: str) -> dict[str, tuple[str, np.ndarray]]
     """2D proxies of the head/shoulder channels: name -> (channel, per-frame value).
 
     ``points`` are in an un-mirrored image, subject facing the camera (front)
-    or showing the left side with the face toward image left (side).
+    or showing the left side with the face toward image left (side). For
+    ``side_right`` the caller flips x so the face points left too, and the
+    visible ear is the right one.
     """
     shoulders = _line_deg(points, 11, 12)
     out: dict[str, tuple[str, np.ndarray]] = {}
@@ -82,7 +89,8 @@ def measures(points: np.ndarray, view: str) -> dict[str, tuple[str, np.ndarray]]
         for side, ear, shoulder in (("left", 7, 11), ("right", 8, 12)):
             out[f"{side}_ear_shoulder_gap_px"] = (f"{side}_shoulder_elevation_deg", -(points[:, shoulder, 1] - points[:, ear, 1]))
     else:
-        ear_to_nose = points[:, 0] - points[:, 7]
+        ear = 8 if view == "side_right" else 7
+        ear_to_nose = points[:, 0] - points[:, ear]
         out["ear_nose_pitch"] = ("head_pitch_deg", np.degrees(np.arctan2(ear_to_nose[:, 1], -ear_to_nose[:, 0])))
     return out
 
@@ -102,11 +110,25 @@ def check(video: Path, keypoints_dir: Path | None, model: Path) -> dict[str, obj
     truth = json.loads(video.with_name(video.stem + ".truth.json").read_text())
     mp_points = detect(video, model)
     width = truth["size"][0]
+    fps = truth["fps"]
+    found = np.isfinite(mp_points[:, 0, 0])
+    in_view = np.ones(len(found), dtype=bool)
+    for span in truth.get("absent", []):
+        in_view[int(round(span["start_s"] * fps)):int(round(span["end_s"] * fps))] = False
+    missed = np.flatnonzero(in_view & ~found)
     report: dict[str, object] = {
         "clip": video.name,
         "frames": len(mp_points),
-        "detected": int(np.isfinite(mp_points[:, 0, 0]).sum()),
+        "detected": int(found.sum()),
+        "in_view": int(in_view.sum()),
+        "missed_in_view": int(len(missed)),
+        "missed_in_view_s": [round(i / fps, 2) for i in missed[:20]],
     }
+    if truth["variant"]["mirrored"]:
+        # compare anatomical sides: undo MediaPipe's by-appearance naming
+        for a, b in MIRROR_PAIRS:
+            mp_points[:, [a, b]] = mp_points[:, [b, a]]
+        report["mediapipe_sides_swapped_for_mirror"] = True
     coco = None
     if keypoints_dir is not None:
         document = json.loads((keypoints_dir / f"{video.stem}.keypoints.json").read_text())
@@ -134,7 +156,8 @@ def check(video: Path, keypoints_dir: Path | None, model: Path) -> dict[str, obj
     fits: dict[str, dict[str, float]] = {}
     sources = {"mediapipe": mp_points} | ({"projected": coco} if coco is not None else {})
     for source, points in sources.items():
-        if truth["variant"]["mirrored"]:
+        # side_right shows the face toward image right: flip it like a mirror
+        if truth["variant"]["mirrored"] != (truth["variant"]["view"] == "side_right"):
             points = points.copy()
             points[..., 0] = width - points[..., 0]
         for name, (channel, values) in measures(points, truth["variant"]["view"]).items():
