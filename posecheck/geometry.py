@@ -39,7 +39,7 @@ def vector_angle_deg(u: npt.ArrayLike, v: npt.ArrayLike) -> FloatArray:
     u = np.asarray(u, np.float64)
     v = np.asarray(v, np.float64)
     dot = np.sum(u * v, axis=-1)
-    norm = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
+    norm = np.sqrt(np.sum(u * u, axis=-1) * np.sum(v * v, axis=-1))
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = np.clip(dot / norm, -1.0, 1.0)
     return np.degrees(np.arccos(cos))

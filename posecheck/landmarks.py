@@ -103,13 +103,13 @@ LEFT_RIGHT_SWAP: tuple[int, ...] = tuple(
 )
 
 
+_INDEX = {n: i for i, n in enumerate(LANDMARK_NAMES)}
+
+
 def landmark_index(name: str) -> int:
     """Index of a landmark given its lowercase MediaPipe name.
 
     Raises:
         KeyError: the name is not one of the 33 landmarks.
     """
-    try:
-        return LANDMARK_NAMES.index(name)
-    except ValueError:
-        raise KeyError(name) from None
+    return _INDEX[name]

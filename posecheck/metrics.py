@@ -336,7 +336,10 @@ def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], F
 
 def _side_visibility(f: Frames, m: MetricDef, side: str) -> FloatArray:
     names = metric_landmarks(m, side)
-    return np.mean([_visibility(f, n) for n in names], axis=0)
+    total = _visibility(f, names[0])
+    for n in names[1:]:
+        total = total + _visibility(f, n)
+    return total / len(names)
 
 
 def evaluate_metric(
@@ -356,6 +359,11 @@ def evaluate_metric(
                 out = np.mean(stack, axis=0)
     elif not _is_sided(m) or m.side in ("left", "right"):
         out = _one_side(f, m, m.side if m.side in ("left", "right") else "left", cache)
+    elif m.side == "visible" and len(f.px) == 1:
+        # One frame (live, and the analysis frame by frame): pick the side
+        # first and compute only it - the same value, half the work.
+        use_left = bool(_side_visibility(f, m, "left")[0] >= _side_visibility(f, m, "right")[0])
+        out = _one_side(f, m, "left" if use_left else "right", cache)
     else:
         left = _one_side(f, m, "left", cache)
         right = _one_side(f, m, "right", cache)
