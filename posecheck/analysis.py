@@ -66,9 +66,7 @@ def analyze_track(
             baseline (default: the start).
     """
     if pain_at_s is not None:
-        keep = track.t_s <= pain_at_s
-        track = track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
-                              visibility=track.visibility[keep], world_xyz=track.world_xyz[keep])
+        track = track.select(track.t_s <= pain_at_s)
     session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s)
     n = len(track)
     names = [m.name for m in exercise.metrics]

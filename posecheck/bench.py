@@ -231,10 +231,7 @@ def subsampled(track: LandmarkTrack, stride: int) -> LandmarkTrack:
     """Every stride-th frame, as `analyze --stride` would have extracted."""
     if stride == 1:
         return track
-    keep = slice(None, None, stride)
-    return track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
-                         visibility=track.visibility[keep], world_xyz=track.world_xyz[keep],
-                         fps=track.fps / stride)
+    return track.select(slice(None, None, stride)).replace(fps=track.fps / stride)
 
 
 def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1,

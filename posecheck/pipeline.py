@@ -141,9 +141,7 @@ def analyze_routine(
     reports = []
     for i, step in enumerate(routine.steps):
         end = starts[i + 1] if i + 1 < len(starts) else float("inf")
-        keep = (track.t_s >= starts[i]) & (track.t_s < end)
-        part = track.replace(t_s=track.t_s[keep], image_xyz=track.image_xyz[keep],
-                             visibility=track.visibility[keep], world_xyz=track.world_xyz[keep])
+        part = track.select((track.t_s >= starts[i]) & (track.t_s < end))
         ex = with_overrides(step_exercise(step), opts)
         report = build_report(analyze_track(part, ex), path.name)
         reports.append({"step": i + 1, "start_s": starts[i], **report})

@@ -9,14 +9,13 @@ prescription (the sources disagree; a routine states its choice).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
-from posecheck.spec import Exercise, _Table, exercises_dir, load_exercise
+from posecheck.spec import Exercise, _Table, exercises_dir, find_data_file, load_exercise
 
 
 @dataclass(frozen=True)
@@ -118,16 +117,7 @@ def load_routine(id_or_path: str) -> Routine:
     Raises:
         PosecheckError: unknown id (with the closest ids), or a bad file.
     """
-    p = Path(id_or_path)
-    if id_or_path.endswith(".toml") or p.is_file():
-        return load_routine_file(p)
-    candidate = routines_dir() / f"{id_or_path}.toml"
-    if candidate.is_file():
-        return load_routine_file(candidate)
-    ids = [q.stem for q in routine_paths()]
-    near = difflib.get_close_matches(id_or_path, ids, n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(near)}?" if near else "; `posecheck list --routines` shows them"
-    raise PosecheckError(f"unknown routine '{id_or_path}'{hint}")
+    return load_routine_file(find_data_file(id_or_path, routines_dir(), "routine", "posecheck list --routines"))
 
 
 def step_exercise(step: RoutineStep) -> Exercise:

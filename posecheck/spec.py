@@ -821,19 +821,28 @@ def camera_setup(ex: Exercise) -> str:
     return f"{CAMERA_VIEW[ex.camera_view]}; camera {CAMERA_DISTANCE[ex.position]}"
 
 
+def find_data_file(id_or_path: str, folder: Path, what: str, list_command: str) -> Path:
+    """The file for a bundled id (in `folder`) or a path the user gave.
+
+    Raises:
+        PosecheckError: unknown id, naming the closest ids.
+    """
+    p = Path(id_or_path)
+    if id_or_path.endswith(".toml") or p.is_file():
+        return p
+    candidate = folder / f"{id_or_path}.toml"
+    if candidate.is_file():
+        return candidate
+    ids = [q.stem for q in sorted(folder.glob("*.toml"))]
+    near = difflib.get_close_matches(id_or_path, ids, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(near)}?" if near else f"; `{list_command}` shows them all"
+    raise PosecheckError(f"unknown {what} '{id_or_path}'{hint}")
+
+
 def load_exercise(id_or_path: str) -> Exercise:
     """An exercise by bundled id, or from a path to a user's own file.
 
     Raises:
         PosecheckError: unknown id (with the closest ids), or a bad file.
     """
-    p = Path(id_or_path)
-    if id_or_path.endswith(".toml") or p.is_file():
-        return load_exercise_file(p)
-    candidate = exercises_dir() / f"{id_or_path}.toml"
-    if candidate.is_file():
-        return load_exercise_file(candidate)
-    ids = [q.stem for q in exercise_paths()]
-    near = difflib.get_close_matches(id_or_path, ids, n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(near)}?" if near else "; `posecheck list` shows them all"
-    raise PosecheckError(f"unknown exercise '{id_or_path}'{hint}")
+    return load_exercise_file(find_data_file(id_or_path, exercises_dir(), "exercise", "posecheck list"))

@@ -110,6 +110,12 @@ class LandmarkTrack:
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
 
+    def select(self, index: npt.NDArray[np.bool_] | slice) -> LandmarkTrack:
+        """The frames picked by a boolean mask or a slice (a time span, every
+        n-th frame), everything else unchanged."""
+        return self.replace(t_s=self.t_s[index], image_xyz=self.image_xyz[index],
+                            visibility=self.visibility[index], world_xyz=self.world_xyz[index])
+
     def mirrored(self) -> LandmarkTrack:
         """The track of a mirrored (selfie-view) video as if unmirrored.
 
