@@ -478,7 +478,11 @@ class LiveTrainer:
         finally:
             self.capture.stop_event.set()
             self._quit = True
-            worker.join(timeout=5.0)
+            # The worker closes the exercise (results, history) before the
+            # session ends in the log, and must be out of the model before
+            # the model is closed (closing it under a running inference
+            # aborts the process). It stops within one frame once told.
+            worker.join()
             self.log.write("session_end", interrupted=code != 0,
                            latency_ms_median=round(float(np.median(self.latencies_ms)), 1)
                            if self.latencies_ms else None)
