@@ -88,9 +88,14 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
         _text(img, f"reps {count}", (pad, int(64 * k)), 1.0 * k, GREEN, 2)
         if state.partial_reps:
             _text(img, f"partial {state.partial_reps}", (pad, int(92 * k)), 0.6 * k, AMBER, 1)
+    message = ""
     if state.phase == "setup":
         # The one thing to change before counting starts, where it is seen.
         message = state.setup_message or ("Step into the picture." if not usable else "Get ready...")
+    elif not usable:
+        # Mid-exercise the person left or is hidden: counting waits, say so.
+        message = "Can't see you: step back into the picture. Counting is paused."
+    if message:
         bh = int(40 * k)
         y0 = int(h * 0.42)
         cv2.rectangle(img, (0, y0), (w, y0 + bh), AMBER, -1)

@@ -59,3 +59,11 @@ def test_setup_instruction_is_shown_across_the_middle():
                    np.full((33, 2), np.nan), np.zeros(33), {}, True)
     band = out[202:240, :, :]
     assert (np.abs(band.astype(int) - [0, 190, 255]).sum(axis=2) < 10).mean() > 0.4  # amber band
+
+
+def test_a_lost_person_mid_exercise_is_told_counting_paused():
+    ex = load_exercise("squat")
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    out = annotate(frame, ex, state(phase="neutral"), np.full((33, 2), np.nan), np.zeros(33), {}, False)
+    band = out[202:240, :, :]
+    assert (np.abs(band.astype(int) - [0, 190, 255]).sum(axis=2) < 10).mean() > 0.4
