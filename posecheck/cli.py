@@ -64,6 +64,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hold_and_rest(ex: Exercise) -> list[str]:
+    """The hold (or a timer's length) and rest parts of a prescription, in words."""
+    p = ex.prescription
+    parts = []
+    if ex.hold is not None:
+        parts.append(f"hold {ex.hold.target_s:g} s")
+    elif ex.kind == "timer" and p.hold_s:
+        parts.append(f"{p.hold_s:g} s")
+    if p.rest_s:
+        parts.append(f"rest {p.rest_s:g} s")
+    return parts
+
+
 def _describe(ex: Exercise) -> str:
     p = ex.prescription
     lines = [f"{ex.title} ({ex.id})", "",
@@ -72,13 +85,7 @@ def _describe(ex: Exercise) -> str:
     pres = [f"{p.sets} set(s)"]
     if p.reps:
         pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
-    if ex.hold is not None:
-        pres.append(f"hold {ex.hold.target_s:g} s")
-    elif ex.kind == "timer" and p.hold_s:
-        pres.append(f"{p.hold_s:g} s")
-    if p.rest_s:
-        pres.append(f"rest {p.rest_s:g} s")
-    lines.append("prescription: " + ", ".join(pres))
+    lines.append("prescription: " + ", ".join(pres + _hold_and_rest(ex)))
     for r in ex.safety:
         if r.id == "sudden_movement":
             continue
@@ -95,13 +102,7 @@ def _describe_routine(r: Any) -> str:
     for i, step in enumerate(r.steps, 1):
         ex = step_exercise(step)
         p = ex.prescription
-        what = [f"{p.sets} x {p.reps}" if p.reps else f"{p.sets} set(s)"]
-        if ex.hold is not None:
-            what.append(f"hold {ex.hold.target_s:g} s")
-        elif ex.kind == "timer" and p.hold_s:
-            what.append(f"{p.hold_s:g} s")
-        if p.rest_s:
-            what.append(f"rest {p.rest_s:g} s")
+        what = [f"{p.sets} x {p.reps}" if p.reps else f"{p.sets} set(s)", *_hold_and_rest(ex)]
         lines.append(f"{i:2d}. {ex.title} ({ex.id}): {', '.join(what)}")
     return "\n".join(lines)
 

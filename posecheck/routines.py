@@ -9,13 +9,12 @@ prescription (the sources disagree; a routine states its choice).
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
-from posecheck.spec import Exercise, _Table, exercises_dir, find_data_file, load_exercise
+from posecheck.spec import Exercise, _Table, exercises_dir, find_data_file, load_exercise, read_toml
 
 
 @dataclass(frozen=True)
@@ -101,14 +100,7 @@ def parse_routine(data: dict[str, Any], file: str) -> Routine:
 def load_routine_file(path: Path) -> Routine:
     """Read and validate one routine file."""
     path = Path(path)
-    if not path.is_file():
-        raise PosecheckError(f"{path}: no such routine file")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise PosecheckError(f"{path}: not valid TOML ({exc})") from None
-    return parse_routine(data, str(path))
+    return parse_routine(read_toml(path, "routine"), str(path))
 
 
 def load_routine(id_or_path: str) -> Routine:

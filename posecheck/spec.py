@@ -775,14 +775,22 @@ def load_exercise_file(path: Path) -> Exercise:
         PosecheckError: missing file, TOML syntax error or invalid content.
     """
     path = Path(path)
+    return parse_exercise(read_toml(path, "exercise"), str(path))
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A data file's TOML, or a one-line error naming the file.
+
+    Raises:
+        PosecheckError: missing file or TOML syntax error.
+    """
     if not path.is_file():
-        raise PosecheckError(f"{path}: no such exercise file")
+        raise PosecheckError(f"{path}: no such {what} file")
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise PosecheckError(f"{path}: not valid TOML ({exc})") from None
-    return parse_exercise(data, str(path))
 
 
 def exercises_dir() -> Path:
