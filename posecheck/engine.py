@@ -113,8 +113,11 @@ class _SettledHoldClock(_HoldClock):
     LEVEL_BAND = 0.15
 
     def __init__(self, crossed_s: float, grace_s: float, settle_speed: float,
-                 range_units: float, level_band_units: float) -> None:
+                 range_units: float, level_band_units: float, still_band_units: float = 2.0) -> None:
         super().__init__(crossed_s, grace_s)
+        self.still_band = still_band_units
+        # Per sample: the values of the hold's `still` metrics (HoldRule.still).
+        self._still: list[tuple[float, ...]] = []
         self.start_s = None
         self.settle_speed = settle_speed
         self.band = max(self.LEVEL_BAND, level_band_units / abs(range_units))
@@ -128,12 +131,14 @@ class _SettledHoldClock(_HoldClock):
         """Progress change per second from sample i to sample j."""
         return (self._p[j] - self._p[i]) / (self._t[j] - self._t[i])
 
-    def update(self, t_s: float, in_position: bool, progress: float = math.nan) -> bool:
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan,
+               still: tuple[float, ...] = ()) -> bool:
         held = super().update(t_s, in_position)
         if math.isnan(progress):
             return held
         self._t.append(t_s)
         self._p.append(progress)
+        self._still.append(still)
         k = len(self._t) - 1
         # Advance to the sample one window back from now.
         w = self.SETTLE_WINDOW_S - 1e-9
@@ -161,7 +166,26 @@ class _SettledHoldClock(_HoldClock):
     DEPART_FOR_S = 0.2
 
     def final_span(self) -> tuple[float, float]:
-        """(start_s, end_s) of the still period, refined once the hold is over.
+        """(start_s, end_s) of the still period, refined once the hold is over,
+        then narrowed to when the `still` metrics were at rest as well."""
+        start, end = self._settled_span()
+        if not self._still or not self._still[0]:
+            return start, end
+        t = np.asarray(self._t)
+        values = np.asarray(self._still, dtype=float)
+        inside = (t >= start) & (t <= end)
+        for column in values.T:
+            ok = inside & ~np.isnan(column)
+            if not ok.any():
+                continue
+            level = float(np.median(column[ok]))
+            at_rest = np.flatnonzero(ok & (np.abs(column - level) <= self.still_band))
+            if len(at_rest):
+                start, end = max(start, float(t[at_rest[0]])), min(end, float(t[at_rest[-1]]))
+        return start, max(end, start)
+
+    def _settled_span(self) -> tuple[float, float]:
+        """(start_s, end_s) of the movement's own still period.
 
         The level is the median progress of the first LEVEL_WINDOW_S after
         the movement settled; the hold starts at the first moment within the
@@ -230,7 +254,7 @@ class ExerciseEngine:
         self._left_neutral_s = 0.0
         self._end_reached_s = 0.0
         # Progress of the last frames of the excursion, to replay into a hold.
-        self._recent: deque[tuple[float, dict[str, float]]] = deque(maxlen=64)
+        self._recent: deque[tuple[float, dict[str, float], tuple[float, ...]]] = deque(maxlen=64)
         self._steps_done: list[str] = []
         self._open_rep: RepRecord | None = None
         self._pos_since: float | None = None
@@ -242,6 +266,12 @@ class ExerciseEngine:
         self._hold_rep: RepRecord | None = None
 
     # --- helpers -----------------------------------------------------------------
+
+    def _still_values(self, values: dict[str, float]) -> tuple[float, ...]:
+        """The hold's `still` metrics this frame (HoldRule.still)."""
+        if self.ex.hold is None:
+            return ()
+        return tuple(values.get(n, math.nan) for n in self.ex.hold.still)
 
     def _progress(self, values: dict[str, float]) -> dict[str, float]:
         """Per movement, 0 at neutral and 1 at the end position (NaN if unknown)."""
@@ -356,7 +386,8 @@ class ExerciseEngine:
             self._faults = []
             self._recent.clear()
         self._faults.extend(f for f in _form_faults(self.ex.form, values) if f not in self._faults)
-        self._recent.append((t_s, p))
+        still = self._still_values(values)
+        self._recent.append((t_s, p, still))
         for n, v in p.items():
             if not math.isnan(v):
                 self._peak[n] = max(self._peak.get(n, -math.inf), v)
@@ -389,7 +420,7 @@ class ExerciseEngine:
             assert self._move is not None and self.ex.hold is not None
             in_pos = p[self._move] >= self.ex.hold.exit_fraction and not _form_faults(self.ex.form, values)
             started = self._hold.start_s is not None
-            if not self._hold.update(t_s, in_pos, p[self._move]):
+            if not self._hold.update(t_s, in_pos, p[self._move], still):
                 out += self._end_hold()
             else:
                 if not started and self._hold.start_s is not None:
@@ -422,13 +453,14 @@ class ExerciseEngine:
             assert self.ex.hold is not None
             mv = self._moves[name]
             self._hold = _SettledHoldClock(t_end_s, self.ex.hold.grace_s, self.ex.hold.settle_speed,
-                                           mv.end - mv.neutral, self.ex.hold.level_band)
+                                           mv.end - mv.neutral, self.ex.hold.level_band,
+                                           self.ex.hold.still_band)
             # Replay the frames since the end was first reached (and one
             # window before), so settling right at the threshold is seen.
-            for t_r, p_r in self._recent:
+            for t_r, p_r, still_r in self._recent:
                 if t_r >= t_end_s - _SettledHoldClock.SETTLE_WINDOW_S:
                     self._hold.update(t_r, p_r.get(name, math.nan) >= self.ex.hold.exit_fraction,
-                                      p_r.get(name, math.nan))
+                                      p_r.get(name, math.nan), still_r)
             self._hold_done = False
             return []
         return self._movement_done(t_end_s, name)

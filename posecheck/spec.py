@@ -114,6 +114,11 @@ class HoldRule:
     within `level_band` (metric units) of the hold's level. For
     `hold` exercises it lasts while every condition in `when` holds. Dips out
     of position shorter than `grace_s` do not end it.
+
+    `still` names further metrics that must be at rest for a rep's hold to
+    run: in a press the hand arrives first and the head then leans into it,
+    so the press is timed from when the head settles, not the hand. Within
+    `still_band` (metric units) of their level over the hold is at rest.
     """
 
     target_s: float
@@ -123,6 +128,8 @@ class HoldRule:
     level_band: float = 2.0
     when: tuple[Condition, ...] = ()
     min_hold_s: float = 1.0
+    still: tuple[str, ...] = ()
+    still_band: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -479,10 +486,15 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
             raise t.fail("exit_fraction", exit_fraction, "a fraction of the movement, 0 < f <= 1")
         if when:
             raise PosecheckError(f"{t.file}: key 'hold.when' is for kind = 'hold'; a rep's hold uses 'exit_fraction'")
+        still = tuple(_check_metric(t, "still", str(n), metrics)
+                      for n in t.get("still", list, [], what="a list of metric names"))
     else:
         if exit_fraction is not None:
             raise PosecheckError(f"{t.file}: key 'hold.exit_fraction' is for kind = 'reps_with_hold'")
         exit_fraction = 0.75
+        if "still" in t.data:
+            raise PosecheckError(f"{t.file}: key 'hold.still' is for kind = 'reps_with_hold'")
+        still = ()
         if not when:
             raise PosecheckError(f"{t.file}: kind = 'hold' needs at least one [[hold.when]] condition")
     rule = HoldRule(
@@ -493,6 +505,8 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
         level_band=t.number("level_band", 2.0, minimum=0.0),
         when=when,
         min_hold_s=t.number("min_hold_s", 1.0, minimum=0.0),
+        still=still,
+        still_band=t.number("still_band", 2.0, minimum=0.0),
     )
     t.finish()
     return rule

@@ -10,6 +10,7 @@ import pytest
 
 from posecheck import events as ev
 from posecheck.engine import ExerciseEngine
+from posecheck.errors import PosecheckError
 from posecheck.spec import Exercise, parse_exercise
 
 FPS = 30.0
@@ -190,6 +191,33 @@ def test_reps_with_hold_count_only_when_the_hold_is_done_and_per_side():
     # The hold is the time kept still at the end position (2.5 s), not the
     # time between threshold crossings.
     assert eng.holds[0].duration_s == pytest.approx(2.5, abs=2 / FPS)
+
+
+PRESS = SIDED_HOLD.replace(
+    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }',
+    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }\nhead = { measure = "head_tilt_deg" }',
+) + 'still = ["head"]\n'
+
+
+def test_a_press_is_timed_from_when_the_head_settles_not_the_hand():
+    # The hand arrives (1.0-1.5 s), the head then leans into it (1.5-2.5 s),
+    # stays 3 s, leans back (5.5-6.5 s) and the hand leaves: the press is 3 s.
+    hand = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 5.0), (40, 0, 0.5), (0, 0, 1.0))
+    head = segments((0, 0, 1.5), (0, 10, 1.0), (10, 10, 3.0), (10, 0, 1.0), (0, 0, 1.5))
+    plain, _ = run(exercise(SIDED_HOLD), {"l": hand, "r": np.zeros_like(hand)})
+    press, _ = run(exercise(PRESS), {"l": hand, "r": np.zeros_like(hand), "head": head})
+    assert plain.holds[0].duration_s == pytest.approx(5.0, abs=3 / FPS)
+    assert press.holds[0].start_s == pytest.approx(2.3, abs=3 / FPS)
+    assert press.holds[0].end_s == pytest.approx(5.7, abs=3 / FPS)
+    assert len(press.reps) == 1
+
+
+def test_hold_still_is_only_for_reps_with_hold_and_needs_known_metrics():
+    with pytest.raises(PosecheckError, match="hold.still.*not a metric"):
+        exercise(PRESS.replace('still = ["head"]', 'still = ["heda"]'))
+    static = HOLD.replace("min_hold_s = 1.0\n", 'min_hold_s = 1.0\nstill = ["a"]\n')
+    with pytest.raises(PosecheckError, match="'hold.still' is for kind = 'reps_with_hold'"):
+        exercise(static)
 
 
 def test_a_short_dip_inside_grace_keeps_the_hold():
