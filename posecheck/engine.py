@@ -207,18 +207,25 @@ class _SettledHoldClock(_HoldClock):
         start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
         i0 = int(np.searchsorted(t, self.start_s))
         out_since: int | None = None
+        back_since: int | None = None
         for i in range(i0, len(t)):
             if t[i] > self.last_in_s + self.grace_s:
                 break
             recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
             trailing = float(np.median(recent)) if len(recent) else level
             if abs(p[i] - trailing) > self.band and abs(p[i] - level) > self.band:
+                back_since = None
                 if out_since is None:
                     out_since = i
                 if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
                     return start, max(float(t[max(out_since - 1, 0)]), start)
-            else:
-                out_since = None
+            elif out_since is not None:
+                # Back at the level only counts once it lasts: a head turning
+                # back from past profile reads a frame or two at the held
+                # angle again on its way.
+                back_since = i if back_since is None else back_since
+                if t[i] - t[back_since] >= self.DEPART_FOR_S:
+                    out_since = back_since = None
         if out_since is not None:
             # Still away when the hold ended (back at neutral, or out past
             # grace): that was the departure.
