@@ -53,8 +53,8 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
             for h in result.holds
         ],
         "warnings": [
-            {"t_s": _r(w.t_s), "end_s": _r(w.end_s), "rule": w.rule, "severity": w.severity,
-             "message": w.message}
+            {"t_s": _r(w.t_s), "end_s": _r(w.end_s), "fired_s": _r(w.fired_s), "rule": w.rule,
+             "severity": w.severity, "message": w.message}
             for w in result.warnings
         ],
     }

@@ -116,6 +116,25 @@ class LandmarkTrack:
         return self.replace(t_s=self.t_s[index], image_xyz=self.image_xyz[index],
                             visibility=self.visibility[index], world_xyz=self.world_xyz[index])
 
+    @classmethod
+    def played_in_turn(cls, tracks: list[LandmarkTrack]) -> tuple[LandmarkTrack, list[float]]:
+        """One recording of several tracks played one after another (a
+        routine stitched from single-exercise recordings), and the time each
+        starts at. Frame size, rate and model are the first track's."""
+        if not tracks:
+            raise ValueError("no tracks to play")
+        starts, offset = [], 0.0
+        for tr in tracks:
+            starts.append(offset)
+            offset += tr.duration_s
+        joined = tracks[0].replace(
+            t_s=np.concatenate([tr.t_s + s for tr, s in zip(tracks, starts, strict=True)]),
+            image_xyz=np.concatenate([tr.image_xyz for tr in tracks]),
+            visibility=np.concatenate([tr.visibility for tr in tracks]),
+            world_xyz=np.concatenate([tr.world_xyz for tr in tracks]),
+        )
+        return joined, starts
+
     def mirrored(self) -> LandmarkTrack:
         """The track of a mirrored (selfie-view) video as if unmirrored.
 

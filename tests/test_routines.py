@@ -57,8 +57,6 @@ def test_bundled_routine_validates(path):
 def test_a_routine_recording_is_reported_per_step(tmp_path, monkeypatch):
     import json
 
-    import numpy as np
-
     from conftest import SAMPLES
     from posecheck.cli import main
     from posecheck.track import LandmarkTrack
@@ -79,17 +77,7 @@ def test_a_routine_recording_is_reported_per_step(tmp_path, monkeypatch):
     monkeypatch.setenv("POSECHECK_EXERCISES", str(ex_dir))
     parts = [LandmarkTrack.load(SAMPLES / f"{n}.npz") for n in
              ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")]
-    starts, offset, chunks = [], 0.0, []
-    for tr in parts:
-        starts.append(offset)
-        chunks.append(tr.replace(t_s=tr.t_s + offset))
-        offset += tr.duration_s
-    stitched = chunks[0].replace(
-        t_s=np.concatenate([c.t_s for c in chunks]),
-        image_xyz=np.concatenate([c.image_xyz for c in chunks]),
-        visibility=np.concatenate([c.visibility for c in chunks]),
-        world_xyz=np.concatenate([c.world_xyz for c in chunks]),
-    )
+    stitched, starts = LandmarkTrack.played_in_turn(parts)
     stitched.save(tmp_path / "routine.npz")
     code = main(["analyze", str(tmp_path / "routine.npz"), "--routine", "mini", "--steps-at",
                  ",".join(f"{s:.3f}" for s in starts[1:]), "--json", str(tmp_path / "r.json"), "-q"])
