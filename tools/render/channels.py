@@ -24,6 +24,7 @@ Axis = Literal["x", "y", "z"]
 
 NECK_BONES_TILT = (("neck01", 0.2), ("neck02", 0.2), ("neck03", 0.25), ("head", 0.35))
 NECK_BONES_TURN = (("neck01", 0.15), ("neck02", 0.2), ("neck03", 0.25), ("head", 0.4))
+NECK_BONES_LOWER = (("neck01", 0.5), ("neck02", 0.5))
 SPINE_BONES = tuple((bone, 0.2) for bone in ("spine05", "spine04", "spine03", "spine02", "spine01"))
 
 
@@ -57,6 +58,10 @@ _CHANNELS: list[Channel] = [
     Channel("head_tilt_deg", "y", +1.0, NECK_BONES_TILT, lateral=True),
     Channel("head_turn_deg", "z", +1.0, NECK_BONES_TURN, lateral=True),
     Channel("head_pitch_deg", "x", +1.0, NECK_BONES_TILT),
+    # The lower neck alone: with an equal negative head_pitch_deg the head
+    # moves up (lying: off the floor) with the face still pointing the same
+    # way, as in a lift with the chin to the ceiling.
+    Channel("lower_neck_flexion_deg", "x", +1.0, NECK_BONES_LOWER),
     Channel("trunk_side_bend_deg", "y", +1.0, SPINE_BONES, lateral=True),
     Channel("trunk_flexion_deg", "x", +1.0, SPINE_BONES),
     Channel("body_pitch_deg", "x", +1.0, (("root", 1.0),)),
