@@ -77,6 +77,9 @@ _CHANNELS: list[Channel] = [
     *_sided("hip_abduction", "y", -1.0, +1.0, "upperleg01"),
     *_sided("knee_flexion", "x", +1.0, +1.0, "lowerleg01"),
     *_sided("ankle_dorsiflexion", "x", -1.0, -1.0, "foot"),
+    # Upper body turning on still hips (a thoracic twist); last in the list so
+    # the channel order of existing truth files does not change.
+    Channel("trunk_twist_deg", "z", +1.0, SPINE_BONES, lateral=True),
 ]
 
 ANGLE_CHANNELS: dict[str, Channel] = {channel.name: channel for channel in _CHANNELS}
