@@ -80,6 +80,10 @@ _CHANNELS: list[Channel] = [
     # Upper body turning on still hips (a thoracic twist); last in the list so
     # the channel order of existing truth files does not change.
     Channel("trunk_twist_deg", "z", +1.0, SPINE_BONES, lateral=True),
+    # Thigh turning about the body's long axis, + external (a bent knee falls
+    # outward while the foot stays near the midline, as in a supine knee
+    # spread); after the others for the same reason.
+    *_sided("hip_rotation", "z", +1.0, -1.0, "upperleg01"),
 ]
 
 ANGLE_CHANNELS: dict[str, Channel] = {channel.name: channel for channel in _CHANNELS}
