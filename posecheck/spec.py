@@ -684,10 +684,12 @@ def _merge_defaults(
 
 
 def _speed_rules(
-    reps: RepRule | None, hold: HoldRule | None, metrics: list[MetricDef], max_speed_deg_s: float
+    reps: RepRule | None, hold: HoldRule | None, metrics: list[MetricDef], max_speed_deg_s: float,
+    by_metric: dict[str, float],
 ) -> tuple[SafetyRule, ...]:
     """A sudden-movement rule on every angle (`*_deg`) metric the exercise
-    counts or holds on."""
+    counts or holds on, at the exercise's limit or the metric's own (an arm
+    may swing faster than the spine may move; 0 leaves a metric unchecked)."""
     names: list[str] = []
     if reps is not None:
         names += [m.metric for m in reps.movements]
@@ -699,12 +701,26 @@ def _speed_rules(
             seen.append(n)
     return tuple(
         SafetyRule(
-            id="sudden_movement", metric=n, kind="speed", above=max_speed_deg_s, for_s=0.0,
+            id="sudden_movement", metric=n, kind="speed", above=by_metric.get(n, max_speed_deg_s), for_s=0.0,
             cooldown_s=3.0, severity="caution",
             message="Slow down: move smoothly, without jerks.",
         )
         for n in seen
+        if by_metric.get(n, max_speed_deg_s) > 0.0
     )
+
+
+def _speed_by_metric(t: _Table, names: tuple[str, ...]) -> dict[str, float]:
+    """[max_speed_by_metric]: metric name -> deg/s (0 = not checked)."""
+    table = t.table("max_speed_by_metric")
+    if table is None:
+        return {}
+    out = {}
+    for name in list(table.data):
+        _check_metric(table, name, name, names)
+        out[name] = table.number(name, minimum=0.0)
+    table.finish()
+    return out
 
 
 def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
@@ -765,7 +781,7 @@ def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
         safety=(
             tuple(_safety(x, names) for x in t.tables("safety"))
             + default_rules
-            + _speed_rules(reps, hold, metrics, max_speed)
+            + _speed_rules(reps, hold, metrics, max_speed, _speed_by_metric(t, names))
         ),
         max_speed_deg_s=max_speed,
         path=file,

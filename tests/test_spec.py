@@ -130,3 +130,23 @@ def test_a_users_own_file_loads_by_path(tmp_path: Path):
     p = tmp_path / "ex.toml"
     p.write_text(GOOD)
     assert load_exercise(str(p)).id == "ex"
+
+
+def _speed_limits(ex) -> dict[str, float]:
+    return {r.metric: r.above for r in ex.safety if r.id == "sudden_movement"}
+
+
+def test_a_metric_may_have_its_own_speed_limit_or_none():
+    two = GOOD.replace(
+        'knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }',
+        'knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }\n'
+        'arm_deg = { elevation = ["left_shoulder", "left_wrist"] }',
+    ).replace('metric = "knee_deg"\nneutral', 'sides = "sequence"\n[reps.movements.a]\nmetric = "knee_deg"\nneutral'
+              ).replace('end = 110.0\n', 'end = 110.0\n[reps.movements.b]\nmetric = "arm_deg"\nneutral = 30.0\nend = 70.0\n', 1)
+    assert _speed_limits(parse(two)) == {"knee_deg": 200.0, "arm_deg": 200.0}
+    own = two.replace("[metrics]", "max_speed_deg_s = 120.0\n[max_speed_by_metric]\narm_deg = 400.0\n[metrics]")
+    assert _speed_limits(parse(own)) == {"knee_deg": 120.0, "arm_deg": 400.0}
+    unchecked = own.replace("arm_deg = 400.0", "arm_deg = 0.0")
+    assert _speed_limits(parse(unchecked)) == {"knee_deg": 120.0}
+    with pytest.raises(PosecheckError, match="max_speed_by_metric.arm_dge.*not a metric.*did you mean 'arm_deg'"):
+        parse(own.replace("arm_deg = 400.0", "arm_dge = 400.0"))
