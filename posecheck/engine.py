@@ -51,9 +51,13 @@ class EngineState:
     visible: bool = False
 
 
-def _form_faults(rules: tuple[FormRule, ...], values: dict[str, float]) -> list[str]:
+def _form_faults(rules: tuple[FormRule, ...], values: dict[str, float], at_end: bool = True) -> list[str]:
+    """Ids of the form rules broken now; `during = "hold"` rules only count
+    at the end position."""
     faults = []
     for r in rules:
+        if r.during == "hold" and not at_end:
+            continue
         v = values.get(r.metric, math.nan)
         if not math.isnan(v) and not (r.min <= v <= r.max):
             faults.append(r.id)
@@ -392,7 +396,14 @@ class ExerciseEngine:
             self._move = None
             self._faults = []
             self._recent.clear()
-        self._faults.extend(f for f in _form_faults(self.ex.form, values) if f not in self._faults)
+        # Where `during = "hold"` form rules apply: a hold being timed, until
+        # it is done (letting go after that is the way back), or for reps
+        # without a hold, at or past the end.
+        if self.ex.hold is not None and self.ex.kind == "reps_with_hold":
+            at_end = self._phase == "end" and self._hold is not None and not self._hold_done
+        else:
+            at_end = self._phase == "end" and any(v >= 1.0 for v in p.values())
+        self._faults.extend(f for f in _form_faults(self.ex.form, values, at_end) if f not in self._faults)
         still = self._still_values(values)
         self._recent.append((t_s, p, still))
         for n, v in p.items():
@@ -425,7 +436,8 @@ class ExerciseEngine:
         # At or past the end position: a hold to time, then the way back.
         if self._hold is not None:
             assert self._move is not None and self.ex.hold is not None
-            in_pos = p[self._move] >= self.ex.hold.exit_fraction and not _form_faults(self.ex.form, values)
+            in_pos = p[self._move] >= self.ex.hold.exit_fraction and not _form_faults(
+                self.ex.form, values, not self._hold_done)
             started = self._hold.start_s is not None
             if not self._hold.update(t_s, in_pos, p[self._move], still):
                 out += self._end_hold()

@@ -144,15 +144,23 @@ class Prescription:
 
 @dataclass(frozen=True)
 class FormRule:
-    """A form fault: the metric outside [min, max] during a rep or hold."""
+    """A form fault: the metric outside [min, max] during a rep or hold.
+
+    `during` = "rep" checks it from leaving neutral until back there;
+    "hold" only at the end position (at or past the end, or while its hold
+    is timed): a position the instructions ask for at the end and release on
+    the way back (pulled toes while the head is up).
+    """
 
     id: str
     metric: str
     message: str
     min: float = -math.inf
     max: float = math.inf
+    during: str = "rep"
 
 
+FORM_SCOPES = ("rep", "hold")
 SAFETY_KINDS = ("limit", "speed", "loop")
 
 
@@ -532,6 +540,7 @@ def _form(t: _Table, metrics: tuple[str, ...]) -> FormRule:
         message=t.get("message", str, what="a message for the user"),
         min=t.number("min", -math.inf),
         max=t.number("max", math.inf),
+        during=t.choice("during", FORM_SCOPES, "rep"),
     )
     if r.min == -math.inf and r.max == math.inf:
         raise PosecheckError(f"{t.file}: {t.where} needs 'min' or 'max'")

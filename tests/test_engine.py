@@ -220,6 +220,38 @@ def test_hold_still_is_only_for_reps_with_hold_and_needs_known_metrics():
         exercise(static)
 
 
+TOES = SIDED_HOLD.replace(
+    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }',
+    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }\ntoes = { joint = ["left_knee", "left_ankle", "left_foot_index"] }',
+) + """
+[[form]]
+id = "toes_not_pulled"
+metric = "toes"
+max = 100.0
+message = "Pull the toes up."
+"""
+
+
+@pytest.mark.parametrize("during, faulted, held_s", [("rep", True, 3.0), ("hold", False, 3.5)])
+def test_a_hold_scoped_form_rule_lets_go_once_the_hold_is_done(during, faulted, held_s):
+    # Toes pulled (90) from 1.3 s, the head up 1.5-5.0 s; the toes relax
+    # (120) at 4.5 s, after the 2 s target is met, while the head is still up.
+    lift = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 3.5), (40, 0, 0.5), (0, 0, 1.0))
+    toes = segments((120, 120, 1.0), (120, 90, 0.3), (90, 90, 3.2), (120, 120, 2.0))
+    eng, _ = run(exercise(TOES + f'during = "{during}"\n'), {"l": lift, "r": np.zeros_like(lift), "toes": toes})
+    assert len(eng.reps) == 1
+    assert (eng.reps[0].faults == ["toes_not_pulled"]) is faulted
+    assert eng.holds[0].duration_s == pytest.approx(held_s, abs=0.15)
+
+
+def test_toes_relaxed_before_the_hold_is_done_break_it():
+    lift = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 3.5), (40, 0, 0.5), (0, 0, 1.0))
+    toes = segments((120, 120, 1.0), (120, 90, 0.3), (90, 90, 1.7), (120, 120, 3.5))
+    eng, _ = run(exercise(TOES + 'during = "hold"\n'), {"l": lift, "r": np.zeros_like(lift), "toes": toes})
+    assert eng.reps == [] and eng.partial_reps == 1
+    assert eng.holds[0].duration_s == pytest.approx(1.5, abs=0.15)
+
+
 def test_a_short_dip_inside_grace_keeps_the_hold():
     up = segments((0, 0, 1.0), (0, 40, 0.3), (40, 40, 1.0))
     dip = segments((40, 20, 0.05), (20, 20, 0.2), (20, 40, 0.05))  # 0.3 s below exit

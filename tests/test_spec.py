@@ -86,6 +86,9 @@ def test_good_example_parses_with_defaults():
         (("knee_deg = { joint", "knee_deg = { segment = [\"hip\", \"knee\"], joint"), r"metric 'knee_deg' must set exactly one of"),
         (("kind = \"reps\"", "kind = \"hold\""), r"key 'reps' is not used by kind = 'hold'"),
         (("regions = [\"legs\"]", "regions = [\"toes\"]"), r"key 'regions' = 'toes': expected values from"),
+        (("message = \"Not so deep.\"", "message = \"Not so deep.\"\n[[form]]\nid = \"f\"\nmetric = \"knee_deg\"\nmax = 170.0\n"
+          "message = \"m\"\nduring = \"always\""),
+         r"key 'form\[0\].during' = 'always': expected one of \['rep', 'hold'\]"),
     ],
 )
 def test_invalid_files_name_file_key_value_and_allowed(change, message):
