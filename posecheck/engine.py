@@ -66,15 +66,28 @@ def _form_faults(rules: tuple[FormRule, ...], values: dict[str, float], at_end: 
 
 class _HoldClock:
     """Times a static hold with the grace rule: in position from `start_s`
-    to the last in-position frame; dips shorter than `grace_s` do not end it."""
+    to the last in-position frame; dips shorter than `grace_s` do not end it.
 
-    def __init__(self, start_s: float, grace_s: float) -> None:
+    With `still` metrics (HoldRule.still) the finished hold is narrowed to
+    when they were at rest too, within `still_band` of their level over the
+    hold: getting into position is not holding it.
+    """
+
+    def __init__(self, start_s: float, grace_s: float, still_band_units: float = 2.0) -> None:
         self.start_s: float | None = start_s
         self.last_in_s = start_s
         self.grace_s = grace_s
+        self.still_band = still_band_units
+        # Per frame seen: its time and the values of the `still` metrics.
+        self._still_t: list[float] = []
+        self._still: list[tuple[float, ...]] = []
 
-    def update(self, t_s: float, in_position: bool, progress: float = math.nan) -> bool:
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan,
+               still: tuple[float, ...] = ()) -> bool:
         """Feed one frame; False once the hold is broken (out past grace)."""
+        if still:
+            self._still_t.append(t_s)
+            self._still.append(still)
         if in_position:
             self.last_in_s = t_s
             return True
@@ -90,7 +103,32 @@ class _HoldClock:
         return self.last_in_s
 
     def final_span(self) -> tuple[float, float]:
-        """(start_s, end_s) of the hold once it is over."""
+        """(start_s, end_s) of the hold once it is over, narrowed to when the
+        `still` metrics were at rest as well."""
+        start, end = self._span()
+        if not self._still:
+            return start, end
+        t = np.asarray(self._still_t)
+        values = np.asarray(self._still, dtype=float)
+        inside = (t >= start) & (t <= end)
+        for column in values.T:
+            ok = inside & ~np.isnan(column)
+            if not ok.any():
+                continue
+            level = float(np.median(column[ok]))
+            seen = np.flatnonzero(ok)
+            at_rest = np.flatnonzero(ok & (np.abs(column - level) <= self.still_band))
+            if not len(at_rest):
+                continue
+            # Narrowed only where the metric was seen moving first (or after).
+            if at_rest[0] != seen[0]:
+                start = max(start, float(t[at_rest[0]]))
+            if at_rest[-1] != seen[-1]:
+                end = min(end, float(t[at_rest[-1]]))
+        return start, max(end, start)
+
+    def _span(self) -> tuple[float, float]:
+        """(start_s, end_s) before narrowing."""
         assert self.start_s is not None
         return self.start_s, self.end_s()
 
@@ -118,10 +156,7 @@ class _SettledHoldClock(_HoldClock):
 
     def __init__(self, crossed_s: float, grace_s: float, settle_speed: float,
                  range_units: float, level_band_units: float, still_band_units: float = 2.0) -> None:
-        super().__init__(crossed_s, grace_s)
-        self.still_band = still_band_units
-        # Per sample: the values of the hold's `still` metrics (HoldRule.still).
-        self._still: list[tuple[float, ...]] = []
+        super().__init__(crossed_s, grace_s, still_band_units)
         self.start_s = None
         self.settle_speed = settle_speed
         self.band = max(self.LEVEL_BAND, level_band_units / abs(range_units))
@@ -137,12 +172,11 @@ class _SettledHoldClock(_HoldClock):
 
     def update(self, t_s: float, in_position: bool, progress: float = math.nan,
                still: tuple[float, ...] = ()) -> bool:
-        held = super().update(t_s, in_position)
+        held = super().update(t_s, in_position, progress, still)
         if math.isnan(progress):
             return held
         self._t.append(t_s)
         self._p.append(progress)
-        self._still.append(still)
         k = len(self._t) - 1
         # Advance to the sample one window back from now.
         w = self.SETTLE_WINDOW_S - 1e-9
@@ -169,27 +203,9 @@ class _SettledHoldClock(_HoldClock):
     LEVEL_WINDOW_S = 1.0
     DEPART_FOR_S = 0.2
 
-    def final_span(self) -> tuple[float, float]:
-        """(start_s, end_s) of the still period, refined once the hold is over,
-        then narrowed to when the `still` metrics were at rest as well."""
-        start, end = self._settled_span()
-        if not self._still or not self._still[0]:
-            return start, end
-        t = np.asarray(self._t)
-        values = np.asarray(self._still, dtype=float)
-        inside = (t >= start) & (t <= end)
-        for column in values.T:
-            ok = inside & ~np.isnan(column)
-            if not ok.any():
-                continue
-            level = float(np.median(column[ok]))
-            at_rest = np.flatnonzero(ok & (np.abs(column - level) <= self.still_band))
-            if len(at_rest):
-                start, end = max(start, float(t[at_rest[0]])), min(end, float(t[at_rest[-1]]))
-        return start, max(end, start)
-
-    def _settled_span(self) -> tuple[float, float]:
-        """(start_s, end_s) of the movement's own still period.
+    def _span(self) -> tuple[float, float]:
+        """(start_s, end_s) of the movement's own still period, refined once
+        the hold is over.
 
         The level is the median progress of the first LEVEL_WINDOW_S after
         the movement settled; the hold starts at the first moment within the
@@ -361,7 +377,7 @@ class ExerciseEngine:
             if self.ex.reps is None:
                 self._phase = "idle"
                 if self._pos_since is not None and self.ex.hold is not None:
-                    self._hold = _HoldClock(self._pos_since, self.ex.hold.grace_s)
+                    self._hold = _HoldClock(self._pos_since, self.ex.hold.grace_s, self.ex.hold.still_band)
                     self._hold.last_in_s = t_s
                     self._hold_done = False
                     self._phase = "holding"
@@ -566,12 +582,13 @@ class ExerciseEngine:
         out: list[Event] = []
         if self._hold is None:
             if in_pos:
-                self._hold = _HoldClock(t_s, hold.grace_s)
+                self._hold = _HoldClock(t_s, hold.grace_s, hold.still_band)
                 self._hold_done = False
                 self._phase = "holding"
+                self._hold.update(t_s, in_pos, still=self._still_values(values))
             return out
         was_started = self._hold.elapsed_s >= hold.min_hold_s
-        if not self._hold.update(t_s, in_pos):
+        if not self._hold.update(t_s, in_pos, still=self._still_values(values)):
             out += self._end_hold()
             self._phase = "idle"
             return out

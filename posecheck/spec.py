@@ -115,9 +115,10 @@ class HoldRule:
     `hold` exercises it lasts while every condition in `when` holds. Dips out
     of position shorter than `grace_s` do not end it.
 
-    `still` names further metrics that must be at rest for a rep's hold to
-    run: in a press the hand arrives first and the head then leans into it,
-    so the press is timed from when the head settles, not the hand. Within
+    `still` names metrics that must be at rest for the hold to count: in a
+    press the hand arrives first and the head then leans into it, so the
+    press is timed from when the head settles, not the hand; a static hold
+    is timed from when the body has stopped getting into position. Within
     `still_band` (metric units) of their level over the hold is at rest.
     """
 
@@ -500,9 +501,8 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
         if exit_fraction is not None:
             raise PosecheckError(f"{t.file}: key 'hold.exit_fraction' is for kind = 'reps_with_hold'")
         exit_fraction = 0.75
-        if "still" in t.data:
-            raise PosecheckError(f"{t.file}: key 'hold.still' is for kind = 'reps_with_hold'")
-        still = ()
+        still = tuple(_check_metric(t, "still", str(n), metrics)
+                      for n in t.get("still", list, [], what="a list of metric names"))
         if not when:
             raise PosecheckError(f"{t.file}: kind = 'hold' needs at least one [[hold.when]] condition")
     rule = HoldRule(

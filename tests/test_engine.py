@@ -212,12 +212,20 @@ def test_a_press_is_timed_from_when_the_head_settles_not_the_hand():
     assert len(press.reps) == 1
 
 
-def test_hold_still_is_only_for_reps_with_hold_and_needs_known_metrics():
+def test_hold_still_needs_known_metrics():
     with pytest.raises(PosecheckError, match="hold.still.*not a metric"):
         exercise(PRESS.replace('still = ["head"]', 'still = ["heda"]'))
-    static = HOLD.replace("min_hold_s = 1.0\n", 'min_hold_s = 1.0\nstill = ["a"]\n')
-    with pytest.raises(PosecheckError, match="'hold.still' is for kind = 'reps_with_hold'"):
-        exercise(static)
+
+
+def test_a_static_hold_with_still_is_timed_from_when_the_body_stops():
+    # Rising slowly into position (past 100 at 1.5 s, settled at 120 at 2.0 s),
+    # held 4 s, then down.
+    trace = segments((0, 0, 0.5), (0, 120, 1.5), (120, 120, 4.0), (120, 0, 0.5), (0, 0, 1.0))
+    plain, _ = run(exercise(HOLD), {"a": trace})
+    still, _ = run(exercise(HOLD.replace("min_hold_s = 1.0\n", 'min_hold_s = 1.0\nstill = ["a"]\n')), {"a": trace})
+    assert plain.holds[0].start_s == pytest.approx(1.75, abs=2 / FPS)
+    assert still.holds[0].start_s == pytest.approx(2.0, abs=2 / FPS)
+    assert still.holds[0].end_s == pytest.approx(6.0, abs=2 / FPS)
 
 
 TOES = SIDED_HOLD.replace(
