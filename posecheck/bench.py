@@ -67,6 +67,7 @@ class ClipTruth:
     # labels): then the warnings given are listed but not judged.
     check_warnings: bool = True
     mirrored: bool = False
+    view: str = ""            # the rendered camera view: front, side or side_right
 
 
 @dataclass
@@ -157,6 +158,7 @@ def sample_truths(samples: Path) -> list[tuple[ClipTruth, Path]]:
             angles=t.get("angles", {}),
             hold_target_s=t.get("hold_target_s"),
             mirrored=bool(t.get("variant", {}).get("mirrored", False)),
+            view=str(t.get("variant", {}).get("view", "")),
         ), samples / t["clip"]))
     return out
 
@@ -202,9 +204,38 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
     return out
 
 
+# The view each built-in measure is made for: a head tilt seen from the side,
+# or a head pitch seen from the front, is not that measure's job.
+MEASURE_VIEWS = {
+    "head_tilt_deg": ("front",), "head_turn_deg": ("front",), "trunk_side_bend_deg": ("front",),
+    "head_pitch_deg": ("side", "side_right"),
+}
+# Rendered channels that change what a measure sees without being the
+# measured angle: a rolling or pitching body, a lower-neck bend under the head.
+CONFOUNDING = {
+    "head_pitch_deg": ("body_pitch_deg", "body_roll_deg", "lower_neck_flexion_deg"),
+    "head_tilt_deg": ("body_pitch_deg", "body_roll_deg"),
+    "head_turn_deg": ("body_pitch_deg", "body_roll_deg", "body_yaw_deg"),
+    "trunk_side_bend_deg": ("body_pitch_deg", "body_roll_deg"),
+}
+
+
+def _comparable(name: str, truth: ClipTruth) -> bool:
+    """The clip shows this measure the way it is made to be read: its view,
+    and no confounding channel changing during the clip."""
+    if truth.view and truth.view not in MEASURE_VIEWS.get(name, (truth.view,)):
+        return False
+    for other in CONFOUNDING.get(name, ()):
+        values = np.asarray(truth.angles.get(other, [0.0]), float)
+        if values.size and np.ptp(values) > 1e-6:
+            return False
+    return True
+
+
 def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: ClipTruth) -> dict[str, np.ndarray]:
-    """Measured minus true angle, per built-in measure the truth gives."""
-    names = [n for n in truth.angles if n in MEASURES]
+    """Measured minus true angle, per built-in measure the truth gives, on
+    clips that show it as it is made to be read (`_comparable`)."""
+    names = [n for n in truth.angles if n in MEASURES and _comparable(n, truth)]
     if not names:
         return {}
     defs = tuple(MetricDef(name=n, measure=n) for n in names)
