@@ -415,7 +415,7 @@ class ExerciseEngine:
         # Where `during = "hold"` form rules apply: a hold being timed, until
         # it is done (letting go after that is the way back), or for reps
         # without a hold, at or past the end.
-        if self.ex.hold is not None and self.ex.kind == "reps_with_hold":
+        if self.ex.kind == "reps_with_hold":
             at_end = self._phase == "end" and self._hold is not None and not self._hold_done
         else:
             at_end = self._phase == "end" and any(v >= 1.0 for v in p.values())

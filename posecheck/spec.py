@@ -488,6 +488,8 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
     grace = t.number("grace_s", 0.5, minimum=0.0)
     exit_fraction = t.number("exit_fraction", None)
     when = tuple(_condition(c, metrics) for c in t.tables("when"))
+    still = tuple(_check_metric(t, "still", str(n), metrics)
+                  for n in t.get("still", list, [], what="a list of metric names"))
     if kind == "reps_with_hold":
         if exit_fraction is None:
             exit_fraction = 0.75
@@ -495,14 +497,10 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
             raise t.fail("exit_fraction", exit_fraction, "a fraction of the movement, 0 < f <= 1")
         if when:
             raise PosecheckError(f"{t.file}: key 'hold.when' is for kind = 'hold'; a rep's hold uses 'exit_fraction'")
-        still = tuple(_check_metric(t, "still", str(n), metrics)
-                      for n in t.get("still", list, [], what="a list of metric names"))
     else:
         if exit_fraction is not None:
             raise PosecheckError(f"{t.file}: key 'hold.exit_fraction' is for kind = 'reps_with_hold'")
         exit_fraction = 0.75
-        still = tuple(_check_metric(t, "still", str(n), metrics)
-                      for n in t.get("still", list, [], what="a list of metric names"))
         if not when:
             raise PosecheckError(f"{t.file}: kind = 'hold' needs at least one [[hold.when]] condition")
     rule = HoldRule(
