@@ -65,6 +65,12 @@ def segment_angle_deg(
     raise ValueError(f"reference must be 'horizontal' or 'vertical', got {reference!r}")
 
 
+def wrap_deg(angle_deg: npt.ArrayLike) -> FloatArray:
+    """Angles folded into (-180, 180]: the difference of two directions."""
+    a = np.asarray(angle_deg, np.float64)
+    return 180.0 - np.mod(180.0 - a, 360.0)
+
+
 def elevation_deg(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
     """How far the 2D segment a->b points above the horizontal, -90..90 degrees.
 

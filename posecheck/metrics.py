@@ -58,6 +58,7 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -139,6 +140,12 @@ class MetricDef:
     negate: bool = False
     relative: bool = False
     landmarks: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_direction(self) -> bool:
+        """A direction in the picture (-180..180) that wraps round: differences
+        of it must be folded back, or a line near pointing left jumps by 360."""
+        return bool(self.segment)
 
 
 def resolve_landmark(name: str, side: str) -> str:
@@ -394,6 +401,24 @@ def evaluate_metrics(
         value = evaluate_metric(f, m, out, cache)
         out[m.name] = adjust(m, value) if adjust is not None else value
     return out
+
+
+def baseline_of(samples: list[float], direction: bool) -> float:
+    """A `relative` metric's baseline: the median of its calibration samples
+    (NaN when none), taken round the circle for a direction (179 and -179
+    are 2 degrees apart, their middle is 180, not 0)."""
+    finite = np.array([x for x in samples if not math.isnan(x)])
+    if not len(finite):
+        return math.nan
+    if direction:
+        return float(g.wrap_deg(finite[0] + np.median(g.wrap_deg(finite - finite[0]))))
+    return float(np.median(finite))
+
+
+def change_from(values: FloatArray, base: float, direction: bool) -> FloatArray:
+    """`values` relative to `base`; a direction's change folded into (-180, 180]."""
+    change = values - base
+    return g.wrap_deg(change) if direction else change
 
 
 def metric_visibility(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]) -> FloatArray:

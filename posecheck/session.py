@@ -18,7 +18,7 @@ from posecheck import events as ev
 from posecheck.engine import ExerciseEngine
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.landmarks import SIDED_NAMES, landmark_index
-from posecheck.metrics import Frames, MetricDef, evaluate_metrics
+from posecheck.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
 from posecheck.safety import FatigueMonitor, SafetyMonitor
 from posecheck.setup_check import check_setup
 from posecheck.smoothing import TrackSmoother
@@ -85,7 +85,9 @@ class _Baseline:
     The baseline is the median over the first `calibrate_s` seconds of usable
     frames (from `start_at_s` on: a recording that starts mid-movement can
     name when the person is at rest); until that window is over the metric
-    is NaN (nothing counts).
+    is NaN (nothing counts). Directions in the picture (`segment`, signed
+    `between`) are taken round the circle: a shoulder line near pointing left
+    reads 179 and -179 in turn, which is 2 degrees apart, not 358.
     """
 
     def __init__(self, calibrate_s: float, start_at_s: float = 0.0) -> None:
@@ -93,6 +95,7 @@ class _Baseline:
         self.start_at_s = start_at_s
         self.t0_s: float | None = None
         self._samples: dict[str, list[float]] = {}
+        self._directions: set[str] = set()
         self._base: dict[str, float] = {}
         self.ready = False
 
@@ -105,14 +108,15 @@ class _Baseline:
         if not self.ready and self.t0_s is not None and t_s > self.t0_s + self.calibrate_s:
             self.ready = True
             for name, xs in self._samples.items():
-                finite = [x for x in xs if not math.isnan(x)]
-                self._base[name] = float(np.median(finite)) if finite else math.nan
+                self._base[name] = baseline_of(xs, name in self._directions)
 
     def adjust(self, m: MetricDef, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if not m.relative:
             return values
         if self.ready:
-            return values - self._base.get(m.name, math.nan)
+            return change_from(values, self._base.get(m.name, math.nan), m.is_direction)
+        if m.is_direction:
+            self._directions.add(m.name)
         samples = self._samples.setdefault(m.name, [])
         if self._usable and self.t0_s is not None:
             samples.append(float(values[0]))

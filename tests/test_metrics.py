@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posecheck.landmarks import NUM_LANDMARKS, Landmark as L
-from posecheck.metrics import Frames, MetricDef, evaluate_metrics
+from posecheck.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
 
 
 def frames(points: dict[L, tuple[float, float]], vis: dict[L, float] | None = None,
@@ -96,6 +96,45 @@ def test_hip_line_reads_above_180_when_hips_rise_over_the_line():
         value(above, measure="hip_line_deg", side="left"))
 
 
+def _from_above(head_right: bool, shoulder_turn_deg: float) -> Frames:
+    """Shoulders of a person on hands and knees seen from above, across the
+    picture, the shoulder line turned `shoulder_turn_deg` toward the
+    subject's left (as in quadruped_side_walk)."""
+    a = math.radians(shoulder_turn_deg)
+    # Subject's frame: x toward the head, y toward the subject's left, seen from above.
+    pts = {L.LEFT_SHOULDER: (100 - 20 * math.sin(a), 20 * math.cos(a)),
+           L.RIGHT_SHOULDER: (100 + 20 * math.sin(a), -20 * math.cos(a))}
+    # Into the image (y down): head right puts the subject's left at the top; head left, at the bottom.
+    sign = 1 if head_right else -1
+    return frames({k: (300 + sign * x, 200 - sign * y) for k, (x, y) in pts.items()})
+
+
+@pytest.mark.parametrize("head_right", [True, False])
+def test_a_line_seen_from_above_turns_the_same_way_whichever_way_the_person_faces(head_right):
+    line = {"segment": ("left_shoulder", "right_shoulder"), "reference": "horizontal"}
+    straight = value(_from_above(head_right, 0.0), **line)
+    assert straight == pytest.approx(-90.0 if head_right else 90.0)
+    assert value(_from_above(head_right, 20.0), **line) - straight == pytest.approx(20.0)
+    assert value(_from_above(head_right, -20.0), **line) - straight == pytest.approx(-20.0)
+
+
 def test_missing_landmarks_give_nan():
     f = frames({L.LEFT_HIP: (0, 0)})
     assert math.isnan(value(f, joint=("left_hip", "left_knee", "left_ankle")))
+
+
+def test_baseline_of_a_direction_is_taken_round_the_circle():
+    # A shoulder line pointing left reads 179 and -179 in turn: 2 deg apart.
+    assert abs(baseline_of([179.0, -179.0, 179.5, -178.0, 180.0], direction=True)) == pytest.approx(180.0)
+    assert baseline_of([179.0, -179.0, 179.5], direction=False) == pytest.approx(179.0)
+    assert math.isnan(baseline_of([math.nan], direction=True))
+    turned = change_from(np.array([-170.0, 170.0, 179.0]), 179.0, direction=True)
+    assert turned == pytest.approx([11.0, -9.0, 0.0])
+    # Not a direction: a plain difference (a joint angle never wraps).
+    assert change_from(np.array([10.0]), 170.0, direction=False) == pytest.approx([-160.0])
+
+
+def test_directions_are_segments():
+    assert MetricDef(name="m", segment=("left_shoulder", "right_shoulder")).is_direction
+    assert not MetricDef(name="m", between=("left_hip", "right_hip", "mid_hip", "mid_shoulder")).is_direction
+    assert not MetricDef(name="m", joint=("hip", "knee", "ankle")).is_direction
