@@ -97,22 +97,7 @@ def _analyze_routine(path: Path, routine_id: str, starts: list[float], out: Path
     return json.loads(out.read_text())
 
 
-# Routines that cannot be checked yet, and why (see the issue notes). They run
-# as strict expected failures: a passing sample makes the test say so.
-NOT_YET = {
-    "daily_neck_and_back": "quadruped_side_walk has no passing sample: seen from above (as its "
-                           "instructions ask) the model moves the hip landmarks with the upper body, so "
-                           "the hip-line bend reads 0-8 deg for 25; it needs a facing-aware trunk-turn metric",
-}
-
-
-def _routine_case(path: Path):
-    reason = NOT_YET.get(path.stem)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(path, marks=marks, id=path.stem)
-
-
-@pytest.mark.parametrize("path", [_routine_case(p) for p in routine_paths()])
+@pytest.mark.parametrize("path", routine_paths(), ids=lambda p: p.stem)
 def test_routine_runs_end_to_end_on_its_exercises_samples(path: Path, tmp_path: Path):
     routine = load_routine_file(path)
     picked = _picked(routine)
