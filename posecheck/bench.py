@@ -68,6 +68,7 @@ class ClipTruth:
     check_warnings: bool = True
     mirrored: bool = False
     view: str = ""            # the rendered camera view: front, side or side_right
+    elevation_deg: float = 0.0  # how far the rendered camera looks down
 
 
 @dataclass
@@ -159,6 +160,7 @@ def sample_truths(samples: Path) -> list[tuple[ClipTruth, Path]]:
             hold_target_s=t.get("hold_target_s"),
             mirrored=bool(t.get("variant", {}).get("mirrored", False)),
             view=str(t.get("variant", {}).get("view", "")),
+            elevation_deg=float(t.get("variant", {}).get("elevation_deg") or 0.0),
         ), samples / t["clip"]))
     return out
 
@@ -210,6 +212,10 @@ MEASURE_VIEWS = {
     "head_tilt_deg": ("front",), "head_turn_deg": ("front",), "trunk_side_bend_deg": ("front",),
     "head_pitch_deg": ("side", "side_right"),
 }
+# A camera looking down steeper than this sees the body from above: no
+# built-in measure is made for that (a head pitch of a person on hands and
+# knees seen from 55-70 deg up read up to 80 deg off).
+STEEPEST_VIEW_DEG = 30.0
 # Rendered channels that change what a measure sees without being the
 # measured angle: a rolling or pitching body, a lower-neck bend under the head.
 CONFOUNDING = {
@@ -222,8 +228,10 @@ CONFOUNDING = {
 
 def _comparable(name: str, truth: ClipTruth) -> bool:
     """The clip shows this measure the way it is made to be read: its view,
-    and no confounding channel changing during the clip."""
+    not from above, and no confounding channel changing during the clip."""
     if truth.view and truth.view not in MEASURE_VIEWS.get(name, (truth.view,)):
+        return False
+    if truth.elevation_deg > STEEPEST_VIEW_DEG:
         return False
     for other in CONFOUNDING.get(name, ()):
         values = np.asarray(truth.angles.get(other, [0.0]), float)

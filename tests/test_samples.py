@@ -7,6 +7,7 @@ Fast: runs on the cached landmark tracks (samples/*.npz), no MediaPipe. The
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -134,3 +135,16 @@ def test_every_unsafe_interval_warned_and_no_other_warning(case, scores):
         assert s.caught(u), f"{u['rule']} at {u['start_s']:.1f}-{u['end_s']:.1f} s not warned within 1 s"
     for w in s.warnings:
         assert s.justified(w), f"unexpected warning {w['rule']} at {w['fired_s']:.1f} s"
+
+
+def test_angle_errors_only_where_a_measure_is_read_as_made():
+    """A head pitch is a side-view measure: not seen from the front, not
+    from above, not while the body pitches under it."""
+    side = bench.ClipTruth(clip="c.mp4", exercise="e", reps=0, reps_by_side=None, partial_reps=0,
+                           hold_s=[], unsafe=[], angles={"head_pitch_deg": [0.0, 20.0]}, view="side")
+    assert bench._comparable("head_pitch_deg", side)
+    assert not bench._comparable("head_pitch_deg", replace(side, view="front"))
+    assert not bench._comparable("head_pitch_deg", replace(side, elevation_deg=55.0))
+    assert bench._comparable("head_pitch_deg", replace(side, elevation_deg=12.0))  # lying, the usual framing
+    pitching = replace(side, angles={"head_pitch_deg": [0.0, 20.0], "body_pitch_deg": [0.0, 30.0]})
+    assert not bench._comparable("head_pitch_deg", pitching)

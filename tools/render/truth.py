@@ -225,6 +225,7 @@ def build_truth(script: ClipScript, tracks: dict[str, np.ndarray] | None = None)
             "view": variant.view,
             "yaw_deg": variant.yaw_deg,
             "mirrored": variant.mirrored,
+            "elevation_deg": variant.elevation_deg,
         },
         "reps": len(rep_events),
         "reps_by_side": reps_by_side,
