@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", choices=REGIONS, help="only exercises for this body region")
     p.add_argument("--position", choices=POSITIONS, help="only exercises done in this position")
     p.add_argument("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)")
-    p.add_argument("--view", choices=("front", "side"), help="only exercises filmed from this side")
+    p.add_argument("--view", choices=("front", "side", "above"), help="only exercises filmed from this side")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="show an exercise or routine: instructions, camera, prescription, safety")

@@ -2,7 +2,7 @@
 
 Before counting starts the trainer checks, frame by frame, that the required
 landmarks are in view, that the camera sees the expected side of the person
-(front or side) and that the person is in the exercise's position (standing,
+(front, side, or the back from above) and that the person is in the exercise's position (standing,
 seated, lying, on hands and knees). Each failure gives one specific
 instruction ("Turn side-on to the camera", "Step back so your knees are in
 view") instead of counts. Pure: landmark arrays in, a status out.
@@ -23,6 +23,9 @@ from posecheck.spec import Exercise
 # facing the camera about 0.6-0.8, side-on about 0.1-0.25.
 FRONT_MIN_RATIO = 0.42
 SIDE_MAX_RATIO = 0.32
+# Seen from above (the back toward a camera 55-70 deg up) about 0.56-0.66; a
+# person on hands and knees facing a camera at floor level 1.8, 25 deg up 2.7.
+ABOVE_MAX_RATIO = 1.2
 # Without hips in view: shoulder width over the nose-to-shoulder-line height.
 FRONT_MIN_RATIO_UPPER = 1.3
 SIDE_MAX_RATIO_UPPER = 0.8
@@ -115,6 +118,8 @@ def _view_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[n
         return "Turn to face the camera."
     if ex.camera_view == "side" and ratio > side_max:
         return "Turn side-on to the camera."
+    if ex.camera_view == "above" and not (front_min <= ratio <= ABOVE_MAX_RATIO and with_hips):
+        return "Put the camera up high, looking down on your back."
     return ""
 
 
@@ -125,6 +130,8 @@ def _trunk_incline_deg(px: npt.NDArray[np.floating]) -> float:
 
 
 def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> str:
+    if ex.camera_view == "above":
+        return ""  # from above the trunk lies any way in the picture: the view check covers it
     if min(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5 and max(
         vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]
     ) < 0.5:

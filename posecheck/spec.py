@@ -33,7 +33,7 @@ SCHEMA_VERSION = 1
 # "timer": guide-only exercises, no counting; the safety rules still run.
 KINDS = ("reps", "hold", "reps_with_hold", "timer")
 POSITIONS = ("standing", "seated", "lying", "hands_and_knees", "hanging")
-VIEWS = ("front", "side", "any")
+VIEWS = ("front", "side", "above", "any")
 REGIONS = ("neck", "thoracic", "lumbar", "whole", "arms", "legs")
 CHECKABLE = ("full", "partial", "guide")
 SIDE_MODES = ("none", "left", "right", "alternating", "both", "sequence")
@@ -639,7 +639,8 @@ def _merge_defaults(
     default rules with the exercise's overrides applied.
 
     Head-circle rules read front-view head measures, so they are not applied
-    to side-view exercises (a known limit, see the README).
+    to exercises seen from the side or from above (a known limit, see the
+    README).
     """
     by_name = {m.name: m for m in metrics}
     rules: list[SafetyRule] = []
@@ -669,7 +670,7 @@ def _merge_defaults(
                 changes["message"] = msg
             sub.finish()
             rule = dataclasses.replace(rule, **changes)
-        if rule.kind == "loop" and camera_view == "side":
+        if rule.kind == "loop" and camera_view in ("side", "above"):
             continue
         rules.append(rule)
     if overrides is not None:
@@ -857,12 +858,15 @@ CAMERA_DISTANCE = {
 CAMERA_VIEW = {
     "front": "face the camera",
     "side": "turn side-on to the camera",
+    "above": "put the camera up high, looking down on your back",
     "any": "face the camera or stand side-on",
 }
 
 
 def camera_setup(ex: Exercise) -> str:
     """Where to put the camera, in words, from the exercise's position and view."""
+    if ex.camera_view == "above":
+        return f"{CAMERA_VIEW[ex.camera_view]}, far enough that hands, knees and feet are in view"
     return f"{CAMERA_VIEW[ex.camera_view]}; camera {CAMERA_DISTANCE[ex.position]}"
 
 

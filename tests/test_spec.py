@@ -153,3 +153,15 @@ def test_a_metric_may_have_its_own_speed_limit_or_none():
     assert _speed_limits(parse(unchecked)) == {"knee_deg": 120.0}
     with pytest.raises(PosecheckError, match="max_speed_by_metric.arm_dge.*not a metric.*did you mean 'arm_deg'"):
         parse(own.replace("arm_deg = 400.0", "arm_dge = 400.0"))
+
+
+@pytest.mark.parametrize("exercise, view, watched", [
+    ("neck_side_tilt_hold", "front", True), ("cat_cow", "side", False), ("quadruped_side_walk", "above", False),
+])
+def test_head_circles_are_watched_only_where_the_face_is_seen(exercise, view, watched):
+    """The head-circle rule reads front-view head measures: a side view or a
+    view from above cannot see the tilt, and would read the back's movement
+    as circles."""
+    ex = load_exercise(exercise)
+    assert ex.camera_view == view
+    assert any(r.id == "neck_circle" for r in ex.safety) == watched
