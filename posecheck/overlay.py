@@ -49,11 +49,21 @@ def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
 
 
 def _fit(s: str, width_px: int, scale: float) -> str:
-    """The longest prefix of s (with an ellipsis) that fits width_px."""
-    while s and cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] > width_px:
-        s = s[:-2] + "…" if len(s) > 2 else ""
-        s = s.rstrip("…").rstrip() + "." if s.endswith("…") else s
-    return s
+    """s, or its longest run of whole words that fits width_px with "..."
+    after it (the Hershey fonts have no ellipsis; a cut word, or a lone
+    full stop, reads as if the title ended there)."""
+    def fits(text: str) -> bool:
+        return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] <= width_px
+
+    if fits(s):
+        return s
+    words = s.split()
+    while words:
+        words.pop()
+        cut = " ".join(words).rstrip(",;:.") + "..."
+        if words and fits(cut):
+            return cut
+    return ""
 
 
 def leading_movement(exercise: Exercise, values: dict[str, float]) -> tuple[Movement | None, float]:

@@ -67,3 +67,14 @@ def test_a_lost_person_mid_exercise_is_told_counting_paused():
     out = annotate(frame, ex, state(phase="neutral"), np.full((33, 2), np.nan), np.zeros(33), {}, False)
     band = out[202:240, :, :]
     assert (np.abs(band.astype(int) - [0, 190, 255]).sum(axis=2) < 10).mean() > 0.4
+
+
+def test_a_long_title_is_cut_at_a_word_with_dots():
+    from posecheck.overlay import _fit
+
+    title = "Side bend on hands and knees, hands walked sideways"
+    assert _fit(title, 2000, 0.5) == title
+    cut = _fit(title, 200, 0.5)
+    assert cut.endswith("...") and title.startswith(cut[:-3])
+    assert title[len(cut) - 3] in " ,"  # a whole word, not half of one
+    assert _fit(title, 5, 0.5) == ""
