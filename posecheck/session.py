@@ -85,9 +85,9 @@ class _Baseline:
     The baseline is the median over the first `calibrate_s` seconds of usable
     frames (from `start_at_s` on: a recording that starts mid-movement can
     name when the person is at rest); until that window is over the metric
-    is NaN (nothing counts). Directions in the picture (`segment`, signed
-    `between`) are taken round the circle: a shoulder line near pointing left
-    reads 179 and -179 in turn, which is 2 degrees apart, not 358.
+    is NaN (nothing counts). Directions in the picture (`segment` metrics)
+    are taken round the circle: a shoulder line near pointing left reads 179
+    and -179 in turn, which is 2 degrees apart, not 358.
     """
 
     def __init__(self, calibrate_s: float, start_at_s: float = 0.0) -> None:

@@ -2,10 +2,11 @@
 
 Before counting starts the trainer checks, frame by frame, that the required
 landmarks are in view, that the camera sees the expected side of the person
-(front, side, or the back from above) and that the person is in the exercise's position (standing,
-seated, lying, on hands and knees). Each failure gives one specific
-instruction ("Turn side-on to the camera", "Step back so your knees are in
-view") instead of counts. Pure: landmark arrays in, a status out.
+(front, side, or the back from above) and that the person is in the
+exercise's position (standing, seated, lying, on hands and knees). Each
+failure gives one specific instruction ("Turn side-on to the camera", "Step
+back so your knees are in view") instead of counts. Pure: landmark arrays
+in, a status out.
 """
 
 from __future__ import annotations
