@@ -419,7 +419,8 @@ class ExerciseEngine:
             at_end = self._phase == "end" and self._hold is not None and not self._hold_done
         else:
             at_end = self._phase == "end" and any(v >= 1.0 for v in p.values())
-        self._faults.extend(f for f in _form_faults(self.ex.form, values, at_end) if f not in self._faults)
+        faults_now = _form_faults(self.ex.form, values, at_end)
+        self._faults.extend(f for f in faults_now if f not in self._faults)
         still = self._still_values(values)
         self._recent.append((t_s, p, still))
         for n, v in p.items():
@@ -452,8 +453,9 @@ class ExerciseEngine:
         # At or past the end position: a hold to time, then the way back.
         if self._hold is not None:
             assert self._move is not None and self.ex.hold is not None
-            in_pos = p[self._move] >= self.ex.hold.exit_fraction and not _form_faults(
-                self.ex.form, values, not self._hold_done)
+            # (Here the phase is "end" with a hold: `faults_now` was taken
+            # with at_end = not self._hold_done.)
+            in_pos = p[self._move] >= self.ex.hold.exit_fraction and not faults_now
             started = self._hold.start_s is not None
             if not self._hold.update(t_s, in_pos, p[self._move], still):
                 out += self._end_hold()

@@ -707,14 +707,15 @@ def _speed_rules(
     for n in names:
         if n.endswith("_deg") and n not in seen:
             seen.append(n)
+    limits = {n: by_metric.get(n, max_speed_deg_s) for n in seen}
     return tuple(
         SafetyRule(
-            id="sudden_movement", metric=n, kind="speed", above=by_metric.get(n, max_speed_deg_s), for_s=0.0,
+            id="sudden_movement", metric=n, kind="speed", above=limit, for_s=0.0,
             cooldown_s=3.0, severity="caution",
             message="Slow down: move smoothly, without jerks.",
         )
-        for n in seen
-        if by_metric.get(n, max_speed_deg_s) > 0.0
+        for n, limit in limits.items()
+        if limit > 0.0
     )
 
 
