@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.baseline import recording_rest_levels
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.metrics import Frames
-from posecheck.session import ExerciseSession, FrameState
+from posecheck.session import ExerciseSession, FrameState, usable_mask
+from posecheck.smoothing import TrackSmoother
 from posecheck.spec import Exercise
 from posecheck.track import LandmarkTrack
 
@@ -50,9 +52,23 @@ def frames_of(track: LandmarkTrack) -> Frames:
     )
 
 
+def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:
+    """First pass: the rest level of each relative metric, from every frame
+    (smoothed as the second pass will see them)."""
+    image, world = track.image_xyz, track.world_xyz
+    if smooth:
+        smoother = TrackSmoother(track.frame_size)
+        image, world = np.empty_like(image), np.empty_like(world)
+        for i, t in enumerate(track.t_s.tolist()):
+            image[i], world[i] = smoother.update(t, track.image_xyz[i], track.world_xyz[i])
+    frames = frames_of(track.replace(image_xyz=image, world_xyz=world))
+    usable = usable_mask(exercise, image, track.visibility)
+    return recording_rest_levels(exercise, frames, usable, track.t_s.astype(np.float64))
+
+
 def analyze_track(
     track: LandmarkTrack, exercise: Exercise, smooth: bool = True, pain_at_s: float | None = None,
-    calibrate_at_s: float = 0.0,
+    calibrate_at_s: float | None = None, look_ahead: bool = True,
 ) -> AnalysisResult:
     """Count reps, time holds and check safety over a whole track.
 
@@ -63,11 +79,16 @@ def analyze_track(
             ends there and the report carries a "pain" stop warning (the
             live trainer's pain key does the same).
         calibrate_at_s: when the person is at rest, for `relative` metrics'
-            baseline (default: the start).
+            baseline (the user's override; default: found in the recording).
+        look_ahead: find the rest in the whole recording first (two
+            passes); False finds it as the frames come, as live does.
     """
     if pain_at_s is not None:
         track = track.select(track.t_s <= pain_at_s)
-    session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s)
+    rest = None
+    if calibrate_at_s is None and look_ahead and any(m.relative for m in exercise.metrics):
+        rest = _rest_from_recording(track, exercise, smooth)
+    session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s, rest)
     n = len(track)
     names = [m.name for m in exercise.metrics]
     table = np.full((n, len(names)), np.nan)

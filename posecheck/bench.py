@@ -274,7 +274,7 @@ def subsampled(track: LandmarkTrack, stride: int) -> LandmarkTrack:
 
 
 def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1,
-          calibrate_at_s: float = 0.0) -> ClipScore:
+          calibrate_at_s: float | None = None) -> ClipScore:
     """Analyse one track (every stride-th frame) and compare it with its truth."""
     track = subsampled(track, stride)
     if truth.mirrored:
@@ -346,7 +346,7 @@ def run_real_clips_subset(
     """Score the given real clips (from `real_clip_truths`)."""
     return [
         score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t, stride,
-              float(opts.get("calibrate_at_s", 0.0)))
+              opts.get("calibrate_at_s"))
         for t, video, opts in cases
     ]
 

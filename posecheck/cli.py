@@ -167,7 +167,7 @@ def _options(args: argparse.Namespace) -> AnalyzeOptions:
         pain_at_s=getattr(args, "pain_at", None),
         stride=getattr(args, "stride", 1),
         max_side_px=getattr(args, "max_size", None),
-        calibrate_at_s=getattr(args, "calibrate_at", None) or 0.0,
+        calibrate_at_s=getattr(args, "calibrate_at", None),
     )
 
 

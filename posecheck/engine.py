@@ -283,6 +283,9 @@ class ExerciseEngine:
         # Progress of the last frames of the excursion, to replay into a hold.
         self._recent: deque[tuple[float, dict[str, float], tuple[float, ...]]] = deque(maxlen=64)
         self._steps_done: list[str] = []
+        # Steps done in the excursion under way (a step counts once per
+        # excursion, however long it stays at its end).
+        self._excursion_steps: set[str] = set()
         self._open_rep: RepRecord | None = None
         self._pos_since: float | None = None
         self._ready = False
@@ -291,6 +294,16 @@ class ExerciseEngine:
         self._hold: _HoldClock | None = None
         self._hold_done = False
         self._hold_rep: RepRecord | None = None
+        # A recording may start mid-movement: the first known frame decides
+        # whether the excursion under way began before it (`_from_start`).
+        self._start_seen = False
+        self._from_start = False
+        self._start_at_end = False
+        # A rep whose end position the recording started in: (time the end
+        # was reached, movement), counted once the way back is seen.
+        self._pending: tuple[float, str] | None = None
+        # Why something seen was not counted, for the report: (t_s, message).
+        self.notes: list[tuple[float, str]] = []
 
     # --- helpers -----------------------------------------------------------------
 
@@ -398,15 +411,27 @@ class ExerciseEngine:
         if all(math.isnan(v) for v in p.values()):
             return out
         at_neutral = all(math.isnan(v) or v <= 0.0 for v in p.values())
+        first = not self._start_seen
+        self._start_seen = True
         if self._phase == "wait_neutral":
             if at_neutral:
                 self._phase = "neutral"
-            return out
+                return out
+            if not first:
+                return out
+            # The recording starts out of neutral: the movement began before
+            # it. Its end, if seen, counts once the way back is seen too.
+            self._from_start = True
+            self._start_at_end = any(v >= 1.0 for v in p.values())
+            self._phase = "neutral"
         if self._phase == "neutral":
             if at_neutral:
                 return out
             self._phase = "moving"
+            if not first:
+                self._from_start = self._start_at_end = False
             self._left_neutral_s = t_s
+            self._excursion_steps = set()
             self._peak = {}
             self._end_since = None
             self._move = None
@@ -439,8 +464,9 @@ class ExerciseEngine:
                     self._end_since = t_s
                 if t_s - self._end_since >= rr.end_confirm_s and t_s - self._last_rep_s >= rr.min_rep_s:
                     if not self._ready:
-                        # Reached the end while still being set up: not a rep.
-                        self._phase = "wait_neutral"
+                        # Reached the end while the setup check still runs (a
+                        # first rep in the first second): it counts once set
+                        # up, if the person is still there.
                         return out
                     out += self._reach_end(self._end_since, self._leading(p))
             else:
@@ -463,6 +489,13 @@ class ExerciseEngine:
                 if not started and self._hold.start_s is not None:
                     out.append(Event(self._hold.start_s, ev.HOLD_STARTED, self._label(self._move)))
                 out += self._check_hold_target()
+        rr = self.ex.reps
+        if rr.is_sequence and self._hold is None and not self._void:
+            # Another step reaching its end in the same excursion (trunk and
+            # legs raised together) is done too.
+            for n, v in p.items():
+                if v >= 1.0 and n not in self._excursion_steps and self._ready:
+                    out += self._movement_done(t_s, n)
         if self._open_rep is not None and self._move is not None:
             self._open_rep.peak = self._peak_value(self._move)
             self._open_rep.progress = self._peak.get(self._move, 1.0)
@@ -470,6 +503,11 @@ class ExerciseEngine:
             self._open_rep = None
             if self._hold is not None:
                 out += self._end_hold()
+            if self._pending is not None and self._ready:
+                # Back from the end position the recording started in.
+                out += self._movement_done(t_s, self._pending[1])
+            self._pending = None
+            self._from_start = self._start_at_end = False
             self._phase = "neutral"
         return out
 
@@ -500,6 +538,9 @@ class ExerciseEngine:
                                       p_r.get(name, math.nan), still_r)
             self._hold_done = False
             return []
+        if self._start_at_end:
+            self._pending = (t_end_s, name)
+            return []
         return self._movement_done(t_end_s, name)
 
     def _movement_done(self, t_s: float, name: str) -> list[Event]:
@@ -508,8 +549,12 @@ class ExerciseEngine:
         assert rr is not None
         self._last_rep_s = t_s
         if rr.is_sequence:
-            if name not in self._steps_done:
-                self._steps_done.append(name)
+            # Every step at its end in this excursion is done: a person who
+            # raises trunk and legs together has done both steps at once.
+            for step in [name] + [n for n, v in self._peak.items() if v >= 1.0]:
+                self._excursion_steps.add(step)
+                if step not in self._steps_done:
+                    self._steps_done.append(step)
             if len(self._steps_done) < len(rr.movements):
                 return [Event(t_s, ev.STEP_DONE, None, {"step": name})]
             self._steps_done = []
@@ -566,8 +611,15 @@ class ExerciseEngine:
         out.append(Event(end_s, ev.HOLD_ENDED, label,
                          {"duration_s": rec.duration_s, "completed": rec.completed}))
         if not rec.completed and self.ex.reps is not None:
-            self.partial_reps += 1
-            out.append(Event(end_s, ev.PARTIAL_REP, label, {"reason": "hold broken early"}))
+            if self._start_at_end:
+                # Only the end of this hold was recorded: not an attempt
+                # that fell short, and not a rep.
+                self.notes.append((end_s, f"The recording starts during a hold: {rec.duration_s:.1f} s of it "
+                                          f"seen, under the {self.ex.hold.target_s:g} s target, so it is "
+                                          "not counted."))
+            else:
+                self.partial_reps += 1
+                out.append(Event(end_s, ev.PARTIAL_REP, label, {"reason": "hold broken early"}))
         return out
 
     def _in_hold_position(self, values: dict[str, float]) -> bool:
@@ -628,6 +680,10 @@ class ExerciseEngine:
 
     def finish(self, t_s: float) -> list[Event]:
         """End of the source: close an open hold at its last in-position time."""
+        if self._pending is not None:
+            self.notes.append((t_s, "The recording starts in the end position and stops before the way back: "
+                                    "that rep is not counted."))
+            self._pending = None
         if self._hold is not None:
             return self._end_hold()
         return []

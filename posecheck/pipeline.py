@@ -30,7 +30,7 @@ class AnalyzeOptions:
     pain_at_s: float | None = None
     stride: int = 1
     max_side_px: int | None = None
-    calibrate_at_s: float = 0.0
+    calibrate_at_s: float | None = None
 
 
 def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:

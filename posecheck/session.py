@@ -18,7 +18,8 @@ from posecheck import events as ev
 from posecheck.engine import ExerciseEngine
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.landmarks import SIDED_NAMES, landmark_index
-from posecheck.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
+from posecheck.baseline import StreamingBaseline
+from posecheck.metrics import Frames, evaluate_metrics
 from posecheck.safety import FatigueMonitor, SafetyMonitor
 from posecheck.setup_check import check_setup
 from posecheck.smoothing import TrackSmoother
@@ -26,6 +27,9 @@ from posecheck.spec import Exercise
 
 # A setup problem lasting this long is recorded in the warnings.
 SETUP_NOTE_AFTER_S = 3.0
+
+# Live, before the person's rest position is known (baseline.py).
+HOLD_STILL_MESSAGE = "Hold still a moment in the start position."
 
 PAIN_MESSAGE = "Stopped for pain. Rest, and if it persists, see your physiotherapist or doctor."
 
@@ -79,61 +83,43 @@ def _required_indices(exercise: Exercise) -> list[tuple[int, ...]]:
     return groups
 
 
-class _Baseline:
-    """Streaming start-of-session baseline for `relative` metrics.
+def usable_mask(exercise: Exercise, image_xyz: npt.NDArray[np.floating],
+                visibility: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
+    """(T,) frames with a person whose required landmarks are seen at
+    `min_visibility` (of a side-free name, either side; of mid_*, both)."""
+    return _usable_rows(_required_indices(exercise), exercise.min_visibility, image_xyz, visibility)
 
-    The baseline is the median over the first `calibrate_s` seconds of usable
-    frames (from `start_at_s` on: a recording that starts mid-movement can
-    name when the person is at rest); until that window is over the metric
-    is NaN (nothing counts). Directions in the picture (`segment` metrics)
-    are taken round the circle: a shoulder line near pointing left reads 179
-    and -179 in turn, which is 2 degrees apart, not 358.
-    """
 
-    def __init__(self, calibrate_s: float, start_at_s: float = 0.0) -> None:
-        self.calibrate_s = calibrate_s
-        self.start_at_s = start_at_s
-        self.t0_s: float | None = None
-        self._samples: dict[str, list[float]] = {}
-        self._directions: set[str] = set()
-        self._base: dict[str, float] = {}
-        self.ready = False
-
-    def frame(self, t_s: float, usable: bool) -> None:
-        """Advance the clock; call once per frame before `adjust`."""
-        self._t_s = t_s
-        self._usable = usable
-        if usable and self.t0_s is None and t_s >= self.start_at_s:
-            self.t0_s = t_s
-        if not self.ready and self.t0_s is not None and t_s > self.t0_s + self.calibrate_s:
-            self.ready = True
-            for name, xs in self._samples.items():
-                self._base[name] = baseline_of(xs, name in self._directions)
-
-    def adjust(self, m: MetricDef, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        if not m.relative:
-            return values
-        if self.ready:
-            return change_from(values, self._base.get(m.name, math.nan), m.is_direction)
-        if m.is_direction:
-            self._directions.add(m.name)
-        samples = self._samples.setdefault(m.name, [])
-        if self._usable and self.t0_s is not None:
-            samples.append(float(values[0]))
-        return np.full_like(values, np.nan)
+def _usable_rows(required: list[tuple[int, ...]], min_visibility: float, image_xyz: npt.NDArray[np.floating],
+                 visibility: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
+    vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
+    ok = ~np.isnan(np.asarray(image_xyz)[:, 0, 0])
+    for group in required:
+        ok &= (vis[:, list(group)] >= min_visibility).any(axis=1)
+    return ok
 
 
 class ExerciseSession:
     """Runs one exercise on a stream of pose frames."""
 
     def __init__(self, exercise: Exercise, frame_size: tuple[int, int], smooth: bool = True,
-                 calibrate_at_s: float = 0.0) -> None:
+                 calibrate_at_s: float | None = None, rest_levels: dict[str, float] | None = None) -> None:
+        """
+        Args:
+            calibrate_at_s: the person is at rest from this time: `relative`
+                metrics' baseline is their median over the next
+                `calibrate_s` (the user's override).
+            rest_levels: the rest of each relative metric, known in advance
+                (offline: from the whole recording, baseline.py); without it
+                and without `calibrate_at_s`, the rest is found as the frames
+                come (the person still for `calibrate_s`).
+        """
         self.ex = exercise
         self.frame_size = frame_size
         self._scale = np.array(frame_size, np.float64)
         self._smoother = TrackSmoother(frame_size) if smooth else None
         self._required = _required_indices(exercise)
-        self._baseline = _Baseline(exercise.calibrate_s, calibrate_at_s)
+        self._baseline = StreamingBaseline(exercise, fixed=rest_levels, start_at_s=calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
         self.fatigue = FatigueMonitor(exercise)
@@ -162,11 +148,7 @@ class ExerciseSession:
     # --- per frame -------------------------------------------------------------------
 
     def _usable(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]) -> bool:
-        if np.isnan(image_xyz[0, 0]):
-            return False
-        vis = np.nan_to_num(visibility, nan=0.0)
-        thr = self.ex.min_visibility
-        return all(any(vis[i] >= thr for i in group) for group in self._required)
+        return bool(_usable_rows(self._required, self.ex.min_visibility, image_xyz[None], visibility[None])[0])
 
     def update(
         self,
@@ -197,6 +179,8 @@ class ExerciseSession:
             setup_message = status.message
             engine_usable = usable and status.ok
             events += self._note_setup(t_s, setup_message)
+        if usable and not setup_message and self._baseline.waiting:
+            setup_message = HOLD_STILL_MESSAGE
         engine_values = values
         if usable:
             st = self.engine.state
@@ -207,6 +191,7 @@ class ExerciseSession:
         if any(e.kind == ev.WARNING and e.detail.get("severity") == "stop" for e in events):
             events += self.engine.void_excursion()
         new = self.engine.update(t_s, engine_values, engine_usable)
+        new += self._drain_notes()
         for e in list(new):
             if e.kind == ev.REP:
                 for rule, severity, message in self.fatigue.update(self.engine.reps[-1]):
@@ -245,6 +230,13 @@ class ExerciseSession:
         self._setup_warning = WarningRecord(t_s, t_s, "setup", "info", message)
         return []
 
+    def _drain_notes(self) -> list[Event]:
+        """What the engine saw but could not count, and why, as info
+        warnings (rule "not_counted") so the report says it."""
+        out = [self.safety.add(t, "not_counted", "info", message) for t, message in self.engine.notes]
+        self.engine.notes.clear()
+        return out
+
     def stop_for_pain(self, t_s: float) -> list[Event]:
         """The person stopped for pain: close what is open, record it."""
         return self.finish(t_s) + [self.safety.add(t_s, "pain", "stop", PAIN_MESSAGE)]
@@ -252,4 +244,4 @@ class ExerciseSession:
     def finish(self, t_s: float | None = None) -> list[Event]:
         """End of the exercise: an open hold ends at its last still moment."""
         end = t_s if t_s is not None else (self.last_t_s or 0.0)
-        return self.engine.finish(end)
+        return self.engine.finish(end) + self._drain_notes()

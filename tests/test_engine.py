@@ -158,13 +158,42 @@ def test_a_small_wobble_below_partial_is_neither():
     assert len(eng.reps) == 0 and eng.partial_reps == 0
 
 
-def test_nothing_counts_during_setup_and_a_start_at_the_end_must_return_first():
-    # Starts at the end position (getting into place), goes back, then one rep.
+def test_a_recording_that_starts_at_the_end_counts_that_rep_once_back():
+    # Starts in the end position, goes back, then one rep: two reps, the
+    # first counted when the way back reaches neutral (about 1.4 s).
     trace = segments((40, 40, 1.0), (40, 0, 0.5), (0, 0, 0.5), *rep())
     eng, events = run(exercise(REPS), {"a": trace})
-    assert len(eng.reps) == 1
+    assert len(eng.reps) == 2
+    assert eng.reps[0].t_s == pytest.approx(1.0 + 0.5 * 30 / 40, abs=2 / FPS)
     ready = [e.t_s for e in events if e.kind == ev.READY]
     assert ready and ready[0] == pytest.approx(0.5, abs=1 / FPS)
+
+
+def test_a_recording_that_ends_before_the_way_back_says_why_it_did_not_count():
+    trace = segments((40, 40, 2.0))
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 0 and eng.partial_reps == 0
+    [(_, note)] = eng.notes
+    assert "starts in the end position" in note
+
+
+def test_a_first_rep_in_the_first_second_counts():
+    # Rising from the first frame, at the end by 0.4 s: inside the 0.5 s
+    # setup, counted once set up.
+    trace = segments((0, 40, 0.4), (40, 40, 0.4), (40, 0, 0.5), (0, 0, 0.5), *rep())
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 2
+
+
+def test_a_recording_that_starts_mid_hold_times_what_it_sees():
+    # Starts 1 s into a left hold of 2 s target: the visible 1.0 s is timed
+    # but is neither a rep nor a partial; the report says why.
+    l_trace = segments((40, 40, 1.0), (40, 0, 0.5), (0, 0, 1.0), (0, 40, 0.5), (40, 40, 2.5), (40, 0, 0.5), (0, 0, 0.5))
+    eng, _ = run(exercise(SIDED_HOLD), {"l": l_trace, "r": np.zeros_like(l_trace)})
+    assert [r.side for r in eng.reps] == ["left"]
+    assert eng.partial_reps == 0
+    assert eng.holds[0].duration_s == pytest.approx(1.0, abs=0.15)
+    assert any("during a hold" in note for _, note in eng.notes)
 
 
 def test_lost_pose_pauses_and_never_counts():
@@ -326,3 +355,12 @@ def test_form_faults_are_attached_to_the_rep():
     trace = segments((0, 0, 1.0), *rep(peak=40.0), *rep(peak=32.0))
     eng, _ = run(exercise(text), {"a": trace})
     assert [r.faults for r in eng.reps] == [["bad"], []]
+
+
+def test_a_sequence_done_in_one_movement_is_one_rep():
+    # Both steps reach their ends in the same excursion (trunk and legs
+    # raised together), three times: three reps, not one step each.
+    f = segments((0, 0, 1.0), *rep(), *rep(), *rep())
+    e = segments((0, 0, 1.1), *rep(peak=20.0), *rep(peak=20.0), *rep(peak=20.0))[:len(f)]
+    eng, _ = run(exercise(SEQUENCE), {"f": f, "e": e})
+    assert len(eng.reps) == 3

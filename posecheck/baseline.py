@@ -1,0 +1,344 @@
+"""Where the person is at rest: the baseline that `relative` metrics subtract.
+
+A relative metric reads the change from the person's own rest position
+(chests, necks and camera angles differ by more than the thresholds). Real
+recordings start anywhere: mid-rep, in the end position, mid-hold, with the
+first raise 0.3 s in. Taking the baseline from the first second then reads a
+raised chest as rest, and every later raise comes out negative. So the rest
+is looked for where it is, using what the exercise file says about the
+movement (pure: numpy and the standard library only):
+
+- `rest_directions`: which way each relative metric moves away from rest,
+  from the movements and hold conditions that use it (directly, through a
+  `combine`, or through a negated twin of the same measure: cat-cow's
+  head-down and head-up metrics are one measure used both ways).
+- `rest_level`: offline, from the whole recording. A metric moved one way
+  rests at its far end on the other side (the lowest cluster of a chest
+  lift); a metric moved both ways (turns left and right, cat then cow) rests
+  in the middle: a still cluster between the two extremes when the person
+  pauses there, else the midpoint of the extremes.
+- `StreamingBaseline`: live, where the future is unknown. It waits for the
+  metrics to be still for `calibrate_s` (the trainer asks the person to hold
+  still only while it waits), and for a metric moved one way takes a later
+  still level further on the rest side as the better rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import defaultdict
+
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
+from posecheck.spec import Exercise
+
+FloatArray = npt.NDArray[np.float64]
+
+# The rest cluster of a metric moved one way: frames within the rest band of
+# this low percentile (a percentile, not the minimum: a glitch frame or two
+# must not become the rest).
+REST_PERCENTILE = 5.0
+# A pause in the middle counts as rest when the person stays still there at
+# least this long in all (cat-cow's flat back; a turn's pass through the
+# middle is not a pause).
+MIDDLE_PAUSE_S = 0.5
+# Still: the metric changes by less than half the rest band over this window.
+STILL_WINDOW_S = 0.3
+
+
+def _twin_key(m: MetricDef) -> MetricDef:
+    """The measure behind a metric, whatever its name, sign or baseline."""
+    return dataclasses.replace(m, name="", negate=False, relative=False)
+
+
+def rest_directions(ex: Exercise) -> dict[str, set[int]]:
+    """Per relative metric, the directions (+1 rising, -1 falling) in which
+    the exercise moves it away from rest; empty when nothing says."""
+    defs = {m.name: m for m in ex.metrics}
+    used: dict[str, set[int]] = defaultdict(set)
+
+    def mark(name: str, direction: int) -> None:
+        used[name].add(direction)
+        m = defs[name]
+        if m.combine:  # min, max and mean all rise with what they combine
+            for other in m.of:
+                mark(other, direction)
+
+    if ex.reps is not None:
+        for mv in ex.reps.movements:
+            mark(mv.metric, 1 if mv.end > mv.neutral else -1)
+    if ex.hold is not None:
+        for c in ex.hold.when:
+            lower, upper = math.isfinite(c.min), math.isfinite(c.max)
+            if lower != upper:  # a band (both bounds) says no direction
+                mark(c.metric, 1 if lower else -1)
+    # Twins: the same measure in another name or sign shares its rest.
+    by_measure: dict[MetricDef, set[int]] = defaultdict(set)
+    for name, dirs in used.items():
+        sign = -1 if defs[name].negate else 1
+        by_measure[_twin_key(defs[name])].update(d * sign for d in dirs)
+    out = {}
+    for m in ex.metrics:
+        if m.relative:
+            sign = -1 if m.negate else 1
+            out[m.name] = {d * sign for d in by_measure.get(_twin_key(m), set())}
+    return out
+
+
+def rest_band(ex: Exercise, name: str) -> float:
+    """How far from rest (metric units) still counts as at rest: the
+    smallest `neutral` offset of the movements that use the metric (what the
+    exercise itself calls back at rest), else a third of a movement's range,
+    else 2 units."""
+    bands = []
+    if ex.reps is not None:
+        for mv in ex.reps.movements:
+            if mv.metric == name:
+                bands.append(abs(mv.neutral) if mv.neutral else abs(mv.end - mv.neutral) / 3.0)
+    return min(bands) if bands else 2.0
+
+
+def _still(x: FloatArray, t_s: FloatArray, band: float) -> npt.NDArray[np.bool_]:
+    """Frames where x changes by less than band/2 over STILL_WINDOW_S."""
+    half = STILL_WINDOW_S / 2.0
+    lo = np.searchsorted(t_s, t_s - half)
+    hi = np.clip(np.searchsorted(t_s, t_s + half, side="right") - 1, 0, len(x) - 1)
+    return np.abs(x[hi] - x[lo]) < band / 2.0
+
+
+def _low_cluster(x: FloatArray, band: float) -> float:
+    p = float(np.percentile(x, REST_PERCENTILE))
+    return float(np.median(x[x <= p + band]))
+
+
+def _still_episodes(x: FloatArray, t_s: FloatArray, band: float) -> list[tuple[float, float, int]]:
+    """(level, seconds, visits) of each place the person stayed still.
+
+    Still runs at one level (within `band`) with gaps under MIDDLE_PAUSE_S
+    are one visit; runs shorter than STILL_WINDOW_S are passes, not visits.
+    Visits within `band` of each other's level are one place.
+    """
+    still = _still(x, t_s, band)
+    runs: list[list[float]] = []  # [start_s, end_s, level]
+    i, n = 0, len(x)
+    while i < n:
+        if not still[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and still[j + 1]:
+            j += 1
+        level = float(np.median(x[i:j + 1]))
+        if runs and abs(runs[-1][2] - level) <= band and t_s[i] - runs[-1][1] <= MIDDLE_PAUSE_S:
+            runs[-1][1] = float(t_s[j])
+        else:
+            runs.append([float(t_s[i]), float(t_s[j]), level])
+        i = j + 1
+    visits = sorted((r[2], r[1] - r[0]) for r in runs if r[1] - r[0] >= STILL_WINDOW_S)
+    places: list[tuple[float, float, int]] = []
+    for level, secs in visits:
+        if places and level - places[-1][0] <= band:
+            lv, total, count = places[-1]
+            places[-1] = ((lv * total + level * secs) / max(total + secs, 1e-9), total + secs, count + 1)
+        else:
+            places.append((level, secs, 1))
+    return places
+
+
+def _middle(x: FloatArray, t_s: FloatArray, band: float) -> float:
+    """Rest of a metric moved both ways: the place between the extremes the
+    person comes back to most often (then longest), else the midpoint of
+    the extremes (turns left and right that pass the middle without a
+    pause)."""
+    lo = float(np.percentile(x, REST_PERCENTILE))
+    hi = float(np.percentile(x, 100.0 - REST_PERCENTILE))
+    if hi - lo < 4.0 * band:
+        return float(np.median(x))
+    inner = [p for p in _still_episodes(x, t_s, band) if lo + band < p[0] < hi - band]
+    if inner:
+        return max(inner, key=lambda p: (p[2], p[1]))[0]
+    return (lo + hi) / 2.0
+
+
+def rest_level(x: FloatArray, t_s: FloatArray, directions: set[int], band: float,
+               direction: bool = False) -> float:
+    """The rest value of one metric over a whole recording.
+
+    Args:
+        x: the metric's raw values on usable frames (NaN allowed).
+        t_s: their times, increasing.
+        directions: from `rest_directions`.
+        band: from `rest_band`.
+        direction: the metric is a direction in the picture (wraps at 180).
+    """
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return math.nan
+    x, t_s = np.asarray(x[ok], np.float64), np.asarray(t_s[ok], np.float64)
+    offset = 0.0
+    if direction:  # unwrap round the first value so clusters do not split at 180
+        offset = float(x[0])
+        x = change_from(x, offset, True)
+    if directions == {1}:
+        level = _low_cluster(x, band)
+    elif directions == {-1}:
+        level = -_low_cluster(-x, band)
+    elif directions == {1, -1}:
+        level = _middle(x, t_s, band)
+    else:
+        still = _still(x, t_s, band)
+        level = float(np.median(x[still] if still.any() else x))
+    return level + offset
+
+
+class StreamingBaseline:
+    """The rest of `relative` metrics, estimated as frames arrive (live).
+
+    Modes:
+        fixed: rest levels known in advance (offline: `rest_level` over the
+            whole recording); ready from the first frame.
+        at: the median over `calibrate_s` seconds of usable frames from
+            `start_at_s` on, whatever the person does then (`--calibrate-at`:
+            the user names when they were at rest).
+        still (default, live): the first `calibrate_s` seconds over which
+            every relative metric stayed within its rest band; until then the
+            metrics are NaN and `waiting` is True, so the trainer can ask the
+            person to hold still. After that, for a metric moved one way, a
+            still stretch of `calibrate_s` further on the rest side than the
+            rest band becomes the rest (the person had started raised).
+    """
+
+    def __init__(self, ex: Exercise, *, fixed: dict[str, float] | None = None,
+                 start_at_s: float | None = None) -> None:
+        self.calibrate_s = ex.calibrate_s
+        self.start_at_s = start_at_s
+        self._defs = [m for m in ex.metrics if m.relative]
+        self._dirs = rest_directions(ex)
+        self._band = {m.name: rest_band(ex, m.name) for m in self._defs}
+        self._base: dict[str, float] = dict(fixed) if fixed is not None else {}
+        self.ready = fixed is not None or not self._defs
+        self._fixed = fixed is not None
+        self.t0_s: float | None = None
+        self._t: list[float] = []
+        self._samples: dict[str, list[float]] = {m.name: [] for m in self._defs}
+        self._t_s = 0.0
+        self._usable = False
+        self._was_ready = self.ready
+
+    @property
+    def waiting(self) -> bool:
+        """Still looking for the person at rest (the metrics read NaN)."""
+        return not self.ready
+
+    @property
+    def levels(self) -> dict[str, float]:
+        """The rest level per relative metric (empty until ready)."""
+        return dict(self._base)
+
+    def frame(self, t_s: float, usable: bool) -> None:
+        """Advance the clock; call once per frame before `adjust`."""
+        self._t_s = t_s
+        self._usable = usable
+        # Decided on the previous frame's values: every metric of a frame is
+        # relative to the same rest, or NaN.
+        self._was_ready = self.ready
+        if self._fixed:
+            return
+        if usable and self.t0_s is None and t_s >= (self.start_at_s or 0.0):
+            self.t0_s = t_s
+
+    def adjust(self, m: MetricDef, values: FloatArray) -> FloatArray:
+        """`values` (one frame) of metric m relative to its rest, NaN while
+        the rest is not known yet."""
+        if not m.relative:
+            return values
+        if not self._fixed and self._usable and self.t0_s is not None:
+            self._collect(m, float(values[0]))
+        if not self._was_ready:
+            return np.full_like(values, np.nan)
+        return change_from(values, self._base.get(m.name, math.nan), m.is_direction)
+
+    def _collect(self, m: MetricDef, value: float) -> None:
+        """Keep the last calibrate_s of samples; decide when they show rest."""
+        if m is self._defs[0]:
+            self._t.append(self._t_s)
+        self._samples[m.name].append(value)
+        if m is not self._defs[-1]:
+            return
+        # All relative metrics of this frame are in: judge the window.
+        while self._t and self._t[0] < self._t_s - self.calibrate_s:
+            self._t.pop(0)
+            for xs in self._samples.values():
+                xs.pop(0)
+        if self._t_s - (self.t0_s or 0.0) < self.calibrate_s:
+            return
+        if self.start_at_s is not None:
+            if not self.ready:
+                self._settle()
+            return
+        if not all(self._window_still(d) for d in self._defs):
+            return
+        if not self.ready:
+            self._settle()
+            return
+        for d in self._defs:
+            dirs = self._dirs.get(d.name, set())
+            if len(dirs) != 1 or d.is_direction:
+                continue
+            level = baseline_of(self._samples[d.name], False)
+            further = (self._base[d.name] - level) * next(iter(dirs))
+            if further > self._band[d.name]:
+                self._base[d.name] = level
+
+    def _window_still(self, d: MetricDef) -> bool:
+        xs = np.asarray(self._samples[d.name], np.float64)
+        xs = xs[~np.isnan(xs)]
+        if len(xs) < 2:
+            return False
+        if d.is_direction:
+            xs = change_from(xs, float(xs[0]), True)
+        return float(np.ptp(xs)) <= self._band[d.name]
+
+    def _settle(self) -> None:
+        self.ready = True
+        for d in self._defs:
+            self._base[d.name] = baseline_of(self._samples[d.name], d.is_direction)
+
+
+def recording_rest_levels(ex: Exercise, frames: Frames, usable: npt.NDArray[np.bool_],
+                          t_s: FloatArray) -> dict[str, float]:
+    """Rest level of every relative metric over a whole recording (the
+    offline analysis's first pass).
+
+    Args:
+        frames: the smoothed landmarks of every frame.
+        usable: (T,) frames with the person's required landmarks seen.
+        t_s: (T,) frame times.
+    """
+    dirs = rest_directions(ex)
+    levels: dict[str, float] = {}
+    # Twins (one measure under two names or signs) share one rest: found on
+    # the first, the others take it with their sign.
+    by_measure: dict[MetricDef, tuple[float, bool]] = {}
+
+    def adjust(m: MetricDef, values: FloatArray) -> FloatArray:
+        # In declaration order, so a combine of relative metrics combines
+        # their relative values, as the per-frame pass will.
+        if not m.relative:
+            return values
+        key = _twin_key(m)
+        if key in by_measure:
+            level, negated = by_measure[key]
+            levels[m.name] = -level if negated != m.negate else level
+        else:
+            x = np.where(usable, values, np.nan)
+            levels[m.name] = rest_level(x, t_s, dirs.get(m.name, set()), rest_band(ex, m.name), m.is_direction)
+            by_measure[key] = (levels[m.name], m.negate)
+        return change_from(values, levels[m.name], m.is_direction)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        evaluate_metrics(frames, ex.metrics, adjust)
+    return levels
