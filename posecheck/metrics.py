@@ -38,7 +38,9 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   -> nose) in image pixels, minus 90 and HEAD_PITCH_NEUTRAL_DEG; + chin
   toward chest, - looking up. On a rendered side-view clip this read
   +31.7 / -29.2 for a true +35 / -25 (the same in world coordinates read
-  only +26 / -18.5, so world depth is not used).
+  only +26 / -18.5, so world depth is not used). NaN where the face points
+  toward the camera (ear-to-nose line under half the ear span): there the
+  line's direction is noise, not a pitch.
 - trunk_side_bend_deg: the trunk (hip midpoint -> shoulder midpoint) against
   the image vertical, + toward the subject's LEFT (front view, facing the
   camera).
@@ -80,6 +82,9 @@ HEAD_TURN_DEPTH_RATIO = 0.65
 # trunk with the head level, as MediaPipe places ear and nose (rendered clip:
 # 5.6 at neutral; 3.0 splits the error between neutral and the end ranges).
 HEAD_PITCH_NEUTRAL_DEG = 3.0
+# head_pitch_deg is defined only where the ear-to-nose line is at least this
+# many ear spans long (the head seen from the side; see _head_pitch).
+HEAD_PITCH_MIN_PROFILE = 0.5
 
 METRIC_SIDES = ("left", "right", "visible", "mean")
 METRIC_SPACES = ("image", "world")
@@ -216,7 +221,16 @@ def _head_nod(f: Frames, side: str) -> FloatArray:
 def _head_pitch(f: Frames, side: str) -> FloatArray:
     trunk_up = _point(f, "mid_shoulder", "image") - _point(f, "mid_hip", "image")
     face = _point(f, "nose", "image") - _point(f, "mid_ear", "image")
-    return g.vector_angle_deg(trunk_up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
+    pitch = g.vector_angle_deg(trunk_up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
+    # Undefined when the face points at the camera: the ear-to-nose line is
+    # then a few pixels long and its direction is noise (a head facing the
+    # camera read -150 to -175 here). Side views read an ear-nose length of
+    # 1.3-60 ear spans on the rendered samples, faces toward the camera
+    # 0.01-0.4 (a head turned 60 deg up to 1.2).
+    ear_span = g.distance(_point(f, "left_ear", "image"), _point(f, "right_ear", "image"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        side_on = np.hypot(face[:, 0], face[:, 1]) >= HEAD_PITCH_MIN_PROFILE * ear_span
+    return np.where(side_on, pitch, np.nan)
 
 
 def _trunk_side_bend(f: Frames, side: str) -> FloatArray:

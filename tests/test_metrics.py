@@ -138,3 +138,14 @@ def test_directions_are_segments():
     assert MetricDef(name="m", segment=("left_shoulder", "right_shoulder")).is_direction
     assert not MetricDef(name="m", between=("left_hip", "right_hip", "mid_hip", "mid_shoulder")).is_direction
     assert not MetricDef(name="m", joint=("hip", "knee", "ankle")).is_direction
+
+
+def test_head_pitch_is_nan_when_the_face_points_at_the_camera():
+    body = {L.LEFT_SHOULDER: (120, 200), L.RIGHT_SHOULDER: (80, 200), L.LEFT_HIP: (115, 320),
+            L.RIGHT_HIP: (85, 320)}
+    # Facing the camera: ears 40 px apart, the nose 3 px below their middle.
+    facing = frames({**body, L.LEFT_EAR: (120, 120), L.RIGHT_EAR: (80, 120), L.NOSE: (100, 123)})
+    assert math.isnan(value(facing, measure="head_pitch_deg"))
+    # Side-on: ears nearly on top of each other, the nose 30 px in front.
+    side = frames({**body, L.LEFT_EAR: (100, 120), L.RIGHT_EAR: (96, 120), L.NOSE: (128, 122)})
+    assert abs(value(side, measure="head_pitch_deg")) < 10
