@@ -82,6 +82,7 @@ class ClipScore:
     hold_s: list[float]
     warnings: list[dict[str, Any]]
     angle_errors: dict[str, np.ndarray]
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def count_error(self) -> int:
@@ -292,8 +293,12 @@ def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: in
         reps_by_side=by_side,
         partial_reps=result.partial_reps,
         hold_s=[h.duration_s for h in result.holds],
+        # Info notes (setup hints, why something was not counted) are not
+        # alarms: only caution and stop warnings are judged.
         warnings=[{"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule, "fired_s": w.fired_s}
-                  for w in result.warnings],
+                  for w in result.warnings if w.severity != "info"],
+        notes=[{"t_s": w.t_s, "rule": w.rule, "message": w.message}
+               for w in result.warnings if w.severity == "info"],
         angle_errors=_truth_angle_errors(track, result, truth),
     )
 

@@ -504,7 +504,11 @@ class ExerciseEngine:
             if self._hold is not None:
                 out += self._end_hold()
             if self._pending is not None and self._ready:
-                # Back from the end position the recording started in.
+                # Back from the end position the recording started in. Of a
+                # sequence, the steps before it were done before the
+                # recording: the whole rep counts.
+                if self.ex.reps.is_sequence:
+                    self._steps_done = [m.name for m in self.ex.reps.movements if m.name != self._pending[1]]
                 out += self._movement_done(t_s, self._pending[1])
             self._pending = None
             self._from_start = self._start_at_end = False
@@ -540,6 +544,7 @@ class ExerciseEngine:
             return []
         if self._start_at_end:
             self._pending = (t_end_s, name)
+            self._excursion_steps.add(name)
             return []
         return self._movement_done(t_end_s, name)
 
