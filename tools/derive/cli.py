@@ -29,7 +29,7 @@ TRANSFORM_KEYS: dict[str, set[str]] = {
     "card_end": {"card_end_s", "dissolve_s", "lines", "style", "logo"},
     "cut": {"cut_at_s", "reframe_zoom"},
     "join": {"join", "join_at_s"},
-    "overlay": {"overlay", "jitter_px", "thickness_px", "seed", "banner"},
+    "overlay": {"overlay", "jitter_px", "thickness_px", "seed", "banner", "banner_width"},
     "portrait": {"portrait_lowres"},
 }
 
@@ -185,7 +185,8 @@ class Derivation:
                 else:
                     hold_s.append(None)
             self.frames = fr.draw_text(self.frames, self.tracks, counts, hold_s,
-                                       str(t.get("banner", "Keep your back straight")), fps)
+                                       str(t.get("banner", "Keep your back straight")), fps,
+                                       float(t.get("banner_width", 1.0)))
         else:
             raise SpecError(f"overlay must be skeleton or text, not {what!r}")
 

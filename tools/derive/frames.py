@@ -214,9 +214,11 @@ def _outlined(image: np.ndarray, text: str, org: tuple[int, int], scale: float, 
 
 
 def draw_text(frames: list[Frame], tracks: Tracks, counts: list[int], hold_s: list[float | None],
-              banner: str, fps: int) -> list[Frame]:
+              banner: str, fps: int, banner_width: float = 1.0) -> list[Frame]:
     """An app's rep counter (or hold timer), a session clock, and a
-    semi-transparent banner with a cue, laid across the person's body."""
+    semi-transparent banner with a cue, laid across the person's body
+    (``banner_width`` of the picture's width, centred on the person: a
+    full-width band hides a lying body whole, and then nobody is found)."""
     box = person_box(frames, tracks)
     out = []
     for i, f in enumerate(frames):
@@ -227,12 +229,15 @@ def draw_text(frames: list[Frame], tracks: Tracks, counts: list[int], hold_s: li
         cy = int((box[1] + box[3]) / 2)
         bh = max(24, unit // 7)
         y0, y1 = max(0, cy - bh // 2), min(h, cy + bh // 2)
-        band = image[y0:y1].copy()
+        half = int(w * banner_width / 2)
+        cx = int(min(max((box[0] + box[2]) / 2, half), w - half))
+        x0, x1 = max(0, cx - half), min(w, cx + half)
+        band = image[y0:y1, x0:x1].copy()
         band[:] = (60, 30, 150)
-        image[y0:y1] = cv2.addWeighted(band, 0.55, image[y0:y1], 0.45, 0.0)
-        scale = _text_fit(banner, int(w * 0.9), unit / 320, max(1, unit // 240))
+        image[y0:y1, x0:x1] = cv2.addWeighted(band, 0.55, image[y0:y1, x0:x1], 0.45, 0.0)
+        scale = _text_fit(banner, int((x1 - x0) * 0.9), unit / 320, max(1, unit // 240))
         (tw, th), _ = cv2.getTextSize(banner, cv2.FONT_HERSHEY_DUPLEX, scale, max(1, unit // 240))
-        cv2.putText(image, banner, ((w - tw) // 2, (y0 + y1 + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale,
+        cv2.putText(image, banner, ((x0 + x1 - tw) // 2, (y0 + y1 + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale,
                     (255, 255, 255), max(1, unit // 240), cv2.LINE_AA)
         # Counter and clock, large, over the upper body.
         big = unit / 160
