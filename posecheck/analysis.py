@@ -49,6 +49,7 @@ def frames_of(track: LandmarkTrack) -> Frames:
         px=track.pixels(),
         world=track.world_xyz.astype(np.float64),
         visibility=track.visibility.astype(np.float64),
+        size=track.frame_size,
     )
 
 

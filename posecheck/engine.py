@@ -223,21 +223,35 @@ class _SettledHoldClock(_HoldClock):
         if not first.any():
             return self.start_s, self.last_in_s
         level = float(np.median(p[first]))
-        near = np.flatnonzero((np.abs(p - level) <= self.band) & (t >= self._crossed_s) & (t <= self.start_s))
+        band = self.band
+        near = np.flatnonzero((np.abs(p - level) <= band) & (t >= self._crossed_s) & (t <= self.start_s))
         start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
         i0 = int(np.searchsorted(t, self.start_s))
         out_since: int | None = None
         back_since: int | None = None
+        trailing_at_out = level
         for i in range(i0, len(t)):
             if t[i] > self.last_in_s + self.grace_s:
                 break
             recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
             trailing = float(np.median(recent)) if len(recent) else level
-            if abs(p[i] - trailing) > self.band and abs(p[i] - level) > self.band:
+            if abs(p[i] - trailing) > band and abs(p[i] - level) > band:
                 back_since = None
                 if out_since is None:
-                    out_since = i
+                    out_since, trailing_at_out = i, trailing
                 if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
+                    if p[i] > level and self._stays_from(t, p, i, band):
+                        # Further out and staying there: the model crept
+                        # into the held position late (drawn lines over the
+                        # face made a still head read 27 then 34 deg), not a
+                        # departure. The hold goes on at the new level.
+                        level, out_since = float(p[i]), None
+                        continue
+                    if self._comes_back(t, p, i, trailing_at_out, band):
+                        # A wander of the reading that returns to the level
+                        # before the hold is over is not the way back.
+                        out_since = None
+                        continue
                     return start, max(float(t[max(out_since - 1, 0)]), start)
             elif out_since is not None:
                 # Back at the level only counts once it lasts: a head turning
@@ -251,6 +265,27 @@ class _SettledHoldClock(_HoldClock):
             # grace): that was the departure.
             return start, max(float(t[max(out_since - 1, 0)]), start)
         return start, self.last_in_s
+
+    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:
+        """From sample i the progress stays within the band of p[i] for the
+        next LEVEL_WINDOW_S (or to the end of the hold)."""
+        ahead = (t >= t[i]) & (t <= min(t[i] + self.LEVEL_WINDOW_S, self.last_in_s))
+        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * band))
+
+    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float, band: float) -> bool:
+        """After sample i, before the hold's last in-position moment, the
+        progress is back within the band of `ref` for DEPART_FOR_S."""
+        since: float | None = None
+        for k in range(i + 1, len(t)):
+            if t[k] > self.last_in_s:
+                return False
+            if abs(p[k] - ref) <= band:
+                since = t[k] if since is None else since
+                if t[k] - since >= self.DEPART_FOR_S:
+                    return True
+            else:
+                since = None
+        return False
 
     def end_s(self) -> float:
         return self.final_span()[1] if self.start_s is not None else self.last_in_s
@@ -373,7 +408,9 @@ class ExerciseEngine:
                 # A person already holding the position while the setup check
                 # runs is holding it: the hold will be timed from then.
                 in_pos = self._in_hold_position(values)
-                if not in_pos:
+                if in_pos is None:
+                    pass
+                elif not in_pos:
                     self._pos_since = None
                 elif self._pos_since is None:
                     self._pos_since = t_s
@@ -627,18 +664,24 @@ class ExerciseEngine:
                 out.append(Event(end_s, ev.PARTIAL_REP, label, {"reason": "hold broken early"}))
         return out
 
-    def _in_hold_position(self, values: dict[str, float]) -> bool:
+    def _in_hold_position(self, values: dict[str, float]) -> bool | None:
+        """In the static hold's position; None when no condition can be
+        judged this frame (every metric NaN). A condition whose metric is
+        NaN is not judged: an unknown never breaks or confirms a hold."""
         hold = self.ex.hold
         assert hold is not None
-        return all(c.holds(values.get(c.metric, math.nan)) for c in hold.when) and not _form_faults(
-            self.ex.form, values
-        )
+        known = [c for c in hold.when if not math.isnan(values.get(c.metric, math.nan))]
+        if hold.when and not known:
+            return None
+        return all(c.holds(values[c.metric]) for c in known) and not _form_faults(self.ex.form, values)
 
     def _update_hold_only(self, t_s: float, values: dict[str, float]) -> list[Event]:
         hold = self.ex.hold
         assert hold is not None
         in_pos = self._in_hold_position(values)
         out: list[Event] = []
+        if in_pos is None:
+            return out
         if self._hold is None:
             if in_pos:
                 self._hold = _HoldClock(t_s, hold.grace_s, hold.still_band)

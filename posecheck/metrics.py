@@ -61,6 +61,7 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -86,6 +87,9 @@ HEAD_PITCH_NEUTRAL_DEG = 3.0
 # many ear spans long (the head seen from the side; see _head_pitch).
 HEAD_PITCH_MIN_PROFILE = 0.5
 
+# A point this far (in picture widths/heights) outside the picture is off it.
+OFF_FRAME_MARGIN = 0.02
+
 METRIC_SIDES = ("left", "right", "visible", "mean")
 METRIC_SPACES = ("image", "world")
 COMBINE_OPS = ("min", "max", "mean")
@@ -99,11 +103,14 @@ class Frames:
         px: (T, 33, 2) image coordinates in pixels (y down).
         world: (T, 33, 3) world coordinates in metres.
         visibility: (T, 33) visibility 0..1.
+        size: (width, height) of the picture in pixels; when known, points
+            placed off it make the metrics that read them NaN.
     """
 
     px: FloatArray
     world: FloatArray
     visibility: FloatArray
+    size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +341,24 @@ def _is_sided(m: MetricDef) -> bool:
     return any(n in SIDED_NAMES for n in _points_of(m))
 
 
+def _in_frame(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:
+    """(T,) frames where every point the metric reads on this side lies in
+    the picture (a midpoint: both its landmarks). A landmark placed off the
+    frame is the model's guess at a body part it cannot see."""
+    ok = np.ones(len(f.px), bool)
+    if f.size is None:
+        return ok
+    limit = np.asarray(f.size, np.float64) * (1.0 + OFF_FRAME_MARGIN)
+    low = -np.asarray(f.size, np.float64) * OFF_FRAME_MARGIN
+    for name in _points_of(m):
+        full = resolve_landmark(name, side)
+        names = [f"{s}_{full[len('mid_'):]}" for s in ("left", "right")] if full.startswith("mid_") else [full]
+        for n in names:
+            xy = f.px[:, landmark_index(n)]
+            ok &= np.all((xy >= low) & (xy <= limit), axis=1)
+    return ok
+
+
 def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], FloatArray] | None = None) -> FloatArray:
     if m.measure:
         if cache is None:
@@ -344,15 +369,19 @@ def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], F
         return cache[key]
     p = [_point(f, resolve_landmark(n, side), m.space) for n in _points_of(m)]
     if m.joint:
-        return g.joint_angle_deg(p[0], p[1], p[2])
-    if m.segment:
-        return g.segment_angle_deg(p[0], p[1], m.reference)
-    if m.elevation:
-        return g.elevation_deg(p[0], p[1])
-    if m.between:
-        return g.vector_angle_deg(p[1] - p[0], p[3] - p[2])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 100.0 * g.distance(p[0], p[1]) / g.distance(p[2], p[3])
+        out = g.joint_angle_deg(p[0], p[1], p[2])
+    elif m.segment:
+        out = g.segment_angle_deg(p[0], p[1], m.reference)
+    elif m.elevation:
+        out = g.elevation_deg(p[0], p[1])
+    elif m.between:
+        out = g.vector_angle_deg(p[1] - p[0], p[3] - p[2])
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = 100.0 * g.distance(p[0], p[1]) / g.distance(p[2], p[3])
+    if m.space == "image":
+        out = np.where(_in_frame(f, m, side), out, np.nan)
+    return out
 
 
 def _side_visibility(f: Frames, m: MetricDef, side: str) -> FloatArray:
@@ -368,7 +397,9 @@ def evaluate_metric(
     cache: dict[tuple[str, str], FloatArray] | None = None,
 ) -> FloatArray:
     """Per-frame values (T,) of one metric; `done` holds metrics it may
-    combine, `cache` built-in measures already computed for these frames."""
+    combine, `cache` built-in measures already computed for these frames.
+    A landmark-based metric is NaN where a point it reads lies off the
+    picture (Frames.size known); of `mean`, the side in the picture is used."""
     if m.combine:
         stack = np.stack([done[n] for n in m.of])
         with np.errstate(invalid="ignore"):
@@ -389,7 +420,9 @@ def evaluate_metric(
         left = _one_side(f, m, "left", cache)
         right = _one_side(f, m, "right", cache)
         if m.side == "mean":
-            out = (left + right) / 2.0
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # both NaN: NaN
+                out = np.nanmean(np.stack([left, right]), axis=0)
         else:
             use_left = _side_visibility(f, m, "left") >= _side_visibility(f, m, "right")
             out = np.where(use_left, left, right)

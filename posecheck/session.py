@@ -167,6 +167,7 @@ class ExerciseSession:
             px=(np.asarray(image_xyz[None, :, :2], np.float64) * self._scale),
             world=np.asarray(world_xyz[None], np.float64),
             visibility=np.asarray(visibility[None], np.float64),
+            size=self.frame_size,
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)

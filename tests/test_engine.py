@@ -364,3 +364,23 @@ def test_a_sequence_done_in_one_movement_is_one_rep():
     e = segments((0, 0, 1.1), *rep(peak=20.0), *rep(peak=20.0), *rep(peak=20.0))[:len(f)]
     eng, _ = run(exercise(SEQUENCE), {"f": f, "e": e})
     assert len(eng.reps) == 3
+
+
+def test_an_unknown_condition_neither_breaks_nor_confirms_a_static_hold():
+    # In position for 5 s, but the metric is unknown (NaN) for 1.5 s in the
+    # middle, longer than the grace: still one hold of 5 s.
+    a = segments((120, 120, 5.0), (50, 50, 1.0))
+    a[int(2 * FPS):int(3.5 * FPS)] = np.nan
+    eng, _ = run(exercise(HOLD), {"a": a})
+    assert len(eng.holds) == 1
+    assert eng.holds[0].duration_s == pytest.approx(5.0, abs=0.1)
+
+
+def test_a_wander_of_the_reading_during_a_hold_is_not_the_way_back():
+    # A left hold of 4 s whose reading dips 6 units toward neutral for 0.9 s
+    # (longer than the 0.5 s grace; drawn lines over a still head read so)
+    # and comes back: one hold, its full length.
+    l_trace = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 1.5), (34, 34, 0.9), (40, 40, 1.6), (40, 0, 0.5), (0, 0, 1.0))
+    eng, _ = run(exercise(SIDED_HOLD), {"l": l_trace, "r": np.zeros_like(l_trace)})
+    assert len(eng.holds) == 1
+    assert eng.holds[0].duration_s == pytest.approx(4.0, abs=0.3)

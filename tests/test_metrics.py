@@ -149,3 +149,13 @@ def test_head_pitch_is_nan_when_the_face_points_at_the_camera():
     # Side-on: ears nearly on top of each other, the nose 30 px in front.
     side = frames({**body, L.LEFT_EAR: (100, 120), L.RIGHT_EAR: (96, 120), L.NOSE: (128, 122)})
     assert abs(value(side, measure="head_pitch_deg")) < 10
+
+
+def test_a_point_off_the_picture_makes_the_metric_nan():
+    pts = {L.LEFT_HIP: (100, 100), L.LEFT_KNEE: (100, 200), L.LEFT_ANKLE: (150, 290)}
+    f = frames(pts)
+    inside = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 300))
+    assert not math.isnan(float(evaluate_metrics(inside, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
+    # The ankle guessed below the picture's bottom edge: unknown, not a guess.
+    cut = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 240))
+    assert math.isnan(float(evaluate_metrics(cut, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
