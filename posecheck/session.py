@@ -21,7 +21,7 @@ from posecheck.landmarks import SIDED_NAMES, landmark_index
 from posecheck.baseline import StreamingBaseline
 from posecheck.metrics import Frames, evaluate_metrics
 from posecheck.safety import FatigueMonitor, SafetyMonitor
-from posecheck.setup_check import check_setup
+from posecheck.setup_check import FacingVote, check_setup
 from posecheck.smoothing import TrackSmoother
 from posecheck.spec import Exercise
 
@@ -119,6 +119,7 @@ class ExerciseSession:
         self._scale = np.array(frame_size, np.float64)
         self._smoother = TrackSmoother(frame_size) if smooth else None
         self._required = _required_indices(exercise)
+        self._facing = FacingVote()
         self._baseline = StreamingBaseline(exercise, fixed=rest_levels, start_at_s=calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
@@ -176,7 +177,8 @@ class ExerciseSession:
         setup_message = ""
         engine_usable = usable
         if self.engine.state.phase == "setup":
-            status = check_setup(self.ex, image_xyz, visibility, self.frame_size)
+            facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size)
+            status = check_setup(self.ex, image_xyz, visibility, self.frame_size, facing)
             setup_message = status.message
             engine_usable = usable and status.ok
             events += self._note_setup(t_s, setup_message)

@@ -109,17 +109,20 @@ def facing_ratio(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) ->
     return sh_w / max(float(g.distance(sh_mid, px[Landmark.NOSE])), 1e-6), False
 
 
-def _view_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> str:
+def _view_message(ex: Exercise, ratio: float, with_hips: bool) -> str:
+    """The instruction when the view is clearly wrong; "" when it is right
+    or in between (a camera at an angle: counting runs, it is probably
+    right). Side-on is only refused once the person clearly faces the
+    camera (past the front threshold), and the other way round."""
     if ex.camera_view == "any":
         return ""
-    ratio, with_hips = facing_ratio(px, vis)
     front_min = FRONT_MIN_RATIO if with_hips else FRONT_MIN_RATIO_UPPER
     side_max = SIDE_MAX_RATIO if with_hips else SIDE_MAX_RATIO_UPPER
-    if ex.camera_view == "front" and ratio < front_min:
+    if ex.camera_view == "front" and ratio <= side_max:
         return "Turn to face the camera."
-    if ex.camera_view == "side" and ratio > side_max:
+    if ex.camera_view == "side" and ratio >= front_min:
         return "Turn side-on to the camera."
-    if ex.camera_view == "above" and not (front_min <= ratio <= ABOVE_MAX_RATIO and with_hips):
+    if ex.camera_view == "above" and not (side_max < ratio <= ABOVE_MAX_RATIO and with_hips):
         return "Put the camera up high, looking down on your back."
     return ""
 
@@ -152,6 +155,7 @@ def check_setup(
     image_xyz: npt.NDArray[np.floating],
     visibility: npt.NDArray[np.floating],
     frame_size: tuple[int, int],
+    facing: tuple[float, bool] | None = None,
 ) -> SetupStatus:
     """Whether this frame shows the person set up for the exercise.
 
@@ -159,6 +163,8 @@ def check_setup(
         image_xyz: (33, 3) normalised landmarks (NaN: nobody in view).
         visibility: (33,) visibility.
         frame_size: (width, height) in pixels.
+        facing: (shoulder width over torso length, hips used) judged over
+            several frames (`FacingVote`); default: this frame's alone.
     """
     if np.isnan(image_xyz[0, 0]):
         return SetupStatus(False, "Step into the picture.")
@@ -168,7 +174,41 @@ def check_setup(
     if missing:
         return SetupStatus(False, _hint_for(missing))
     px = xy * np.asarray(frame_size, np.float64)
-    for message in (_position_message(ex, px, vis), _view_message(ex, px, vis)):
+    ratio, with_hips = facing if facing is not None else facing_ratio(px, vis)
+    for message in (_position_message(ex, px, vis), _view_message(ex, ratio, with_hips)):
         if message:
             return SetupStatus(False, message)
     return SetupStatus(True)
+
+
+# The view is judged over this many seconds of frames, not one: a single
+# frame's shoulder width flickers (a 202x360 clip of a bridge filmed at an
+# angle read 0.28-0.39 from frame to frame).
+VIEW_VOTE_S = 0.5
+
+
+class FacingVote:
+    """The median facing ratio over the last VIEW_VOTE_S of frames with a
+    person, so the view is decided from several frames."""
+
+    def __init__(self) -> None:
+        self._t: list[float] = []
+        self._ratio: list[float] = []
+        self._hips: list[bool] = []
+
+    def update(self, t_s: float, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
+               frame_size: tuple[int, int]) -> tuple[float, bool] | None:
+        """Feed one frame; the (ratio, hips used) to judge, None if nobody."""
+        if np.isnan(image_xyz[0, 0]):
+            return None
+        px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
+        ratio, hips = facing_ratio(px, np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0))
+        self._t.append(t_s)
+        self._ratio.append(ratio)
+        self._hips.append(hips)
+        while self._t and self._t[0] < t_s - VIEW_VOTE_S:
+            self._t.pop(0)
+            self._ratio.pop(0)
+            self._hips.pop(0)
+        same = [r for r, h in zip(self._ratio, self._hips) if h == hips]
+        return float(np.median(same)), hips

@@ -46,3 +46,50 @@ def test_right_setup_passes_within_the_setup_time():
 def test_a_back_seen_from_above_passes_whichever_way_the_person_lies(clip):
     result = analyze_track(LandmarkTrack.load(SAMPLES / f"{clip}.npz"), load_exercise("quadruped_side_walk"))
     assert not [w for w in result.warnings if w.rule == "setup"]
+
+
+def _body(shoulder_width_px: float) -> tuple:
+    """A standing person whose shoulders are this wide over a 100 px torso."""
+    import numpy as np
+
+    from posecheck.landmarks import Landmark as L
+
+    xyz = np.full((33, 3), 0.5, np.float32)
+    cx = 320.0
+    for lm, (x, y) in {
+        L.LEFT_SHOULDER: (cx + shoulder_width_px / 2, 200), L.RIGHT_SHOULDER: (cx - shoulder_width_px / 2, 200),
+        L.LEFT_HIP: (cx + 10, 300), L.RIGHT_HIP: (cx - 10, 300), L.NOSE: (cx, 150),
+    }.items():
+        xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
+    return xyz, np.ones(33, np.float32)
+
+
+@pytest.mark.parametrize("width_px, blocked", [(20.0, False), (36.0, False), (60.0, True)])
+def test_a_side_view_is_refused_only_when_clearly_facing(width_px, blocked):
+    """0.2 is side-on, 0.36 in between (a camera at an angle: probably
+    right, counting runs), 0.6 clearly faces the camera."""
+    from posecheck.setup_check import FacingVote, check_setup
+
+    ex = load_exercise("neck_flexion_extension_hold")
+    vote = FacingVote()
+    xyz, vis = _body(width_px)
+    for i in range(10):
+        facing = vote.update(i / 15, xyz, vis, (640, 480))
+    status = check_setup(ex, xyz, vis, (640, 480), facing)
+    assert status.ok is not blocked
+    assert status.message == ("Turn side-on to the camera." if blocked else "")
+
+
+def test_the_view_is_judged_over_several_frames_not_one():
+    from posecheck.setup_check import FacingVote, check_setup
+
+    ex = load_exercise("neck_flexion_extension_hold")
+    vote = FacingVote()
+    side, vis = _body(20.0)
+    facing_frame, _ = _body(60.0)
+    for i in range(10):
+        vote.update(i / 15, side, vis, (640, 480))
+    # One frame whose shoulders read wide does not turn the verdict.
+    facing = vote.update(10 / 15, facing_frame, vis, (640, 480))
+    assert check_setup(ex, facing_frame, vis, (640, 480), facing).ok
+    assert not check_setup(ex, facing_frame, vis, (640, 480)).ok
