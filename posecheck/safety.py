@@ -117,6 +117,14 @@ class SafetyMonitor:
             (r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"
         }
 
+    def cut(self) -> None:
+        """The recording jumped (cuts.py): speeds and loops start afresh, so
+        the jump is never read as a movement."""
+        for meter in self._speed.values():
+            meter.update(0.0, math.nan)
+        for key, loop in list(self._loops.items()):
+            self._loops[key] = _LoopMeter(loop.window_s, loop.radius)
+
     def _fault(self, rule: SafetyRule, t_s: float, values: dict[str, float],
                speeds: dict[str, float], loops: dict[tuple[str, str], tuple[float, float]]) -> tuple[bool | None, float]:
         """(at fault?, since when) for one rule now; None when unknown (NaN)."""

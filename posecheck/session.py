@@ -19,6 +19,7 @@ from posecheck.engine import ExerciseEngine
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.landmarks import SIDED_NAMES, landmark_index
 from posecheck.baseline import StreamingBaseline
+from posecheck.cuts import CutDetector
 from posecheck.metrics import Frames, evaluate_metrics
 from posecheck.safety import FatigueMonitor, SafetyMonitor
 from posecheck.setup_check import FacingVote, check_setup
@@ -120,6 +121,9 @@ class ExerciseSession:
         self._smoother = TrackSmoother(frame_size) if smooth else None
         self._required = _required_indices(exercise)
         self._facing = FacingVote()
+        self._cuts = CutDetector()
+        # Times of the cuts seen (the whole body jumping between two frames).
+        self.cuts_s: list[float] = []
         self._baseline = StreamingBaseline(exercise, fixed=rest_levels, start_at_s=calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
@@ -160,6 +164,11 @@ class ExerciseSession:
     ) -> FrameUpdate:
         """Feed one frame: (33, 3) normalised image landmarks, (33,)
         visibility, (33, 3) world landmarks; all NaN when nobody is in view."""
+        if self._cuts.update(image_xyz, visibility, self.frame_size):
+            self.cuts_s.append(t_s)
+            self.safety.cut()
+            if self._smoother is not None:
+                self._smoother.reset()
         if self._smoother is not None:
             image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
         usable = self._usable(image_xyz, visibility)

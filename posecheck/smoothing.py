@@ -118,6 +118,11 @@ class TrackSmoother:
         self._image = OneEuroFilter(image_params)
         self._world = OneEuroFilter(world_params)
 
+    def reset(self) -> None:
+        """Forget the past (a cut: the next frame starts afresh)."""
+        self._image.reset()
+        self._world.reset()
+
     def update(
         self,
         t_s: float,

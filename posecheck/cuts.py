@@ -1,0 +1,54 @@
+"""Cuts in a recording: the whole body jumping between two frames.
+
+Videos shared by apps and video libraries are edited: jump cuts, two takes
+joined, a title card dissolving into the clip. A person cannot move their
+whole body a large part of its own size in one frame, so such a jump is a
+cut, not a movement: the smoothing must not drag the landmarks across it
+(the angles of the frames in between would be a blend of two poses), and
+the speed rules must not read it as a jerk. Pure: landmark arrays in, a
+yes or no out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+# The median landmark moving this share of the body's size (the diagonal of
+# the box round its well-seen landmarks) in one frame is a cut. A movement
+# moves limbs, not every landmark: over the 110 samples and 12 real clips the
+# largest without a cut was 0.12 (the model locking onto a person getting
+# down into a plank), squats and walk-outs 0.07; two takes of a bridge
+# joined read 0.76. A reframed jump cut (a 12% zoom) reads 0.04: not a cut
+# to this measure, and its angles barely change.
+CUT_SHARE = 0.25
+# Landmarks seen at least this well say where the body is.
+SEEN = 0.5
+
+
+class CutDetector:
+    """Says whether a frame jumps from the previous one (see module doc)."""
+
+    def __init__(self) -> None:
+        self._prev: npt.NDArray[np.float64] | None = None
+
+    def update(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
+               frame_size: tuple[int, int]) -> bool:
+        """Feed one frame's (33, 3) normalised landmarks (NaN: nobody) and
+        (33,) visibility; True when it is a cut from the last frame with a
+        person."""
+        if np.isnan(image_xyz[0, 0]):
+            return False
+        px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
+        prev, self._prev = self._prev, px
+        if prev is None:
+            return False
+        seen = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0) >= SEEN
+        if seen.sum() < 4:
+            return False
+        box = px[seen].max(axis=0) - px[seen].min(axis=0)
+        size = float(np.hypot(box[0], box[1]))
+        if size <= 0:
+            return False
+        moved = np.hypot(*(px[seen] - prev[seen]).T)
+        return float(np.median(moved)) > CUT_SHARE * size
