@@ -468,13 +468,44 @@ def change_from(values: FloatArray, base: float, direction: bool) -> FloatArray:
     return g.wrap_deg(change) if direction else change
 
 
-def metric_visibility(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]) -> FloatArray:
-    """(T,) mean visibility of the landmarks a metric reads (its better side
-    for `visible` metrics), so the engine can pause on poorly seen frames."""
+def _points_seen(f: Frames, m: MetricDef, side: str, min_visibility: float) -> npt.NDArray[np.bool_]:
+    """(T,) every point the metric reads on this side is seen at
+    min_visibility (a midpoint: either of its two landmarks)."""
+    ok = np.ones(len(f.visibility), bool)
+    for name in _points_of(m):
+        full = resolve_landmark(name, side)
+        if full.startswith("mid_"):
+            base = full[len("mid_"):]
+            vis = np.fmax(f.visibility[:, landmark_index("left_" + base)],
+                          f.visibility[:, landmark_index("right_" + base)])
+        else:
+            vis = f.visibility[:, landmark_index(full)]
+        ok &= np.nan_to_num(vis, nan=0.0) >= min_visibility
+    return ok
+
+
+def metric_seen(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef],
+                min_visibility: float) -> npt.NDArray[np.bool_]:
+    """(T,) frames where the metric's reading rests on landmarks the model
+    sees at `min_visibility`: every point it reads (of a `visible` metric on
+    the side it reads, of a `mean` one on either side), a built-in measure
+    the mean of its landmarks, a combine everything it combines.
+
+    The safety rules judge only such readings: a landmark the model barely
+    sees is a guess that can jump from frame to frame (a hidden wrist under
+    lines an app drew read an elbow at 25 then 160 deg), and a warning must
+    not rest on a guess. Counting keeps reading guesses where an exercise is
+    made for them (hands laced behind the head)."""
     if m.combine:
-        return np.min([metric_visibility(f, defs_by_name[n], defs_by_name) for n in m.of], axis=0)
+        return np.all([metric_seen(f, defs_by_name[n], defs_by_name, min_visibility) for n in m.of], axis=0)
+    if m.measure:
+        return np.nan_to_num(_side_visibility(f, m, m.side if m.side in ("left", "right") else "left"),
+                             nan=0.0) >= min_visibility
     if not _is_sided(m) or m.side in ("left", "right"):
-        return _side_visibility(f, m, m.side if m.side in ("left", "right") else "left")
-    left = _side_visibility(f, m, "left")
-    right = _side_visibility(f, m, "right")
-    return np.maximum(left, right) if m.side == "visible" else np.minimum(left, right)
+        return _points_seen(f, m, m.side if m.side in ("left", "right") else "left", min_visibility)
+    left = _points_seen(f, m, "left", min_visibility)
+    right = _points_seen(f, m, "right", min_visibility)
+    if m.side == "mean":
+        return left | right
+    use_left = _side_visibility(f, m, "left") >= _side_visibility(f, m, "right")
+    return np.where(use_left, left, right)

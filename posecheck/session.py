@@ -20,7 +20,7 @@ from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.landmarks import SIDED_NAMES, landmark_index
 from posecheck.baseline import StreamingBaseline
 from posecheck.cuts import CutDetector
-from posecheck.metrics import Frames, evaluate_metrics
+from posecheck.metrics import Frames, evaluate_metrics, metric_seen
 from posecheck.safety import FatigueMonitor, SafetyMonitor
 from posecheck.setup_check import FacingVote, check_setup
 from posecheck.smoothing import TrackSmoother
@@ -121,6 +121,7 @@ class ExerciseSession:
         self._smoother = TrackSmoother(frame_size) if smooth else None
         self._required = _required_indices(exercise)
         self._facing = FacingVote()
+        self._defs = {m.name: m for m in exercise.metrics}
         self._cuts = CutDetector()
         # Times of the cuts seen (the whole body jumping between two frames).
         self.cuts_s: list[float] = []
@@ -197,7 +198,7 @@ class ExerciseSession:
         if usable:
             st = self.engine.state
             exercising = st.phase != "setup" and (self.ex.kind != "hold" or st.holding)
-            events += self.safety.update(t_s, values, exercising)
+            events += self.safety.update(t_s, self._seen_values(frames, values), exercising)
         if not engine_usable:
             engine_values = {n: math.nan for n in values}
         if any(e.kind == ev.WARNING and e.detail.get("severity") == "stop" for e in events):
@@ -222,6 +223,15 @@ class ExerciseSession:
             setup_message=setup_message,
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))
+
+    def _seen_values(self, frames: Frames, values: dict[str, float]) -> dict[str, float]:
+        """The values the safety rules judge: NaN where a metric reads a
+        landmark the model barely sees (metrics.metric_seen)."""
+        out = dict(values)
+        for m in self.ex.metrics:
+            if not metric_seen(frames, m, self._defs, self.ex.min_visibility)[0]:
+                out[m.name] = math.nan
+        return out
 
     def _note_setup(self, t_s: float, message: str) -> list[Event]:
         """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the

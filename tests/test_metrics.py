@@ -159,3 +159,20 @@ def test_a_point_off_the_picture_makes_the_metric_nan():
     # The ankle guessed below the picture's bottom edge: unknown, not a guess.
     cut = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 240))
     assert math.isnan(float(evaluate_metrics(cut, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
+
+
+def test_a_reading_on_a_barely_seen_landmark_is_not_seen_for_the_safety_rules():
+    from posecheck.metrics import metric_seen
+
+    pts = {L.LEFT_SHOULDER: (100, 100), L.LEFT_ELBOW: (100, 150), L.LEFT_WRIST: (140, 150),
+           L.RIGHT_SHOULDER: (100, 100), L.RIGHT_ELBOW: (100, 150), L.RIGHT_WRIST: (140, 150)}
+    elbow = MetricDef(name="elbow_deg", joint=("shoulder", "elbow", "wrist"), side="visible")
+    seen = frames(pts, vis={L.RIGHT_SHOULDER: 0.1, L.RIGHT_ELBOW: 0.1, L.RIGHT_WRIST: 0.1})
+    assert metric_seen(seen, elbow, {"elbow_deg": elbow}, 0.5)[0]
+    # The better-seen side's wrist is a guess (0.3): the reading is not seen.
+    guessed = frames(pts, vis={L.LEFT_WRIST: 0.3, L.RIGHT_SHOULDER: 0.1, L.RIGHT_ELBOW: 0.1, L.RIGHT_WRIST: 0.1})
+    assert not metric_seen(guessed, elbow, {"elbow_deg": elbow}, 0.5)[0]
+    # A midpoint needs one of its two landmarks.
+    trunk = MetricDef(name="t", segment=("mid_hip", "mid_shoulder"))
+    one_hip = frames({L.LEFT_HIP: (100, 200), L.RIGHT_HIP: (100, 200), **pts}, vis={L.RIGHT_HIP: 0.1})
+    assert metric_seen(one_hip, trunk, {"t": trunk}, 0.5)[0]
