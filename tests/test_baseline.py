@@ -1,0 +1,130 @@
+"""Where the person rests: the baseline of relative metrics (baseline.py)."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+
+import numpy as np
+import pytest
+
+from posecheck.baseline import StreamingBaseline, rest_directions, rest_level
+from posecheck.metrics import MetricDef
+from posecheck.spec import load_exercise, parse_exercise
+
+FPS = 30.0
+
+
+def segments(*parts: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(t_s, values) from (start value, end value, seconds) linear pieces."""
+    out = []
+    for a, b, secs in parts:
+        out.append(np.linspace(a, b, max(int(round(secs * FPS)), 1), endpoint=False))
+    x = np.concatenate(out)
+    return np.arange(len(x)) / FPS, x
+
+
+def test_directions_come_from_the_movements_and_twins_share_them():
+    # cat_cow: head down (+) and head up (the same measure negated, +):
+    # one measure moved both ways.
+    dirs = rest_directions(load_exercise("cat_cow"))
+    assert dirs["head_down_deg"] == {1, -1} and dirs["head_up_deg"] == {1, -1}
+    # A chest lift and a leg lift: each moved one way, up.
+    dirs = rest_directions(load_exercise("prone_trunk_then_legs_raise"))
+    assert dirs == {"trunk_lift_deg": {1}, "legs_lift_deg": {1}}
+
+
+def test_directions_pass_through_a_combine():
+    text = """
+schema = 1
+id = "t"
+title = "t"
+kind = "reps"
+position = "standing"
+camera_view = "front"
+regions = ["neck"]
+instructions = "x"
+required = []
+[metrics]
+l = { measure = "shoulder_elevation_pct", side = "left", relative = true }
+r = { measure = "shoulder_elevation_pct", side = "right", relative = true }
+both = { combine = "min", of = ["l", "r"] }
+[reps]
+metric = "both"
+neutral = 5.0
+end = 15.0
+"""
+    dirs = rest_directions(parse_exercise(tomllib.loads(text), "t.toml"))
+    assert dirs == {"l": {1}, "r": {1}}
+
+
+def test_a_first_raise_in_the_first_second_does_not_move_the_rest():
+    # Rest at 10, the first raise starts 0.3 s in (to 25, held 2.7 s), two
+    # more raises: the rest is 10, where the first second's median is 18.
+    t, x = segments((10, 10, 0.3), (10, 25, 0.5), (25, 25, 2.2), (25, 10, 0.5), (10, 10, 1.5),
+                    (10, 25, 0.5), (25, 25, 2.5), (25, 10, 0.5), (10, 10, 1.5))
+    assert float(np.median(x[t <= 1.0])) > 15
+    assert rest_level(x, t, {1}, band=3.0) == pytest.approx(10.0, abs=0.5)
+    # The same movement falling: the rest is at the top.
+    assert rest_level(-x, t, {-1}, band=3.0) == pytest.approx(-10.0, abs=0.5)
+
+
+def test_a_metric_moved_both_ways_rests_where_the_person_comes_back_to():
+    # Starts in a hold at +30, then -20 hold, rest at 5 between every move;
+    # the extension hold (-20) lasts longest but is visited once.
+    t, x = segments((30, 30, 2.0), (30, 5, 0.5), (5, 5, 1.0), (5, -20, 0.5), (-20, -20, 6.0),
+                    (-20, 5, 0.5), (5, 5, 1.0), (5, -40, 0.5), (-40, -40, 1.0), (-40, 5, 0.5), (5, 5, 1.0))
+    assert rest_level(x, t, {1, -1}, band=4.0) == pytest.approx(5.0, abs=0.5)
+
+
+def test_turns_that_pass_the_middle_without_a_pause_rest_at_the_midpoint():
+    # Starts turned left (+40): left and right turns, no pause at the middle.
+    t, x = segments(*[(s * 40, -s * 40, 0.6) for s in (1, -1) * 5], (40, 40, 1.0))
+    assert rest_level(x, t, {1, -1}, band=12.0) == pytest.approx(0.0, abs=3.0)
+
+
+def test_nan_frames_are_left_out():
+    t, x = segments((10, 10, 1.0), (10, 25, 0.5), (25, 25, 1.0))
+    x[5:15] = np.nan
+    assert rest_level(x, t, {1}, band=3.0) == pytest.approx(10.0, abs=0.5)
+    assert math.isnan(rest_level(np.full(10, np.nan), np.arange(10) / FPS, {1}, 3.0))
+
+
+def _stream(ex_id: str, name: str, values: np.ndarray) -> tuple[StreamingBaseline, list[float]]:
+    ex = load_exercise(ex_id)
+    base = StreamingBaseline(ex)
+    m = next(d for d in ex.metrics if d.name == name)
+    others = [d for d in ex.metrics if d.relative and d.name != name]
+    out = []
+    for i, v in enumerate(values):
+        base.frame(i / FPS, True)
+        out.append(float(base.adjust(m, np.array([v]))[0]))
+        for d in others:  # every relative metric of the frame is fed, as the session does
+            base.adjust(d, np.array([v if not d.negate else -v]))
+    return base, out
+
+
+def test_live_waits_for_the_person_to_be_still_then_takes_their_rest():
+    # Moving for the first 1.5 s (no rest to take: NaN, "hold still"), then
+    # still at 12 for a second: the rest is 12.
+    _, x = segments((0, 20, 0.75), (20, 0, 0.75), (12, 12, 1.5), (12, 30, 0.5))
+    base, out = _stream("back_hyperextension", "trunk_lift_deg", x)
+    assert all(math.isnan(v) for v in out[:int(1.5 * FPS)])
+    assert base.levels["trunk_lift_deg"] == pytest.approx(12.0, abs=0.5)
+    assert out[-1] == pytest.approx(x[-1] - 12.0, abs=0.5)
+
+
+def test_live_lowers_a_one_way_rest_when_the_person_rests_lower():
+    # Starts raised and still (20) for 1.2 s, lowers to 5 and rests 1.5 s:
+    # the rest moves to 5 (a chest lift is moved up only).
+    _, x = segments((20, 20, 1.2), (20, 5, 0.5), (5, 5, 1.5))
+    base, _ = _stream("back_hyperextension", "trunk_lift_deg", x)
+    assert base.levels["trunk_lift_deg"] == pytest.approx(5.0, abs=0.5)
+
+
+def test_fixed_rest_is_ready_from_the_first_frame():
+    ex = load_exercise("back_hyperextension")
+    base = StreamingBaseline(ex, fixed={"trunk_lift_deg": 3.0})
+    base.frame(0.0, True)
+    m = MetricDef(name="trunk_lift_deg", elevation=("hip", "shoulder"), relative=True)
+    assert float(base.adjust(m, np.array([10.0]))[0]) == pytest.approx(7.0)
