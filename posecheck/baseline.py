@@ -47,6 +47,10 @@ REST_PERCENTILE = 5.0
 MIDDLE_PAUSE_S = 0.5
 # Still: the metric changes by less than half the rest band over this window.
 STILL_WINDOW_S = 0.3
+# Live: the rest is found again this often, over the last HISTORY_S of the
+# recording (a minute: several reps of any exercise here).
+REESTIMATE_S = 1.0
+HISTORY_S = 60.0
 
 
 def _twin_key(m: MetricDef) -> MetricDef:
@@ -148,23 +152,38 @@ def _still_episodes(x: FloatArray, t_s: FloatArray, band: float) -> list[tuple[f
     return places
 
 
-def _middle(x: FloatArray, t_s: FloatArray, band: float) -> float:
+def _middle(x: FloatArray, t_s: FloatArray, band: float, so_far: bool = False) -> float:
     """Rest of a metric moved both ways: the place between the extremes the
     person comes back to most often (then longest), else the midpoint of
     the extremes (turns left and right that pass the middle without a
-    pause)."""
+    pause).
+
+    With `so_far` (live: the recording up to now), a place in between must
+    have been visited twice, and the midpoint is trusted only once the
+    person has been at each extreme twice: after a rest and one turn, the
+    rest is itself an extreme, and their midpoint is no rest. NaN when the
+    history cannot tell yet.
+    """
     lo = float(np.percentile(x, REST_PERCENTILE))
     hi = float(np.percentile(x, 100.0 - REST_PERCENTILE))
     if hi - lo < 4.0 * band:
-        return float(np.median(x))
-    inner = [p for p in _still_episodes(x, t_s, band) if lo + band < p[0] < hi - band]
+        return math.nan if so_far else float(np.median(x))
+    places = _still_episodes(x, t_s, band)
+    # Live, a place counts as the rest once the person came back to it: a
+    # slow movement on its way reads as one still visit in between.
+    inner = [p for p in places if lo + band < p[0] < hi - band and (p[2] >= 2 or not so_far)]
     if inner:
         return max(inner, key=lambda p: (p[2], p[1]))[0]
+    if so_far:
+        low_visits = sum(p[2] for p in places if p[0] <= lo + band)
+        high_visits = sum(p[2] for p in places if p[0] >= hi - band)
+        if min(low_visits, high_visits) < 2:
+            return math.nan
     return (lo + hi) / 2.0
 
 
 def rest_level(x: FloatArray, t_s: FloatArray, directions: set[int], band: float,
-               direction: bool = False) -> float:
+               direction: bool = False, so_far: bool = False) -> float:
     """The rest value of one metric over a whole recording.
 
     Args:
@@ -173,6 +192,8 @@ def rest_level(x: FloatArray, t_s: FloatArray, directions: set[int], band: float
         directions: from `rest_directions`.
         band: from `rest_band`.
         direction: the metric is a direction in the picture (wraps at 180).
+        so_far: x is the recording up to now (live): NaN where it cannot
+            tell yet (see `_middle`).
     """
     ok = ~np.isnan(x)
     if not ok.any():
@@ -187,7 +208,7 @@ def rest_level(x: FloatArray, t_s: FloatArray, directions: set[int], band: float
     elif directions == {-1}:
         level = -_low_cluster(-x, band)
     elif directions == {1, -1}:
-        level = _middle(x, t_s, band)
+        level = _middle(x, t_s, band, so_far)
     else:
         still = _still(x, t_s, band)
         level = float(np.median(x[still] if still.any() else x))
@@ -203,12 +224,14 @@ class StreamingBaseline:
         at: the median over `calibrate_s` seconds of usable frames from
             `start_at_s` on, whatever the person does then (`--calibrate-at`:
             the user names when they were at rest).
-        still (default, live): the first `calibrate_s` seconds over which
-            every relative metric stayed within its rest band; until then the
-            metrics are NaN and `waiting` is True, so the trainer can ask the
-            person to hold still. After that, for a metric moved one way, a
-            still stretch of `calibrate_s` further on the rest side than the
-            rest band becomes the rest (the person had started raised).
+        live (default): the first `calibrate_s` seconds over which every
+            relative metric stayed within its rest band give the first rest;
+            until then the metrics are NaN and `waiting` is True, so the
+            trainer can ask the person to hold still. From then on, every
+            REESTIMATE_S, the rest is found again by `rest_level` over the
+            recording so far (the last HISTORY_S): the same rules as offline,
+            so a person who started raised or turned is corrected as soon as
+            their movement shows where the rest is.
     """
 
     def __init__(self, ex: Exercise, *, fixed: dict[str, float] | None = None,
@@ -222,8 +245,10 @@ class StreamingBaseline:
         self.ready = fixed is not None or not self._defs
         self._fixed = fixed is not None
         self.t0_s: float | None = None
+        # Usable frames so far (the last HISTORY_S): times and raw values.
         self._t: list[float] = []
         self._samples: dict[str, list[float]] = {m.name: [] for m in self._defs}
+        self._estimated_s = -math.inf
         self._t_s = 0.0
         self._usable = False
         self._was_ready = self.ready
@@ -262,14 +287,15 @@ class StreamingBaseline:
         return change_from(values, self._base.get(m.name, math.nan), m.is_direction)
 
     def _collect(self, m: MetricDef, value: float) -> None:
-        """Keep the last calibrate_s of samples; decide when they show rest."""
+        """Keep the history; decide the rest when the frame is complete."""
         if m is self._defs[0]:
             self._t.append(self._t_s)
         self._samples[m.name].append(value)
         if m is not self._defs[-1]:
             return
-        # All relative metrics of this frame are in: judge the window.
-        while self._t and self._t[0] < self._t_s - self.calibrate_s:
+        # All relative metrics of this frame are in.
+        keep_s = self.calibrate_s if self.start_at_s is not None else max(HISTORY_S, self.calibrate_s)
+        while self._t and self._t[0] < self._t_s - keep_s:
             self._t.pop(0)
             for xs in self._samples.values():
                 xs.pop(0)
@@ -279,22 +305,17 @@ class StreamingBaseline:
             if not self.ready:
                 self._settle()
             return
-        if not all(self._window_still(d) for d in self._defs):
-            return
         if not self.ready:
-            self._settle()
+            window = sum(1 for t in self._t if t >= self._t_s - self.calibrate_s)
+            if all(self._window_still(d, window) for d in self._defs):
+                self._settle(window)
             return
-        for d in self._defs:
-            dirs = self._dirs.get(d.name, set())
-            if len(dirs) != 1 or d.is_direction:
-                continue
-            level = baseline_of(self._samples[d.name], False)
-            further = (self._base[d.name] - level) * next(iter(dirs))
-            if further > self._band[d.name]:
-                self._base[d.name] = level
+        if self._t_s - self._estimated_s >= REESTIMATE_S:
+            self._reestimate()
 
-    def _window_still(self, d: MetricDef) -> bool:
-        xs = np.asarray(self._samples[d.name], np.float64)
+    def _window_still(self, d: MetricDef, last: int) -> bool:
+        """The metric stayed within its rest band over its `last` samples."""
+        xs = np.asarray(self._samples[d.name][-last:], np.float64)
         xs = xs[~np.isnan(xs)]
         if len(xs) < 2:
             return False
@@ -302,10 +323,38 @@ class StreamingBaseline:
             xs = change_from(xs, float(xs[0]), True)
         return float(np.ptp(xs)) <= self._band[d.name]
 
-    def _settle(self) -> None:
+    def _settle(self, last: int = 0) -> None:
+        """The first rest: the median of the window."""
         self.ready = True
+        self._estimated_s = self._t_s
         for d in self._defs:
-            self._base[d.name] = baseline_of(self._samples[d.name], d.is_direction)
+            xs = self._samples[d.name][-last:] if last else self._samples[d.name]
+            self._base[d.name] = baseline_of(xs, d.is_direction)
+
+    def _reestimate(self) -> None:
+        """The rest found again over the history, as offline (twins share
+        one, found on the first)."""
+        self._estimated_s = self._t_s
+        t = np.asarray(self._t, np.float64)
+        found: dict[MetricDef, tuple[float, bool]] = {}
+        for d in self._defs:
+            if not self._dirs.get(d.name):
+                continue  # no movement says where its rest is: the first stays
+            key = _twin_key(d)
+            if key in found:
+                level, negated = found[key]
+                self._base[d.name] = -level if negated != d.negate else level
+                continue
+            level = rest_level(np.asarray(self._samples[d.name], np.float64), t, self._dirs.get(d.name, set()),
+                               self._band[d.name], d.is_direction, so_far=True)
+            # Only a correction is taken (the rest off by more than its
+            # band: a start raised or turned); a small shift is noise, and
+            # moving the rest under a hold would move the hold.
+            current = self._base[d.name]
+            off = change_from(np.array([level]), current, d.is_direction)[0] if not math.isnan(level) else 0.0
+            if abs(off) > self._band[d.name]:
+                self._base[d.name] = level
+            found[key] = (self._base[d.name], d.negate)
 
 
 def recording_rest_levels(ex: Exercise, frames: Frames, usable: npt.NDArray[np.bool_],

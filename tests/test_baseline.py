@@ -114,9 +114,10 @@ def test_live_waits_for_the_person_to_be_still_then_takes_their_rest():
     assert out[-1] == pytest.approx(x[-1] - 12.0, abs=0.5)
 
 
-def test_live_lowers_a_one_way_rest_when_the_person_rests_lower():
+def test_live_finds_the_rest_again_when_the_person_started_raised():
     # Starts raised and still (20) for 1.2 s, lowers to 5 and rests 1.5 s:
-    # the rest moves to 5 (a chest lift is moved up only).
+    # the rest moves to 5 (a chest lift is moved up only) at the next
+    # estimate from the recording so far.
     _, x = segments((20, 20, 1.2), (20, 5, 0.5), (5, 5, 1.5))
     base, _ = _stream("back_hyperextension", "trunk_lift_deg", x)
     assert base.levels["trunk_lift_deg"] == pytest.approx(5.0, abs=0.5)
@@ -128,3 +129,16 @@ def test_fixed_rest_is_ready_from_the_first_frame():
     base.frame(0.0, True)
     m = MetricDef(name="trunk_lift_deg", elevation=("hip", "shoulder"), relative=True)
     assert float(base.adjust(m, np.array([10.0]))[0]) == pytest.approx(7.0)
+
+
+def test_live_takes_the_middle_of_turns_only_once_both_sides_were_seen_twice():
+    # Starts turned left (+40) and still: the first rest is +40. One turn to
+    # the right is not enough to tell; left and right twice each is.
+    ex = "neck_rotation_hold"
+    _, x = segments((40, 40, 1.0), (40, -40, 0.6), (-40, -40, 1.2))
+    base, _ = _stream(ex, "turn_left_deg", x)
+    assert base.levels["turn_left_deg"] == pytest.approx(40.0, abs=1.0)
+    _, x = segments((40, 40, 1.0), *[(a, b, secs) for a, b in ((40, -40), (-40, -40), (-40, 40), (40, 40))
+                                     for secs in (0.6,)] * 2, (40, -40, 0.6), (-40, -40, 1.2))
+    base, _ = _stream(ex, "turn_left_deg", x)
+    assert base.levels["turn_left_deg"] == pytest.approx(0.0, abs=3.0)
