@@ -60,6 +60,7 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -111,6 +112,17 @@ class Frames:
     world: FloatArray
     visibility: FloatArray
     size: tuple[int, int] | None = None
+
+    @functools.cached_property
+    def in_picture(self) -> npt.NDArray[np.bool_]:
+        """(T, 33) landmarks inside the picture (within OFF_FRAME_MARGIN);
+        all True when the size is unknown."""
+        if self.size is None:
+            return np.ones(self.px.shape[:2], bool)
+        size = np.asarray(self.size, np.float64)
+        with np.errstate(invalid="ignore"):
+            inside = (self.px >= -OFF_FRAME_MARGIN * size) & (self.px <= (1.0 + OFF_FRAME_MARGIN) * size)
+        return inside.all(axis=2)
 
 
 @dataclass(frozen=True)
@@ -345,18 +357,15 @@ def _in_frame(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:
     """(T,) frames where every point the metric reads on this side lies in
     the picture (a midpoint: both its landmarks). A landmark placed off the
     frame is the model's guess at a body part it cannot see."""
-    ok = np.ones(len(f.px), bool)
-    if f.size is None:
-        return ok
-    limit = np.asarray(f.size, np.float64) * (1.0 + OFF_FRAME_MARGIN)
-    low = -np.asarray(f.size, np.float64) * OFF_FRAME_MARGIN
+    idx = []
     for name in _points_of(m):
         full = resolve_landmark(name, side)
-        names = [f"{s}_{full[len('mid_'):]}" for s in ("left", "right")] if full.startswith("mid_") else [full]
-        for n in names:
-            xy = f.px[:, landmark_index(n)]
-            ok &= np.all((xy >= low) & (xy <= limit), axis=1)
-    return ok
+        if full.startswith("mid_"):
+            base = full[len("mid_"):]
+            idx += [landmark_index("left_" + base), landmark_index("right_" + base)]
+        else:
+            idx.append(landmark_index(full))
+    return f.in_picture[:, idx].all(axis=1)
 
 
 def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], FloatArray] | None = None) -> FloatArray:
@@ -480,7 +489,7 @@ def _points_seen(f: Frames, m: MetricDef, side: str, min_visibility: float) -> n
                           f.visibility[:, landmark_index("right_" + base)])
         else:
             vis = f.visibility[:, landmark_index(full)]
-        ok &= np.nan_to_num(vis, nan=0.0) >= min_visibility
+        ok &= vis >= min_visibility  # NaN is never seen
     return ok
 
 
@@ -499,8 +508,7 @@ def metric_seen(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef],
     if m.combine:
         return np.all([metric_seen(f, defs_by_name[n], defs_by_name, min_visibility) for n in m.of], axis=0)
     if m.measure:
-        return np.nan_to_num(_side_visibility(f, m, m.side if m.side in ("left", "right") else "left"),
-                             nan=0.0) >= min_visibility
+        return _side_visibility(f, m, m.side if m.side in ("left", "right") else "left") >= min_visibility
     if not _is_sided(m) or m.side in ("left", "right"):
         return _points_seen(f, m, m.side if m.side in ("left", "right") else "left", min_visibility)
     left = _points_seen(f, m, "left", min_visibility)

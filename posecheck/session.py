@@ -122,6 +122,10 @@ class ExerciseSession:
         self._required = _required_indices(exercise)
         self._facing = FacingVote()
         self._defs = {m.name: m for m in exercise.metrics}
+        # The metrics a safety rule reads (only their readings are checked
+        # for being seen).
+        watched = {n for r in exercise.safety for n in r.metrics}
+        self._guarded = [m for m in exercise.metrics if m.name in watched]
         self._cuts = CutDetector()
         # Times of the cuts seen (the whole body jumping between two frames).
         self.cuts_s: list[float] = []
@@ -154,7 +158,11 @@ class ExerciseSession:
     # --- per frame -------------------------------------------------------------------
 
     def _usable(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]) -> bool:
-        return bool(_usable_rows(self._required, self.ex.min_visibility, image_xyz[None], visibility[None])[0])
+        """One frame of `usable_mask`, without the arrays (the per-frame path)."""
+        if np.isnan(image_xyz[0, 0]):
+            return False
+        thr = self.ex.min_visibility
+        return all(any(visibility[i] >= thr for i in group) for group in self._required)
 
     def update(
         self,
@@ -228,7 +236,7 @@ class ExerciseSession:
         """The values the safety rules judge: NaN where a metric reads a
         landmark the model barely sees (metrics.metric_seen)."""
         out = dict(values)
-        for m in self.ex.metrics:
+        for m in self._guarded:
             if not metric_seen(frames, m, self._defs, self.ex.min_visibility)[0]:
                 out[m.name] = math.nan
         return out
