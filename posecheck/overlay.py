@@ -102,20 +102,24 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
     if state.phase == "setup":
         # The one thing to change before counting starts, where it is seen.
         message = state.setup_message or ("Step into the picture." if not usable else "Get ready...")
+    elif state.setup_message and usable:
+        # Set up, but the rest position is not known yet ("hold still").
+        message = state.setup_message
     elif not usable:
         # Mid-exercise the person left or is hidden: counting waits, say so.
         message = "Can't see you: step back into the picture. Counting is paused."
-    if message:
-        bh = int(40 * k)
-        y0 = int(h * 0.42)
-        cv2.rectangle(img, (0, y0), (w, y0 + bh), AMBER, -1)
-        _text(img, _fit(message, w - 2 * pad, 0.7 * k), (pad, y0 + int(28 * k)), 0.7 * k, BLACK, 2)
     # Metric bar, along the left edge under the panel.
     movement, value = leading_movement(exercise, values)
     _draw_metric_bar(img, movement, value, k)
     # Hold ring, top right.
     if exercise.hold is not None:
         _draw_hold_ring(img, state, exercise.hold.target_s, k)
+    # The instruction, across the middle, over the bar: it is what to do now.
+    if message:
+        bh = int(40 * k)
+        y0 = int(h * 0.42)
+        cv2.rectangle(img, (0, y0), (w, y0 + bh), AMBER, -1)
+        _text(img, _fit(message, w - 2 * pad, 0.7 * k), (pad, y0 + int(28 * k)), 0.7 * k, BLACK, 2)
     # Warning banner, bottom, full width.
     if state.warnings:
         bh = int(44 * k)
