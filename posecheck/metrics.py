@@ -90,6 +90,17 @@ HEAD_PITCH_MIN_PROFILE = 0.5
 
 # A point this far (in picture widths/heights) outside the picture is off it.
 OFF_FRAME_MARGIN = 0.02
+# A limb whose picture length is under this share of its length in the
+# world (at the picture's scale) points at the lens: its angle is undefined.
+# Measured: limbs seen from the side read 0.8-1.2; a real seated person's
+# forearm, flexed toward the camera, 0.46-0.63.
+FORESHORTENED_SHARE = 0.3
+# Body segments that give the picture's scale (Frames.px_per_m).
+SCALE_SEGMENTS = (
+    ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
+    ("left_hip", "right_hip"), ("left_hip", "left_knee"), ("right_hip", "right_knee"),
+    ("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow"),
+)
 
 METRIC_SIDES = ("left", "right", "visible", "mean")
 METRIC_SPACES = ("image", "world")
@@ -112,6 +123,24 @@ class Frames:
     world: FloatArray
     visibility: FloatArray
     size: tuple[int, int] | None = None
+
+    @functools.cached_property
+    def px_per_m(self) -> FloatArray:
+        """(T,) the picture's scale at the person, pixels per metre of body:
+        the second largest over SCALE_SEGMENTS of image length over world
+        length (a segment turned toward the lens only looks shorter, so the
+        longer-looking ones give the scale, and one outlier is ignored).
+        NaN without world landmarks."""
+        a = [landmark_index(x) for x, _ in SCALE_SEGMENTS]
+        b = [landmark_index(y) for _, y in SCALE_SEGMENTS]
+        image = np.sqrt(((self.px[:, a] - self.px[:, b]) ** 2).sum(axis=2))
+        world = np.sqrt(((self.world[:, a] - self.world[:, b]) ** 2).sum(axis=2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios = np.where(world > 0.05, image / world, -np.inf)
+        # The second largest of the eight (a cheap 80th percentile, per
+        # frame live); a frame with fewer than two known: NaN.
+        known = np.sort(np.nan_to_num(ratios, nan=-np.inf), axis=1)[:, -2]
+        return np.where(np.isfinite(known), known, np.nan)
 
     @functools.cached_property
     def in_picture(self) -> npt.NDArray[np.bool_]:
@@ -389,7 +418,30 @@ def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], F
         with np.errstate(invalid="ignore", divide="ignore"):
             out = 100.0 * g.distance(p[0], p[1]) / g.distance(p[2], p[3])
     if m.space == "image":
-        out = np.where(_in_frame(f, m, side), out, np.nan)
+        out = np.where(_in_frame(f, m, side) & ~_end_on(f, m, side), out, np.nan)
+    return out
+
+
+def _end_on(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:
+    """(T,) frames where a limb the metric measures points at the lens: its
+    image length under FORESHORTENED_SHARE of its world length at the
+    picture's scale. Its direction in the picture is then noise (an upper
+    arm pointing at the lens is a dot), so the angle is undefined."""
+    names = [resolve_landmark(n, side) for n in _points_of(m)]
+    if m.joint:
+        pairs = [(names[0], names[1]), (names[1], names[2])]
+    elif m.between:
+        pairs = [(names[0], names[1]), (names[2], names[3])]
+    elif m.segment or m.elevation:
+        pairs = [(names[0], names[1])]
+    else:
+        return np.zeros(len(f.px), bool)
+    out = np.zeros(len(f.px), bool)
+    for a, b in pairs:
+        image = g.distance(_point(f, a, "image"), _point(f, b, "image"))
+        world = g.distance(_point(f, a, "world"), _point(f, b, "world"))
+        with np.errstate(invalid="ignore"):
+            out |= image < FORESHORTENED_SHARE * world * f.px_per_m  # NaN compares False: kept
     return out
 
 

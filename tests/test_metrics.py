@@ -176,3 +176,23 @@ def test_a_reading_on_a_barely_seen_landmark_is_not_seen_for_the_safety_rules():
     trunk = MetricDef(name="t", segment=("mid_hip", "mid_shoulder"))
     one_hip = frames({L.LEFT_HIP: (100, 200), L.RIGHT_HIP: (100, 200), **pts}, vis={L.RIGHT_HIP: 0.1})
     assert metric_seen(one_hip, trunk, {"t": trunk}, 0.5)[0]
+
+
+def test_an_angle_of_a_limb_pointing_at_the_lens_is_nan():
+    # A standing body 100 px per metre; the left upper arm 0.3 m long.
+    px = {L.LEFT_SHOULDER: (100, 100), L.RIGHT_SHOULDER: (60, 100), L.LEFT_HIP: (100, 150),
+          L.RIGHT_HIP: (60, 150), L.LEFT_KNEE: (100, 195), L.RIGHT_KNEE: (60, 195), L.RIGHT_ELBOW: (60, 130)}
+    world = {L.LEFT_SHOULDER: (0.2, 0.0, 0.0), L.RIGHT_SHOULDER: (-0.2, 0.0, 0.0), L.LEFT_HIP: (0.2, 0.5, 0.0),
+             L.RIGHT_HIP: (-0.2, 0.5, 0.0), L.LEFT_KNEE: (0.2, 0.95, 0.0), L.RIGHT_KNEE: (-0.2, 0.95, 0.0),
+             L.RIGHT_ELBOW: (-0.2, 0.3, 0.0)}
+    arm = MetricDef(name="m", elevation=("left_shoulder", "left_elbow"), side="left")
+    # Seen from the side: the arm's 30 px in the picture are its 0.3 m.
+    side = frames({**px, L.LEFT_ELBOW: (130, 100)}, world={**world, L.LEFT_ELBOW: (0.5, 0.0, 0.0)})
+    assert value_of(side, arm) == pytest.approx(0.0, abs=1e-6)
+    # Pointing at the lens: 0.3 m long, 3 px in the picture: no direction.
+    end_on = frames({**px, L.LEFT_ELBOW: (102, 98)}, world={**world, L.LEFT_ELBOW: (0.2, 0.0, -0.3)})
+    assert math.isnan(value_of(end_on, arm))
+
+
+def value_of(f: Frames, m: MetricDef) -> float:
+    return float(evaluate_metrics(f, (m,))["m"][0])
