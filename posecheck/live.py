@@ -483,6 +483,10 @@ class LiveTrainer:
             # the model is closed (closing it under a running inference
             # aborts the process). It stops within one frame once told.
             worker.join()
+            # The capture thread too: left decoding (its FFmpeg threads
+            # running) while the interpreter exits, the process aborted
+            # ("terminate called without an active exception") on Ctrl-C.
+            self.capture.join(timeout=5.0)
             self.log.write("session_end", interrupted=code != 0,
                            latency_ms_median=round(float(np.median(self.latencies_ms)), 1)
                            if self.latencies_ms else None)
