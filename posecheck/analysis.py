@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.baseline import recording_rest_levels
+from posecheck.cuts import CutDetector
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.metrics import Frames
 from posecheck.session import ExerciseSession, FrameState, usable_mask
@@ -58,9 +59,11 @@ def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool)
     (smoothed as the second pass will see them)."""
     image, world = track.image_xyz, track.world_xyz
     if smooth:
-        smoother = TrackSmoother(track.frame_size)
+        smoother, cuts = TrackSmoother(track.frame_size), CutDetector()
         image, world = np.empty_like(image), np.empty_like(world)
         for i, t in enumerate(track.t_s.tolist()):
+            if cuts.update(track.image_xyz[i], track.visibility[i], track.frame_size):
+                smoother.reset()
             image[i], world[i] = smoother.update(t, track.image_xyz[i], track.world_xyz[i])
     frames = frames_of(track.replace(image_xyz=image, world_xyz=world))
     usable = usable_mask(exercise, image, track.visibility)

@@ -19,8 +19,9 @@ movement (pure: numpy and the standard library only):
   pauses there, else the midpoint of the extremes.
 - `StreamingBaseline`: live, where the future is unknown. It waits for the
   metrics to be still for `calibrate_s` (the trainer asks the person to hold
-  still only while it waits), and for a metric moved one way takes a later
-  still level further on the rest side as the better rest.
+  still only while it waits), then runs `rest_level` over the recording so
+  far every second and takes its answer when it corrects the rest.
+- `recording_rest_levels`: the offline first pass over a whole track.
 """
 
 from __future__ import annotations
