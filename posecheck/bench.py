@@ -82,7 +82,6 @@ class ClipScore:
     hold_s: list[float]
     warnings: list[dict[str, Any]]
     angle_errors: dict[str, np.ndarray]
-    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def count_error(self) -> int:
@@ -297,8 +296,6 @@ def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: in
         # alarms: only caution and stop warnings are judged.
         warnings=[{"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule, "fired_s": w.fired_s}
                   for w in result.warnings if w.severity != "info"],
-        notes=[{"t_s": w.t_s, "rule": w.rule, "message": w.message}
-               for w in result.warnings if w.severity == "info"],
         angle_errors=_truth_angle_errors(track, result, truth),
     )
 

@@ -223,8 +223,7 @@ class _SettledHoldClock(_HoldClock):
         if not first.any():
             return self.start_s, self.last_in_s
         level = float(np.median(p[first]))
-        band = self.band
-        near = np.flatnonzero((np.abs(p - level) <= band) & (t >= self._crossed_s) & (t <= self.start_s))
+        near = np.flatnonzero((np.abs(p - level) <= self.band) & (t >= self._crossed_s) & (t <= self.start_s))
         start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
         i0 = int(np.searchsorted(t, self.start_s))
         out_since: int | None = None
@@ -235,19 +234,19 @@ class _SettledHoldClock(_HoldClock):
                 break
             recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
             trailing = float(np.median(recent)) if len(recent) else level
-            if abs(p[i] - trailing) > band and abs(p[i] - level) > band:
+            if abs(p[i] - trailing) > self.band and abs(p[i] - level) > self.band:
                 back_since = None
                 if out_since is None:
                     out_since, trailing_at_out = i, trailing
                 if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
-                    if p[i] > level and self._stays_from(t, p, i, band):
+                    if p[i] > level and self._stays_from(t, p, i):
                         # Further out and staying there: the model crept
                         # into the held position late (drawn lines over the
                         # face made a still head read 27 then 34 deg), not a
                         # departure. The hold goes on at the new level.
                         level, out_since = float(p[i]), None
                         continue
-                    if self._comes_back(t, p, i, trailing_at_out, band):
+                    if self._comes_back(t, p, i, trailing_at_out):
                         # A wander of the reading that returns to the level
                         # before the hold is over is not the way back.
                         out_since = None
@@ -266,20 +265,20 @@ class _SettledHoldClock(_HoldClock):
             return start, max(float(t[max(out_since - 1, 0)]), start)
         return start, self.last_in_s
 
-    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:
+    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int) -> bool:
         """From sample i the progress stays within the band of p[i] for the
         next LEVEL_WINDOW_S (or to the end of the hold)."""
         ahead = (t >= t[i]) & (t <= min(t[i] + self.LEVEL_WINDOW_S, self.last_in_s))
-        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * band))
+        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * self.band))
 
-    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float, band: float) -> bool:
+    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float) -> bool:
         """After sample i, before the hold's last in-position moment, the
         progress is back within the band of `ref` for DEPART_FOR_S."""
         since: float | None = None
         for k in range(i + 1, len(t)):
             if t[k] > self.last_in_s:
                 return False
-            if abs(p[k] - ref) <= band:
+            if abs(p[k] - ref) <= self.band:
                 since = t[k] if since is None else since
                 if t[k] - since >= self.DEPART_FOR_S:
                     return True
@@ -330,13 +329,12 @@ class ExerciseEngine:
         self._hold_done = False
         self._hold_rep: RepRecord | None = None
         # A recording may start mid-movement: the first known frame decides
-        # whether the excursion under way began before it (`_from_start`).
+        # whether it starts in the end position (`_start_at_end`).
         self._start_seen = False
-        self._from_start = False
         self._start_at_end = False
-        # A rep whose end position the recording started in: (time the end
-        # was reached, movement), counted once the way back is seen.
-        self._pending: tuple[float, str] | None = None
+        # The movement whose end position the recording started in, counted
+        # once the way back is seen.
+        self._pending: str | None = None
         # Why something seen was not counted, for the report: (t_s, message).
         self.notes: list[tuple[float, str]] = []
 
@@ -408,11 +406,9 @@ class ExerciseEngine:
                 # A person already holding the position while the setup check
                 # runs is holding it: the hold will be timed from then.
                 in_pos = self._in_hold_position(values)
-                if in_pos is None:
-                    pass
-                elif not in_pos:
+                if in_pos is False:
                     self._pos_since = None
-                elif self._pos_since is None:
+                elif in_pos and self._pos_since is None:
                     self._pos_since = t_s
             elif self.ex.reps is not None:
                 # The rep machine may arm (see neutral) during setup, so a
@@ -458,7 +454,6 @@ class ExerciseEngine:
                 return out
             # The recording starts out of neutral: the movement began before
             # it. Its end, if seen, counts once the way back is seen too.
-            self._from_start = True
             self._start_at_end = any(v >= 1.0 for v in p.values())
             self._phase = "neutral"
         if self._phase == "neutral":
@@ -466,7 +461,7 @@ class ExerciseEngine:
                 return out
             self._phase = "moving"
             if not first:
-                self._from_start = self._start_at_end = False
+                self._start_at_end = False
             self._left_neutral_s = t_s
             self._excursion_steps = set()
             self._peak = {}
@@ -545,10 +540,10 @@ class ExerciseEngine:
                 # sequence, the steps before it were done before the
                 # recording: the whole rep counts.
                 if self.ex.reps.is_sequence:
-                    self._steps_done = [m.name for m in self.ex.reps.movements if m.name != self._pending[1]]
-                out += self._movement_done(t_s, self._pending[1])
+                    self._steps_done = [m.name for m in self.ex.reps.movements if m.name != self._pending]
+                out += self._movement_done(t_s, self._pending)
             self._pending = None
-            self._from_start = self._start_at_end = False
+            self._start_at_end = False
             self._phase = "neutral"
         return out
 
@@ -580,7 +575,7 @@ class ExerciseEngine:
             self._hold_done = False
             return []
         if self._start_at_end:
-            self._pending = (t_end_s, name)
+            self._pending = name
             self._excursion_steps.add(name)
             return []
         return self._movement_done(t_end_s, name)

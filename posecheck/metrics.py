@@ -382,18 +382,25 @@ def _is_sided(m: MetricDef) -> bool:
     return any(n in SIDED_NAMES for n in _points_of(m))
 
 
-def _in_frame(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:
-    """(T,) frames where every point the metric reads on this side lies in
-    the picture (a midpoint: both its landmarks). A landmark placed off the
-    frame is the model's guess at a body part it cannot see."""
-    idx = []
+def _point_landmarks(m: MetricDef, side: str) -> list[list[int]]:
+    """Per point the metric reads on this side, the landmark indices it is
+    made of (a midpoint: its left and right landmark)."""
+    out = []
     for name in _points_of(m):
         full = resolve_landmark(name, side)
         if full.startswith("mid_"):
             base = full[len("mid_"):]
-            idx += [landmark_index("left_" + base), landmark_index("right_" + base)]
+            out.append([landmark_index("left_" + base), landmark_index("right_" + base)])
         else:
-            idx.append(landmark_index(full))
+            out.append([landmark_index(full)])
+    return out
+
+
+def _in_frame(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:
+    """(T,) frames where every point the metric reads on this side lies in
+    the picture (a midpoint: both its landmarks). A landmark placed off the
+    frame is the model's guess at a body part it cannot see."""
+    idx = [i for point in _point_landmarks(m, side) for i in point]
     return f.in_picture[:, idx].all(axis=1)
 
 
@@ -453,6 +460,12 @@ def _side_visibility(f: Frames, m: MetricDef, side: str) -> FloatArray:
     return total / len(names)
 
 
+def _reads_left(f: Frames, m: MetricDef) -> npt.NDArray[np.bool_]:
+    """(T,) frames where a `visible` metric reads the left side (seen at
+    least as well as the right)."""
+    return _side_visibility(f, m, "left") >= _side_visibility(f, m, "right")
+
+
 def evaluate_metric(
     f: Frames, m: MetricDef, done: dict[str, FloatArray],
     cache: dict[tuple[str, str], FloatArray] | None = None,
@@ -475,7 +488,7 @@ def evaluate_metric(
     elif m.side == "visible" and len(f.px) == 1:
         # One frame (live, and the analysis frame by frame): pick the side
         # first and compute only it - the same value, half the work.
-        use_left = bool(_side_visibility(f, m, "left")[0] >= _side_visibility(f, m, "right")[0])
+        use_left = bool(_reads_left(f, m)[0])
         out = _one_side(f, m, "left" if use_left else "right", cache)
     else:
         left = _one_side(f, m, "left", cache)
@@ -485,8 +498,7 @@ def evaluate_metric(
                 warnings.simplefilter("ignore", RuntimeWarning)  # both NaN: NaN
                 out = np.nanmean(np.stack([left, right]), axis=0)
         else:
-            use_left = _side_visibility(f, m, "left") >= _side_visibility(f, m, "right")
-            out = np.where(use_left, left, right)
+            out = np.where(_reads_left(f, m), left, right)
     return -out if m.negate else out
 
 
@@ -533,15 +545,8 @@ def _points_seen(f: Frames, m: MetricDef, side: str, min_visibility: float) -> n
     """(T,) every point the metric reads on this side is seen at
     min_visibility (a midpoint: either of its two landmarks)."""
     ok = np.ones(len(f.visibility), bool)
-    for name in _points_of(m):
-        full = resolve_landmark(name, side)
-        if full.startswith("mid_"):
-            base = full[len("mid_"):]
-            vis = np.fmax(f.visibility[:, landmark_index("left_" + base)],
-                          f.visibility[:, landmark_index("right_" + base)])
-        else:
-            vis = f.visibility[:, landmark_index(full)]
-        ok &= vis >= min_visibility  # NaN is never seen
+    for point in _point_landmarks(m, side):
+        ok &= (f.visibility[:, point] >= min_visibility).any(axis=1)  # NaN is never seen
     return ok
 
 
@@ -567,5 +572,4 @@ def metric_seen(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef],
     right = _points_seen(f, m, "right", min_visibility)
     if m.side == "mean":
         return left | right
-    use_left = _side_visibility(f, m, "left") >= _side_visibility(f, m, "right")
-    return np.where(use_left, left, right)
+    return np.where(_reads_left(f, m), left, right)

@@ -34,9 +34,13 @@ class _SpeedMeter:
     def __init__(self) -> None:
         self._hist: deque[tuple[float, float]] = deque()
 
+    def reset(self) -> None:
+        """Forget the history (a NaN reading, or a cut)."""
+        self._hist.clear()
+
     def update(self, t_s: float, value: float) -> float:
         if math.isnan(value):
-            self._hist.clear()
+            self.reset()
             return math.nan
         self._hist.append((t_s, value))
         while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
@@ -121,7 +125,7 @@ class SafetyMonitor:
         """The recording jumped (cuts.py): speeds and loops start afresh, so
         the jump is never read as a movement."""
         for meter in self._speed.values():
-            meter.update(0.0, math.nan)
+            meter.reset()
         for key, loop in list(self._loops.items()):
             self._loops[key] = _LoopMeter(loop.window_s, loop.radius)
 

@@ -127,8 +127,6 @@ class ExerciseSession:
         watched = {n for r in exercise.safety for n in r.metrics}
         self._guarded = [m for m in exercise.metrics if m.name in watched]
         self._cuts = CutDetector()
-        # Times of the cuts seen (the whole body jumping between two frames).
-        self.cuts_s: list[float] = []
         self._baseline = StreamingBaseline(exercise, fixed=rest_levels, start_at_s=calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
@@ -174,7 +172,6 @@ class ExerciseSession:
         """Feed one frame: (33, 3) normalised image landmarks, (33,)
         visibility, (33, 3) world landmarks; all NaN when nobody is in view."""
         if self._cuts.update(image_xyz, visibility, self.frame_size):
-            self.cuts_s.append(t_s)
             self.safety.cut()
             if self._smoother is not None:
                 self._smoother.reset()
