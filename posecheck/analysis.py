@@ -17,6 +17,7 @@ from posecheck.cuts import CutDetector
 from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.metrics import Frames
 from posecheck.session import ExerciseSession, FrameState, usable_mask
+from posecheck.setup_check import recording_view
 from posecheck.smoothing import TrackSmoother
 from posecheck.spec import Exercise
 from posecheck.track import LandmarkTrack
@@ -84,25 +85,28 @@ def analyze_track(
             live trainer's pain key does the same).
         calibrate_at_s: when the person is at rest, for `relative` metrics'
             baseline (the user's override; default: found in the recording).
-        look_ahead: find the rest in the whole recording first (two
-            passes); False finds it as the frames come, as live does.
+        look_ahead: find the view and the rest in the whole recording
+            first (two passes); False finds them as the frames come, as
+            live does.
     """
     if pain_at_s is not None:
         track = track.select(track.t_s <= pain_at_s)
     rest = None
-    if calibrate_at_s is None and look_ahead and any(m.relative for m in exercise.metrics):
-        rest = _rest_from_recording(track, exercise, smooth)
-    session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s, rest)
+    view = None
+    if look_ahead:
+        view = recording_view(exercise.supported_views, track.image_xyz, track.visibility, track.frame_size)
+        if calibrate_at_s is None and any(m.relative for m in exercise.for_view(view).metrics):
+            rest = _rest_from_recording(track, exercise.for_view(view), smooth)
+    session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s, rest, view)
     n = len(track)
-    names = [m.name for m in exercise.metrics]
-    table = np.full((n, len(names)), np.nan)
+    rows: list[dict[str, float]] = []
     smoothed = np.full_like(track.image_xyz, np.nan)
     usable = np.zeros(n, bool)
     events: list[Event] = []
     states: list[FrameState] = []
     for i, t in enumerate(track.t_s.tolist()):
         u = session.update(t, track.image_xyz[i], track.visibility[i], track.world_xyz[i])
-        table[i] = [u.values[k] for k in names]
+        rows.append(u.values)
         smoothed[i] = u.image_xyz
         usable[i] = u.usable
         events += u.events
@@ -110,10 +114,13 @@ def analyze_track(
     if n:
         end_s = float(track.t_s[-1])
         events += session.stop_for_pain(min(pain_at_s, end_s)) if pain_at_s is not None else session.finish(end_s)
+    # Live, the view may change before counting starts: the metrics are
+    # those of the view measured in, NaN before it was chosen.
+    names = [m.name for m in session.ex.metrics]
     return AnalysisResult(
-        exercise=exercise,
+        exercise=session.ex,
         track=track.replace(image_xyz=smoothed) if smooth else track,
-        metrics={k: table[:, j] for j, k in enumerate(names)},
+        metrics={k: np.array([r.get(k, np.nan) for r in rows], np.float64) for k in names},
         usable=usable,
         reps=session.reps,
         holds=session.holds,

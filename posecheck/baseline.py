@@ -119,15 +119,23 @@ def _low_cluster(x: FloatArray, band: float) -> float:
     return float(np.median(x[x <= p + band]))
 
 
-def _still_episodes(x: FloatArray, t_s: FloatArray, band: float) -> list[tuple[float, float, int]]:
+# Share of a metric's range the person must move away from a place for the
+# next stay there to count as another visit (see _middle).
+LEAVE_SHARE = 0.25
+
+
+def _still_episodes(x: FloatArray, t_s: FloatArray, band: float,
+                    leave: float | None = None) -> list[tuple[float, float, int]]:
     """(level, seconds, visits) of each place the person stayed still.
 
-    Still runs at one level (within `band`) with gaps under MIDDLE_PAUSE_S
-    are one visit; runs shorter than STILL_WINDOW_S are passes, not visits.
+    Still runs shorter than STILL_WINDOW_S are passes, not stays. Stays at
+    one level (within `band`) with gaps under MIDDLE_PAUSE_S, or with
+    nothing in between that left the level by more than `leave` (default
+    `band`: a hold the model's jitter breaks into pieces), are one visit.
     Visits within `band` of each other's level are one place.
     """
     still = _still(x, t_s, band)
-    runs: list[list[float]] = []  # [start_s, end_s, level]
+    stays: list[tuple[int, int]] = []
     i, n = 0, len(x)
     while i < n:
         if not still[i]:
@@ -136,13 +144,21 @@ def _still_episodes(x: FloatArray, t_s: FloatArray, band: float) -> list[tuple[f
         j = i
         while j + 1 < n and still[j + 1]:
             j += 1
-        level = float(np.median(x[i:j + 1]))
-        if runs and abs(runs[-1][2] - level) <= band and t_s[i] - runs[-1][1] <= MIDDLE_PAUSE_S:
-            runs[-1][1] = float(t_s[j])
-        else:
-            runs.append([float(t_s[i]), float(t_s[j]), level])
+        if t_s[j] - t_s[i] >= STILL_WINDOW_S:
+            stays.append((i, j))
         i = j + 1
-    visits = sorted((r[2], r[1] - r[0]) for r in runs if r[1] - r[0] >= STILL_WINDOW_S)
+    runs: list[list[float]] = []  # [start_s, end_s, level, end index]
+    for i, j in stays:
+        level = float(np.median(x[i:j + 1]))
+        if runs and abs(runs[-1][2] - level) <= band and (
+            t_s[i] - runs[-1][1] <= MIDDLE_PAUSE_S
+            or bool(np.all(np.abs(x[int(runs[-1][3]):i] - runs[-1][2]) <= (leave or band)))
+        ):
+            runs[-1][1] = float(t_s[j])
+            runs[-1][3] = j
+        else:
+            runs.append([float(t_s[i]), float(t_s[j]), level, j])
+    visits = sorted((r[2], r[1] - r[0]) for r in runs)
     places: list[tuple[float, float, int]] = []
     for level, secs in visits:
         if places and level - places[-1][0] <= band:
@@ -169,7 +185,10 @@ def _middle(x: FloatArray, t_s: FloatArray, band: float, so_far: bool = False) -
     hi = float(np.percentile(x, 100.0 - REST_PERCENTILE))
     if hi - lo < 4.0 * band:
         return math.nan if so_far else float(np.median(x))
-    places = _still_episodes(x, t_s, band)
+    # A visit ends when the person leaves the place for a quarter of the
+    # range: the model's jitter in a long hold (a close-up side view of a
+    # flexed head swung 27-34 deg) is not a return.
+    places = _still_episodes(x, t_s, band, max(band, LEAVE_SHARE * (hi - lo)))
     # Live, a place counts as the rest once the person came back to it: a
     # slow movement on its way reads as one still visit in between.
     inner = [p for p in places if lo + band < p[0] < hi - band and (p[2] >= 2 or not so_far)]

@@ -45,6 +45,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         _table(("id", "source", "steps", "title"),
                [(r.id, r.source, str(len(r.steps)), r.title) for r in routines])
         return 0
+    if args.views:
+        print(views_table([load_exercise_file(p) for p in exercise_paths()]))
+        return 0
     rows = []
     for p in exercise_paths():
         ex = load_exercise_file(p)
@@ -54,14 +57,36 @@ def _cmd_list(args: argparse.Namespace) -> int:
             continue
         if args.checkable and ex.checkable != args.checkable:
             continue
-        if args.view and ex.camera_view not in (args.view, "any"):
+        if args.view and args.view not in ex.supported_views and ex.camera_view != "any":
             continue
-        rows.append((ex.id, ex.kind, ex.position, ex.camera_view, ",".join(ex.regions), ex.checkable, ex.title))
+        rows.append((ex.id, ex.kind, ex.position, ",".join(ex.supported_views), ",".join(ex.regions), ex.checkable,
+                     ex.title))
     if not rows:
         print("no exercise matches those filters")
         return 0
-    _table(("id", "kind", "position", "view", "regions", "check", "title"), rows)
+    _table(("id", "kind", "position", "views", "regions", "check", "title"), rows)
     return 0
+
+
+TABLE_VIEWS = ("front", "side", "behind", "above")
+
+
+def views_table(exercises: list[Exercise]) -> str:
+    """Exercise x view as a Markdown table: measured (on clips with truth),
+    supported (defined, not yet measured), not possible (the movement runs
+    along the line of sight), or empty (not defined yet). The README's
+    views table is this output."""
+    lines = ["| exercise | " + " | ".join(TABLE_VIEWS) + " |", "|---|" + "---|" * len(TABLE_VIEWS)]
+    for ex in exercises:
+        cells = []
+        for v in TABLE_VIEWS:
+            if ex.camera_view == "any" or v in ex.supported_views:
+                cells.append("measured" if v in ex.measured_views or (ex.camera_view == "any" and ex.measured_views)
+                             else "supported")
+            else:
+                cells.append("not possible" if v in ex.impossible_views else "")
+        lines.append(f"| {ex.id} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _hold_and_rest(ex: Exercise) -> list[str]:
@@ -77,11 +102,16 @@ def _hold_and_rest(ex: Exercise) -> list[str]:
     return parts
 
 
+def _views_line(ex: Exercise) -> str:
+    """The supported views, each marked measured (on clips with truth) or not."""
+    return ", ".join(f"{v} ({'measured' if v in ex.measured_views else 'supported'})" for v in ex.supported_views)
+
+
 def _describe(ex: Exercise) -> str:
     p = ex.prescription
     lines = [f"{ex.title} ({ex.id})", "",
              f"position: {ex.position}; regions: {', '.join(ex.regions)}; check: {ex.checkable}",
-             f"camera: {camera_setup(ex)}", "", ex.instructions, ""]
+             f"camera: {camera_setup(ex)}", f"views: {_views_line(ex)}", "", ex.instructions, ""]
     pres = [f"{p.sets} set(s)"]
     if p.reps:
         pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
@@ -328,10 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the bundled exercises (or routines)")
     p.add_argument("--routines", action="store_true", help="list the routines instead")
+    p.add_argument("--views", action="store_true",
+                   help="a Markdown table of every exercise's views: measured, supported, not possible")
     p.add_argument("--region", choices=REGIONS, help="only exercises for this body region")
     p.add_argument("--position", choices=POSITIONS, help="only exercises done in this position")
     p.add_argument("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)")
-    p.add_argument("--view", choices=("front", "side", "above"), help="only exercises filmed from this side")
+    p.add_argument("--view", choices=("front", "side", "behind", "above"),
+                   help="only exercises that can be filmed from this view")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="show an exercise or routine: instructions, camera, prescription, safety")

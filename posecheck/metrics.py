@@ -41,6 +41,20 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   only +26 / -18.5, so world depth is not used). NaN where the face points
   toward the camera (ear-to-nose line under half the ear span): there the
   line's direction is noise, not a pitch.
+- head_pitch_shoulders_deg: head_pitch_deg without the hips, for a camera
+  that sees only the head and shoulders (a laptop): the face direction
+  against the picture axis (vertical or horizontal) nearest to the line
+  from the shoulder midpoint to the ear midpoint, so upright or lying. The
+  neck line itself turns with a nod (it read 0.24-0.67 of the pitch), the
+  axis does not. Read as head_pitch_deg on the side clips (relative error
+  the same within 0.5 deg); use `relative = true` (a tilted camera or a
+  pillow shifts it). NaN where head_pitch_deg is.
+- head_pitch_front_deg: head flexion FACING the camera, + chin down: the
+  nose's drop below the ear midpoint, asin(drop / (HEAD_TURN_DEPTH_RATIO x
+  ear span)) x HEAD_NOD_GAIN, in degrees of pitch (it read 0.88-1.12 of the
+  true pitch on five rendered front clips). Not zero for a level head: use
+  `relative = true`. NaN where the ear-to-nose line is longer than
+  HEAD_FRONT_MAX_PROFILE ear spans (the head turned side-on).
 - trunk_side_bend_deg: the trunk (hip midpoint -> shoulder midpoint) against
   the image vertical, + toward the subject's LEFT (front view, facing the
   camera).
@@ -87,6 +101,14 @@ HEAD_PITCH_NEUTRAL_DEG = 3.0
 # head_pitch_deg is defined only where the ear-to-nose line is at least this
 # many ear spans long (the head seen from the side; see _head_pitch).
 HEAD_PITCH_MIN_PROFILE = 0.5
+
+# head_pitch_front_deg: the nose's drop below the ears, as asin, follows
+# about 0.7 of the true pitch (rendered front clips: 0.58-0.72 raw; with
+# this gain 0.88-1.12).
+HEAD_NOD_GAIN = 1.0 / 0.7
+# head_pitch_front_deg is defined only while the ear-to-nose line is at most
+# this many ear spans long (the face toward the camera; see _head_pitch_front).
+HEAD_FRONT_MAX_PROFILE = 1.0
 
 # A point this far (in picture widths/heights) outside the picture is off it.
 OFF_FRAME_MARGIN = 0.02
@@ -275,10 +297,40 @@ def _head_pitch(f: Frames, side: str) -> FloatArray:
     # camera read -150 to -175 here). Side views read an ear-nose length of
     # 1.3-60 ear spans on the rendered samples, faces toward the camera
     # 0.01-0.4 (a head turned 60 deg up to 1.2).
+    return np.where(_side_on(f, face), pitch, np.nan)
+
+
+def _head_pitch_front(f: Frames, side: str) -> FloatArray:
+    # The nose drops below the ear midpoint by about its depth in front of
+    # the ear axis times sin(pitch); the ear span does not change with a nod.
+    left, right = _point(f, "left_ear", "image"), _point(f, "right_ear", "image")
+    span_px = g.distance(left, right)
+    face = _point(f, "nose", "image") - (left + right) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.clip(face[:, 1] / (HEAD_TURN_DEPTH_RATIO * span_px), -1.0, 1.0)
+        facing = np.hypot(face[:, 0], face[:, 1]) <= HEAD_FRONT_MAX_PROFILE * span_px
+    return np.where(facing, np.degrees(np.arcsin(share)) * HEAD_NOD_GAIN, np.nan)
+
+
+def _head_pitch_shoulders(f: Frames, side: str) -> FloatArray:
+    # The body's "up" from the shoulders toward the ears, snapped to the
+    # nearest picture axis: the neck line itself turns with a nod (it read
+    # 0.24-0.67 of the head's pitch on rendered clips), the picture's axis
+    # does not, and a person upright or lying is lined up with one.
+    neck = _point(f, "mid_ear", "image") - _point(f, "mid_shoulder", "image")
+    along_x = np.abs(neck[:, 0]) > np.abs(neck[:, 1])
+    up = np.stack([np.where(along_x, np.sign(neck[:, 0]), 0.0), np.where(along_x, 0.0, np.sign(neck[:, 1]))], axis=1)
+    face = _point(f, "nose", "image") - _point(f, "mid_ear", "image")
+    pitch = g.vector_angle_deg(up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
+    return np.where(_side_on(f, face) & np.isfinite(neck).all(axis=1), pitch, np.nan)
+
+
+def _side_on(f: Frames, face: FloatArray) -> npt.NDArray[np.bool_]:
+    """(T,) the head is seen from the side: the ear-to-nose line at least
+    HEAD_PITCH_MIN_PROFILE ear spans long."""
     ear_span = g.distance(_point(f, "left_ear", "image"), _point(f, "right_ear", "image"))
     with np.errstate(invalid="ignore", divide="ignore"):
-        side_on = np.hypot(face[:, 0], face[:, 1]) >= HEAD_PITCH_MIN_PROFILE * ear_span
-    return np.where(side_on, pitch, np.nan)
+        return np.hypot(face[:, 0], face[:, 1]) >= HEAD_PITCH_MIN_PROFILE * ear_span
 
 
 def _trunk_side_bend(f: Frames, side: str) -> FloatArray:
@@ -341,6 +393,10 @@ MEASURES: dict[str, tuple[Callable[[Frames, str], FloatArray], tuple[str, ...], 
         _head_pitch,
         ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip"),
         False,
+    ),
+    "head_pitch_front_deg": (_head_pitch_front, ("nose", "left_ear", "right_ear"), False),
+    "head_pitch_shoulders_deg": (
+        _head_pitch_shoulders, ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder"), False,
     ),
     "trunk_side_bend_deg": (_trunk_side_bend, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"), False),
     "trunk_incline_deg": (_trunk_incline, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"), False),

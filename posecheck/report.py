@@ -35,6 +35,7 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
     return {
         "schema": REPORT_SCHEMA,
         "exercise": ex.id,
+        "view": ex.camera_view,
         "source": source,
         "model": tr.model,
         "duration_s": _r(tr.duration_s),
@@ -83,7 +84,7 @@ def write_metrics_csv(result: AnalysisResult, path: Path) -> None:
 
 def summary_text(report: dict[str, Any]) -> str:
     """A short human summary of a report, for the terminal."""
-    lines = [f"{report['exercise']} on {report['source']} "
+    lines = [f"{report['exercise']} ({report['view']} view) on {report['source']} "
              f"({report['duration_s']} s, person seen in {report['frames_with_pose']}/{report['frames']} frames)"]
     reps = f"reps: {report['reps']}"
     if report["reps_by_side"] is not None:

@@ -22,7 +22,7 @@ from posecheck.baseline import StreamingBaseline
 from posecheck.cuts import CutDetector
 from posecheck.metrics import Frames, evaluate_metrics, metric_seen
 from posecheck.safety import FatigueMonitor, SafetyMonitor
-from posecheck.setup_check import FacingVote, check_setup
+from posecheck.setup_check import FacingVote, check_setup, choose_view
 from posecheck.smoothing import TrackSmoother
 from posecheck.spec import Exercise
 
@@ -104,7 +104,8 @@ class ExerciseSession:
     """Runs one exercise on a stream of pose frames."""
 
     def __init__(self, exercise: Exercise, frame_size: tuple[int, int], smooth: bool = True,
-                 calibrate_at_s: float | None = None, rest_levels: dict[str, float] | None = None) -> None:
+                 calibrate_at_s: float | None = None, rest_levels: dict[str, float] | None = None,
+                 view: str | None = None) -> None:
         """
         Args:
             calibrate_at_s: the person is at rest from this time: `relative`
@@ -114,26 +115,44 @@ class ExerciseSession:
                 (offline: from the whole recording, baseline.py); without it
                 and without `calibrate_at_s`, the rest is found as the frames
                 come (the person still for `calibrate_s`).
+            view: measure in this view of the exercise (offline: the view
+                the recording shows); None chooses it from what the camera
+                sees until counting starts (live).
         """
-        self.ex = exercise
+        self.root = exercise
         self.frame_size = frame_size
         self._scale = np.array(frame_size, np.float64)
         self._smoother = TrackSmoother(frame_size) if smooth else None
-        self._required = _required_indices(exercise)
         self._facing = FacingVote()
+        self._cuts = CutDetector()
+        self._calibrate_at_s = calibrate_at_s
+        self._rest_levels = rest_levels
+        self._views = (view,) if view is not None else exercise.supported_views
+        self.last_t_s: float | None = None
+        self._setup_warning: WarningRecord | None = None
+        self._noted: set[float] = set()
+        self._use(exercise.for_view(view or exercise.camera_view), [])
+
+    def _use(self, exercise: Exercise, warnings: list[WarningRecord]) -> None:
+        """Measure with this view's definition from now on (only before
+        counting starts: nothing counted is lost)."""
+        self.ex = exercise
+        self._required = _required_indices(exercise)
         self._defs = {m.name: m for m in exercise.metrics}
         # The metrics a safety rule reads (only their readings are checked
         # for being seen).
         watched = {n for r in exercise.safety for n in r.metrics}
         self._guarded = [m for m in exercise.metrics if m.name in watched]
-        self._cuts = CutDetector()
-        self._baseline = StreamingBaseline(exercise, fixed=rest_levels, start_at_s=calibrate_at_s)
+        self._baseline = StreamingBaseline(exercise, fixed=self._rest_levels, start_at_s=self._calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
+        self.safety.warnings.extend(warnings)
         self.fatigue = FatigueMonitor(exercise)
-        self.last_t_s: float | None = None
-        self._setup_warning: WarningRecord | None = None
-        self._noted: set[float] = set()
+
+    @property
+    def view(self) -> str:
+        """The view measured in."""
+        return self.ex.camera_view
 
     # --- results so far ------------------------------------------------------------
 
@@ -177,6 +196,12 @@ class ExerciseSession:
                 self._smoother.reset()
         if self._smoother is not None:
             image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
+        facing = None
+        if self.engine.state.phase == "setup":
+            facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size)
+            view, _ = choose_view(self._views, facing, self.ex.camera_view)
+            if view != self.ex.camera_view:
+                self._use(self.root.for_view(view), self.safety.warnings)
         usable = self._usable(image_xyz, visibility)
         self._baseline.frame(t_s, usable)
         frames = Frames(
@@ -192,8 +217,7 @@ class ExerciseSession:
         setup_message = ""
         engine_usable = usable
         if self.engine.state.phase == "setup":
-            facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size)
-            status = check_setup(self.ex, image_xyz, visibility, self.frame_size, facing)
+            status = check_setup(self.ex, image_xyz, visibility, self.frame_size, facing, self._views)
             setup_message = status.message
             engine_usable = usable and status.ok
             events += self._note_setup(t_s, setup_message)

@@ -12,6 +12,7 @@ in, a status out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -95,6 +96,22 @@ def _missing_required(ex: Exercise, xy: npt.NDArray[np.floating], vis: npt.NDArr
     return missing
 
 
+class Facing(NamedTuple):
+    """How the person faces the camera, from one frame or a vote.
+
+    Attributes:
+        ratio: shoulder width over torso length (over the nose-to-shoulder
+            height without hips): large facing the camera or turned away,
+            small side-on.
+        with_hips: the hips gave the torso length.
+        away: the back is toward the camera (seen from behind).
+    """
+
+    ratio: float
+    with_hips: bool
+    away: bool = False
+
+
 def facing_ratio(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> tuple[float, bool]:
     """(shoulder width over torso length, whether the hips were used).
 
@@ -109,22 +126,59 @@ def facing_ratio(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) ->
     return sh_w / max(float(g.distance(sh_mid, px[Landmark.NOSE])), 1e-6), False
 
 
-def _view_message(ex: Exercise, ratio: float, with_hips: bool) -> str:
-    """The instruction when the view is clearly wrong; "" when it is right
-    or in between (a camera at an angle: counting runs, it is probably
-    right). Side-on is only refused once the person clearly faces the
-    camera (past the front threshold), and the other way round."""
-    if ex.camera_view == "any":
-        return ""
-    front_min = FRONT_MIN_RATIO if with_hips else FRONT_MIN_RATIO_UPPER
-    side_max = SIDE_MAX_RATIO if with_hips else SIDE_MAX_RATIO_UPPER
-    if ex.camera_view == "front" and ratio <= side_max:
-        return "Turn to face the camera."
-    if ex.camera_view == "side" and ratio >= front_min:
-        return "Turn side-on to the camera."
-    if ex.camera_view == "above" and not (side_max < ratio <= ABOVE_MAX_RATIO and with_hips):
-        return "Put the camera up high, looking down on your back."
+def faces_away(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> bool:
+    """The back is toward the camera: BEHIND_NEEDS
+    """
+    return False
+
+
+# How each view is asked for when the person is seen from another.
+VIEW_HINT = {
+    "front": "turn to face the camera",
+    "side": "turn side-on to the camera",
+    "behind": "turn your back to the camera",
+    "above": "put the camera up high, looking down on your back",
+}
+
+
+def seen_view(facing: Facing, views: tuple[str, ...]) -> str:
+    """The view the camera sees the person from, among what tells views
+    apart: "front", "behind", "side", "above" (only where `views` has it:
+    from above the back looks like a front), or "" when in between (a
+    camera at an angle: any view may be right)."""
+    front_min = FRONT_MIN_RATIO if facing.with_hips else FRONT_MIN_RATIO_UPPER
+    side_max = SIDE_MAX_RATIO if facing.with_hips else SIDE_MAX_RATIO_UPPER
+    if "above" in views and facing.with_hips and side_max < facing.ratio <= ABOVE_MAX_RATIO:
+        return "above"
+    if facing.ratio >= front_min:
+        return "behind" if facing.away else "front"
+    if facing.ratio <= side_max:
+        return "side"
     return ""
+
+
+def choose_view(views: tuple[str, ...], facing: Facing | None, current: str) -> tuple[str, str]:
+    """(the view to measure in, the instruction when none of `views` fits).
+
+    `views` are the exercise's, its own first. A view it supports is used;
+    in between, or with nobody to judge, the current one stays (counting
+    runs: it is probably right); a view it does not support keeps the
+    current one and asks for one it does ("Turn side-on to the camera.").
+    A back seen from behind counts as the front for an exercise without a
+    behind view only when its measures do not tell the two apart: it is
+    asked to turn round, as the face is what the front view reads.
+    """
+    if "any" in views or facing is None:
+        return current, ""
+    seen = seen_view(facing, views)
+    if not seen:
+        return current, ""
+    if seen in views:
+        return seen, ""
+    if seen == "above":
+        seen = "front"
+    hints = [VIEW_HINT[v] for v in views if v in VIEW_HINT]
+    return current, " or ".join(hints).capitalize() + "."
 
 
 def _trunk_incline_deg(px: npt.NDArray[np.floating]) -> float:
@@ -155,7 +209,8 @@ def check_setup(
     image_xyz: npt.NDArray[np.floating],
     visibility: npt.NDArray[np.floating],
     frame_size: tuple[int, int],
-    facing: tuple[float, bool] | None = None,
+    facing: tuple[float, bool] | tuple[float, bool, bool] | None = None,
+    views: tuple[str, ...] = (),
 ) -> SetupStatus:
     """Whether this frame shows the person set up for the exercise.
 
@@ -163,8 +218,11 @@ def check_setup(
         image_xyz: (33, 3) normalised landmarks (NaN: nobody in view).
         visibility: (33,) visibility.
         frame_size: (width, height) in pixels.
-        facing: (shoulder width over torso length, hips used) judged over
-            several frames (`FacingVote`); default: this frame's alone.
+        facing: (shoulder width over torso length, hips used[, facing
+            away]) judged over several frames (`FacingVote`); default: this
+            frame's alone.
+        views: the views the exercise supports (default: `ex`'s own; a
+            view's definition passes its exercise's).
     """
     if np.isnan(image_xyz[0, 0]):
         return SetupStatus(False, "Step into the picture.")
@@ -174,8 +232,10 @@ def check_setup(
     if missing:
         return SetupStatus(False, _hint_for(missing))
     px = xy * np.asarray(frame_size, np.float64)
-    ratio, with_hips = facing if facing is not None else facing_ratio(px, vis)
-    for message in (_position_message(ex, px, vis), _view_message(ex, ratio, with_hips)):
+    if facing is None:
+        facing = Facing(*facing_ratio(px, vis), faces_away(px, vis))
+    _, view_message = choose_view(views or ex.supported_views, Facing(*facing), ex.camera_view)
+    for message in (_position_message(ex, px, vis), view_message):
         if message:
             return SetupStatus(False, message)
     return SetupStatus(True)
@@ -188,27 +248,45 @@ VIEW_VOTE_S = 0.5
 
 
 class FacingVote:
-    """The median facing ratio over the last VIEW_VOTE_S of frames with a
-    person, so the view is decided from several frames."""
+    """The median facing ratio (and the majority on facing away) over the
+    last VIEW_VOTE_S of frames with a person, so the view is decided from
+    several frames."""
 
     def __init__(self) -> None:
-        self._t: list[float] = []
-        self._ratio: list[float] = []
-        self._hips: list[bool] = []
+        self._frames: list[tuple[float, float, bool, bool]] = []  # t_s, ratio, hips, away
 
     def update(self, t_s: float, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-               frame_size: tuple[int, int]) -> tuple[float, bool] | None:
-        """Feed one frame; the (ratio, hips used) to judge, None if nobody."""
+               frame_size: tuple[int, int]) -> Facing | None:
+        """Feed one frame; the facing to judge, None if nobody."""
         if np.isnan(image_xyz[0, 0]):
             return None
         px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
-        ratio, hips = facing_ratio(px, np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0))
-        self._t.append(t_s)
-        self._ratio.append(ratio)
-        self._hips.append(hips)
-        while self._t and self._t[0] < t_s - VIEW_VOTE_S:
-            self._t.pop(0)
-            self._ratio.pop(0)
-            self._hips.pop(0)
-        same = [r for r, h in zip(self._ratio, self._hips) if h == hips]
-        return float(np.median(same)), hips
+        vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
+        ratio, hips = facing_ratio(px, vis)
+        self._frames.append((t_s, ratio, hips, faces_away(px, vis)))
+        while self._frames[0][0] < t_s - VIEW_VOTE_S:
+            self._frames.pop(0)
+        same = [(r, a) for _, r, h, a in self._frames if h == hips]
+        away = sum(a for _, a in same) * 2 > len(same)
+        return Facing(float(np.median([r for r, _ in same])), hips, away)
+
+
+def recording_view(views: tuple[str, ...], image_xyz: npt.NDArray[np.floating],
+                   visibility: npt.NDArray[np.floating], frame_size: tuple[int, int]) -> str:
+    """The view a whole recording shows, among `views` (the exercise's, its
+    own first): the supported view most frames with a person are seen from
+    (frames in between do not vote); the exercise's own view when none is."""
+    if len(views) == 1 or "any" in views:
+        return views[0]
+    votes = dict.fromkeys(views, 0)
+    scale = np.asarray(frame_size, np.float64)
+    for xyz, vis in zip(image_xyz, visibility):
+        if np.isnan(xyz[0, 0]):
+            continue
+        px = np.asarray(xyz[:, :2], np.float64) * scale
+        v = np.nan_to_num(np.asarray(vis, np.float64), nan=0.0)
+        seen = seen_view(Facing(*facing_ratio(px, v), faces_away(px, v)), views)
+        if seen in votes:
+            votes[seen] += 1
+    best = max(views, key=lambda v: votes[v])
+    return best if votes[best] else views[0]

@@ -33,7 +33,15 @@ SCHEMA_VERSION = 1
 # "timer": guide-only exercises, no counting; the safety rules still run.
 KINDS = ("reps", "hold", "reps_with_hold", "timer")
 POSITIONS = ("standing", "seated", "lying", "hands_and_knees", "hanging")
-VIEWS = ("front", "side", "above", "any")
+VIEWS = ("front", "side", "behind", "above", "any")
+# The views a file can add under [views.<view>] ("any" is only a camera_view).
+EXTRA_VIEWS = ("front", "side", "behind", "above")
+# What a [views.<view>] table may change; everything else (id, kind,
+# position, regions, prescription, ...) is the exercise's, in every view.
+VIEW_KEYS = (
+    "instructions", "required", "metrics", "reps", "hold", "form", "safety", "default_rules",
+    "max_speed_deg_s", "max_speed_by_metric", "min_visibility",
+)
 REGIONS = ("neck", "thoracic", "lumbar", "whole", "arms", "legs")
 CHECKABLE = ("full", "partial", "guide")
 SIDE_MODES = ("none", "left", "right", "alternating", "both", "sequence")
@@ -225,6 +233,28 @@ class Exercise:
     safety: tuple[SafetyRule, ...] = ()
     max_speed_deg_s: float = 200.0
     path: str = ""
+    # The other views the file defines ([views.<view>]), each a whole
+    # Exercise with that view as its camera_view; and the views measured on
+    # clips (`measured_views`), and those from which the movement cannot be
+    # seen at all (`impossible_views`: it happens along the line of sight).
+    views: tuple[tuple[str, Exercise], ...] = ()
+    measured_views: tuple[str, ...] = ()
+    impossible_views: tuple[str, ...] = ()
+
+    @property
+    def supported_views(self) -> tuple[str, ...]:
+        """The exercise's own view first, then those of [views.*]."""
+        return (self.camera_view,) + tuple(v for v, _ in self.views)
+
+    def for_view(self, view: str) -> Exercise:
+        """The definition to use when the camera sees the person from `view`
+        (this one for its own view or "any")."""
+        for name, ex in self.views:
+            if name == view:
+                return ex
+        if view in (self.camera_view, "any") or self.camera_view == "any":
+            return self
+        raise KeyError(f"{self.id} has no view '{view}' (views: {', '.join(self.supported_views)})")
 
     @property
     def metric_names(self) -> tuple[str, ...]:
@@ -345,10 +375,11 @@ def _all_landmark_names() -> list[str]:
     return list(LANDMARK_NAMES) + list(SIDED_NAMES) + [f"mid_{n}" for n in SIDED_NAMES]
 
 
-def _metric(name: str, value: object, file: str, known: list[str]) -> MetricDef:
+def _metric(name: str, value: object, file: str, known: list[str], where: str = "") -> MetricDef:
+    key = f"{where}.metrics.{name}" if where else f"metrics.{name}"
     if not isinstance(value, dict):
-        raise PosecheckError(f"{file}: key 'metrics.{name}' = {value!r}: expected a table")
-    t = _Table(value, f"metrics.{name}", file)
+        raise PosecheckError(f"{file}: key '{key}' = {value!r}: expected a table")
+    t = _Table(value, key, file)
     pts = {k: _landmark_list(t, k, n) for k, n in _POINT_KEYS.items()}
     per = _landmark_list(t, "per", 2)
     measure = t.get("measure", str, "")
@@ -638,9 +669,9 @@ def _merge_defaults(
     """The exercise's metrics plus those the default rules need, and the
     default rules with the exercise's overrides applied.
 
-    Head-circle rules read front-view head measures, so they are not applied
-    to exercises seen from the side or from above (a known limit, see the
-    README).
+    Head-circle rules read front-view head measures (the face), so they are
+    not applied to exercises seen from the side, from behind or from above
+    (a known limit, see the README).
     """
     by_name = {m.name: m for m in metrics}
     rules: list[SafetyRule] = []
@@ -670,7 +701,7 @@ def _merge_defaults(
                 changes["message"] = msg
             sub.finish()
             rule = dataclasses.replace(rule, **changes)
-        if rule.kind == "loop" and camera_view in ("side", "above"):
+        if rule.kind == "loop" and camera_view in ("side", "above", "behind"):
             continue
         rules.append(rule)
     if overrides is not None:
@@ -733,12 +764,66 @@ def _speed_by_metric(t: _Table, names: tuple[str, ...]) -> dict[str, float]:
 
 
 def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
-    """Validate parsed TOML and build the Exercise.
+    """Validate parsed TOML and build the Exercise, with one Exercise per
+    extra view ([views.<view>], merged over the top level: `merge_view`).
 
     Raises:
         PosecheckError: naming the file, key, value and what is allowed.
     """
+    base = {k: v for k, v in data.items() if k not in ("views", "measured_views", "impossible_views")}
+    ex = _parse_one(base, file, "")
     t = _Table(data, "", file)
+    views_t = t.table("views")
+    views: list[tuple[str, Exercise]] = []
+    if views_t is not None:
+        for view in list(views_t.data):
+            sub = views_t.table(view)
+            if view not in EXTRA_VIEWS:
+                raise views_t.fail(view, "{...}", f"a view from {list(EXTRA_VIEWS)}")
+            if view == ex.camera_view:
+                raise views_t.fail(view, "{...}", f"a view other than camera_view ('{ex.camera_view}')")
+            for k in sub.data:
+                if k not in VIEW_KEYS:
+                    raise PosecheckError(
+                        f"{file}: unknown key 'views.{view}.{k}'; a view may set: {', '.join(VIEW_KEYS)}"
+                    )
+            merged = merge_view(base, sub.data)
+            merged["camera_view"] = view
+            views.append((view, _parse_one(merged, file, f"views.{view}")))
+        views_t.used.update(views_t.data)
+        views_t.finish()
+    supported = (ex.camera_view,) + tuple(v for v, _ in views)
+    measured = tuple(_choices(t, "measured_views", VIEWS)) if "measured_views" in data else ()
+    for v in measured:
+        if v not in supported:
+            raise t.fail("measured_views", v, f"views the file supports ({list(supported)})")
+    impossible = tuple(_choices(t, "impossible_views", EXTRA_VIEWS)) if "impossible_views" in data else ()
+    for v in impossible:
+        if v in supported:
+            raise t.fail("impossible_views", v, f"views the file does not define (it defines {list(supported)})")
+    return dataclasses.replace(ex, views=tuple(views), measured_views=measured, impossible_views=impossible)
+
+
+def merge_view(base: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+    """The top level with a view's keys laid over it: tables merge key by key
+    (so a view can change one threshold), except that a metric the view
+    names is replaced whole (a metric is one definition, not a set of
+    options); anything else (numbers, strings, lists, the [[form]] and
+    [[safety]] arrays) replaces."""
+    out = dict(base)
+    for k, v in view.items():
+        if k == "metrics" and isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = {**out[k], **v}
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge_view(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _parse_one(data: dict[str, Any], file: str, where: str) -> Exercise:
+    """One view's definition (`where`: "" or "views.<view>", for messages)."""
+    t = _Table(data, where, file)
     schema = t.get("schema", int, what=f"the format version, {SCHEMA_VERSION}")
     if schema != SCHEMA_VERSION:
         raise t.fail("schema", schema, f"{SCHEMA_VERSION} (this posecheck reads only that)")
@@ -750,7 +835,7 @@ def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
     metrics_table = t.get("metrics", dict, what="a [metrics] table")
     metrics: list[MetricDef] = []
     for name, value in metrics_table.items():
-        metrics.append(_metric(name, value, file, [m.name for m in metrics]))
+        metrics.append(_metric(name, value, file, [m.name for m in metrics], where))
     if not metrics:
         raise PosecheckError(f"{file}: [metrics] must define at least one metric")
     names = tuple(m.name for m in metrics)
@@ -859,16 +944,28 @@ CAMERA_DISTANCE = {
 CAMERA_VIEW = {
     "front": "face the camera",
     "side": "turn side-on to the camera",
+    "behind": "turn your back to the camera",
     "above": "put the camera up high, looking down on your back",
     "any": "face the camera or stand side-on",
 }
+# Only the head and shoulders need to be in the picture (no hip, knee,
+# ankle, foot, elbow, wrist or hand required).
+HEAD_AND_SHOULDERS = ("nose", "eye", "ear", "mouth", "shoulder", "eye_inner", "eye_outer")
+
+
+def _needs_only_head_and_shoulders(ex: Exercise) -> bool:
+    parts = {n.removeprefix("left_").removeprefix("right_").removeprefix("mid_") for n in ex.required}
+    return parts <= set(HEAD_AND_SHOULDERS)
 
 
 def camera_setup(ex: Exercise) -> str:
-    """Where to put the camera, in words, from the exercise's position and view."""
+    """Where to put the camera, in words, from the exercise's position and views."""
+    views = " or ".join(CAMERA_VIEW[v] for v in ex.supported_views)
     if ex.camera_view == "above":
-        return f"{CAMERA_VIEW[ex.camera_view]}, far enough that hands, knees and feet are in view"
-    return f"{CAMERA_VIEW[ex.camera_view]}; camera {CAMERA_DISTANCE[ex.position]}"
+        return f"{views}, far enough that hands, knees and feet are in view"
+    if _needs_only_head_and_shoulders(ex):
+        return f"{views}; camera at head height, near enough that head and shoulders fill the picture (a laptop is fine)"
+    return f"{views}; camera {CAMERA_DISTANCE[ex.position]}"
 
 
 def find_data_file(id_or_path: str, folder: Path, what: str, list_command: str) -> Path:

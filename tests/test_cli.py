@@ -117,7 +117,7 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
     assert code == 0
     report = json.loads(out)
     assert set(report) == {
-        "schema", "exercise", "source", "model", "duration_s", "frames", "frames_with_pose", "reps",
+        "schema", "exercise", "view", "source", "model", "duration_s", "frames", "frames_with_pose", "reps",
         "reps_by_side", "partial_reps", "rep_events", "holds", "warnings",
     }
 

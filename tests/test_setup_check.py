@@ -13,8 +13,8 @@ from posecheck.track import LandmarkTrack
 @pytest.mark.parametrize("clip, exercise, message", [
     # Side view of a standing person, for a front-view exercise.
     ("neck_flexion_extension_hold_side", "neck_side_tilt_hold", "Turn to face the camera."),
-    # Front view, for a side-view exercise.
-    ("neck_side_tilt_hold_front", "neck_flexion_extension_hold", "Turn side-on to the camera."),
+    # Front view, for an exercise measured side-on only.
+    ("neck_side_tilt_hold_front", "standing_round_and_arch", "Turn side-on to the camera."),
     # Framed from the hips up, for an exercise that needs the legs.
     ("neck_side_tilt_hold_front", "squat", "Step back so your knees and feet are in view."),
     # Standing (whole body in view), for an exercise done lying down.
@@ -70,7 +70,7 @@ def test_a_side_view_is_refused_only_when_clearly_facing(width_px, blocked):
     right, counting runs), 0.6 clearly faces the camera."""
     from posecheck.setup_check import FacingVote, check_setup
 
-    ex = load_exercise("neck_flexion_extension_hold")
+    ex = load_exercise("standing_round_and_arch")
     vote = FacingVote()
     xyz, vis = _body(width_px)
     for i in range(10):
@@ -83,7 +83,7 @@ def test_a_side_view_is_refused_only_when_clearly_facing(width_px, blocked):
 def test_the_view_is_judged_over_several_frames_not_one():
     from posecheck.setup_check import FacingVote, check_setup
 
-    ex = load_exercise("neck_flexion_extension_hold")
+    ex = load_exercise("standing_round_and_arch")
     vote = FacingVote()
     side, vis = _body(20.0)
     facing_frame, _ = _body(60.0)

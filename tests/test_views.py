@@ -1,0 +1,195 @@
+"""Views of an exercise ([views.<view>]): the format, the choice of view
+from what the camera sees, and the session measuring in that view."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pytest
+
+from posecheck.errors import PosecheckError
+from posecheck.landmarks import Landmark as L
+from posecheck.session import ExerciseSession
+from posecheck.setup_check import Facing, choose_view, recording_view, seen_view
+from posecheck.spec import exercise_paths, load_exercise_file, merge_view, parse_exercise
+
+TWO_VIEWS = """
+schema = 1
+id = "ex"
+title = "Example"
+kind = "reps"
+position = "standing"
+camera_view = "side"
+measured_views = ["side"]
+regions = ["legs"]
+instructions = "Do it."
+required = ["hip", "knee", "ankle"]
+
+[metrics]
+knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }
+hip_deg = { joint = ["shoulder", "hip", "knee"], side = "visible" }
+
+[reps]
+metric = "knee_deg"
+neutral = 150.0
+end = 110.0
+
+[[safety]]
+id = "too_deep"
+metric = "knee_deg"
+below = 40.0
+message = "Not so deep."
+
+[views.front]
+required = ["left_knee", "right_knee"]
+[views.front.metrics]
+knee_deg = { joint = ["hip", "knee", "ankle"], side = "mean", space = "world" }
+[views.front.reps]
+neutral = 140.0
+"""
+
+
+def parse(text: str, extra: str = ""):
+    return parse_exercise(tomllib.loads(text + extra), "ex.toml")
+
+
+def test_a_view_lays_its_keys_over_the_top_level():
+    ex = parse(TWO_VIEWS)
+    assert ex.supported_views == ("side", "front")
+    assert ex.measured_views == ("side",)
+    front = ex.for_view("front")
+    assert front.camera_view == "front"
+    assert front.required == ("left_knee", "right_knee")
+    # A metric the view names is replaced whole (side "visible" is not kept
+    # from the top level); others are kept; a threshold changes alone.
+    by_name = {m.name: m for m in front.metrics}
+    assert (by_name["knee_deg"].side, by_name["knee_deg"].space) == ("mean", "world")
+    assert by_name["hip_deg"] == {m.name: m for m in ex.metrics}["hip_deg"]
+    assert (front.reps.movements[0].neutral, front.reps.movements[0].end) == (140.0, 110.0)
+    assert [r.id for r in front.safety if r.id == "too_deep"] == ["too_deep"]
+    assert ex.for_view("side") is ex
+    with pytest.raises(KeyError):
+        ex.for_view("behind")
+
+
+def test_merge_replaces_lists_and_merges_tables():
+    base = {"required": ["a", "b"], "reps": {"neutral": 1.0, "end": 2.0}, "metrics": {"m": {"joint": [1], "side": "x"}}}
+    view = {"required": ["c"], "reps": {"end": 3.0}, "metrics": {"m": {"measure": "y"}}}
+    assert merge_view(base, view) == {"required": ["c"], "reps": {"neutral": 1.0, "end": 3.0},
+                                      "metrics": {"m": {"measure": "y"}}}
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('[views.frnt]\n', "views.frnt"),
+    ('[views.front]\nkind = "hold"\n', "views.front.kind"),
+    ('[views.side]\n', "views.side"),
+    ('[views.front.reps]\nend = 150.0\n', "views.front.reps.end"),
+    ('[views.front.metrics]\nknee_deg = { joint = ["hip", "knee"] }\n', "views.front.metrics.knee_deg.joint"),
+])
+def test_a_bad_view_names_the_file_and_the_key(extra, key):
+    text = TWO_VIEWS.split("[views.front]")[0]
+    with pytest.raises(PosecheckError, match=f"ex.toml: .*'{key}'"):
+        parse(text, extra)
+
+
+def test_measured_views_must_be_supported():
+    with pytest.raises(PosecheckError, match="measured_views.*'behind'"):
+        parse(TWO_VIEWS.replace('measured_views = ["side"]', 'measured_views = ["side", "behind"]'))
+
+
+@pytest.mark.parametrize("path", exercise_paths(), ids=lambda p: p.stem)
+def test_every_bundled_view_is_a_whole_exercise(path):
+    ex = load_exercise_file(path)
+    assert set(ex.measured_views) <= set(ex.supported_views)
+    for view in ex.supported_views:
+        sub = ex.for_view(view)
+        assert sub.camera_view == view and sub.id == ex.id
+        names = {m.name for m in sub.metrics}
+        assert all(n in names for r in sub.safety for n in r.metrics)
+
+
+@pytest.mark.parametrize("ratio, hips, away, views, expected", [
+    (0.7, True, False, ("side", "front"), ("front", "")),
+    (0.2, True, False, ("side", "front"), ("side", "")),
+    # In between (a camera at an angle): the current view stays, no message.
+    (0.37, True, False, ("side", "front"), ("side", "")),
+    (0.7, True, False, ("side",), ("side", "Turn side-on to the camera.")),
+    (0.2, True, False, ("front",), ("front", "Turn to face the camera.")),
+    (0.7, True, True, ("front", "behind"), ("behind", "")),
+    (0.7, True, True, ("side",), ("side", "Turn side-on to the camera.")),
+    (0.2, True, False, ("front", "behind"), ("front", "Turn to face the camera or turn your back to the camera.")),
+    # Head and shoulders only: the ratio is over the nose height.
+    (1.6, False, False, ("side", "front"), ("front", "")),
+    (0.5, False, False, ("side", "front"), ("side", "")),
+    (0.6, True, False, ("above",), ("above", "")),
+])
+def test_choose_view(ratio, hips, away, views, expected):
+    assert choose_view(views, Facing(ratio, hips, away), views[0]) == expected
+
+
+def test_nobody_in_view_keeps_the_view():
+    assert choose_view(("side", "front"), None, "front") == ("front", "")
+    assert seen_view(Facing(0.37, True), ("side",)) == ""
+
+
+def _standing(shoulder_width_px: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n frames of a still standing person whose shoulders are this wide
+    over a 100 px torso (image, visibility, world)."""
+    xyz = np.full((33, 3), 0.5, np.float32)
+    cx = 320.0
+    half = shoulder_width_px / 2
+    points = {
+        L.LEFT_SHOULDER: (cx + half, 200), L.RIGHT_SHOULDER: (cx - half, 200),
+        L.LEFT_HIP: (cx + 10, 300), L.RIGHT_HIP: (cx - 10, 300), L.LEFT_KNEE: (cx + 10, 380),
+        L.RIGHT_KNEE: (cx - 10, 380), L.LEFT_ANKLE: (cx + 10, 460), L.RIGHT_ANKLE: (cx - 10, 460),
+        L.NOSE: (cx, 150),
+    }
+    for lm, (x, y) in points.items():
+        xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
+    world = np.zeros((33, 3), np.float32)
+    world[:, :2] = (xyz[:, :2] - 0.5) * 2.0
+    return np.repeat(xyz[None], n, 0), np.ones((n, 33), np.float32), np.repeat(world[None], n, 0)
+
+
+@pytest.mark.parametrize("width_px, view", [(70.0, "front"), (20.0, "side")])
+def test_the_session_measures_in_the_view_it_sees(width_px, view):
+    ex = parse(TWO_VIEWS)
+    image, vis, world = _standing(width_px, 30)
+    session = ExerciseSession(ex, (640, 480))
+    for i in range(30):
+        update = session.update(i / 15, image[i], vis[i], world[i])
+    assert session.view == view
+    assert session.ex is ex.for_view(view)
+    assert update.state.setup_message in ("", "Hold still a moment in the start position.")
+    assert session.engine.state.phase != "setup"
+
+
+def test_a_fixed_view_refuses_the_other():
+    """Offline the view is the recording's: a stretch filmed the other way
+    is asked to turn, not measured with the wrong definition."""
+    ex = parse(TWO_VIEWS)
+    image, vis, world = _standing(70.0, 30)
+    session = ExerciseSession(ex, (640, 480), view="side")
+    for i in range(30):
+        update = session.update(i / 15, image[i], vis[i], world[i])
+    assert session.view == "side"
+    assert update.state.setup_message == "Turn side-on to the camera."
+
+
+def test_the_recording_view_is_the_one_most_frames_show():
+    front, vis, _ = _standing(70.0, 20)
+    side, _, _ = _standing(20.0, 10)
+    image = np.concatenate([side, front])
+    visibility = np.ones((30, 33), np.float32)
+    assert recording_view(("side", "front"), image, visibility, (640, 480)) == "front"
+    assert recording_view(("side", "front"), image[:10], visibility[:10], (640, 480)) == "side"
+    assert recording_view(("side",), image, visibility, (640, 480)) == "side"
+
+
+def test_impossible_views_must_not_be_defined():
+    ex = parse(TWO_VIEWS.replace(
+        'measured_views = ["side"]', 'measured_views = ["side"]\nimpossible_views = ["above"]'))
+    assert ex.impossible_views == ("above",)
+    with pytest.raises(PosecheckError, match="impossible_views.*'front'"):
+        parse(TWO_VIEWS.replace('measured_views = ["side"]', 'measured_views = ["side"]\nimpossible_views = ["front"]'))
