@@ -94,7 +94,8 @@ def analyze_track(
     rest = None
     view = None
     if look_ahead:
-        view = recording_view(exercise.supported_views, track.image_xyz, track.visibility, track.frame_size)
+        view = recording_view(exercise.supported_views, track.image_xyz, track.visibility, track.frame_size,
+                              track.world_xyz)
         if calibrate_at_s is None and any(m.relative for m in exercise.for_view(view).metrics):
             rest = _rest_from_recording(track, exercise.for_view(view), smooth)
     session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s, rest, view)

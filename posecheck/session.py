@@ -198,7 +198,7 @@ class ExerciseSession:
             image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
         facing = None
         if self.engine.state.phase == "setup":
-            facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size)
+            facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size, world_xyz)
             view, _ = choose_view(self._views, facing, self.ex.camera_view)
             if view != self.ex.camera_view:
                 self._use(self.root.for_view(view), self.safety.warnings)

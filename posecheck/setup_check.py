@@ -126,10 +126,20 @@ def facing_ratio(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) ->
     return sh_w / max(float(g.distance(sh_mid, px[Landmark.NOSE])), 1e-6), False
 
 
-def faces_away(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> bool:
-    """The back is toward the camera: BEHIND_NEEDS
-    """
-    return False
+# The nose this far (metres, world z: away from the camera) behind the ear
+# midpoint means the back is toward the camera. Measured: facing the camera
+# -0.105 to -0.121 on every frame of five rendered front clips (mirrored
+# ones too), from behind +0.168 on every frame.
+AWAY_NOSE_BEHIND_M = 0.04
+
+
+def faces_away(world: npt.NDArray[np.floating]) -> bool:
+    """The back is toward the camera: the model puts the nose behind the
+    ears in depth. (Left and right cannot tell it: the model names a back's
+    sides as they are, a mirrored front's as they look, so both read the
+    left shoulder on the image left.)"""
+    ears_z = (float(world[Landmark.LEFT_EAR, 2]) + float(world[Landmark.RIGHT_EAR, 2])) / 2.0
+    return bool(float(world[Landmark.NOSE, 2]) - ears_z > AWAY_NOSE_BEHIND_M)
 
 
 # How each view is asked for when the person is seen from another.
@@ -211,6 +221,7 @@ def check_setup(
     frame_size: tuple[int, int],
     facing: tuple[float, bool] | tuple[float, bool, bool] | None = None,
     views: tuple[str, ...] = (),
+    world_xyz: npt.NDArray[np.floating] | None = None,
 ) -> SetupStatus:
     """Whether this frame shows the person set up for the exercise.
 
@@ -233,7 +244,7 @@ def check_setup(
         return SetupStatus(False, _hint_for(missing))
     px = xy * np.asarray(frame_size, np.float64)
     if facing is None:
-        facing = Facing(*facing_ratio(px, vis), faces_away(px, vis))
+        facing = Facing(*facing_ratio(px, vis), world_xyz is not None and faces_away(world_xyz))
     _, view_message = choose_view(views or ex.supported_views, Facing(*facing), ex.camera_view)
     for message in (_position_message(ex, px, vis), view_message):
         if message:
@@ -256,14 +267,14 @@ class FacingVote:
         self._frames: list[tuple[float, float, bool, bool]] = []  # t_s, ratio, hips, away
 
     def update(self, t_s: float, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-               frame_size: tuple[int, int]) -> Facing | None:
+               frame_size: tuple[int, int], world_xyz: npt.NDArray[np.floating] | None = None) -> Facing | None:
         """Feed one frame; the facing to judge, None if nobody."""
         if np.isnan(image_xyz[0, 0]):
             return None
         px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
         vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
         ratio, hips = facing_ratio(px, vis)
-        self._frames.append((t_s, ratio, hips, faces_away(px, vis)))
+        self._frames.append((t_s, ratio, hips, world_xyz is not None and faces_away(world_xyz)))
         while self._frames[0][0] < t_s - VIEW_VOTE_S:
             self._frames.pop(0)
         same = [(r, a) for _, r, h, a in self._frames if h == hips]
@@ -272,7 +283,8 @@ class FacingVote:
 
 
 def recording_view(views: tuple[str, ...], image_xyz: npt.NDArray[np.floating],
-                   visibility: npt.NDArray[np.floating], frame_size: tuple[int, int]) -> str:
+                   visibility: npt.NDArray[np.floating], frame_size: tuple[int, int],
+                   world_xyz: npt.NDArray[np.floating] | None = None) -> str:
     """The view a whole recording shows, among `views` (the exercise's, its
     own first): the supported view most frames with a person are seen from
     (frames in between do not vote); the exercise's own view when none is."""
@@ -280,12 +292,13 @@ def recording_view(views: tuple[str, ...], image_xyz: npt.NDArray[np.floating],
         return views[0]
     votes = dict.fromkeys(views, 0)
     scale = np.asarray(frame_size, np.float64)
-    for xyz, vis in zip(image_xyz, visibility):
+    for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
         if np.isnan(xyz[0, 0]):
             continue
         px = np.asarray(xyz[:, :2], np.float64) * scale
         v = np.nan_to_num(np.asarray(vis, np.float64), nan=0.0)
-        seen = seen_view(Facing(*facing_ratio(px, v), faces_away(px, v)), views)
+        away = world_xyz is not None and faces_away(world_xyz[i])
+        seen = seen_view(Facing(*facing_ratio(px, v), away), views)
         if seen in votes:
             votes[seen] += 1
     best = max(views, key=lambda v: votes[v])

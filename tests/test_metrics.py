@@ -196,3 +196,42 @@ def test_an_angle_of_a_limb_pointing_at_the_lens_is_nan():
 
 def value_of(f: Frames, m: MetricDef) -> float:
     return float(evaluate_metrics(f, (m,))["m"][0])
+
+
+def _side_head(pitch_deg: float, facing: int, lying: bool = False) -> Frames:
+    """A head seen side-on, only head and shoulders in the picture: the
+    face line (ear -> nose, 40 px) turned `pitch_deg` chin-down from level,
+    facing the image right (+1) or left (-1); upright, or the whole picture
+    turned 90 deg (lying on the back, head to the image left)."""
+    a = math.radians(pitch_deg)
+    ear = np.array([200.0, 200.0])
+    nose = ear + 40.0 * np.array([facing * math.cos(a), math.sin(a)])
+    shoulder = ear + np.array([0.0, 80.0])
+    pts = {L.LEFT_EAR: ear, L.RIGHT_EAR: ear, L.NOSE: nose,
+           L.LEFT_SHOULDER: shoulder, L.RIGHT_SHOULDER: shoulder + [2.0, 0.0]}
+    if lying:  # rotate the picture: "down" (toward the feet) becomes image right
+        pts = {k: (200.0 + (p[1] - 200.0), 200.0 - (p[0] - 200.0)) for k, p in pts.items()}
+    return frames({k: tuple(p) for k, p in pts.items()})
+
+
+@pytest.mark.parametrize("facing, lying", [(1, False), (-1, False), (1, True), (-1, True)])
+def test_head_pitch_from_the_shoulders_needs_no_hips(facing, lying):
+    level = value(_side_head(0.0, facing, lying), measure="head_pitch_shoulders_deg")
+    down = value(_side_head(25.0, facing, lying), measure="head_pitch_shoulders_deg")
+    up = value(_side_head(-20.0, facing, lying), measure="head_pitch_shoulders_deg")
+    assert down - level == pytest.approx(25.0)
+    assert up - level == pytest.approx(-20.0)
+
+
+def test_head_pitch_front_reads_degrees_of_nod():
+    from posecheck.metrics import HEAD_NOD_GAIN, HEAD_TURN_DEPTH_RATIO
+
+    ears = {L.LEFT_EAR: (350, 200), L.RIGHT_EAR: (250, 200)}
+    depth = HEAD_TURN_DEPTH_RATIO * 100
+    nod = frames({**ears, L.NOSE: (300, 200 + depth * math.sin(math.radians(20)))})
+    assert value(nod, measure="head_pitch_front_deg") == pytest.approx(20.0 * HEAD_NOD_GAIN)
+    up = frames({**ears, L.NOSE: (300, 200 - depth * math.sin(math.radians(10)))})
+    assert value(up, measure="head_pitch_front_deg") == pytest.approx(-10.0 * HEAD_NOD_GAIN)
+    # Turned side-on (the ear-to-nose line longer than the ear span): undefined.
+    profile = frames({L.LEFT_EAR: (300, 200), L.RIGHT_EAR: (295, 200), L.NOSE: (340, 205)})
+    assert math.isnan(value(profile, measure="head_pitch_front_deg"))
