@@ -210,8 +210,11 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
 # or a head pitch seen from the front, is not that measure's job.
 MEASURE_VIEWS = {
     "head_tilt_deg": ("front",), "head_turn_deg": ("front",), "trunk_side_bend_deg": ("front",),
-    "head_pitch_deg": ("side", "side_right"),
+    "head_pitch_deg": ("side", "side_right"), "head_pitch_shoulders_deg": ("side", "side_right"),
+    "head_pitch_front_deg": ("front",),
 }
+# Measures of the same angle as a rendered channel of another name.
+TRUTH_CHANNEL = {"head_pitch_shoulders_deg": "head_pitch_deg", "head_pitch_front_deg": "head_pitch_deg"}
 # A camera looking down steeper than this sees the body from above: no
 # built-in measure is made for that (a head pitch of a person on hands and
 # knees seen from 55-70 deg up read up to 80 deg off).
@@ -233,7 +236,7 @@ def _comparable(name: str, truth: ClipTruth) -> bool:
         return False
     if truth.elevation_deg > STEEPEST_VIEW_DEG:
         return False
-    for other in CONFOUNDING.get(name, ()):
+    for other in CONFOUNDING.get(TRUTH_CHANNEL.get(name, name), ()):
         values = np.asarray(truth.angles.get(other, [0.0]), float)
         if values.size and np.ptp(values) > 1e-6:
             return False
@@ -243,7 +246,7 @@ def _comparable(name: str, truth: ClipTruth) -> bool:
 def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: ClipTruth) -> dict[str, np.ndarray]:
     """Measured minus true angle, per built-in measure the truth gives, on
     clips that show it as it is made to be read (`_comparable`)."""
-    names = [n for n in truth.angles if n in MEASURES and _comparable(n, truth)]
+    names = [n for n in MEASURES if TRUTH_CHANNEL.get(n, n) in truth.angles and _comparable(n, truth)]
     if not names:
         return {}
     defs = tuple(MetricDef(name=n, measure=n) for n in names)
@@ -251,7 +254,7 @@ def _truth_angle_errors(track: LandmarkTrack, result: AnalysisResult, truth: Cli
         got = evaluate_metrics(frames_of(result.track), defs)
     out = {}
     for n in names:
-        true = np.asarray(truth.angles[n], float)
+        true = np.asarray(truth.angles[TRUTH_CHANNEL.get(n, n)], float)
         k = min(len(true), len(got[n]))
         moving = np.abs(true[:k]) > 1e-6
         # Only channels the clip moves say anything about accuracy.

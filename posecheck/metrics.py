@@ -46,9 +46,11 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   against the picture axis (vertical or horizontal) nearest to the line
   from the shoulder midpoint to the ear midpoint, so upright or lying. The
   neck line itself turns with a nod (it read 0.24-0.67 of the pitch), the
-  axis does not. Read as head_pitch_deg on the side clips (relative error
-  the same within 0.5 deg); use `relative = true` (a tilted camera or a
-  pillow shifts it). NaN where head_pitch_deg is.
+  axis does not. Where the trunk stays put it reads as head_pitch_deg on
+  the rendered side clips; where the trunk itself bends (a back arch, a
+  crunch) it reads that too, so exercises that move the trunk keep
+  head_pitch_deg. Use `relative = true` (a tilted camera or a pillow
+  shifts it). NaN where head_pitch_deg is.
 - head_pitch_front_deg: head flexion FACING the camera, + chin down: the
   nose's drop below the ear midpoint, asin(drop / (HEAD_TURN_DEPTH_RATIO x
   ear span)) x HEAD_NOD_GAIN, in degrees of pitch (it read 0.88-1.12 of the

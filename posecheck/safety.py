@@ -212,6 +212,9 @@ class SafetyMonitor:
 # or reaching only this share of the range, is a sign of tiring.
 FATIGUE_BASELINE_REPS = 3
 FATIGUE_SLOWER = 1.6
+# ... and by at least this much: a nod that reaches its end in 0.07 s one
+# time and 0.27 s the next (one frame against four) has not slowed down.
+FATIGUE_SLOWER_BY_S = 0.5
 FATIGUE_RANGE_SHARE = 0.7
 # Two such reps in a row, not one: a single slow rep is not fatigue.
 FATIGUE_IN_A_ROW = 2
@@ -244,7 +247,7 @@ class FatigueMonitor:
             base_dur = float(np.median([r.duration_s for r in base]))
             base_range = float(np.median([r.progress for r in base]))
             if "fatigue" not in self._said and base_dur > 0 and all(
-                r.duration_s > FATIGUE_SLOWER * base_dur for r in recent
+                r.duration_s > max(FATIGUE_SLOWER * base_dur, base_dur + FATIGUE_SLOWER_BY_S) for r in recent
             ):
                 self._said.add("fatigue")
                 out.append(("fatigue", "caution",

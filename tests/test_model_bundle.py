@@ -121,3 +121,40 @@ def test_rebuild_from_cached_wheel_gives_the_shipped_bytes(tmp_path: Path) -> No
     output = tmp_path / "pose_landmarker_full.task"
     assert build.main(["--wheel", str(wheel), "--output", str(output)]) == 0
     assert _sha256(output) == _expected_sha256()
+
+
+def _frame_at(video: Path, t_s: float):
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int(round(t_s * cap.get(cv2.CAP_PROP_FPS))))
+    ok, bgr = cap.read()
+    cap.release()
+    assert ok
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe is not installed")
+def test_a_head_tipped_back_close_up_is_found_by_the_second_look():
+    """At head-and-shoulders framing MediaPipe's person detector scores a
+    head tipped back side-on under its default 0.5; the estimator looks
+    again with a lower threshold on frames it found nobody in."""
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import pose_landmarker
+    from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
+    import mediapipe as mp
+
+    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+
+    rgb = _frame_at(SAMPLES_DIR / "neck_flexion_extension_hold_head_side.mp4", 25.0)
+    options = pose_landmarker.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(BUNDLE)), running_mode=VisionTaskRunningMode.IMAGE)
+    with pose_landmarker.PoseLandmarker.create_from_options(options) as plain:
+        assert not plain.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)).pose_landmarks
+    est = MediaPipePoseEstimator()
+    try:
+        assert len(est.detect(rgb, 0)) == 1
+        # A frame with nobody in it stays empty on the second look too.
+        assert est.detect(rgb * 0 + 200, 40) == []
+    finally:
+        est.close()

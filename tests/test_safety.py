@@ -178,3 +178,8 @@ def test_slowing_down_suggests_stopping():
 def test_losing_range_suggests_stopping_but_one_bad_rep_does_not():
     assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.0)]) == ["fatigue"]
     assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.5)]) == []
+
+
+def test_a_few_frames_longer_is_not_slowing_down():
+    # A quick nod reaches its end in one frame, then in four: 4x, but 0.2 s.
+    assert fatigue_for([(0.07, 1.5)] * 4 + [(0.27, 1.5), (0.27, 1.5)]) == []

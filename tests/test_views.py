@@ -193,3 +193,54 @@ def test_impossible_views_must_not_be_defined():
     assert ex.impossible_views == ("above",)
     with pytest.raises(PosecheckError, match="impossible_views.*'front'"):
         parse(TWO_VIEWS.replace('measured_views = ["side"]', 'measured_views = ["side"]\nimpossible_views = ["front"]'))
+
+
+def test_the_readme_views_table_is_the_files():
+    """The README's views table is `posecheck list --views`: regenerate it
+    there when a file's views change."""
+    from pathlib import Path
+
+    from posecheck.cli import views_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert views_table([load_exercise_file(p) for p in exercise_paths()]) in readme
+
+
+def test_faces_away_reads_the_nose_depth():
+    from posecheck.setup_check import AWAY_NOSE_BEHIND_M, faces_away
+
+    world = np.zeros((33, 3))
+    world[L.LEFT_EAR, 2] = world[L.RIGHT_EAR, 2] = 0.0
+    world[L.NOSE, 2] = -0.11  # in front of the ears: facing the camera
+    assert not faces_away(world)
+    world[L.NOSE, 2] = 0.17
+    assert faces_away(world)
+    world[L.NOSE, 2] = AWAY_NOSE_BEHIND_M / 2
+    assert not faces_away(world)
+    world[L.NOSE, 2] = np.nan
+    assert not faces_away(world)
+
+
+@pytest.mark.parametrize("nose_z_m, view", [(-0.11, "front"), (0.17, "behind")])
+def test_a_back_is_measured_from_behind(nose_z_m, view):
+    text = TWO_VIEWS + '\n[views.behind.metrics]\nhip_deg = { joint = ["shoulder", "hip", "knee"], side = "mean" }\n'
+    ex = parse(text)
+    image, vis, world = _standing(70.0, 30)
+    world[:, L.NOSE, 2] = nose_z_m
+    session = ExerciseSession(ex, (640, 480))
+    for i in range(30):
+        session.update(i / 15, image[i], vis[i], world[i])
+    assert session.view == view
+    # Offline the same from the whole recording.
+    assert recording_view(ex.supported_views, image, vis, (640, 480), world) == view
+
+
+def test_a_front_exercise_seen_from_behind_asks_to_turn_round():
+    text = TWO_VIEWS.replace('camera_view = "side"', 'camera_view = "front"').replace('measured_views = ["side"]', "")
+    ex = parse(text.split("[views.front]")[0])
+    image, vis, world = _standing(70.0, 30)
+    world[:, L.NOSE, 2] = 0.17
+    session = ExerciseSession(ex, (640, 480))
+    for i in range(30):
+        update = session.update(i / 15, image[i], vis[i], world[i])
+    assert update.state.setup_message == "Turn to face the camera."

@@ -10,6 +10,7 @@ install with no network. `model_path` takes any other PoseLandmarker
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterator
@@ -58,14 +59,16 @@ def model_name(path: Path) -> str:
     return f"{path.name} sha256:{_sha256(path)[:12]}"
 
 
-# The person detector's threshold (MediaPipe's default 0.5). At a laptop's
-# head-and-shoulders framing its score for a head tipped back side-on falls
-# below 0.5: a rendered clip lost the person for 10 s of a 10 s hold (790 of
-# 990 frames found); at 0.3, 961. The landmark model's own presence check
-# (0.5, unchanged) still rejects what is not a person: a clip with title and
-# end cards gave 515 frames with a pose at 0.3 against 517 at 0.5, none on
-# a card.
-DETECTION_CONFIDENCE = 0.3
+# A frame where the model finds nobody is looked at again by a second
+# landmarker whose person detector accepts a lower score (MediaPipe's
+# default is 0.5). At a laptop's head-and-shoulders framing the detector
+# scored a head tipped back side-on under 0.5: a rendered clip lost the
+# person for a whole 10 s hold (790 of 990 frames found; 961 with the
+# second look). Only missed frames get it, so every frame the model did
+# find keeps exactly its landmarks; the landmark model's presence check
+# (0.5) still rejects what is not a person (a clip with title and end cards
+# gave no pose on a card at 0.3 either).
+SECOND_LOOK_DETECTION_CONFIDENCE = 0.3
 
 
 class MediaPipePoseEstimator:
@@ -93,12 +96,13 @@ class MediaPipePoseEstimator:
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=VisionTaskRunningMode.VIDEO,
             num_poses=num_poses,
-            min_pose_detection_confidence=DETECTION_CONFIDENCE,
             output_segmentation_masks=False,
         )
+        second = dataclasses.replace(options, min_pose_detection_confidence=SECOND_LOOK_DETECTION_CONFIDENCE)
         try:
             with _native_stderr_silenced():
                 self._landmarker = pose_landmarker.PoseLandmarker.create_from_options(options)
+                self._second_look = pose_landmarker.PoseLandmarker.create_from_options(second)
         except (RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise PosecheckError(f"pose model {path}: cannot load as a PoseLandmarker bundle ({first})") from None
@@ -106,6 +110,7 @@ class MediaPipePoseEstimator:
 
         self._mp = mp
         self._warm = False
+        self._second_warm = False
         self.name = model_name(path)
 
     def detect(self, rgb: npt.NDArray[np.uint8], t_ms: int) -> list[PoseCandidate]:
@@ -117,6 +122,13 @@ class MediaPipePoseEstimator:
             with _native_stderr_silenced():
                 result = self._landmarker.detect_for_video(image, int(t_ms))
             self._warm = True
+        if not result.pose_landmarks:
+            if self._second_warm:
+                result = self._second_look.detect_for_video(image, int(t_ms))
+            else:
+                with _native_stderr_silenced():
+                    result = self._second_look.detect_for_video(image, int(t_ms))
+                self._second_warm = True
         out = []
         for img_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks):
             out.append(PoseCandidate(
@@ -129,3 +141,4 @@ class MediaPipePoseEstimator:
     def close(self) -> None:
         with _native_stderr_silenced():
             self._landmarker.close()
+            self._second_look.close()
