@@ -33,15 +33,20 @@ sides by appearance, so its "left" is the subject's anatomical right."""
 GROUPS = {"face": (0, 2, 5, 7, 8), "arms": (11, 12, 13, 14, 15, 16), "legs": (23, 24, 25, 26, 27, 28, 29, 30, 31, 32)}
 
 
-def detect(video: Path, model: Path) -> np.ndarray:
-    """MediaPipe landmarks in pixels (frames, 33, 2); NaN where no pose was found."""
+def detect(video: Path, model: Path, num_poses: int = 1) -> np.ndarray:
+    """MediaPipe landmarks in pixels (frames, 33, 2); NaN where no pose was found.
+
+    With ``num_poses`` > 1 (posecheck asks for 2, to follow the exerciser
+    among bystanders) MediaPipe's video tracking behaves differently and can
+    lose a person that one-pose tracking keeps; the first pose is used.
+    """
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(model)),
         running_mode=vision.RunningMode.VIDEO,
-        num_poses=1,
+        num_poses=num_poses,
     )
     capture = cv2.VideoCapture(str(video))
     fps = capture.get(cv2.CAP_PROP_FPS) or 15.0
@@ -76,16 +81,19 @@ def measures(points: np.ndarray, view: str) -> dict[str, tuple[str, np.ndarray]]
     ``points`` are in an un-mirrored image, subject facing the camera (front)
     or showing the left side with the face toward image left (side). For
     ``side_right`` the caller flips x so the face points left too, and the
-    visible ear is the right one.
+    visible ear is the right one. ``behind`` is measured like ``front`` (the
+    line angles do not depend on which side is on the image's left) but
+    without the nose, which is hidden.
     """
     shoulders = _line_deg(points, 11, 12)
     out: dict[str, tuple[str, np.ndarray]] = {}
-    if view == "front":
+    if view in ("front", "behind"):
         out["ear_line_tilt"] = ("head_tilt_deg", _line_deg(points, 7, 8) - shoulders)
-        out["eye_line_tilt"] = ("head_tilt_deg", _line_deg(points, 2, 5) - shoulders)
-        ear_mid = (points[:, 7] + points[:, 8]) / 2
-        ear_span = np.linalg.norm(points[:, 7] - points[:, 8], axis=1)
-        out["nose_offset_turn"] = ("head_turn_deg", np.degrees(np.arcsin(np.clip(2 * (points[:, 0, 0] - ear_mid[:, 0]) / (ear_span + 1e-9), -1, 1))))
+        if view == "front":
+            out["eye_line_tilt"] = ("head_tilt_deg", _line_deg(points, 2, 5) - shoulders)
+            ear_mid = (points[:, 7] + points[:, 8]) / 2
+            ear_span = np.linalg.norm(points[:, 7] - points[:, 8], axis=1)
+            out["nose_offset_turn"] = ("head_turn_deg", np.degrees(np.arcsin(np.clip(2 * (points[:, 0, 0] - ear_mid[:, 0]) / (ear_span + 1e-9), -1, 1))))
         for side, ear, shoulder in (("left", 7, 11), ("right", 8, 12)):
             out[f"{side}_ear_shoulder_gap_px"] = (f"{side}_shoulder_elevation_deg", -(points[:, shoulder, 1] - points[:, ear, 1]))
     else:
@@ -93,6 +101,28 @@ def measures(points: np.ndarray, view: str) -> dict[str, tuple[str, np.ndarray]]
         ear_to_nose = points[:, 0] - points[:, ear]
         out["ear_nose_pitch"] = ("head_pitch_deg", np.degrees(np.arctan2(ear_to_nose[:, 1], -ear_to_nose[:, 0])))
     return out
+
+
+def shoulder_sides(mp_points: np.ndarray, projected: np.ndarray, min_gap_px: float = 20.0) -> dict[str, object]:
+    """Does MediaPipe put the subject's left shoulder where it is?
+
+    Per frame, MediaPipe's left/right shoulders (anatomical after the
+    mirror swap) are matched to the projected ones as named or crossed,
+    whichever is closer in x. Why: from behind, a model trained mostly on
+    faces toward the camera may name sides by appearance, as it does in a
+    mirror. Frames whose true shoulders are under ``min_gap_px`` apart in x
+    (side views) tell nothing and are left out.
+    """
+    mp_l, mp_r = mp_points[:, 11, 0], mp_points[:, 12, 0]
+    true_l, true_r = projected[:, 11, 0], projected[:, 12, 0]
+    usable = np.isfinite(mp_l) & np.isfinite(mp_r) & np.isfinite(true_l) & np.isfinite(true_r)
+    usable &= np.abs(true_l - true_r) >= min_gap_px
+    named = np.abs(mp_l - true_l) + np.abs(mp_r - true_r)
+    crossed = np.abs(mp_l - true_r) + np.abs(mp_r - true_l)
+    right = int(np.sum(usable & (named < crossed)))
+    compared = int(usable.sum())
+    verdict = "n/a" if compared == 0 else "sides right" if right == compared else "sides swapped" if right == 0 else "mixed"
+    return {"frames_compared": compared, "named_right": right, "verdict": verdict}
 
 
 def _fit(measured: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
@@ -106,9 +136,9 @@ def _fit(measured: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return slope, corr
 
 
-def check(video: Path, keypoints_dir: Path | None, model: Path) -> dict[str, object]:
+def check(video: Path, keypoints_dir: Path | None, model: Path, num_poses: int = 1) -> dict[str, object]:
     truth = json.loads(video.with_name(video.stem + ".truth.json").read_text())
-    mp_points = detect(video, model)
+    mp_points = detect(video, model, num_poses)
     width = truth["size"][0]
     fps = truth["fps"]
     found = np.isfinite(mp_points[:, 0, 0])
@@ -153,6 +183,7 @@ def check(video: Path, keypoints_dir: Path | None, model: Path) -> dict[str, obj
         report["worst_landmarks_px"] = {
             int(i): round(per_landmark[i], 1) for i in sorted(per_landmark, key=per_landmark.get, reverse=True)[:3]
         }
+        report["shoulder_sides"] = shoulder_sides(mp_points[:n], coco[:n])
     fits: dict[str, dict[str, float]] = {}
     sources = {"mediapipe": mp_points} | ({"projected": coco} if coco is not None else {})
     for source, points in sources.items():
@@ -175,9 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("videos", nargs="+", type=Path)
     parser.add_argument("--keypoints-dir", type=Path)
     parser.add_argument("--model", type=Path, default=Path("posecheck/models/pose_landmarker_full.task"))
+    parser.add_argument("--num-poses", type=int, default=1, help="MediaPipe num_poses (posecheck extract uses 2)")
     args = parser.parse_args(argv)
     for video in args.videos:
-        print(json.dumps(check(video, args.keypoints_dir, args.model)))
+        print(json.dumps(check(video, args.keypoints_dir, args.model, args.num_poses)))
     return 0
 
 

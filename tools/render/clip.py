@@ -102,8 +102,8 @@ class Scene:
         neutral_vertices, neutral_keypoints = self.body.pose_base({})
         self.colours = face_colours(self.body, CLOTHES[variant.clothes], neutral_vertices, neutral_keypoints)
         base_vertices, base_keypoints = self.body.pose_base(base)
-        hip_z = float(base_keypoints[self.body.keypoints.labels.index("left_hip"), 2])
-        self.camera = frame_camera(variant, base_vertices, hip_z, script.lying, script.size)
+        labelled = dict(zip(self.body.keypoints.labels, base_keypoints))
+        self.camera = frame_camera(variant, base_vertices, labelled, script.lying, script.size)
         self.floor_z = float(base_vertices[:, 2].min())
 
     def draw(self, vertices: np.ndarray) -> np.ndarray:

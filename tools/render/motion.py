@@ -39,8 +39,9 @@ EASINGS: dict[str, Callable[[float], float]] = {
 SEGMENT_KINDS: tuple[SegmentKind, ...] = ("move", "hold", "rest", "neutral", "loop")
 SIDES: tuple[Side, ...] = ("left", "right", "both")
 UNSAFE_RULES = ("neck_circle", "neck_overextension", "lumbar_overextension", "jerk")
-CAMERA_DISTANCES = ("near", "far")
-VIEWS = ("front", "side", "side_right")
+CAMERA_DISTANCES = ("near", "far", "head")
+"""Framings: ``head`` is the laptop-webcam-at-a-desk picture (head and shoulders)."""
+VIEWS = ("front", "side", "side_right", "behind")
 ANCHORS = ("root", "shoulders", "feet")
 
 
@@ -54,10 +55,12 @@ class Variant:
 
     body: str
     clothes: str
-    camera: Literal["near", "far"]
-    view: Literal["front", "side", "side_right"]
+    camera: Literal["near", "far", "head"]
+    """``head``: head and shoulders only, cut at about mid-chest (see ``camera.HEAD_RADIUS_M``)."""
+    view: Literal["front", "side", "side_right", "behind"]
     """``side``: camera at the subject's left (face toward image left);
-    ``side_right``: camera at the subject's right (face toward image right)."""
+    ``side_right``: camera at the subject's right (face toward image right);
+    ``behind``: camera at the subject's back (the subject's left on image left)."""
     yaw_deg: float = 0.0
     mirrored: bool = False
     distance_m: float | None = None
