@@ -660,15 +660,15 @@ class ExerciseEngine:
         return out
 
     def _in_hold_position(self, values: dict[str, float]) -> bool | None:
-        """In the static hold's position; None when no condition can be
-        judged this frame (every metric NaN). A condition whose metric is
-        NaN is not judged: an unknown never breaks or confirms a hold."""
+        """In the static hold's position; None when a condition cannot be
+        judged this frame (its metric NaN): an unknown never breaks or
+        confirms a hold, and the others alone do not confirm it (hands gone
+        from the picture are not at the head because the head is still)."""
         hold = self.ex.hold
         assert hold is not None
-        known = [c for c in hold.when if not math.isnan(values.get(c.metric, math.nan))]
-        if hold.when and not known:
+        if any(math.isnan(values.get(c.metric, math.nan)) for c in hold.when):
             return None
-        return all(c.holds(values[c.metric]) for c in known) and not _form_faults(self.ex.form, values)
+        return all(c.holds(values[c.metric]) for c in hold.when) and not _form_faults(self.ex.form, values)
 
     def _update_hold_only(self, t_s: float, values: dict[str, float]) -> list[Event]:
         hold = self.ex.hold
@@ -676,6 +676,11 @@ class ExerciseEngine:
         in_pos = self._in_hold_position(values)
         out: list[Event] = []
         if in_pos is None:
+            # Unknown for longer than the grace: the hold ended when it was
+            # last seen in position.
+            if self._hold is not None and t_s - self._hold.last_in_s > hold.grace_s:
+                out += self._end_hold()
+                self._phase = "idle"
             return out
         if self._hold is None:
             if in_pos:

@@ -366,14 +366,45 @@ def test_a_sequence_done_in_one_movement_is_one_rep():
     assert len(eng.reps) == 3
 
 
-def test_an_unknown_condition_neither_breaks_nor_confirms_a_static_hold():
-    # In position for 5 s, but the metric is unknown (NaN) for 1.5 s in the
-    # middle, longer than the grace: still one hold of 5 s.
+def test_an_unknown_condition_is_not_timed_as_held():
+    # In position for 5 s with the metric unknown (NaN) for 0.3 s in the
+    # middle, under the 0.5 s grace: one hold of 5 s.
     a = segments((120, 120, 5.0), (50, 50, 1.0))
+    a[int(2 * FPS):int(2.3 * FPS)] = np.nan
+    eng, _ = run(exercise(HOLD), {"a": a})
+    assert [round(h.duration_s) for h in eng.holds] == [5]
+    # Unknown for 1.5 s, longer than the grace: nothing is timed on NaN, so
+    # the hold ended where it was last seen and a new one starts after.
     a[int(2 * FPS):int(3.5 * FPS)] = np.nan
     eng, _ = run(exercise(HOLD), {"a": a})
-    assert len(eng.holds) == 1
-    assert eng.holds[0].duration_s == pytest.approx(5.0, abs=0.1)
+    assert [round(h.duration_s, 1) for h in eng.holds] == [pytest.approx(2.0, abs=0.1), pytest.approx(1.5, abs=0.1)]
+
+
+def test_other_conditions_alone_do_not_confirm_a_hold():
+    # Hands at the head (b small) and the head still (a in band); the hands
+    # leave the picture (b NaN) for 3 s while the head stays still, then
+    # come back: two holds, not one across the gap.
+    text = HEADER + """
+kind = "hold"
+[metrics]
+a = { joint = ["left_hip", "left_knee", "left_ankle"] }
+b = { joint = ["right_hip", "right_knee", "right_ankle"] }
+[hold]
+target_s = 3.0
+grace_s = 0.5
+min_hold_s = 1.0
+[[hold.when]]
+metric = "a"
+min = 100.0
+[[hold.when]]
+metric = "b"
+max = 40.0
+"""
+    a = segments((120, 120, 10.0))
+    b = segments((20, 20, 10.0))
+    b[int(3 * FPS):int(6 * FPS)] = np.nan
+    eng, _ = run(exercise(text), {"a": a, "b": b})
+    assert [round(h.duration_s) for h in eng.holds] == [3, 4]
 
 
 def test_a_wander_of_the_reading_during_a_hold_is_not_the_way_back():

@@ -42,8 +42,16 @@ KNOWN_FAILURES = {
                                                  "it settles: two flexion holds read 1.0 and 1.5 s long",
     "norbekov_head_up_down_head_side.mp4": "a still 25 deg look-down reads anywhere from 6 to 18 deg: the dips "
                                            "below neutral count as partial reps and one swing as a jerk",
-    "seated_nod_head_front.mp4": "facing the camera an 8 deg half-nod reads 4-5, under the 6 deg that tells "
-                                 "a nod from level: the partial rep is not seen",
+    # Head and shoulders only, facing the camera (a laptop): counted right
+    # (but the two below), holds timed up to 1.6 s off. Open in issue 13.
+    "chin_press_head_front.mp4": "the hands lowered between presses leave the picture (their distance is NaN), "
+                                 "so the press never re-arms: 1 of 2",
+    "head_turn_against_hand_head_front.mp4": "the hand at the face moves the head landmarks: one press is "
+                                             "timed 7.5 s for 5.9",
+    "neck_rotation_hold_head_front.mp4": "holds read 0.2-0.6 s long (the turn settles later in the close-up)",
+    "neck_side_tilt_hold_head_front.mp4": "the right tilt's holds read 0.6 s short",
+    "norbekov_chin_to_chest_turns_head_front.mp4": "with the chin on the chest the close-up loses one left "
+                                                   "turn: 3 of 4",
     # App overlays drawn over the person (tools/derive): the model itself
     # misreads the body under them, confidently (visibility 0.9-1.0).
     "neck_side_tilt_hold_front_overlay_skeleton.mp4": "dots drawn on the face make a still head's tilt wander "
