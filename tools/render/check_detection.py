@@ -108,17 +108,19 @@ def shoulder_sides(mp_points: np.ndarray, projected: np.ndarray, min_gap_px: flo
 
     Per frame, MediaPipe's left/right shoulders (anatomical after the
     mirror swap) are matched to the projected ones as named or crossed,
-    whichever is closer in x. Why: from behind, a model trained mostly on
-    faces toward the camera may name sides by appearance, as it does in a
-    mirror. Frames whose true shoulders are under ``min_gap_px`` apart in x
-    (side views) tell nothing and are left out.
+    whichever is closer. Why: from behind, a model trained mostly on faces
+    toward the camera may name sides by appearance, as it does in a mirror;
+    lying side views show whether it tells the near shoulder from the far
+    one. Frames whose true shoulders are under ``min_gap_px`` apart
+    (upright side views) tell nothing and are left out.
     """
-    mp_l, mp_r = mp_points[:, 11, 0], mp_points[:, 12, 0]
-    true_l, true_r = projected[:, 11, 0], projected[:, 12, 0]
-    usable = np.isfinite(mp_l) & np.isfinite(mp_r) & np.isfinite(true_l) & np.isfinite(true_r)
-    usable &= np.abs(true_l - true_r) >= min_gap_px
-    named = np.abs(mp_l - true_l) + np.abs(mp_r - true_r)
-    crossed = np.abs(mp_l - true_r) + np.abs(mp_r - true_l)
+    mp_l, mp_r = mp_points[:, 11], mp_points[:, 12]
+    true_l, true_r = projected[:, 11], projected[:, 12]
+    usable = np.isfinite(mp_l).all(axis=1) & np.isfinite(mp_r).all(axis=1)
+    usable &= np.isfinite(true_l).all(axis=1) & np.isfinite(true_r).all(axis=1)
+    usable &= np.linalg.norm(true_l - true_r, axis=1) >= min_gap_px
+    named = np.linalg.norm(mp_l - true_l, axis=1) + np.linalg.norm(mp_r - true_r, axis=1)
+    crossed = np.linalg.norm(mp_l - true_r, axis=1) + np.linalg.norm(mp_r - true_l, axis=1)
     right = int(np.sum(usable & (named < crossed)))
     compared = int(usable.sum())
     verdict = "n/a" if compared == 0 else "sides right" if right == compared else "sides swapped" if right == 0 else "mixed"
