@@ -104,12 +104,19 @@ def test_pain_key_stops_and_is_recorded(home):
 LONG_CLIP = SAMPLES / "neck_side_tilt_hold_front.mp4"
 
 
+def _sigint_default() -> None:
+    """In the child: Ctrl-C as at a terminal. A test run started in the
+    background by a non-interactive shell inherits SIGINT ignored, and the
+    trainer would then never see the interrupt this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(home: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "POSECHECK_HOME": str(home)}
     return subprocess.Popen(
         [sys.executable, "-m", "posecheck", "live", "-e", EXERCISE, "--source", str(LONG_CLIP), "--headless",
          "--realtime", "--accept-notice", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default,
     )
 
 
