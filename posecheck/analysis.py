@@ -96,8 +96,9 @@ def analyze_track(
     if look_ahead:
         view = recording_view(exercise.supported_views, track.image_xyz, track.visibility, track.frame_size,
                               track.world_xyz)
-        if calibrate_at_s is None and any(m.relative for m in exercise.for_view(view).metrics):
-            rest = _rest_from_recording(track, exercise.for_view(view), smooth)
+        measured = exercise.for_view(view)
+        if calibrate_at_s is None and any(m.relative for m in measured.metrics):
+            rest = _rest_from_recording(track, measured, smooth)
     session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s, rest, view)
     n = len(track)
     rows: list[dict[str, float]] = []

@@ -142,6 +142,15 @@ def faces_away(world: npt.NDArray[np.floating]) -> bool:
     return bool(float(world[Landmark.NOSE, 2]) - ears_z > AWAY_NOSE_BEHIND_M)
 
 
+def frame_facing(image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
+                 frame_size: tuple[int, int], world_xyz: npt.NDArray[np.floating] | None = None) -> Facing:
+    """One frame's facing (a person in view): the ratio, and facing away
+    when the world landmarks are given."""
+    px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
+    vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
+    return Facing(*facing_ratio(px, vis), world_xyz is not None and faces_away(world_xyz))
+
+
 # How each view is asked for when the person is seen from another.
 VIEW_HINT = {
     "front": "turn to face the camera",
@@ -174,9 +183,9 @@ def choose_view(views: tuple[str, ...], facing: Facing | None, current: str) -> 
     in between, or with nobody to judge, the current one stays (counting
     runs: it is probably right); a view it does not support keeps the
     current one and asks for one it does ("Turn side-on to the camera.").
-    A back seen from behind counts as the front for an exercise without a
-    behind view only when its measures do not tell the two apart: it is
-    asked to turn round, as the face is what the front view reads.
+    A back seen from behind is not taken for a front: an exercise without
+    a behind view asks the person to turn round (the front view reads the
+    face).
     """
     if "any" in views or facing is None:
         return current, ""
@@ -185,8 +194,6 @@ def choose_view(views: tuple[str, ...], facing: Facing | None, current: str) -> 
         return current, ""
     if seen in views:
         return seen, ""
-    if seen == "above":
-        seen = "front"
     hints = [VIEW_HINT[v] for v in views if v in VIEW_HINT]
     return current, " or ".join(hints).capitalize() + "."
 
@@ -221,7 +228,6 @@ def check_setup(
     frame_size: tuple[int, int],
     facing: tuple[float, bool] | tuple[float, bool, bool] | None = None,
     views: tuple[str, ...] = (),
-    world_xyz: npt.NDArray[np.floating] | None = None,
 ) -> SetupStatus:
     """Whether this frame shows the person set up for the exercise.
 
@@ -231,7 +237,7 @@ def check_setup(
         frame_size: (width, height) in pixels.
         facing: (shoulder width over torso length, hips used[, facing
             away]) judged over several frames (`FacingVote`); default: this
-            frame's alone.
+            frame's ratio alone, not facing away.
         views: the views the exercise supports (default: `ex`'s own; a
             view's definition passes its exercise's).
     """
@@ -243,9 +249,8 @@ def check_setup(
     if missing:
         return SetupStatus(False, _hint_for(missing))
     px = xy * np.asarray(frame_size, np.float64)
-    if facing is None:
-        facing = Facing(*facing_ratio(px, vis), world_xyz is not None and faces_away(world_xyz))
-    _, view_message = choose_view(views or ex.supported_views, Facing(*facing), ex.camera_view)
+    judged = Facing(*facing) if facing is not None else Facing(*facing_ratio(px, vis))
+    _, view_message = choose_view(views or ex.supported_views, judged, ex.camera_view)
     for message in (_position_message(ex, px, vis), view_message):
         if message:
             return SetupStatus(False, message)
@@ -271,10 +276,8 @@ class FacingVote:
         """Feed one frame; the facing to judge, None if nobody."""
         if np.isnan(image_xyz[0, 0]):
             return None
-        px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
-        vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
-        ratio, hips = facing_ratio(px, vis)
-        self._frames.append((t_s, ratio, hips, world_xyz is not None and faces_away(world_xyz)))
+        ratio, hips, away = frame_facing(image_xyz, visibility, frame_size, world_xyz)
+        self._frames.append((t_s, ratio, hips, away))
         while self._frames[0][0] < t_s - VIEW_VOTE_S:
             self._frames.pop(0)
         same = [(r, a) for _, r, h, a in self._frames if h == hips]
@@ -291,14 +294,10 @@ def recording_view(views: tuple[str, ...], image_xyz: npt.NDArray[np.floating],
     if len(views) == 1 or "any" in views:
         return views[0]
     votes = dict.fromkeys(views, 0)
-    scale = np.asarray(frame_size, np.float64)
     for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
         if np.isnan(xyz[0, 0]):
             continue
-        px = np.asarray(xyz[:, :2], np.float64) * scale
-        v = np.nan_to_num(np.asarray(vis, np.float64), nan=0.0)
-        away = world_xyz is not None and faces_away(world_xyz[i])
-        seen = seen_view(Facing(*facing_ratio(px, v), away), views)
+        seen = seen_view(frame_facing(xyz, vis, frame_size, None if world_xyz is None else world_xyz[i]), views)
         if seen in votes:
             votes[seen] += 1
     best = max(views, key=lambda v: votes[v])

@@ -384,22 +384,9 @@ def test_other_conditions_alone_do_not_confirm_a_hold():
     # Hands at the head (b small) and the head still (a in band); the hands
     # leave the picture (b NaN) for 3 s while the head stays still, then
     # come back: two holds, not one across the gap.
-    text = HEADER + """
-kind = "hold"
-[metrics]
-a = { joint = ["left_hip", "left_knee", "left_ankle"] }
-b = { joint = ["right_hip", "right_knee", "right_ankle"] }
-[hold]
-target_s = 3.0
-grace_s = 0.5
-min_hold_s = 1.0
-[[hold.when]]
-metric = "a"
-min = 100.0
-[[hold.when]]
-metric = "b"
-max = 40.0
-"""
+    a_line = 'a = { joint = ["left_hip", "left_knee", "left_ankle"] }\n'
+    text = HOLD.replace(a_line, a_line + 'b = { joint = ["right_hip", "right_knee", "right_ankle"] }\n')
+    text += '[[hold.when]]\nmetric = "b"\nmax = 40.0\n'
     a = segments((120, 120, 10.0))
     b = segments((20, 20, 10.0))
     b[int(3 * FPS):int(6 * FPS)] = np.nan

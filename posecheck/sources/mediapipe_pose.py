@@ -15,6 +15,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -109,26 +110,15 @@ class MediaPipePoseEstimator:
         import mediapipe as mp
 
         self._mp = mp
-        self._warm = False
-        self._second_warm = False
+        self._warm: set[int] = set()  # id() of the landmarkers warmed up
         self.name = model_name(path)
 
     def detect(self, rgb: npt.NDArray[np.uint8], t_ms: int) -> list[PoseCandidate]:
         """All poses in one RGB frame; t_ms must increase from call to call."""
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._warm:
-            result = self._landmarker.detect_for_video(image, int(t_ms))
-        else:
-            with _native_stderr_silenced():
-                result = self._landmarker.detect_for_video(image, int(t_ms))
-            self._warm = True
+        result = self._run(self._landmarker, image, t_ms)
         if not result.pose_landmarks:
-            if self._second_warm:
-                result = self._second_look.detect_for_video(image, int(t_ms))
-            else:
-                with _native_stderr_silenced():
-                    result = self._second_look.detect_for_video(image, int(t_ms))
-                self._second_warm = True
+            result = self._run(self._second_look, image, t_ms)
         out = []
         for img_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks):
             out.append(PoseCandidate(
@@ -137,6 +127,16 @@ class MediaPipePoseEstimator:
                 world_xyz=np.array([[p.x, p.y, p.z] for p in world_lms], np.float32),
             ))
         return out
+
+    def _run(self, landmarker: Any, image: Any, t_ms: int) -> Any:
+        """One landmarker on one frame; its first run (the warm-up, which
+        prints C++ log lines) silenced."""
+        if id(landmarker) in self._warm:
+            return landmarker.detect_for_video(image, int(t_ms))
+        with _native_stderr_silenced():
+            result = landmarker.detect_for_video(image, int(t_ms))
+        self._warm.add(id(landmarker))
+        return result
 
     def close(self) -> None:
         with _native_stderr_silenced():
