@@ -482,9 +482,23 @@ def _one_side(f: Frames, m: MetricDef, side: str, cache: dict[tuple[str, str], F
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
             out = 100.0 * g.distance(p[0], p[1]) / g.distance(p[2], p[3])
-    if m.space == "image":
+    if m.space == "image" and m.distance:
+        out = np.where(_distance_known(f, m, side), out, np.nan)
+    elif m.space == "image":
         out = np.where(_in_frame(f, m, side) & ~_end_on(f, m, side), out, np.nan)
     return out
+
+
+def _distance_known(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:
+    """(T,) frames where a distance metric has a value: both scale points in
+    the picture and at least one of the two measured points. A part the
+    model places outside the picture is not at a part inside it, and the
+    model's guess there (hands lowered out of a head-and-shoulders picture:
+    1.6-2.2 shoulder widths from the mouth on four rendered clips) says how
+    far as well as anything does; both outside: unknown."""
+    points = _point_landmarks(m, side)
+    inside = [f.in_picture[:, idx].all(axis=1) for idx in points]
+    return (inside[0] | inside[1]) & inside[2] & inside[3]
 
 
 def _end_on(f: Frames, m: MetricDef, side: str) -> npt.NDArray[np.bool_]:

@@ -161,6 +161,22 @@ def test_a_point_off_the_picture_makes_the_metric_nan():
     assert math.isnan(float(evaluate_metrics(cut, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
 
 
+def test_a_distance_to_a_point_off_the_picture_is_far_not_unknown():
+    # Head-and-shoulders framing: the hands lowered below the bottom edge
+    # are the model's guess, but they are not at the mouth, which is in view.
+    pts = {L.MOUTH_LEFT: (160, 100), L.LEFT_WRIST: (150, 330),
+           L.LEFT_SHOULDER: (220, 200), L.RIGHT_SHOULDER: (100, 200)}
+    f = frames(pts)
+    cut = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 240))
+    hand = MetricDef(name="m", distance=("left_wrist", "mouth_left"), per=("left_shoulder", "right_shoulder"))
+    assert float(evaluate_metrics(cut, (hand,))["m"][0]) == pytest.approx(100 * math.hypot(10, 230) / 120)
+    # Both measured points outside, or the scale outside: unknown.
+    both = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 90))
+    assert math.isnan(float(evaluate_metrics(both, (hand,))["m"][0]))
+    narrow = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(200, 400))
+    assert math.isnan(float(evaluate_metrics(narrow, (hand,))["m"][0]))
+
+
 def test_a_reading_on_a_barely_seen_landmark_is_not_seen_for_the_safety_rules():
     from posecheck.metrics import metric_seen
 

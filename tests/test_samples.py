@@ -43,9 +43,7 @@ KNOWN_FAILURES = {
     "norbekov_head_up_down_head_side.mp4": "a still 25 deg look-down reads anywhere from 6 to 18 deg: the dips "
                                            "below neutral count as partial reps and one swing as a jerk",
     # Head and shoulders only, facing the camera (a laptop): counted right
-    # (but the two below), holds timed up to 1.6 s off. Open in issue 13.
-    "chin_press_head_front.mp4": "the hands lowered between presses leave the picture (their distance is NaN), "
-                                 "so the press never re-arms: 1 of 2",
+    # (but the one below), holds timed up to 1.6 s off. Open in issue 13.
     "head_turn_against_hand_head_front.mp4": "the hand at the face moves the head landmarks: one press is "
                                              "timed 7.5 s for 5.9",
     "neck_rotation_hold_head_front.mp4": "holds read 0.2-0.6 s long (the turn settles later in the close-up)",
