@@ -161,6 +161,24 @@ def test_a_point_off_the_picture_makes_the_metric_nan():
     assert math.isnan(float(evaluate_metrics(cut, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
 
 
+def test_visible_reads_the_side_nearer_the_camera_when_depth_tells_them_apart():
+    # Side-on close-up: the model rates both sides equally visible, and the
+    # far side (its shoulder hidden) reads a different angle.
+    pts = {L.LEFT_SHOULDER: (100, 100), L.LEFT_EAR: (140, 100),     # 0 deg
+           L.RIGHT_SHOULDER: (100, 100), L.RIGHT_EAR: (140, 60)}    # 45 deg up
+    lift = dict(elevation=("shoulder", "ear"), side="visible")
+    near_left = {L.LEFT_SHOULDER: (0, 0, -0.1), L.LEFT_EAR: (0, 0, -0.1),
+                 L.RIGHT_SHOULDER: (0, 0, 0.1), L.RIGHT_EAR: (0, 0, 0.1)}
+    # The right side seen a little better: depth still picks the near left.
+    f = frames(pts, vis={L.LEFT_EAR: 0.9}, world=near_left)
+    assert value(f, **lift) == pytest.approx(0.0)
+    near_right = {k: (0, 0, -z) for k, (_, _, z) in near_left.items()}
+    assert value(frames(pts, vis={L.RIGHT_EAR: 0.9}, world=near_right), **lift) == pytest.approx(45.0)
+    # Facing the camera (both sides at one depth): the better-seen side.
+    level = {k: (0, 0, 0.01 if k in (L.RIGHT_SHOULDER, L.RIGHT_EAR) else 0.0) for k in near_left}
+    assert value(frames(pts, vis={L.LEFT_EAR: 0.9}, world=level), **lift) == pytest.approx(45.0)
+
+
 def test_a_distance_to_a_point_off_the_picture_is_far_not_unknown():
     # Head-and-shoulders framing: the hands lowered below the bottom edge
     # are the model's guess, but they are not at the mouth, which is in view.
