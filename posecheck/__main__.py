@@ -2,6 +2,6 @@
 
 import sys
 
-from posecheck.cli import main
+from posecheck.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -1,20 +1,34 @@
-"""The `posecheck` command: list, show, validate, extract, analyze.
+"""The `posecheck` command: list, show, validate, extract, analyze, live, history.
 
-Every error a user can cause ends as one line on stderr and exit status 2
-(1 for an interrupted run), never a traceback.
+The error contract (README "Errors and exit codes"): every error a user can
+cause ends as one line on stderr and exit status 2, never a traceback; an
+interrupted run exits 130; only a bug in posecheck exits 1, with its
+traceback and a line asking to report it. Output paths are checked before
+any work starts, so a long model run never ends in "cannot write".
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError
-from posecheck.pipeline import AnalyzeOptions, analyze_path, load_track, with_overrides, write_outputs
+from posecheck.outputs import check_output_dir, check_output_file
+from posecheck.pipeline import (
+    AnalyzeOptions,
+    analyze_path,
+    check_input_file,
+    load_track,
+    with_overrides,
+    write_outputs,
+)
 from posecheck.report import summary_text, write_report
 from posecheck.spec import (
     CHECKABLE,
@@ -27,8 +41,46 @@ from posecheck.spec import (
     load_exercise_file,
 )
 
+EXIT_BUG = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+
+# Operating-system errors the user can fix (a path, a permission, a full
+# disk): one line like any other input error, not a bug report.
+USER_OS_ERRORS = frozenset({
+    errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC,
+    errno.EROFS, errno.EDQUOT, errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP, errno.EFBIG,
+    errno.ENXIO, errno.ENODEV,
+})
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's one-line errors (argparse prints the whole
+    usage before its error; the hint names the command's --help instead)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"posecheck: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def _number(kind: type, low: float, what: str) -> Any:
+    """An argparse type: a finite number of `kind` at least `low` ("nan",
+    "inf" and "-1" are refused with one line naming what is allowed)."""
+
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+        if not math.isfinite(value) or value < low:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what}")
+        return value
+
+    return parse
+
+
+SECONDS = _number(float, 0.0, "a number of seconds >= 0")
+COUNT = _number(int, 1, "a whole number >= 1")
 
 
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -172,20 +224,33 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 class _FrameBar:
-    """A tqdm progress bar on stderr for frames of one video."""
+    """A tqdm progress bar on stderr for frames of one video; on close it
+    says when the video ended well before its header's frame count (a file
+    cut short used to be analysed as if whole, with no word)."""
 
     def __init__(self, desc: str, enabled: bool) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(desc=desc, unit="frame", disable=not enabled, file=sys.stderr, leave=False)
+        self.desc = desc
+        self.enabled = enabled
+        self.done = 0
+        self.total = 0
+        self.bar: Any = None  # made at the first frame: an input refused before shows no bar
 
     def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        self.done, self.total = done, total
+        if self.bar is None:
+            self.bar = tqdm(desc=self.desc, unit="frame", disable=not self.enabled, file=sys.stderr, leave=False)
         if total and self.bar.total != total:
             self.bar.total = total
         self.bar.update(1)
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
+        if self.total and self.done + max(2, self.total // 100) < self.total:
+            print(f"posecheck: warning: {self.desc}: read {self.done} of the {self.total} frames its header "
+                  "gives (a cut or broken file?): analysed what could be read", file=sys.stderr)
 
 
 def _options(args: argparse.Namespace) -> AnalyzeOptions:
@@ -203,12 +268,16 @@ def _options(args: argparse.Namespace) -> AnalyzeOptions:
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     video = Path(args.video)
+    out = Path(args.output)
+    if out.suffix.lower() != ".npz":
+        out = out.with_name(out.name + ".npz")  # what numpy writes; say so
+    check_input_file(video)
+    check_output_file(out, "-o", inputs=[video])
     bar = _FrameBar(video.name, not args.quiet)
     try:
         track = load_track(video, _options(args), bar)
     finally:
         bar.close()
-    out = Path(args.output)
     track.save(out)
     print(f"wrote {out}: {len(track)} frames, person in {int(track.has_pose.sum())}, model {track.model}")
     return 0
@@ -221,6 +290,7 @@ def _analyze_routine(args: argparse.Namespace, paths: list[Path], opts: AnalyzeO
         raise PosecheckError("--routine analyses one recording of the whole routine")
     if not args.steps_at:
         raise PosecheckError("--routine needs --steps-at: when each exercise starts, e.g. 0,95,210")
+    _check_outputs(args, paths)
     bar = _FrameBar(paths[0].name, not args.quiet)
     try:
         report = analyze_routine(paths[0], args.routine, args.steps_at, opts, bar)
@@ -229,6 +299,7 @@ def _analyze_routine(args: argparse.Namespace, paths: list[Path], opts: AnalyzeO
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         write_report(report, Path(args.out) / "report.json")
+        print(f"wrote {Path(args.out) / 'report.json'}")
     if args.json == "-":
         print(json.dumps(report, indent=2))
         return 0
@@ -238,6 +309,17 @@ def _analyze_routine(args: argparse.Namespace, paths: list[Path], opts: AnalyzeO
     for step in report["steps"]:
         print(f"\nstep {step['step']} from {step['start_s']:g} s: " + summary_text(step))
     return 0
+
+
+def _check_outputs(args: argparse.Namespace, paths: list[Path]) -> None:
+    """The input and the --out and --json of an analysis, before any work
+    (see outputs)."""
+    for path in paths:
+        check_input_file(path)
+    if args.out:
+        check_output_dir(Path(args.out), "--out")
+    if args.json and args.json != "-":
+        check_output_file(Path(args.json), "--json", inputs=paths)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
@@ -254,6 +336,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             raise PosecheckError("analysing several files needs --out DIR for their reports")
         if args.json:
             raise PosecheckError("--json is for one file; several files write DIR/*/report.json")
+        check_output_dir(Path(args.out), "--out")
         rows = run_batch(collect_inputs(paths), args.exercise, opts, Path(args.out), args.jobs, not args.quiet)
         for r in rows:
             if r["status"] == "ok":
@@ -267,6 +350,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     exercise = with_overrides(load_exercise(args.exercise), opts)
     path = paths[0]
+    _check_outputs(args, paths)
     bar = _FrameBar(path.name, not args.quiet)
     try:
         report, result = analyze_path(path, exercise, opts, bar)
@@ -344,12 +428,12 @@ def _cmd_history(args: argparse.Namespace) -> int:
     ])
     if args.plot:
         plot_history(rows, Path(args.plot))
-        print(f"wrote {args.plot}")
+        print(f"wrote {Path(args.plot)}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posecheck",
         description="Pose-checking trainer for spine, neck and back exercises.",
     )
@@ -392,28 +476,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     p.add_argument("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here")
     p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
-    p.add_argument("--hold-s", type=float, help="override the exercise's hold target (seconds)")
-    p.add_argument("--reps", type=int, help="override the prescribed reps per set")
-    p.add_argument("--pain-at", type=float, metavar="SECONDS",
+    p.add_argument("--hold-s", type=SECONDS, help="override the exercise's hold target (seconds)")
+    p.add_argument("--reps", type=COUNT, help="override the prescribed reps per set")
+    p.add_argument("--pain-at", type=SECONDS, metavar="SECONDS",
                    help="the person stopped for pain at this time: end the analysis there and record it")
     p.add_argument("--mirrored", action="store_true",
                    help="the video is mirrored like a selfie preview: restore the subject's own left and right")
-    p.add_argument("--calibrate-at", type=float, metavar="SECONDS",
+    p.add_argument("--calibrate-at", type=SECONDS, metavar="SECONDS",
                    help="when the person is at rest facing forward (for a recording that starts mid-movement)")
-    p.add_argument("--jobs", type=int, default=1, help="files analysed at once in a batch (default 1)")
-    p.add_argument("--stride", type=int, default=1, help="analyse every N-th frame (long recordings)")
-    p.add_argument("--max-size", type=int, metavar="PX", help="shrink frames to this longer side before the model")
+    p.add_argument("--jobs", type=COUNT, default=1, help="files analysed at once in a batch (default 1)")
+    p.add_argument("--stride", type=COUNT, default=1, help="analyse every N-th frame (long recordings)")
+    p.add_argument("--max-size", type=_number(int, 64, "a whole number of pixels >= 64"), metavar="PX", help="shrink frames to this longer side before the model")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("live", help="train live with the webcam (or a video file as the camera)")
     p.add_argument("-e", "--exercise", help="exercise id or path of an exercise file")
     p.add_argument("-r", "--routine", help="routine id (see `posecheck list --routines`)")
-    p.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    p.add_argument("--camera", type=_number(int, 0, "a camera index >= 0"), default=0, help="camera index (default 0)")
     p.add_argument("--source", help="a video file instead of the camera")
     p.add_argument("--headless", action="store_true", help="no window (with --frames-out to see the overlay)")
     p.add_argument("--frames-out", metavar="DIR", help="write overlay frames as PNG here")
-    p.add_argument("--frames-every", type=int, default=1, metavar="N", help="with --frames-out: every N-th frame")
+    p.add_argument("--frames-every", type=COUNT, default=1, metavar="N", help="with --frames-out: every N-th frame")
     p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
     p.add_argument("--mirrored", action="store_true", help="the camera image is mirrored (selfie view)")
     p.add_argument("--mute", action="store_true", help="no sound cues (key m toggles)")
@@ -430,14 +514,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str) -> str:
+    """A message as one line (a path or a decoder's text may hold newlines)."""
+    return " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status (0 ok, 2 user error, 130
+    interrupted, 1 a bug in posecheck).
+
+    The one error boundary: everything a user can cause is one line here.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
     try:
         return int(args.func(args))
     except PosecheckError as exc:
-        print(f"posecheck: error: {exc}", file=sys.stderr)
+        print(f"posecheck: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
@@ -448,7 +544,25 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.errno not in USER_OS_ERRORS:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"posecheck: error: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def run() -> int:
+    """The console entry point: main(), and for a bug its traceback and a
+    line asking to report it (exit 1)."""
+    try:
+        return main()
+    except Exception:  # noqa: BLE001 - the last resort for bugs, reported as such
+        traceback.print_exc()
+        print(f"posecheck: internal error (a bug in posecheck {__version__}); please report it with the "
+              "command line and the traceback above", file=sys.stderr)
+        return EXIT_BUG
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

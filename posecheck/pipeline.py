@@ -7,6 +7,7 @@ give identical reports.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,12 +55,20 @@ def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:
     return ex
 
 
+def check_input_file(path: Path) -> None:
+    """An input exists and is a regular file (a folder, a device or a pipe
+    is refused: opening a pipe named like a video would wait forever)."""
+    if not path.exists():
+        raise PosecheckError(f"{path}: no such file")
+    if not path.is_file():
+        raise PosecheckError(f"{path}: not a regular file")
+
+
 def load_track(
     path: Path, opts: AnalyzeOptions, on_frame: Callable[[int, int], None] | None = None
 ) -> LandmarkTrack:
     """A landmark track from a video (running the model) or a `.npz` track."""
-    if not path.exists():
-        raise PosecheckError(f"{path}: no such file")
+    check_input_file(path)
     if path.suffix.lower() == ".npz":
         return LandmarkTrack.load(path)
     from posecheck.extract import extract_track
@@ -113,6 +122,8 @@ def parse_step_starts(text: str, n_steps: int) -> list[float]:
         starts = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise PosecheckError(f"--steps-at: '{text}' is not a list of seconds like 0,25.5,60") from None
+    if not all(math.isfinite(x) and x >= 0 for x in starts):
+        raise PosecheckError(f"--steps-at: '{text}' holds a time that is not a number of seconds >= 0")
     if len(starts) == n_steps - 1:
         starts = [0.0, *starts]
     if len(starts) != n_steps:
@@ -136,6 +147,11 @@ def analyze_routine(
     track = load_track(path, opts, on_frame)
     if len(track) == 0 or not track.has_pose.any():
         raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
+    late = [(i + 1, s) for i, s in enumerate(starts) if s > track.t_s[-1]]
+    if late:
+        step, start_s = late[0]
+        raise PosecheckError(f"--steps-at: step {step} starts at {start_s:g} s, after the recording ends "
+                             f"({track.t_s[-1]:.1f} s)")
     if opts.mirrored:
         track = track.mirrored()
     reports = []

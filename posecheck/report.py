@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.analysis import AnalysisResult
+from posecheck.outputs import write_atomically
 
 REPORT_SCHEMA = 1
 
@@ -62,14 +63,20 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
-    """Write the report as indented JSON with a trailing newline."""
-    Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    """Write the report as indented JSON with a trailing newline (whole or
+    not at all: see outputs.write_atomically)."""
+    text = json.dumps(report, indent=2) + "\n"
+    write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_metrics_csv(result: AnalysisResult, path: Path) -> None:
     """One row per frame: time, pose found, usable, every metric, reps, hold."""
+    write_atomically(Path(path), lambda tmp: _write_metrics_csv(result, tmp))
+
+
+def _write_metrics_csv(result: AnalysisResult, path: Path) -> None:
     names = list(result.metrics)
-    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+    with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["t_s", "pose", "usable", *names, "reps", "partial_reps", "hold_elapsed_s"])
         has_pose = result.track.has_pose

@@ -1,0 +1,277 @@
+"""The CLI's error boundary, its number options and its outputs: checked
+before any work, written whole or not at all, and named as written."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import posecheck.cli as cli
+from conftest import SAMPLES, needs_mediapipe
+from posecheck.errors import PosecheckError
+from posecheck.outputs import check_output_dir, check_output_file, write_atomically
+from posecheck.render_video import track_rows_for_frames
+from posecheck.report import write_report
+
+TRACK = SAMPLES / "neck_side_tilt_short_front.npz"
+ANALYZE = ["analyze", str(TRACK), "-e", "neck_side_tilt_hold", "-q"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--hold-s", "nan"), ("--hold-s", "-1"), ("--pain-at", "nan"), ("--pain-at", "inf"),
+    ("--calibrate-at", "-inf"), ("--reps", "0"), ("--reps", "2.5"), ("--jobs", "0"), ("--jobs", "-3"),
+    ("--stride", "0"), ("--max-size", "10"), ("--max-size", "nan"),
+])
+def test_a_number_option_outside_its_range_is_one_line(capsys, option, value):
+    code, _, err = run(capsys, *ANALYZE, f"{option}={value}")
+    assert code == 2
+    line = one_line(err)
+    assert option in line and repr(value) in line
+
+
+def test_a_usage_error_is_one_line_not_the_whole_usage(capsys):
+    code, _, err = run(capsys, "analyze")
+    assert code == 2
+    assert "posecheck analyze --help" in one_line(err)
+
+
+@pytest.mark.parametrize("under, message", [("", "exists and is not a folder"), ("sub", "is not a folder")])
+def test_out_that_cannot_be_a_folder_is_refused_before_any_work(capsys, tmp_path, monkeypatch, under, message):
+    monkeypatch.setattr(cli, "analyze_path", _must_not_run)
+    (tmp_path / "f").write_text("x")
+    code, _, err = run(capsys, *ANALYZE, "--out", str(tmp_path / "f" / under))
+    assert code == 2
+    assert message in one_line(err)
+
+
+def test_out_is_created_with_its_parents(capsys, tmp_path):
+    out = tmp_path / "a" / "b"
+    code, stdout, _ = run(capsys, *ANALYZE, "--out", str(out))
+    assert code == 0
+    assert (out / "report.json").is_file() and (out / "metrics.csv").is_file()
+    assert f"wrote {out}" in stdout
+
+
+@pytest.mark.parametrize("target, message", [
+    (lambda d: d, "is a folder"),
+    (lambda d: d / "missing" / "r.json", "does not exist"),
+])
+def test_json_to_a_folder_or_a_missing_folder_is_refused_first(capsys, tmp_path, monkeypatch, target, message):
+    monkeypatch.setattr(cli, "analyze_path", _must_not_run)
+    code, _, err = run(capsys, *ANALYZE, "--json", str(target(tmp_path)))
+    assert code == 2
+    assert message in one_line(err)
+
+
+def test_json_over_its_own_input_is_refused_and_the_input_kept(capsys, tmp_path):
+    track = tmp_path / "t.npz"
+    shutil.copy(TRACK, track)
+    before = track.read_bytes()
+    code, _, err = run(capsys, "analyze", str(track), "-e", "neck_side_tilt_hold", "-q", "--json", str(track))
+    assert code == 2
+    assert "is the input" in one_line(err)
+    assert track.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders")
+def test_a_read_only_out_folder_is_refused(capsys, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        code, _, err = run(capsys, *ANALYZE, "--out", str(ro / "x"))
+    finally:
+        ro.chmod(0o700)
+    assert code == 2
+    assert "permission denied" in one_line(err)
+
+
+def test_extract_checks_its_output_before_running_the_model(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "load_track", _must_not_run)
+    code, _, err = run(capsys, "extract", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
+                       "-o", str(tmp_path / "missing" / "t.npz"), "-q")
+    assert code == 2
+    assert "does not exist" in one_line(err)
+
+
+def test_extract_names_the_file_it_wrote(capsys, tmp_path, monkeypatch):
+    from posecheck.track import LandmarkTrack
+
+    monkeypatch.setattr(cli, "load_track", lambda *a, **k: LandmarkTrack.load(TRACK))
+    code, out, _ = run(capsys, "extract", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
+                       "-o", str(tmp_path / "name"), "-q")
+    assert code == 0
+    assert (tmp_path / "name.npz").is_file()
+    assert f"wrote {tmp_path / 'name.npz'}:" in out
+
+
+def test_a_pipe_named_like_a_video_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "posecheck", "analyze", str(fifo), "-e", "neck_side_tilt_hold"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "not a regular file" in one_line(proc.stderr)
+
+
+def test_routine_steps_starting_after_the_recording_are_refused(capsys):
+    code, _, err = run(capsys, "analyze", str(TRACK), "-r", "cervical_complex", "--steps-at",
+                       ",".join(str(100 * (i + 1)) for i in range(_routine_steps("cervical_complex") - 1)))
+    assert code == 2
+    assert "after the recording ends" in one_line(err)
+
+
+@pytest.mark.parametrize("steps_at", ["nan", "-5"])
+def test_routine_step_times_must_be_seconds(capsys, steps_at):
+    n = _routine_steps("cervical_complex")
+    code, _, err = run(capsys, "analyze", str(TRACK), "-r", "cervical_complex", "--steps-at",
+                       ",".join([steps_at] * (n - 1)))
+    assert code == 2
+    assert "--steps-at" in one_line(err)
+
+
+def test_a_full_disk_leaves_no_half_written_report(tmp_path, monkeypatch):
+    target = tmp_path / "report.json"
+
+    def full(self, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(PosecheckError, match="No space left on device"):
+        write_report({"schema": 1}, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_atomic_write_keeps_the_old_file_when_it_fails(tmp_path):
+    target = tmp_path / "summary.txt"
+    target.write_text("old")
+
+    def broken(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(PosecheckError):
+        write_atomically(target, broken)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.txt"]
+
+
+def test_the_boundary_turns_an_os_error_the_user_can_fix_into_one_line(capsys, monkeypatch):
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/out/report.json")
+
+    monkeypatch.setattr(cli, "_cmd_list", full)
+    code, _, err = run(capsys, "list")
+    assert code == 2
+    assert one_line(err) == "posecheck: error: /data/out/report.json: No space left on device"
+
+
+def test_a_bug_is_reported_as_a_bug_with_exit_1(capsys, monkeypatch):
+    def bug(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "_cmd_list", bug)
+    monkeypatch.setattr(sys, "argv", ["posecheck", "list"])
+    assert cli.run() == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "please report it" in err.splitlines()[-1]
+
+
+def test_a_cut_video_is_said_to_be_cut(capsys):
+    bar = cli._FrameBar("clip.mp4", enabled=False)
+    for done in range(1, 173):
+        bar(done, 382)
+    bar.close()
+    assert "read 172 of the 382 frames" in one_line(capsys.readouterr().err)
+    whole = cli._FrameBar("clip.mp4", enabled=False)
+    for done in range(1, 382):  # one frame short of the header: containers round
+        whole(done, 382)
+    whole.close()
+    assert capsys.readouterr().err == ""
+
+
+def test_every_source_frame_gets_the_overlay_of_its_own_time():
+    frames_t = np.arange(10) / 10.0
+    # --stride 2: the track has every other frame.
+    rows = track_rows_for_frames(frames_t, frames_t[::2])
+    assert rows.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    # A track cut at 0.5 s (--pain-at): the video ends with it.
+    assert track_rows_for_frames(frames_t, frames_t[:6]).tolist() == [0, 1, 2, 3, 4, 5, -1, -1, -1, -1]
+
+
+def test_output_checks_as_functions(tmp_path):
+    check_output_dir(tmp_path / "new" / "deeper", "--out")
+    check_output_file(tmp_path / "r.json", "--json")
+    with pytest.raises(PosecheckError, match="--json"):
+        check_output_file(tmp_path, "--json")
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("the work started before the outputs were checked")
+
+
+def _routine_steps(routine_id: str) -> int:
+    from posecheck.routines import load_routine
+
+    return len(load_routine(routine_id).steps)
+
+
+def test_an_annotated_video_that_did_not_reach_the_disk_is_not_called_written(tmp_path, monkeypatch):
+    import posecheck.render_video as rv
+    from posecheck.analysis import analyze_track
+    from posecheck.spec import load_exercise
+    from posecheck.track import LandmarkTrack
+
+    class LosingWriter:  # what OpenCV's writer does on a full disk: no error, no frames
+        def __init__(self, *args):
+            pass
+
+        def isOpened(self) -> bool:
+            return True
+
+        def write(self, frame) -> None:
+            pass
+
+        def release(self) -> None:
+            pass
+
+    result = analyze_track(LandmarkTrack.load(TRACK), load_exercise("neck_side_tilt_hold"))
+    monkeypatch.setattr(rv.cv2, "VideoWriter", LosingWriter)
+    with pytest.raises(PosecheckError, match="could not be written whole"):
+        rv.write_annotated_video(SAMPLES / "neck_side_tilt_short_front.mp4", result, tmp_path / "annotated.mp4", False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_mediapipe
+@pytest.mark.model
+def test_stride_keeps_every_source_frame_in_the_annotated_video(capsys, tmp_path):
+    import cv2
+
+    video = SAMPLES / "neck_side_tilt_short_front.mp4"
+    code, _, _ = run(capsys, "analyze", str(video), "-e", "neck_side_tilt_hold", "-q", "--stride", "2",
+                     "--out", str(tmp_path))
+    assert code == 0
+    frames = [int(cv2.VideoCapture(str(p)).get(cv2.CAP_PROP_FRAME_COUNT)) for p in (video, tmp_path / "annotated.mp4")]
+    assert frames[0] > 300 and frames[1] == frames[0]
+    assert json.loads((tmp_path / "report.json").read_text())["frames"] == (frames[0] + 1) // 2
