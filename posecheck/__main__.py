@@ -4,4 +4,5 @@ import sys
 
 from posecheck.cli import run
 
-sys.exit(run())
+if __name__ == "__main__":  # not again in a batch's spawned worker processes
+    sys.exit(run())

@@ -1,18 +1,32 @@
 """Batch analysis of many videos (a physiotherapist's folder) on every core.
 
-Each file runs in its own process (the pose model uses about one core), one
-progress bar counts finished files, every file gets its own report folder,
-and `summary.csv` lists them all. A file that fails is reported in the
-summary with its error; the others still finish.
+Each file runs in a process of its own (the pose model uses about one core),
+one progress bar counts finished files, every file gets its own report
+folder, and `summary.csv` lists them all. Nothing one file does can stop the
+others: an error, a bug, or the kernel killing its process (out of memory)
+becomes that file's failed row. `summary.csv` gains each row as its file
+finishes, so a batch that is itself killed keeps every finished file.
+
+One process per file rather than a `ProcessPoolExecutor`: when the kernel
+kills a pool worker the whole pool breaks and does not say which file was in
+the dead worker; a process of its own tells exactly which file died and by
+which signal, and nothing else has to run again.
 """
 
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import os
+import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import traceback
+from collections import deque
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from posecheck.errors import PosecheckError
 from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
@@ -22,6 +36,20 @@ from posecheck.spec import load_exercise
 SUMMARY_FIELDS = ("file", "status", "error", "exercise", "duration_s", "frames", "frames_with_pose",
                   "reps", "reps_left", "reps_right", "partial_reps", "holds", "holds_completed",
                   "warnings", "out")
+SUMMARY_NAME = "summary.csv"
+# The finished summary is rewritten in input order through this file.
+SUMMARY_TMP_NAME = "summary.csv.tmp"
+# Names in the output folder a file's report folder must never take (case
+# folded: a case-insensitive disk sees Summary.CSV as summary.csv).
+RESERVED_NAMES = frozenset(n.casefold() for n in (SUMMARY_NAME, SUMMARY_TMP_NAME, ".", ".."))
+# What write_outputs writes in a file's report folder (checked against the inputs).
+REPORT_FILES = ("report.json", "metrics.csv", "annotated.mp4")
+MAX_BUG_MESSAGE_CHARS = 300
+
+Row = dict[str, Any]
+# The per-file task: (input, exercise id or file, options, report folder) -> summary row.
+# A plain module-level function, so it can run in another process (or scheduler).
+FileTask = Callable[[Path, str, AnalyzeOptions, Path], Row]
 
 
 def collect_inputs(paths: list[Path]) -> list[Path]:
@@ -41,23 +69,86 @@ def collect_inputs(paths: list[Path]) -> list[Path]:
     return [p for p in out if not (p in seen or seen.add(p))]
 
 
-def _out_dir(out: Path, path: Path, taken: set[str]) -> Path:
-    name = path.stem
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return out / name
+def batch_jobs(requested: int, n_files: int, cpus: int | None = None) -> int:
+    """How many files run at once: what was asked for, but never more than
+    there are files or usable cores (`--jobs 300` must not start 300
+    processes, each loading a pose model).
+
+    Raises:
+        PosecheckError: `requested` is below 1.
+    """
+    if requested < 1:
+        raise PosecheckError(f"--jobs must be a whole number >= 1, got {requested}")
+    return max(1, min(requested, n_files, cpus if cpus is not None else _usable_cpus()))
 
 
-def analyze_one(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) -> dict[str, Any]:
-    """One file of a batch (runs in a worker process): its summary row."""
-    row: dict[str, Any] = {"file": str(path), "status": "ok", "error": "", "out": str(out)}
+def _usable_cpus() -> int:
+    """Cores this process may run on (taskset and cpusets count, not just the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def report_dirs(paths: list[Path], out: Path) -> list[Path]:
+    """Each file's report folder, `out/<name without suffix>`, made unique
+    with trailing `_`: two files never share a folder, and none is named
+    like the summary (an input `summary.csv.npz`), `.` or `..`."""
+    taken = set(RESERVED_NAMES)
+    dirs = []
+    for path in paths:
+        name = path.stem
+        while name.casefold() in taken:
+            name += "_"
+        taken.add(name.casefold())
+        dirs.append(out / name)
+    return dirs
+
+
+def _refuse_overwriting_inputs(paths: list[Path], dirs: list[Path], out: Path) -> None:
+    """An input that is where the batch writes (`out/summary.csv`, or a
+    report file of another input) would be overwritten before it is read."""
+    written = {(out / n).resolve() for n in (SUMMARY_NAME, SUMMARY_TMP_NAME)}
+    written |= {(d / n).resolve() for d in dirs for n in REPORT_FILES}
+    for path in paths:
+        if path.resolve() in written:
+            raise PosecheckError(f"{path}: the batch writes its output here; "
+                                 f"move the file or choose another --out")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def failure_reason(exc: Exception, path: Path) -> str:
+    """One line for a failed file's row: the user's error as is, an I/O
+    error with its file, anything else as a bug with its type, message and
+    the line that raised it."""
+    if isinstance(exc, PosecheckError):
+        return _one_line(str(exc))
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename or path}: {exc.strerror}"
+    message = _one_line(f"{type(exc).__name__}: {exc}")
+    if len(message) > MAX_BUG_MESSAGE_CHARS:
+        message = message[:MAX_BUG_MESSAGE_CHARS] + "..."
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{message}{where} (a bug in posecheck; please report it)"
+
+
+def analyze_one(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) -> Row:
+    """One file of a batch (runs in a process of its own): its summary row.
+
+    Never raises for a file's content: any failure is the row's status and
+    error, so a scheduler only has to run it and collect the row.
+    """
+    row: Row = {"file": str(path), "status": "ok", "error": "", "out": str(out)}
     try:
         exercise = with_overrides(load_exercise(exercise_arg), opts)
         report, result = analyze_path(path, exercise, opts)
         write_outputs(path, report, result, out, progress=False)
-    except PosecheckError as exc:
-        return {**row, "status": "failed", "error": str(exc), "out": ""}
+    except Exception as exc:  # noqa: BLE001 - every failure is this file's row, whatever it is
+        return failed_row(path, failure_reason(exc, path))
     by_side = report["reps_by_side"] or {}
     return {
         **row,
@@ -75,40 +166,186 @@ def analyze_one(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) 
     }
 
 
+def failed_row(path: Path, reason: str) -> Row:
+    """A file's row when it could not be analysed (no report folder)."""
+    return {"file": str(path), "status": "failed", "error": reason, "out": ""}
+
+
+def died_reason(exitcode: int | None) -> str:
+    """Why a file's process ended without a row (the kernel's OOM killer
+    sends SIGKILL)."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "unknown signal"
+        hint = "; out of memory?" if -exitcode == signal.SIGKILL else ""
+        return f"worker killed (signal {-exitcode}, {name}{hint})"
+    return f"worker ended with exit status {exitcode} and no result"
+
+
+class SummaryWriter:
+    """`out/summary.csv`, a row appended, flushed and synced to disk as each
+    file finishes, so a batch killed half-way keeps what it finished."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / SUMMARY_NAME
+        try:
+            self._fh: IO[str] = self.path.open("w", newline="", encoding="utf-8")
+        except OSError as exc:
+            raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
+        self._csv = csv.DictWriter(self._fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
+        self._csv.writeheader()
+        self._sync()
+        _sync_dir(out)
+
+    def add(self, row: Row) -> None:
+        try:
+            self._csv.writerow(row)
+            self._sync()
+        except OSError as exc:  # a full disk: the batch cannot keep its results
+            raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
+
+    def _sync(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def rewrite_in_order(self, rows: list[Row]) -> None:
+        """The finished summary in input order (the same whatever --jobs),
+        swapped in whole: a kill during the swap leaves one full summary."""
+        tmp = self.path.with_name(SUMMARY_TMP_NAME)
+        try:
+            with tmp.open("w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
+                w.writeheader()
+                w.writerows(rows)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            _sync_dir(self.path.parent)
+        except OSError as exc:  # every row is in the summary already, in finishing order
+            tmp.unlink(missing_ok=True)
+            raise PosecheckError(f"{self.path}: cannot sort the batch summary into input order "
+                                 f"({exc.strerror}); its rows are in finishing order") from None
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make a new or renamed file's name itself survive a crash (POSIX)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _child(task: FileTask, args: tuple[Path, str, AnalyzeOptions, Path], send: Connection) -> None:
+    """Body of a file's process: run the task, send its row back."""
+    # Ctrl-C reaches the whole process group; the batch (the parent) ends its
+    # children itself, so a child prints no traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    row = task(*args)
+    try:
+        send.send(row)
+    except BrokenPipeError:  # the batch is gone (killed); the report folder is written
+        return
+    send.close()
+
+
+def _run_processes(
+    work: list[tuple[int, tuple[Path, str, AnalyzeOptions, Path]]],
+    task: FileTask, jobs: int, on_row: Callable[[int, Row], None],
+) -> None:
+    """Run `task` on every item, `jobs` processes at a time, one process per
+    file; `on_row(index, row)` as each ends. A process that dies without a
+    row (killed by a signal) gives a failed row naming the signal."""
+    ctx = multiprocessing.get_context()
+    queue = deque(work)
+    running: dict[Any, tuple[int, Path, BaseProcess]] = {}  # read end of its pipe -> its file
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                index, args = queue.popleft()
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(task, args, send), daemon=True)
+                try:
+                    proc.start()
+                except OSError as exc:  # no memory or process slot left for a fork
+                    recv.close()
+                    on_row(index, failed_row(args[0], f"cannot start a worker process ({exc.strerror})"))
+                    continue
+                finally:
+                    send.close()  # the child holds the only write end: its death is EOF here
+                running[recv] = (index, args[0], proc)
+            if not running:  # every start failed: nothing to wait for
+                continue
+            for recv in wait(list(running)):
+                index, path, proc = running.pop(recv)
+                try:
+                    row: Row | None = recv.recv()
+                except (EOFError, OSError):
+                    row = None
+                recv.close()
+                proc.join()
+                on_row(index, row if row is not None else failed_row(path, died_reason(proc.exitcode)))
+    finally:
+        for _, _, proc in running.values():
+            proc.terminate()
+        for recv, (_, _, proc) in running.items():
+            proc.join()
+            recv.close()
+
+
 def run_batch(
-    paths: list[Path], exercise_arg: str, opts: AnalyzeOptions, out: Path, jobs: int, progress: bool
-) -> list[dict[str, Any]]:
-    """Analyse every file, `jobs` at a time; writes out/summary.csv.
+    paths: list[Path], exercise_arg: str, opts: AnalyzeOptions, out: Path, jobs: int, progress: bool,
+    task: FileTask = analyze_one, on_row: Callable[[Row], None] | None = None,
+) -> list[Row]:
+    """Analyse every file, up to `jobs` at a time, each in its own process;
+    writes `out/summary.csv` row by row as files finish, then once more in
+    input order.
+
+    `task` is the per-file function and `on_row` is called after each row
+    is on disk (both for tests and other front ends).
 
     Returns the summary rows in input order.
+
+    Raises:
+        PosecheckError: before any file is analysed: a bad exercise or
+            option, --jobs below 1, an unwritable `out`, or an input where
+            the batch writes; later only if summary.csv cannot be written
+            (a full disk). A file's own failure is never raised: it is its row.
     """
     from tqdm import tqdm
 
-    if jobs < 1:
-        raise PosecheckError(f"--jobs must be >= 1, got {jobs}")
+    n_jobs = batch_jobs(jobs, len(paths))
     with_overrides(load_exercise(exercise_arg), opts)  # a bad exercise fails once, up front
-    out.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    work = [(p, _out_dir(out, p, taken)) for p in paths]
-    rows: dict[Path, dict[str, Any]] = {}
-    bar = tqdm(total=len(work), desc="videos", unit="file", disable=not progress, file=sys.stderr)
+    dirs = report_dirs(paths, out)
+    _refuse_overwriting_inputs(paths, dirs, out)
     try:
-        if jobs == 1:
-            for p, o in work:
-                rows[p] = analyze_one(p, exercise_arg, opts, o)
-                bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(analyze_one, p, exercise_arg, opts, o): p for p, o in work}
-                for fut in as_completed(futures):
-                    rows[futures[fut]] = fut.result()
-                    bar.update(1)
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PosecheckError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    summary = SummaryWriter(out)
+    rows: dict[int, Row] = {}
+    bar = tqdm(total=len(paths), desc="videos", unit="file", disable=not progress, file=sys.stderr)
+
+    def finished(index: int, row: Row) -> None:
+        rows[index] = row
+        summary.add(row)
+        bar.update(1)
+        if on_row is not None:
+            on_row(row)
+
+    try:
+        work = [(i, (p, exercise_arg, opts, d)) for i, (p, d) in enumerate(zip(paths, dirs))]
+        _run_processes(work, task, n_jobs, finished)
     finally:
         bar.close()
-    ordered = [rows[p] for p, _ in work]
-    with (out / "summary.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in ordered:
-            w.writerow(r)
+        summary.close()
+    ordered = [rows[i] for i in range(len(paths))]
+    summary.rewrite_in_order(ordered)
     return ordered
