@@ -14,7 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
-from posecheck.spec import Exercise, _Table, exercises_dir, find_data_file, load_exercise, read_toml
+from posecheck.spec import (
+    SECONDS,
+    SETS,
+    STEP_REPS,
+    TARGET_S,
+    Exercise,
+    _Table,
+    exercises_dir,
+    find_data_file,
+    load_exercise,
+    one_line,
+    read_toml,
+)
 
 
 @dataclass(frozen=True)
@@ -55,13 +67,20 @@ def parse_routine(data: dict[str, Any], file: str) -> Routine:
     """Validate parsed TOML and build the Routine.
 
     Raises:
-        PosecheckError: naming the file, key, value and what is allowed.
+        PosecheckError: one line naming the file, key, value and what is allowed.
     """
+    try:
+        return _parse_routine(data, file)
+    except PosecheckError as exc:
+        raise PosecheckError(one_line(str(exc))) from None
+
+
+def _parse_routine(data: dict[str, Any], file: str) -> Routine:
     t = _Table(data, "", file)
     schema = t.get("schema", int, what="the format version, 1")
     if schema != 1:
         raise t.fail("schema", schema, "1 (this posecheck reads only that)")
-    rid = t.get("id", str, what="the routine id")
+    rid = t.identifier("id", "the routine id")
     if file.endswith(".toml") and rid != Path(file).stem:
         raise t.fail("id", rid, f"the file name without .toml ('{Path(file).stem}')")
     steps = []
@@ -71,14 +90,13 @@ def parse_routine(data: dict[str, Any], file: str) -> Routine:
             load_exercise(ex_id)
         except PosecheckError as exc:
             raise PosecheckError(f"{file}: key '{st.key('exercise')}': {exc}") from None
-        sets = st.number("sets", None, minimum=1)
-        reps = st.number("reps", None, minimum=1)
         steps.append(RoutineStep(
             exercise=ex_id,
-            sets=None if sets is None else int(sets),
-            reps=None if reps is None else int(reps),
-            hold_s=st.number("hold_s", None, minimum=0.0),
-            rest_s=st.number("rest_s", None, minimum=0.0),
+            sets=st.number("sets", SETS, None),
+            reps=st.number("reps", STEP_REPS, None),
+            # It becomes the step's hold target: a hold of 0 s is no hold.
+            hold_s=st.number("hold_s", TARGET_S, None),
+            rest_s=st.number("rest_s", SECONDS, None),
         ))
         st.finish()
     if not steps:
@@ -89,7 +107,7 @@ def parse_routine(data: dict[str, Any], file: str) -> Routine:
         source=t.get("source", str, ""),
         description=t.get("description", str, "").strip(),
         warm_up=t.get("warm_up", str, what="what to do to warm up first").strip(),
-        warm_up_s=t.number("warm_up_s", 120.0, minimum=0.0),
+        warm_up_s=t.number("warm_up_s", SECONDS, 120.0),
         steps=tuple(steps),
         path=file,
     )

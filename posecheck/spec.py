@@ -10,10 +10,12 @@ runs this same code.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,6 +272,102 @@ class Exercise:
         return self.metrics[0].name
 
 
+# --- numbers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    """What one number in a data file may be: its type and its bounds.
+
+    Every number an exercise, routine or safety-defaults file gives is read
+    through `_Table.number` with one of the ranges below, because a value
+    that is not finite, not a number, or far outside what makes sense does
+    not fail loudly later: NaN compares false, so `above = nan` never fires
+    and `amplitude_above = nan` switches the head-circle stop off;
+    `neutral = true` would read as 1. So: a TOML bool or string is never a
+    number; an integer is fine where a float is expected, a float (even 2.0)
+    is not where a whole number is; NaN and infinities are refused; and the
+    value must lie inside the bounds (inclusive, except `low` when
+    `low_open`).
+    """
+
+    low: float
+    high: float
+    unit: str = ""
+    whole: bool = False
+    low_open: bool = False
+    noun: str = "a number"
+
+    def allows(self, value: object) -> bool:
+        """True when `value` (as TOML parsed it) is a number of this range."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if isinstance(value, float) and (self.whole or not math.isfinite(value)):
+            return False
+        above_low = value > self.low if self.low_open else value >= self.low
+        return above_low and value <= self.high  # exact for huge ints: no float()
+
+    def __str__(self) -> str:
+        low = f"> {self.low:g}" if self.low_open else f">= {self.low:g}"
+        unit = f" ({self.unit})" if self.unit else ""
+        whole = " (a whole number)" if self.whole else ""
+        return f"{self.noun} {low} and <= {self.high:g}{unit}{whole}"
+
+
+# The documented range of every number in the data files (README, "Exercise
+# file format"). Metric values are degrees or percent; no metric reads beyond
+# a few hundred, so +-10000 only catches typos and overflow (1e300).
+THRESHOLD = Range(-10_000.0, 10_000.0, "the metric's units")  # neutral, end, partial, min, max, above, below
+BAND = Range(0.0, 10_000.0, "the metric's units")  # level_band, still_band, amplitude_above
+SECONDS = Range(0.0, 3600.0, "seconds")  # setup_s, calibrate_s, grace_s, end_confirm_s, min_rep_s,
+#                                          min_hold_s, cooldown_s, hold_s, rest_s, warm_up_s
+TARGET_S = Range(0.0, 3600.0, "seconds", low_open=True)  # hold target_s, a routine step's hold_s
+# A limit sustained for over a minute before it warns would be no safety rule.
+SUSTAIN_S = Range(0.0, 60.0, "seconds")  # safety for_s
+# A head circle takes seconds; the loop meter keeps this much history.
+LOOP_WINDOW_S = Range(1.0, 60.0, "seconds")  # window_s
+TURNS = Range(0.1, 10.0, "full turns")  # turn_above
+VISIBILITY = Range(0.0, 1.0, "the model's visibility score")  # min_visibility
+EXIT_FRACTION = Range(0.0, 1.0, low_open=True, noun="a fraction of the movement")  # exit_fraction
+SETTLE_SPEED = Range(0.01, 100.0, "neutral-to-end ranges per second")  # settle_speed
+SPEED_LIMIT = Range(1.0, 10_000.0, "deg/s")  # max_speed_deg_s
+METRIC_SPEED_LIMIT = Range(0.0, 10_000.0, "deg/s; 0 = not checked")  # [max_speed_by_metric] values
+SPEED_ABOVE = Range(0.0, 10_000.0, "the metric's units per second", low_open=True)  # kind = "speed" above
+SETS = Range(1, 100, whole=True)  # sets (prescription and routine step)
+PRESCRIBED_REPS = Range(0, 1000, whole=True)  # [prescription] reps: 0 = none prescribed
+STEP_REPS = Range(1, 1000, whole=True)  # a routine step's reps
+
+
+def _shown(value: object) -> str:
+    """A value as the message shows it: TOML's spelling of booleans, a
+    repr otherwise, cut short so one huge value keeps the message one line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _number_hint(value: object) -> str:
+    """Why a value that looks like a number is not one."""
+    if isinstance(value, bool):
+        return "; true and false are not numbers"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return "; write the number without quotes"
+    return ""
+
+
+def one_line(message: str) -> str:
+    """`message` with control characters (a newline in a quoted TOML key or a
+    file name) escaped, so an error is always one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 # --- strict table reading --------------------------------------------------------
 
 
@@ -287,26 +385,47 @@ class _Table:
 
     def fail(self, k: str, value: object, expected: str) -> PosecheckError:
         return PosecheckError(
-            f"{self.file}: key '{self.key(k)}' = {value!r}: expected {expected}"
+            f"{self.file}: key '{self.key(k)}' = {_shown(value)}: expected {expected}"
         )
 
     def get(self, k: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+        """A non-numeric value (string, bool, table, array); numbers go
+        through `number`."""
         self.used.add(k)
         if k not in self.data:
             if default is ...:
                 raise PosecheckError(f"{self.file}: missing key '{self.key(k)}' ({what or _kind_name(kind)})")
             return default
         v = self.data[k]
-        if kind is float and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
-        if not isinstance(v, kind) or (isinstance(v, bool) and kind in (int, float)):
+        if not isinstance(v, kind) or (isinstance(v, bool) and kind is int):
             raise self.fail(k, v, what or _kind_name(kind))
         return v
 
-    def number(self, k: str, default: Any = ..., minimum: float | None = None) -> Any:
-        v = self.get(k, float, default, "a number")
-        if v is not None and v is not default and minimum is not None and v < minimum:
-            raise self.fail(k, self.data[k], f"a number >= {minimum}")
+    def number(self, k: str, rng: Range, default: Any = ...) -> Any:
+        """The one number reader: the value at `k` checked against `rng` (a
+        float, or an int for a whole-number range), or `default` when the key
+        is absent (defaults are the code's own and not checked; `...` makes
+        the key required).
+
+        Raises:
+            PosecheckError: naming the file, the key path, the value and `rng`.
+        """
+        self.used.add(k)
+        if k not in self.data:
+            if default is ...:
+                raise PosecheckError(f"{self.file}: missing key '{self.key(k)}' ({rng})")
+            return default
+        v = self.data[k]
+        if not rng.allows(v):
+            raise self.fail(k, v, f"{rng}{_number_hint(v)}")
+        return int(v) if rng.whole else float(v)
+
+    def identifier(self, k: str, what: str) -> str:
+        """An id: a non-empty string of printable characters (`validate`
+        prints it, one line per file)."""
+        v = self.get(k, str, what=what)
+        if not v or not v.isprintable():
+            raise self.fail(k, v, f"{what}: a non-empty name without control characters")
         return v
 
     def choice(self, k: str, allowed: tuple[str, ...], default: Any = ...) -> Any:
@@ -436,15 +555,17 @@ def _check_metric(t: _Table, k: str, name: str, metrics: tuple[str, ...]) -> str
 
 
 def _movement(t: _Table, name: str, metrics: tuple[str, ...], defaults: dict[str, Any]) -> Movement:
+    """One movement; `defaults` are the [reps] table's own metric, neutral,
+    end and partial (already checked), which a sided movement inherits."""
     metric = t.get("metric", str, defaults.get("metric", ...), "a metric name")
     _check_metric(t, "metric", metric, metrics)
-    neutral = t.number("neutral", defaults.get("neutral", ...))
-    end = t.number("end", defaults.get("end", ...))
+    neutral = t.number("neutral", THRESHOLD, defaults.get("neutral", ...))
+    end = t.number("end", THRESHOLD, defaults.get("end", ...))
     if neutral == end:
         raise t.fail("end", end, f"a value different from neutral ({neutral})")
     has_own_partial = "partial" in t.data or "neutral" in t.data or "end" in t.data
     fallback = (neutral + end) / 2.0 if has_own_partial or "partial" not in defaults else defaults["partial"]
-    partial = t.number("partial", fallback)
+    partial = t.number("partial", THRESHOLD, fallback)
     lo, hi = sorted((neutral, end))
     if not lo < partial < hi:
         raise t.fail("partial", partial, f"a value strictly between neutral ({neutral}) and end ({end})")
@@ -453,7 +574,6 @@ def _movement(t: _Table, name: str, metrics: tuple[str, ...], defaults: dict[str
 
 def _reps(t: _Table, metrics: tuple[str, ...]) -> RepRule:
     sides = t.choice("sides", SIDE_MODES, "none")
-    defaults = {k: t.data[k] for k in ("metric", "neutral", "end", "partial") if k in t.data}
     moves_t = t.table("movements")
     movements: list[Movement] = []
     if sides in ("none", "both"):
@@ -464,8 +584,9 @@ def _reps(t: _Table, metrics: tuple[str, ...]) -> RepRule:
             )
         movements.append(_movement(t, sides, metrics, {}))
     else:
-        for k in ("metric", "neutral", "end", "partial"):
-            t.get(k, (str, float, int), None)
+        shared = {"metric": t.get("metric", str, None, "a metric name")}
+        shared.update({k: t.number(k, THRESHOLD, None) for k in ("neutral", "end", "partial")})
+        defaults = {k: v for k, v in shared.items() if v is not None}
         if moves_t is None:
             raise PosecheckError(
                 f"{t.file}: sides = '{sides}' needs a [{t.key('movements')}.<name>] table per "
@@ -493,8 +614,8 @@ def _reps(t: _Table, metrics: tuple[str, ...]) -> RepRule:
     rule = RepRule(
         sides=sides,
         movements=tuple(movements),
-        end_confirm_s=t.number("end_confirm_s", 0.1, minimum=0.0),
-        min_rep_s=t.number("min_rep_s", 0.4, minimum=0.0),
+        end_confirm_s=t.number("end_confirm_s", SECONDS, 0.1),
+        min_rep_s=t.number("min_rep_s", SECONDS, 0.4),
     )
     t.finish()
     return rule
@@ -503,8 +624,8 @@ def _reps(t: _Table, metrics: tuple[str, ...]) -> RepRule:
 def _condition(t: _Table, metrics: tuple[str, ...]) -> Condition:
     c = Condition(
         metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
-        min=t.number("min", -math.inf),
-        max=t.number("max", math.inf),
+        min=t.number("min", THRESHOLD, -math.inf),
+        max=t.number("max", THRESHOLD, math.inf),
     )
     if c.min == -math.inf and c.max == math.inf:
         raise PosecheckError(f"{t.file}: {t.where} needs 'min' or 'max'")
@@ -515,17 +636,15 @@ def _condition(t: _Table, metrics: tuple[str, ...]) -> Condition:
 
 
 def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) -> HoldRule:
-    target = t.number("target_s", minimum=0.0)
-    grace = t.number("grace_s", 0.5, minimum=0.0)
-    exit_fraction = t.number("exit_fraction", None)
+    target = t.number("target_s", TARGET_S)
+    grace = t.number("grace_s", SECONDS, 0.5)
+    exit_fraction = t.number("exit_fraction", EXIT_FRACTION, None)
     when = tuple(_condition(c, metrics) for c in t.tables("when"))
     still = tuple(_check_metric(t, "still", str(n), metrics)
                   for n in t.get("still", list, [], what="a list of metric names"))
     if kind == "reps_with_hold":
         if exit_fraction is None:
             exit_fraction = 0.75
-        if not 0.0 < exit_fraction <= 1.0:
-            raise t.fail("exit_fraction", exit_fraction, "a fraction of the movement, 0 < f <= 1")
         if when:
             raise PosecheckError(f"{t.file}: key 'hold.when' is for kind = 'hold'; a rep's hold uses 'exit_fraction'")
     else:
@@ -538,12 +657,12 @@ def _hold(t: _Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) 
         target_s=target,
         grace_s=grace,
         exit_fraction=exit_fraction,
-        settle_speed=t.number("settle_speed", 0.25, minimum=0.01),
-        level_band=t.number("level_band", 2.0, minimum=0.0),
+        settle_speed=t.number("settle_speed", SETTLE_SPEED, 0.25),
+        level_band=t.number("level_band", BAND, 2.0),
         when=when,
-        min_hold_s=t.number("min_hold_s", 1.0, minimum=0.0),
+        min_hold_s=t.number("min_hold_s", SECONDS, 1.0),
         still=still,
-        still_band=t.number("still_band", 2.0, minimum=0.0),
+        still_band=t.number("still_band", BAND, 2.0),
     )
     t.finish()
     return rule
@@ -553,10 +672,10 @@ def _prescription(t: _Table | None) -> Prescription:
     if t is None:
         return Prescription()
     p = Prescription(
-        sets=int(t.number("sets", 1, minimum=1)),
-        reps=int(t.number("reps", 0, minimum=0)),
-        hold_s=t.number("hold_s", 0.0, minimum=0.0),
-        rest_s=t.number("rest_s", 0.0, minimum=0.0),
+        sets=t.number("sets", SETS, 1),
+        reps=t.number("reps", PRESCRIBED_REPS, 0),
+        hold_s=t.number("hold_s", SECONDS, 0.0),
+        rest_s=t.number("rest_s", SECONDS, 0.0),
     )
     t.finish()
     return p
@@ -567,8 +686,8 @@ def _form(t: _Table, metrics: tuple[str, ...]) -> FormRule:
         id=t.get("id", str, what="a short rule id"),
         metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
         message=t.get("message", str, what="a message for the user"),
-        min=t.number("min", -math.inf),
-        max=t.number("max", math.inf),
+        min=t.number("min", THRESHOLD, -math.inf),
+        max=t.number("max", THRESHOLD, math.inf),
         during=t.choice("during", FORM_SCOPES, "rep"),
     )
     if r.min == -math.inf and r.max == math.inf:
@@ -586,15 +705,15 @@ def _safety(t: _Table, metrics: tuple[str, ...]) -> SafetyRule:
         if len(pair) != 2 or not all(isinstance(m, str) for m in pair):
             raise t.fail("metrics", pair, "two metric names [x, y]")
         x, y = (_check_metric(t, "metrics", m, metrics) for m in pair)
-        above = t.number("amplitude_above", minimum=0.0)
+        above = t.number("amplitude_above", BAND)
         r = SafetyRule(
             id=t.get("id", str, what="a short rule id"), metric=x, metric_y=y,
             message=t.get("message", str, what="a message for the user"),
             above=above, kind=kind,
-            turn_above=t.number("turn_above", 0.75, minimum=0.1),
-            window_s=t.number("window_s", 10.0, minimum=1.0),
+            turn_above=t.number("turn_above", TURNS, 0.75),
+            window_s=t.number("window_s", LOOP_WINDOW_S, 10.0),
             for_s=0.0,
-            cooldown_s=t.number("cooldown_s", 5.0, minimum=0.0),
+            cooldown_s=t.number("cooldown_s", SECONDS, 5.0),
             severity=t.choice("severity", SEVERITIES, "stop"),
         )
         t.finish()
@@ -603,11 +722,11 @@ def _safety(t: _Table, metrics: tuple[str, ...]) -> SafetyRule:
         id=t.get("id", str, what="a short rule id"),
         metric=_check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
         message=t.get("message", str, what="a message for the user"),
-        above=t.number("above", math.inf),
-        below=t.number("below", -math.inf) if kind == "limit" else -math.inf,
+        above=t.number("above", THRESHOLD if kind == "limit" else SPEED_ABOVE, math.inf),
+        below=t.number("below", THRESHOLD, -math.inf) if kind == "limit" else -math.inf,
         # A speed is already an average over SPEED_WINDOW_S (safety.py).
-        for_s=t.number("for_s", 0.3 if kind == "limit" else 0.0, minimum=0.0),
-        cooldown_s=t.number("cooldown_s", 5.0, minimum=0.0),
+        for_s=t.number("for_s", SUSTAIN_S, 0.3 if kind == "limit" else 0.0),
+        cooldown_s=t.number("cooldown_s", SECONDS, 5.0),
         severity=t.choice("severity", SEVERITIES, "caution"),
         kind=kind,
     )
@@ -650,13 +769,17 @@ def load_defaults() -> SafetyDefaults:
         _DEFAULTS = SafetyDefaults(
             metrics=tuple(metrics),
             rules=tuple(_safety(x, names) for x in t.tables("safety")),
-            max_speed_deg_s=t.number("max_speed_deg_s"),
+            max_speed_deg_s=t.number("max_speed_deg_s", SPEED_LIMIT),
         )
         t.finish()
     return _DEFAULTS
 
 
-_OVERRIDABLE = ("amplitude_above", "turn_above", "window_s", "above", "below", "for_s", "cooldown_s")
+# What [default_rules.<id>] may change, read with the range the rule's own key has.
+_OVERRIDABLE = {
+    "amplitude_above": BAND, "turn_above": TURNS, "window_s": LOOP_WINDOW_S,
+    "above": THRESHOLD, "below": THRESHOLD, "for_s": SUSTAIN_S, "cooldown_s": SECONDS,
+}
 
 
 def _merge_defaults(
@@ -689,8 +812,8 @@ def _merge_defaults(
                 sub.finish()
                 continue
             changes = {}
-            for k in _OVERRIDABLE:
-                v = sub.number(k, None)
+            for k, rng in _OVERRIDABLE.items():
+                v = sub.number(k, rng, None)
                 if v is not None:
                     changes["above" if k == "amplitude_above" else k] = v
             sev = sub.choice("severity", SEVERITIES, None)
@@ -758,7 +881,7 @@ def _speed_by_metric(t: _Table, names: tuple[str, ...]) -> dict[str, float]:
     out = {}
     for name in list(table.data):
         _check_metric(table, name, name, names)
-        out[name] = table.number(name, minimum=0.0)
+        out[name] = table.number(name, METRIC_SPEED_LIMIT)
     table.finish()
     return out
 
@@ -768,8 +891,15 @@ def parse_exercise(data: dict[str, Any], file: str) -> Exercise:
     extra view ([views.<view>], merged over the top level: `merge_view`).
 
     Raises:
-        PosecheckError: naming the file, key, value and what is allowed.
+        PosecheckError: one line naming the file, key, value and what is allowed.
     """
+    try:
+        return _parse_exercise(data, file)
+    except PosecheckError as exc:
+        raise PosecheckError(one_line(str(exc))) from None
+
+
+def _parse_exercise(data: dict[str, Any], file: str) -> Exercise:
     base = {k: v for k, v in data.items() if k not in ("views", "measured_views", "impossible_views")}
     ex = _parse_one(base, file, "")
     t = _Table(data, "", file)
@@ -827,7 +957,7 @@ def _parse_one(data: dict[str, Any], file: str, where: str) -> Exercise:
     schema = t.get("schema", int, what=f"the format version, {SCHEMA_VERSION}")
     if schema != SCHEMA_VERSION:
         raise t.fail("schema", schema, f"{SCHEMA_VERSION} (this posecheck reads only that)")
-    ex_id = t.get("id", str, what="the exercise id")
+    ex_id = t.identifier("id", "the exercise id")
     stem = Path(file).stem
     if file.endswith(".toml") and ex_id != stem:
         raise t.fail("id", ex_id, f"the file name without .toml ('{stem}')")
@@ -850,7 +980,7 @@ def _parse_one(data: dict[str, Any], file: str, where: str) -> Exercise:
         raise PosecheckError(f"{file}: key 'hold' needs kind = 'hold' or 'reps_with_hold', not '{kind}'")
     hold = _hold(hold_t, kind, reps, names) if hold_t is not None else None
     defaults = load_defaults()
-    max_speed = t.number("max_speed_deg_s", defaults.max_speed_deg_s, minimum=1.0)
+    max_speed = t.number("max_speed_deg_s", SPEED_LIMIT, defaults.max_speed_deg_s)
     overrides = t.table("default_rules")
     metrics, default_rules = _merge_defaults(metrics, defaults, overrides, file, t.data.get("camera_view"))
     names = tuple(m.name for m in metrics)
@@ -865,9 +995,9 @@ def _parse_one(data: dict[str, Any], file: str, where: str) -> Exercise:
         instructions=t.get("instructions", str, what="instructions for the user").strip(),
         required=req,
         metrics=tuple(metrics),
-        min_visibility=t.number("min_visibility", 0.5, minimum=0.0),
-        setup_s=t.number("setup_s", 0.5, minimum=0.0),
-        calibrate_s=t.number("calibrate_s", 1.0, minimum=0.0),
+        min_visibility=t.number("min_visibility", VISIBILITY, 0.5),
+        setup_s=t.number("setup_s", SECONDS, 0.5),
+        calibrate_s=t.number("calibrate_s", SECONDS, 1.0),
         reps=reps,
         hold=hold,
         prescription=_prescription(t.table("prescription")),
@@ -896,25 +1026,105 @@ def load_exercise_file(path: Path) -> Exercise:
     """Read and validate one exercise file.
 
     Raises:
-        PosecheckError: missing file, TOML syntax error or invalid content.
+        PosecheckError: a file that is missing or not TOML text (see
+            `read_toml`), or invalid content; one line naming the file.
     """
     path = Path(path)
     return parse_exercise(read_toml(path, "exercise"), str(path))
+
+
+# An exercise or routine file is a few kilobytes of shallow TOML (the
+# largest bundled one 3.3 KB, nesting 5 deep); these bound what a wrong file
+# (a video, a log, a generated one) can make us do: tomllib takes about 1 s
+# on 256 KiB of the slowest TOML.
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 32  # tables and arrays inside each other
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+# A dotted key where a key may start (a line's start, after [, [[, { or ,)
+# of over MAX_DEPTH parts: it nests tables that deep, and tomllib takes time
+# quadratic in its length (5,000 parts: 2.5 s), so it is refused unparsed.
+_DEEP_DOTTED_KEY = re.compile(
+    rf"(?:^[ \t]*\[{{0,2}}|[{{,])[ \t]*{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART}){{{MAX_DEPTH},}}", re.MULTILINE
+)
+_TOO_DEEP = f"tables or arrays nested too deeply (at most {MAX_DEPTH})"
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """A data file's TOML, or a one-line error naming the file.
 
     Raises:
-        PosecheckError: missing file or TOML syntax error.
+        PosecheckError: missing file, a folder or other non-regular file, an
+            unreadable, empty, oversized, binary, UTF-16 or otherwise
+            non-UTF-8 file, a TOML syntax error, or nesting too deep.
     """
+    text = _read_text(path, what)
+    if _DEEP_DOTTED_KEY.search(text):
+        raise _file_error(path, _TOO_DEEP)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _file_error(path, f"not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise _file_error(path, _TOO_DEEP) from None
+    if _nesting(data) > MAX_DEPTH:
+        raise _file_error(path, _TOO_DEEP)
+    return data
+
+
+def _a(what: str) -> str:
+    """'an exercise', 'a routine'."""
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
+def _file_error(path: Path, message: str) -> PosecheckError:
+    return PosecheckError(one_line(f"{path}: {message}"))
+
+
+def _read_text(path: Path, what: str) -> str:
+    """The file's text: UTF-8, with or without a byte-order mark (Windows
+    Notepad writes one). Reads at most MAX_FILE_BYTES + 1 bytes, so a huge
+    file costs nothing and a FIFO is refused before it is opened."""
+    if path.is_dir():
+        raise _file_error(path, f"a folder, not {_a(what)} file")
+    if not path.exists():
+        raise _file_error(path, f"no such {what} file")
     if not path.is_file():
-        raise PosecheckError(f"{path}: no such {what} file")
+        raise _file_error(path, f"not a regular file; {_a(what)} file is TOML text")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise PosecheckError(f"{path}: not valid TOML ({exc})") from None
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _file_error(path, f"cannot read the {what} file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _file_error(path, f"over {MAX_FILE_BYTES} bytes: too large for {_a(what)} file")
+    if not raw.strip():
+        raise _file_error(path, f"empty {what} file")
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _file_error(path, "UTF-16 or UTF-32 text; save it as UTF-8")
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        raise _file_error(path, f"binary data (a NUL byte at offset {nul}), not TOML text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _file_error(
+            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def _nesting(value: object) -> int:
+    """How deeply tables and arrays nest in `value`, counted without
+    recursion (dotted keys `a.b.c...` nest without tomllib recursing), and
+    stopping once past MAX_DEPTH."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack and deepest <= MAX_DEPTH:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            stack.extend((c, depth + 1) for c in children)
+    return deepest
 
 
 def exercises_dir() -> Path:
@@ -922,9 +1132,15 @@ def exercises_dir() -> Path:
 
     `POSECHECK_EXERCISES` overrides it; otherwise the project's `exercises/`
     folder beside the package (an editable or source install).
+
+    Raises:
+        PosecheckError: POSECHECK_EXERCISES names no folder (else `validate`
+            would check nothing and exit 0, and every id would be unknown).
     """
     env = os.environ.get("POSECHECK_EXERCISES")
     if env:
+        if not Path(env).is_dir():
+            raise PosecheckError(one_line(f"POSECHECK_EXERCISES={env}: no such folder of exercise files"))
         return Path(env)
     return Path(__file__).resolve().parent.parent / "exercises"
 

@@ -3,6 +3,8 @@ file, the key, the value and what is allowed."""
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -165,3 +167,59 @@ def test_head_circles_are_watched_only_where_the_face_is_seen(exercise, view, wa
     ex = load_exercise(exercise)
     assert ex.camera_view == view
     assert any(r.id == "neck_circle" for r in ex.safety) == watched
+
+
+def _number_paths(data: object, path: str = ""):
+    """(key path as messages spell it, value) of every number in parsed TOML."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _number_paths(v, f"{path}.{k}" if path else k)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _number_paths(v, f"{path}[{i}]")
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        yield path, data
+
+
+def _one_of_each_number_key() -> list[tuple[Path, str]]:
+    """For each kind of number key in the bundled exercise files, one file
+    and the key's path there."""
+    seen: dict[str, tuple[Path, str]] = {}
+    for p in BUNDLED:
+        for key, _ in _number_paths(tomllib.loads(p.read_text())):
+            kind = re.sub(r"\[\d+\]", "[]", key)
+            kind = re.sub(r"^max_speed_by_metric\..*", "max_speed_by_metric.*", kind)
+            kind = re.sub(r"movements\.[^.]+\.", "movements.*.", kind)
+            if kind != "schema":
+                seen.setdefault(kind, (p, key))
+    return sorted(seen.values(), key=lambda x: x[1])
+
+
+@pytest.mark.parametrize("path, key", _one_of_each_number_key(), ids=lambda x: x if isinstance(x, str) else x.stem)
+def test_every_number_in_the_bundled_files_is_checked(path: Path, key: str):
+    """One number reader everywhere: NaN at any number key of a real file is
+    refused, naming the file, that key and the value (NaN compares false, so
+    a NaN limit would switch its rule off silently)."""
+    data = tomllib.loads(path.read_text())
+    node = data
+    parts = [int(x) if x.isdigit() else x for x in re.split(r"\.|\[(\d+)\]\.?", key) if x]
+    for x in parts[:-1]:
+        node = node[x]
+    node[parts[-1]] = math.nan
+    with pytest.raises(PosecheckError, match=rf"^{re.escape(str(path))}: key '{re.escape(key)}' = nan: expected a"):
+        parse_exercise(data, str(path))
+
+
+@pytest.mark.parametrize("text, allowed", [
+    ("min_visibility = 0.0", True), ("min_visibility = 1", True), ("min_visibility = 1.01", False),
+    ("max_speed_deg_s = 1", True), ("max_speed_deg_s = 0.99", False), ("setup_s = 3600", True),
+    ("setup_s = 3600.5", False), ("calibrate_s = 0", True), ("calibrate_s = -0.0", True),
+])
+def test_range_bounds_are_inclusive(text, allowed):
+    """The documented bounds are allowed, and an int is fine for a float."""
+    changed = GOOD.replace("[metrics]", f"{text}\n[metrics]")
+    if allowed:
+        parse(changed)
+    else:
+        with pytest.raises(PosecheckError, match=re.escape(f"key '{text.split(' = ')[0]}' = {text.split(' = ')[1]}")):
+            parse(changed)
