@@ -1,35 +1,434 @@
 """Drawing what a person needs at a glance over a video frame.
 
 Read-only with respect to the analysis: it draws a `FrameState` and the
-landmarks, it decides nothing. Sized relative to the frame height so it
-stays readable from 480p webcams to 1080p phone videos.
+landmarks, it decides nothing. Sized relative to the frame's shorter side,
+so it stays readable from 202x360 phone clips to 1080p, portrait too.
+
+Every text goes through one layout (`layout_overlay`): it is wrapped to more
+lines, or drawn smaller, until it fits the frame; it is never cut. The
+drawing reads the same layout, so a test of the layout tests what is drawn.
+A `stop` warning is drawn last, above everything else (the setup
+instruction included): it is the one thing that must always be seen.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.session import FrameState
 from posecheck.landmarks import CONNECTIONS
+from posecheck.session import PAIN_MESSAGE, FrameState
 from posecheck.spec import Exercise, Movement
 
-WHITE = (255, 255, 255)
-BLACK = (0, 0, 0)
-GREEN = (80, 200, 80)
-AMBER = (0, 190, 255)
-RED = (40, 40, 230)
-GREY = (150, 150, 150)
+Color = tuple[int, int, int]
+
+WHITE: Color = (255, 255, 255)
+BLACK: Color = (0, 0, 0)
+GREEN: Color = (80, 200, 80)
+AMBER: Color = (0, 190, 255)
+RED: Color = (40, 40, 230)
+GREY: Color = (150, 150, 150)
+
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+# The dark outline under each text is this much thicker than the text.
+OUTLINE_EXTRA = 3
+# Instructions and warnings are not drawn smaller than this to save lines
+# (about 11 px high: readable on a phone); they wrap instead. Only a single
+# word too wide for the frame goes smaller still.
+READABLE_SCALE = 0.4
+# Each smaller try is this fraction of the last.
+SHRINK = 0.9
+# The bottom warnings take at most this share of the frame's height, the
+# status strip this share: what is left shows the person.
+WARNINGS_MAX_SHARE = 0.45
+STATUS_MAX_SHARE = 0.25
+# Lines this far apart, as a share of the text height.
+LINE_GAP_SHARE = 0.25
 
 
-def _text(img: npt.NDArray[np.uint8], s: str, org: tuple[int, int], scale: float,
-          color: tuple[int, int, int] = WHITE, thick: int = 2) -> None:
+@dataclass(frozen=True)
+class TextItem:
+    """One line of text as drawn: baseline-left origin, font scale and
+    thickness (the outline is OUTLINE_EXTRA thicker)."""
+
+    text: str
+    org: tuple[int, int]
+    scale: float
+    thick: int
+    color: Color
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) in pixels that the line covers with its outline,
+        as cv2.getTextSize measures it (x1, y1 exclusive)."""
+        (tw, th), base = _text_size(self.text, self.scale, self.thick + OUTLINE_EXTRA)
+        m = _halo_px(self.thick)
+        x, y = self.org
+        return x - m, y - th - m, x + tw + m, y + base + m
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A filled strip with lines of text on it (x1, y1 exclusive)."""
+
+    rect: tuple[int, int, int, int]
+    color: Color
+    lines: tuple[TextItem, ...]
+    stop: bool = False
+
+
+@dataclass
+class OverlayLayout:
+    """Where everything goes on one frame, in drawing order."""
+
+    panel_rect: tuple[int, int, int, int]
+    panel_texts: list[TextItem]
+    bar_top_px: int
+    bar_label: TextItem | None
+    ring_label: TextItem | None
+    message: Banner | None
+    status: Banner | None
+    corner: TextItem | None
+    # Bottom first: the stop warnings, then the others above them.
+    warnings: list[Banner] = field(default_factory=list)
+
+    def texts(self) -> Iterator[TextItem]:
+        """Every line of text the overlay draws."""
+        yield from self.panel_texts
+        for item in (self.bar_label, self.ring_label, self.corner):
+            if item is not None:
+                yield item
+        for banner in (self.message, self.status, *self.warnings):
+            if banner is not None:
+                yield from banner.lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_size(text: str, scale: float, thick: int) -> tuple[tuple[int, int], int]:
+    """cv2.getTextSize, remembered: the same few texts are measured on every
+    frame, and OpenCV 5's fonts take ~40 us a call (89 calls laid out a
+    frame with a setup message and two warnings: 3.6 ms)."""
+    (w, h), base = cv2.getTextSize(text, FONT, scale, thick)
+    return (w, h), base
+
+
+def _halo_px(thick: int) -> int:
+    """How far the outline may reach past the text's measured box."""
+    return (thick + OUTLINE_EXTRA + 1) // 2
+
+
+def _width_px(text: str, scale: float, thick: int) -> int:
+    """Drawn width of one line with its outline."""
+    return _text_size(text, scale, thick + OUTLINE_EXTRA)[0][0] + 2 * _halo_px(thick)
+
+
+def _line_metrics_px(scale: float, thick: int) -> tuple[int, int, int]:
+    """(ascent, descent, line step) of a line at this scale, with the outline."""
+    (_, ascent), descent = _text_size("Hgjy,|()", scale, thick + OUTLINE_EXTRA)
+    step = ascent + descent + int(LINE_GAP_SHARE * ascent)
+    return ascent + _halo_px(thick), descent + _halo_px(thick), step
+
+
+def _block_height_px(n_lines: int, scale: float, thick: int) -> int:
+    ascent, descent, step = _line_metrics_px(scale, thick)
+    return (n_lines - 1) * step + ascent + descent if n_lines else 0
+
+
+def _wrap(text: str, width_px: int, scale: float, thick: int) -> list[str]:
+    """Greedy word wrap; a word wider than width_px gets a line of its own."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _width_px(f"{lines[-1]} {word}", scale, thick) <= width_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def fit_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lines: int,
+              max_height_px: int, floor_scale: float) -> tuple[list[list[str]], float]:
+    """Each text wrapped into lines that fit width_px, at one scale for all.
+
+    Tries `scale`, then smaller: the first scale at which every line fits
+    the width and all lines fit max_height_px, with at most max_lines per
+    text while above floor_scale (at or below it, as many lines as needed:
+    wrapping keeps text readable where shrinking would not). Nothing is cut.
+    """
+    width_px = max(width_px, 1)
+    s = scale
+    while True:
+        wrapped = [_wrap(t, width_px, s, thick) for t in texts]
+        n_lines = sum(len(w) for w in wrapped)
+        ok = (all(_width_px(line, s, thick) <= width_px for w in wrapped for line in w)
+              and _block_height_px(n_lines, s, thick) <= max_height_px
+              and (s <= floor_scale or all(len(w) <= max_lines for w in wrapped)))
+        # 0.05: about one pixel high; no frame gets there, but the loop ends.
+        if ok or s < 0.05:
+            return wrapped, s
+        # The floor itself is tried on the way down.
+        s = max(s * SHRINK, floor_scale) if s > floor_scale else s * SHRINK
+
+
+def fit_line(text: str, width_px: int, scale: float, thick: int) -> float:
+    """The scale at which one line (a count, a label: never wrapped) fits
+    width_px: `scale`, or smaller."""
+    s = scale
+    while _width_px(text, s, thick) > max(width_px, 1) and s >= 0.05:
+        s *= SHRINK
+    return s
+
+
+def _lines_at(lines: list[str], x: int, top_px: int, scale: float, thick: int,
+              color: Color) -> list[TextItem]:
+    """TextItems for lines whose first ascent starts at top_px."""
+    ascent, _, step = _line_metrics_px(scale, thick)
+    m = _halo_px(thick)
+    return [TextItem(line, (x + m, top_px + ascent + i * step), scale, thick, color)
+            for i, line in enumerate(lines)]
+
+
+def _banner(lines: list[str], x0: int, x1: int, top_px: int, pad_px: int, scale: float, thick: int,
+            fill: Color, color: Color, stop: bool = False) -> Banner:
+    """A strip from x0 to x1 starting at top_px, padded pad_px round its text."""
+    vpad = _banner_vpad_px(scale, thick)
+    items = _lines_at(lines, x0 + pad_px, top_px + vpad, scale, thick, color)
+    height = _block_height_px(len(lines), scale, thick) + 2 * vpad
+    return Banner((x0, top_px, x1, top_px + height), fill, tuple(items), stop)
+
+
+def _banner_vpad_px(scale: float, thick: int) -> int:
+    ascent, _, _ = _line_metrics_px(scale, thick)
+    return max(2, int(0.3 * ascent))
+
+
+def _banner_height_px(n_lines: int, scale: float, thick: int) -> int:
+    return _block_height_px(n_lines, scale, thick) + 2 * _banner_vpad_px(scale, thick)
+
+
+def _fit_banner_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lines: int,
+                      max_height_px: int) -> tuple[list[list[str]], float]:
+    """fit_texts for banners: the height includes each banner's padding, and
+    instructions keep READABLE_SCALE before they shrink."""
+    s0 = max(scale, READABLE_SCALE)
+    s = s0
+    while True:
+        wrapped, s = fit_texts(texts, width_px, s, thick, max_lines, 10**9, min(s0, READABLE_SCALE))
+        total = sum(_banner_height_px(len(w), s, thick) for w in wrapped)
+        if total <= max_height_px or s < 0.05:
+            return wrapped, s
+        s *= SHRINK
+
+
+def stop_messages(exercise: Exercise) -> set[str]:
+    """The messages of the exercise's `stop` rules (every view's, and the
+    pain stop): these are drawn above everything else."""
+    defs = (exercise, *(ex for _, ex in exercise.views))
+    return {r.message for ex in defs for r in ex.safety if r.severity == "stop"} | {PAIN_MESSAGE}
+
+
+def overlay_scale(h: int, w: int) -> float:
+    """Size factor of the overlay: 1 at 640x480; follows the shorter side
+    so a portrait frame gets a panel that fits its width."""
+    return min(h, w) / 480.0
+
+
+def _setup_text(state: FrameState, usable: bool) -> str:
+    """The instruction across the middle, or ""."""
+    if state.phase == "setup":
+        # The one thing to change before counting starts, where it is seen.
+        return state.setup_message or ("Step into the picture." if not usable else "Get ready...")
+    if state.setup_message and usable:
+        # Set up, but the rest position is not known yet ("hold still").
+        return state.setup_message
+    if not usable:
+        # Mid-exercise the person left or is hidden: counting waits, say so.
+        return "Can't see you: step back into the picture. Counting is paused."
+    return ""
+
+
+def _count_text(state: FrameState) -> str:
+    if state.reps_by_side:
+        count = f"L {state.reps_by_side.get('left', 0)}  R {state.reps_by_side.get('right', 0)}"
+    else:
+        count = f"{state.reps}"
+    return f"reps {count}"
+
+
+def _panel_layout(h: int, w: int, exercise: Exercise, state: FrameState
+                  ) -> tuple[tuple[int, int, int, int], list[TextItem]]:
+    """The counter panel, top left: title (up to two lines, then smaller),
+    rep count, partial reps; as tall as its contents."""
+    k = overlay_scale(h, w)
+    pad = int(10 * k)
+    panel_w = int(230 * k)
+    inner = panel_w - 2 * pad
+    [title], s = fit_texts([exercise.title], inner, 0.5 * k, 1, 2, h // 4, 0.0)
+    items = _lines_at(title, pad, int(10 * k), s, 1, WHITE)
+    # The count and partial lines keep their place under a one-line title.
+    below = items[-1].org[1] - int(24 * k)
+    if exercise.reps is not None:
+        count = _count_text(state)
+        items.append(TextItem(count, (pad, below + int(64 * k)), fit_line(count, inner, 1.0 * k, 2), 2, GREEN))
+        if state.partial_reps:
+            partial = f"partial {state.partial_reps}"
+            items.append(TextItem(partial, (pad, below + int(92 * k)), fit_line(partial, inner, 0.6 * k, 1), 1,
+                                  AMBER))
+    bottom = max(int(118 * k) + below, max(it.box[3] for it in items) + pad)
+    return (0, 0, panel_w, bottom), items
+
+
+def _ring_geometry(h: int, w: int) -> tuple[tuple[int, int], int]:
+    """(centre, radius) of the hold ring, top right."""
+    k = overlay_scale(h, w)
+    r = int(38 * k)
+    return (w - r - int(14 * k), r + int(14 * k)), r
+
+
+def _ring_label(h: int, w: int, state: FrameState, target_s: float) -> TextItem:
+    k = overlay_scale(h, w)
+    c, r = _ring_geometry(h, w)
+    if state.holding and target_s > 0:
+        left = max(target_s - state.hold_elapsed_s, 0.0)
+        label = f"{left:.0f}s" if left > 0 else "done"
+    else:
+        label = "hold"
+    s = fit_line(label, 2 * r - 4, 0.7 * k, 2)
+    (tw, th), _ = _text_size(label, s, 2 + OUTLINE_EXTRA)
+    return TextItem(label, (c[0] - tw // 2, c[1] + th // 2), s, 2, WHITE)
+
+
+def _bar_geometry(h: int, w: int, top_px: int) -> tuple[int, int, int, int]:
+    """(x0, y0, width, height) of the metric bar under the panel."""
+    k = overlay_scale(h, w)
+    y0 = top_px + int(12 * k)
+    return int(10 * k), y0, int(26 * k), max(int(min(200 * k, h - y0 - 60 * k)), 10)
+
+
+def _bar_y(m: Movement, value: float, y0: int, bh: int) -> Iterator[int]:
+    """Pixel rows of value, the end zone's top and bottom, and neutral:
+    the bar spans neutral - 50% to end + 50% of the movement."""
+    span = m.end - m.neutral
+    lo, hi = m.neutral - 0.5 * span, m.end + 0.5 * span
+    for v in (value, m.end + 0.5 * span, m.end, m.neutral):
+        f = min(max((v - lo) / (hi - lo), 0.0), 1.0) if hi != lo else 0.5
+        yield int(y0 + bh - f * bh)
+
+
+def _bar_label(h: int, w: int, top_px: int, m: Movement | None, value: float) -> TextItem | None:
+    if m is None or math.isnan(value):
+        return None
+    k = overlay_scale(h, w)
+    x0, y0, bw, bh = _bar_geometry(h, w, top_px)
+    yv = next(_bar_y(m, value, y0, bh))
+    x = x0 + bw + int(6 * k)
+    text = f"{value:.0f}"
+    return TextItem(text, (x, yv + int(6 * k)), fit_line(text, w - x, 0.55 * k, 1), 1, WHITE)
+
+
+def _warning_banners(h: int, w: int, exercise: Exercise, warnings: tuple[str, ...]) -> list[Banner]:
+    """Red strips across the bottom, bottom first: stop warnings, then the
+    others above them. All at one scale, at most WARNINGS_MAX_SHARE of the
+    height together."""
+    if not warnings:
+        return []
+    k = overlay_scale(h, w)
+    pad = int(10 * k)
+    stops = stop_messages(exercise)
+    ordered = sorted(dict.fromkeys(warnings), key=lambda msg: msg not in stops)
+    wrapped, s = _fit_banner_texts(ordered, w - 2 * pad, 0.62 * k, 2, 2, int(WARNINGS_MAX_SHARE * h))
+    out = []
+    bottom = h
+    for msg, lines in zip(ordered, wrapped):
+        top = bottom - _banner_height_px(len(lines), s, 2)
+        out.append(_banner(lines, 0, w, top, pad, s, 2, RED, WHITE, stop=msg in stops))
+        bottom = top
+    return out
+
+
+def _status_layout(h: int, w: int, status: str, corner: str, bottom_px: int
+                   ) -> tuple[Banner | None, TextItem | None]:
+    """A dark strip ending at bottom_px: status on the left (wrapped), the
+    corner text (fps, latency) on the right of its last line."""
+    k = overlay_scale(h, w)
+    pad = int(10 * k)
+    cs = fit_line(corner, w // 2, max(0.45 * k, 0.8 * READABLE_SCALE), 1)
+    corner_w = _width_px(corner, cs, 1) if corner else 0
+    banner = None
+    if status:
+        room = w - corner_w - 3 * pad
+        [lines], s = _fit_banner_texts([status], room, 0.55 * k, 1, 2, int(STATUS_MAX_SHARE * h))
+        top = bottom_px - _banner_height_px(len(lines), s, 1)
+        banner = _banner(lines, 0, w, top, pad, s, 1, BLACK, WHITE)
+        base_y = banner.lines[-1].org[1]
+    else:
+        base_y = bottom_px - int(9 * k)
+    corner_item = TextItem(corner, (w - pad - corner_w + _halo_px(1), base_y), cs, 1, GREY) if corner else None
+    return banner, corner_item
+
+
+def _message_banner(h: int, w: int, text: str, bottom_max_px: int) -> Banner | None:
+    """The setup instruction across the middle (from 42% of the height
+    down), moved up if it would reach bottom_max_px, smaller if it cannot
+    fit above there."""
+    if not text:
+        return None
+    k = overlay_scale(h, w)
+    pad = int(10 * k)
+    [lines], s = _fit_banner_texts([text], w - 2 * pad, 0.7 * k, 2, 2, max(bottom_max_px, 1))
+    height = _banner_height_px(len(lines), s, 2)
+    top = max(min(int(h * 0.42), bottom_max_px - height), 0)
+    return _banner(lines, 0, w, top, pad, s, 2, AMBER, BLACK)
+
+
+def layout_overlay(h: int, w: int, exercise: Exercise, state: FrameState, values: dict[str, float],
+                   usable: bool, status: str = "", corner: str = "") -> OverlayLayout:
+    """Where every text and strip goes on an h x w frame: from the bottom
+    up the warnings, the status strip and the setup instruction, so none
+    covers another; the panel, bar and ring at the top."""
+    k = overlay_scale(h, w)
+    panel_rect, panel_texts = _panel_layout(h, w, exercise, state)
+    movement, value = leading_movement(exercise, values)
+    warnings = _warning_banners(h, w, exercise, state.warnings)
+    above_warnings = warnings[-1].rect[1] if warnings else h
+    status_banner, corner_item = (None, None)
+    if status or corner:
+        status_banner, corner_item = _status_layout(h, w, status, corner, min(h - int(48 * k), above_warnings))
+    above_status = status_banner.rect[1] if status_banner is not None else above_warnings
+    message = _message_banner(h, w, _setup_text(state, usable), above_status)
+    return OverlayLayout(
+        panel_rect=panel_rect,
+        panel_texts=panel_texts,
+        bar_top_px=panel_rect[3],
+        bar_label=_bar_label(h, w, panel_rect[3], movement, value),
+        ring_label=_ring_label(h, w, state, exercise.hold.target_s) if exercise.hold is not None else None,
+        message=message,
+        status=status_banner,
+        corner=corner_item,
+        warnings=warnings,
+    )
+
+
+def _text(img: npt.NDArray[np.uint8], item: TextItem) -> None:
     """Text with a dark outline, readable on any background."""
-    cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, BLACK, thick + 3, cv2.LINE_AA)
-    cv2.putText(img, s, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, thick, cv2.LINE_AA)
+    cv2.putText(img, item.text, item.org, FONT, item.scale, BLACK, item.thick + OUTLINE_EXTRA, cv2.LINE_AA)
+    cv2.putText(img, item.text, item.org, FONT, item.scale, item.color, item.thick, cv2.LINE_AA)
+
+
+def _draw_banner(img: npt.NDArray[np.uint8], banner: Banner | None) -> None:
+    if banner is None:
+        return
+    x0, y0, x1, y1 = banner.rect
+    cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), banner.color, -1)
+    # A dark top edge keeps stacked strips of one colour apart.
+    cv2.line(img, (x0, y0), (x1 - 1, y0), BLACK, 1)
+    for item in banner.lines:
+        _text(img, item)
 
 
 def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
@@ -37,7 +436,7 @@ def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
     """Bones and joints of one person; (33, 2) pixel coordinates."""
     if np.isnan(px).all():
         return
-    s = max(1, img.shape[0] // 240)
+    s = max(1, min(img.shape[:2]) // 240)
     for a, b in CONNECTIONS:
         if visibility[a] >= min_visibility and visibility[b] >= min_visibility:
             pa = tuple(int(v) for v in px[a])
@@ -46,24 +445,6 @@ def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
     for i in range(len(px)):
         if visibility[i] >= min_visibility:
             cv2.circle(img, (int(px[i, 0]), int(px[i, 1])), 2 * s, GREEN, -1, cv2.LINE_AA)
-
-
-def _fit(s: str, width_px: int, scale: float) -> str:
-    """s, or its longest run of whole words that fits width_px with "..."
-    after it (the Hershey fonts have no ellipsis; a cut word, or a lone
-    full stop, reads as if the title ended there)."""
-    def fits(text: str) -> bool:
-        return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] <= width_px
-
-    if fits(s):
-        return s
-    words = s.split()
-    while words:
-        words.pop()
-        cut = " ".join(words).rstrip(",;:.") + "..."
-        if words and fits(cut):
-            return cut
-    return ""
 
 
 def leading_movement(exercise: Exercise, values: dict[str, float]) -> tuple[Movement | None, float]:
@@ -81,114 +462,78 @@ def leading_movement(exercise: Exercise, values: dict[str, float]) -> tuple[Move
 
 
 def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
-               values: dict[str, float], usable: bool) -> None:
-    """Counter, metric bar against its band, hold ring and warning banner."""
+               values: dict[str, float], usable: bool, status: str = "", corner: str = "") -> None:
+    """Counter, metric bar, hold ring, setup instruction, status strip and
+    warnings; the stop warnings last, over everything."""
     h, w = img.shape[:2]
-    k = h / 480.0
-    pad = int(10 * k)
-    # Counter, top left.
-    panel_w = int(230 * k)
-    cv2.rectangle(img, (0, 0), (panel_w, int(118 * k)), BLACK, -1)
-    _text(img, _fit(exercise.title, panel_w - 2 * pad, 0.5 * k), (pad, int(24 * k)), 0.5 * k, WHITE, 1)
-    if state.reps_by_side:
-        count = f"L {state.reps_by_side.get('left', 0)}  R {state.reps_by_side.get('right', 0)}"
-    else:
-        count = f"{state.reps}"
-    if exercise.reps is not None:
-        _text(img, f"reps {count}", (pad, int(64 * k)), 1.0 * k, GREEN, 2)
-        if state.partial_reps:
-            _text(img, f"partial {state.partial_reps}", (pad, int(92 * k)), 0.6 * k, AMBER, 1)
-    message = ""
-    if state.phase == "setup":
-        # The one thing to change before counting starts, where it is seen.
-        message = state.setup_message or ("Step into the picture." if not usable else "Get ready...")
-    elif state.setup_message and usable:
-        # Set up, but the rest position is not known yet ("hold still").
-        message = state.setup_message
-    elif not usable:
-        # Mid-exercise the person left or is hidden: counting waits, say so.
-        message = "Can't see you: step back into the picture. Counting is paused."
-    # Metric bar, along the left edge under the panel.
+    lay = layout_overlay(h, w, exercise, state, values, usable, status, corner)
+    x0, y0, x1, y1 = lay.panel_rect
+    cv2.rectangle(img, (x0, y0), (x1, y1), BLACK, -1)
+    for item in lay.panel_texts:
+        _text(img, item)
     movement, value = leading_movement(exercise, values)
-    _draw_metric_bar(img, movement, value, k)
-    # Hold ring, top right.
-    if exercise.hold is not None:
-        _draw_hold_ring(img, state, exercise.hold.target_s, k)
+    _draw_metric_bar(img, movement, value, lay.bar_top_px, lay.bar_label)
+    if exercise.hold is not None and lay.ring_label is not None:
+        _draw_hold_ring(img, state, exercise.hold.target_s, lay.ring_label)
     # The instruction, across the middle, over the bar: it is what to do now.
-    if message:
-        bh = int(40 * k)
-        y0 = int(h * 0.42)
-        cv2.rectangle(img, (0, y0), (w, y0 + bh), AMBER, -1)
-        _text(img, _fit(message, w - 2 * pad, 0.7 * k), (pad, y0 + int(28 * k)), 0.7 * k, BLACK, 2)
-    # Warning banner, bottom, full width.
-    if state.warnings:
-        bh = int(44 * k)
-        cv2.rectangle(img, (0, h - bh), (w, h), RED, -1)
-        _text(img, state.warnings[0][:60], (pad, h - int(14 * k)), 0.62 * k, WHITE, 2)
+    _draw_banner(img, lay.message)
+    _draw_banner(img, lay.status)
+    if lay.corner is not None:
+        _text(img, lay.corner)
+    for banner in sorted(lay.warnings, key=lambda b: b.stop):
+        _draw_banner(img, banner)
 
 
-def _draw_metric_bar(img: npt.NDArray[np.uint8], m: Movement | None, value: float, k: float) -> None:
+def _draw_metric_bar(img: npt.NDArray[np.uint8], m: Movement | None, value: float, top_px: int,
+                     label: TextItem | None) -> None:
     """The metric on a bar from below neutral to past the end; the green zone
     is the end position, the grey line neutral."""
-    x0, y0 = int(10 * k), int(130 * k)
-    bw, bh = int(26 * k), int(200 * k)
+    h, w = img.shape[:2]
+    k = overlay_scale(h, w)
+    x0, y0, bw, bh = _bar_geometry(h, w, top_px)
     cv2.rectangle(img, (x0, y0), (x0 + bw, y0 + bh), BLACK, -1)
     if m is None or math.isnan(value):
         return
-    # Full bar spans neutral - 50% to end + 50% of the movement.
-    span = m.end - m.neutral
-    lo, hi = m.neutral - 0.5 * span, m.end + 0.5 * span
-
-    def y_of(v: float) -> int:
-        f = min(max((v - lo) / (hi - lo), 0.0), 1.0)
-        return int(y0 + bh - f * bh)
-
-    cv2.rectangle(img, (x0, y_of(m.end + 0.5 * span)), (x0 + bw, y_of(m.end)), (40, 110, 40), -1)
-    cv2.line(img, (x0, y_of(m.neutral)), (x0 + bw, y_of(m.neutral)), GREY, max(1, int(2 * k)))
-    yv = y_of(value)
+    yv, y_zone_top, y_end, y_neutral = _bar_y(m, value, y0, bh)
+    cv2.rectangle(img, (x0, y_zone_top), (x0 + bw, y_end), (40, 110, 40), -1)
+    cv2.line(img, (x0, y_neutral), (x0 + bw, y_neutral), GREY, max(1, int(2 * k)))
     cv2.rectangle(img, (x0 - int(3 * k), yv - int(3 * k)), (x0 + bw + int(3 * k), yv + int(3 * k)), WHITE, -1)
-    _text(img, f"{value:.0f}", (x0 + bw + int(6 * k), yv + int(6 * k)), 0.55 * k, WHITE, 1)
+    if label is not None:
+        _text(img, label)
 
 
-def _draw_hold_ring(img: npt.NDArray[np.uint8], state: FrameState, target_s: float, k: float) -> None:
+def _draw_hold_ring(img: npt.NDArray[np.uint8], state: FrameState, target_s: float, label: TextItem) -> None:
     h, w = img.shape[:2]
-    r = int(38 * k)
-    c = (w - r - int(14 * k), r + int(14 * k))
+    k = overlay_scale(h, w)
+    c, r = _ring_geometry(h, w)
     cv2.circle(img, c, r + int(6 * k), BLACK, -1)
     cv2.circle(img, c, r, GREY, max(1, int(4 * k)), cv2.LINE_AA)
     if state.holding and target_s > 0:
         frac = min(state.hold_elapsed_s / target_s, 1.0)
         color = GREEN if frac >= 1.0 else AMBER
         cv2.ellipse(img, c, (r, r), -90, 0, 360 * frac, color, max(2, int(7 * k)), cv2.LINE_AA)
-        left = max(target_s - state.hold_elapsed_s, 0.0)
-        label = f"{left:.0f}s" if left > 0 else "done"
-    else:
-        label = "hold"
-    (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * k, 2)
-    _text(img, label, (c[0] - tw // 2, c[1] + th // 2), 0.7 * k, WHITE, 2)
+    _text(img, label)
 
 
 def draw_status_line(img: npt.NDArray[np.uint8], status: str, corner: str) -> None:
-    """A strip above the warning banner: the routine's status (set, rest,
-    check-in question) on the left, fps and latency on the right."""
+    """A strip 48/480 of the height above the bottom: the routine's status
+    (set, rest, check-in question) on the left, fps and latency on the
+    right. On its own (the stalled-camera screen); over an annotated frame
+    pass status and corner to `annotate`, which puts the strip above the
+    warnings instead of over them."""
     h, w = img.shape[:2]
-    k = h / 480.0
-    y1 = h - int(48 * k)
-    y0 = y1 - int(30 * k)
-    tw = cv2.getTextSize(corner, cv2.FONT_HERSHEY_SIMPLEX, 0.45 * k, 1)[0][0] if corner else 0
-    if status:
-        cv2.rectangle(img, (0, y0), (w, y1), BLACK, -1)
-        room = w - tw - int(30 * k)
-        _text(img, _fit(status, room, 0.55 * k), (int(10 * k), y1 - int(9 * k)), 0.55 * k, WHITE, 1)
-    if corner:
-        _text(img, corner, (w - tw - int(8 * k), y1 - int(9 * k)), 0.45 * k, GREY, 1)
+    banner, corner_item = _status_layout(h, w, status, corner, h - int(48 * overlay_scale(h, w)))
+    _draw_banner(img, banner)
+    if corner_item is not None:
+        _text(img, corner_item)
 
 
 def annotate(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
              px: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-             values: dict[str, float], usable: bool) -> npt.NDArray[np.uint8]:
-    """A copy of the frame with skeleton and panel drawn over it."""
+             values: dict[str, float], usable: bool, status: str = "", corner: str = "") -> npt.NDArray[np.uint8]:
+    """A copy of the frame with skeleton and panel drawn over it (and the
+    status strip, when status or corner is given)."""
     out = img.copy()
     draw_skeleton(out, px, np.nan_to_num(visibility, nan=0.0))
-    draw_panel(out, exercise, state, values, usable)
+    draw_panel(out, exercise, state, values, usable, status, corner)
     return out

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import subprocess
+import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -158,3 +161,125 @@ def test_a_head_tipped_back_close_up_is_found_by_the_second_look():
         assert est.detect(rgb * 0 + 200, 40) == []
     finally:
         est.close()
+
+
+# --- native noise: one line of posecheck's, none of FFmpeg's or MediaPipe's ---
+
+NOISE_SAMPLE = SAMPLES_DIR / "neck_side_tilt_short_front.mp4"
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    """A child Python, so that what native code writes to fd 2 is seen."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=120, cwd=PROJECT_ROOT)
+
+
+def _posecheck(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "posecheck", *argv], capture_output=True, text=True,
+                          timeout=300, cwd=PROJECT_ROOT)
+
+
+def test_silencing_hides_fd2_lets_exceptions_through_and_restores_it() -> None:
+    done = _run_python("""
+        import os, threading
+        from posecheck.sources.base import native_stderr_silenced
+
+        os.write(2, b"before\\n")
+        with native_stderr_silenced():
+            os.write(2, b"native noise\\n")
+        try:
+            with native_stderr_silenced():
+                raise ValueError("a real error")
+        except ValueError as exc:
+            os.write(2, f"propagated: {exc}\\n".encode())
+        # Two threads inside at once (decoder and model), the first in
+        # leaving first: fd 2 stays silenced until the last is out, and is
+        # then the real one again.
+        inside, leave = threading.Event(), threading.Event()
+        def worker():
+            with native_stderr_silenced():
+                inside.set()
+                leave.wait()
+                os.write(2, b"thread noise\\n")
+        with native_stderr_silenced():
+            t = threading.Thread(target=worker)
+            t.start()
+            inside.wait()
+        os.write(2, b"main noise while the thread is inside\\n")
+        leave.set()
+        t.join()
+        os.write(2, b"after\\n")
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["before", "propagated: a real error", "after"]
+
+
+def test_a_video_cut_short_tells_how_much_was_read(tmp_path: Path) -> None:
+    from posecheck.sources.video import VideoReader
+
+    whole = VideoReader(NOISE_SAMPLE)
+    header = whole.header_frame_count
+    n = sum(1 for _ in whole.frames())
+    assert header > 100 and whole.at_end and whole.frames_read == n == header and not whole.cut_short
+
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(NOISE_SAMPLE.read_bytes()[:30000])
+    reader = VideoReader(cut)
+    assert reader.header_frame_count == header  # the header survives the cut
+    assert reader.frames_read == 1 and not reader.at_end and not reader.cut_short
+    frames = reader.frames()
+    next(frames)
+    frames.close()  # stopped early by the caller: not at the end, not judged
+    assert not reader.at_end and not reader.cut_short
+    reader = VideoReader(cut)
+    n = sum(1 for _ in reader.frames())
+    assert reader.at_end and reader.cut_short and 0 < reader.frames_read == n < header // 2
+
+
+def _person_after_an_empty_start(path: Path) -> None:
+    """Blank frames, then the sample's person: MediaPipe's first
+    landmarks (and its glog "W0000 ... landmark_projection_calculator")
+    come after the warm-up."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(NOISE_SAMPLE))
+    frames = [cap.read()[1] for _ in range(20)]
+    cap.release()
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15.0, (w, h))
+    for frame in [frames[0] * 0 + 90] * 4 + frames:
+        writer.write(frame)
+    writer.release()
+
+
+@pytest.mark.model
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe is not installed")
+def test_no_model_log_lines_when_the_person_comes_late(tmp_path: Path) -> None:
+    clip = tmp_path / "late_person.mp4"
+    _person_after_an_empty_start(clip)
+    done = _posecheck("analyze", str(clip), "--exercise", "neck_side_tilt_hold", "-q")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@pytest.mark.model
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe is not installed")
+def test_a_cut_video_gives_one_line_on_stderr_and_no_decoder_noise(tmp_path: Path) -> None:
+    """FFmpeg printed six lines ("Invalid NAL unit size", "partial file")
+    before posecheck's own."""
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(NOISE_SAMPLE.read_bytes()[:30000])  # the sample's index is at its start
+    done = _posecheck("analyze", str(cut), "--exercise", "neck_side_tilt_hold", "-q")
+    lines = done.stderr.splitlines()
+    assert done.returncode == 0 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("posecheck: warning: cut.mp4: read ")
+
+
+@pytest.mark.parametrize("content", [b"this is a text file, not a video\n", b"\x00\x00\x00\x18ftypmp42"])
+def test_a_file_that_is_no_video_gives_one_line_on_stderr(tmp_path: Path, content: bytes) -> None:
+    """FFmpeg said "moov atom not found" / "error reading header" first."""
+    fake = tmp_path / "notes.mp4"
+    fake.write_bytes(content)
+    done = _posecheck("analyze", str(fake), "--exercise", "neck_side_tilt_hold", "-q")
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"posecheck: error: {fake}: ")

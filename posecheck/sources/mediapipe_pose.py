@@ -9,11 +9,8 @@ install with no network. `model_path` takes any other PoseLandmarker
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
-from posecheck.sources.base import PoseCandidate
+from posecheck.sources.base import PoseCandidate, native_stderr_silenced
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 BUNDLED_MODEL = MODELS_DIR / "pose_landmarker_full.task"
@@ -33,26 +30,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Silence C++ log lines (TFLite/LiteRT INFO, sparsity warnings) that the
-    model prints straight to file descriptor 2 while it loads and warms up:
-    a user should see one clear line on error, not forty lines of noise.
-    Python exceptions are unaffected."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def model_name(path: Path) -> str:
@@ -101,7 +78,7 @@ class MediaPipePoseEstimator:
         )
         second = dataclasses.replace(options, min_pose_detection_confidence=SECOND_LOOK_DETECTION_CONFIDENCE)
         try:
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 self._landmarker = pose_landmarker.PoseLandmarker.create_from_options(options)
                 self._second_look = pose_landmarker.PoseLandmarker.create_from_options(second)
         except (RuntimeError, ValueError) as exc:
@@ -110,7 +87,6 @@ class MediaPipePoseEstimator:
         import mediapipe as mp
 
         self._mp = mp
-        self._warm: set[int] = set()  # id() of the landmarkers warmed up
         self.name = model_name(path)
 
     def detect(self, rgb: npt.NDArray[np.uint8], t_ms: int) -> list[PoseCandidate]:
@@ -128,17 +104,16 @@ class MediaPipePoseEstimator:
             ))
         return out
 
-    def _run(self, landmarker: Any, image: Any, t_ms: int) -> Any:
-        """One landmarker on one frame; its first run (the warm-up, which
-        prints C++ log lines) silenced."""
-        if id(landmarker) in self._warm:
+    @staticmethod
+    def _run(landmarker: Any, image: Any, t_ms: int) -> Any:
+        """One landmarker on one frame, its C++ log lines silenced: not only
+        the warm-up's, as glog's "W0000 ... landmark_projection_calculator"
+        comes on the first frame with a person, which may be any frame (a
+        clip that opens on a title card printed it mid-run)."""
+        with native_stderr_silenced():
             return landmarker.detect_for_video(image, int(t_ms))
-        with _native_stderr_silenced():
-            result = landmarker.detect_for_video(image, int(t_ms))
-        self._warm.add(id(landmarker))
-        return result
 
     def close(self) -> None:
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             self._landmarker.close()
             self._second_look.close()

@@ -1,7 +1,15 @@
-"""Reading video files with OpenCV, with one-line errors for bad input."""
+"""Reading video files with OpenCV, with one-line errors for bad input.
+
+FFmpeg's own complaints about a broken file ("moov atom not found",
+"Invalid NAL unit size", "partial file") are silenced: the decoder runs
+with file descriptor 2 sent to /dev/null (sources.base), and FFmpeg's log
+level is set to quiet for the process. posecheck says what went wrong in
+its own one line instead.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,13 +19,33 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
+from posecheck.sources.base import native_stderr_silenced
+
+# OpenCV reads this once, at the process's first capture (camera or file;
+# none is made before this module is imported): FFmpeg then logs nothing
+# (AV_LOG_QUIET), the VideoWriter of `--out` included. Set your own value
+# in the environment to see FFmpeg's messages.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+
+# A header's frame count is an estimate in some containers (from duration x
+# rate): a video that ends this close to it (at most this share short, or 2
+# frames) is taken as whole.
+FRAME_COUNT_SLACK_SHARE = 0.01
+FRAME_COUNT_SLACK_MIN = 2
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What a video file says about itself."""
+    """What a video file says about itself.
+
+    Attributes:
+        frame_count: the frame count in the container's header
+            (CAP_PROP_FRAME_COUNT); 0 when the header gives none. What a
+            whole file holds, not what could be decoded: a file cut short
+            keeps its header.
+    """
 
     path: Path
     fps: float
@@ -31,6 +59,11 @@ class VideoReader:
 
     Times are index / fps, not the container's timestamps: they are strictly
     increasing (MediaPipe's video mode needs that) and the same on every run.
+
+    After `frames()` has run to the end, `frames_read` against
+    `header_frame_count` tells a whole file from one cut short (`cut_short`):
+    a file cut with `head -c` decodes up to the cut and then ends quietly,
+    as if it were whole.
     """
 
     def __init__(self, path: Path) -> None:
@@ -39,25 +72,58 @@ class VideoReader:
             raise PosecheckError(f"{path}: no such file")
         if path.is_dir():
             raise PosecheckError(f"{path}: is a folder, not a video file")
-        cap = cv2.VideoCapture(str(path))
-        if not cap.isOpened():
+        with native_stderr_silenced():
+            cap = cv2.VideoCapture(str(path))
+            opened = cap.isOpened()
+            ok, first = cap.read() if opened else (False, None)
+            fps = cap.get(cv2.CAP_PROP_FPS)
+            frame_count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+            if not ok or first is None:
+                cap.release()
+        if not opened:
             raise PosecheckError(f"{path}: cannot open as a video (unknown format or broken file)")
-        ok, first = cap.read()
         if not ok or first is None:
-            cap.release()
             raise PosecheckError(f"{path}: the video has no readable frames (empty or broken)")
-        fps = cap.get(cv2.CAP_PROP_FPS)
         if not fps or fps != fps or fps <= 0 or fps > 1000:
             fps = 30.0
         self.info = VideoInfo(
             path=path,
             fps=float(fps),
-            frame_count=int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0),
+            frame_count=_frame_count(frame_count),
             width=first.shape[1],
             height=first.shape[0],
         )
         self._cap = cap
         self._first: npt.NDArray[np.uint8] | None = first
+        self._frames_read = 1
+        self._at_end = False
+
+    @property
+    def header_frame_count(self) -> int:
+        """Frames the container's header says the file has (0: unknown)."""
+        return self.info.frame_count
+
+    @property
+    def frames_read(self) -> int:
+        """Frames decoded so far: 1 after opening (the first frame is read
+        to check the file), all the decodable ones once `at_end`."""
+        return self._frames_read
+
+    @property
+    def at_end(self) -> bool:
+        """`frames()` ran until the decoder had no more frames (not stopped
+        early by its caller): `frames_read` is then the file's real count."""
+        return self._at_end
+
+    @property
+    def cut_short(self) -> bool:
+        """At the end, fewer frames were decoded than the header gives (by
+        more than its slack, FRAME_COUNT_SLACK_*): the file is cut or
+        broken, and only its first `frames_read` frames were there to read.
+        False before the end or when the header gives no count."""
+        total = self.header_frame_count
+        slack = max(FRAME_COUNT_SLACK_MIN, int(FRAME_COUNT_SLACK_SHARE * total))
+        return self._at_end and total > 0 and self._frames_read + slack < total
 
     def frames(self) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
         """Yield (index, t_s, BGR frame) until the video ends."""
@@ -67,13 +133,26 @@ class VideoReader:
                 if self._first is not None:
                     frame, self._first = self._first, None
                 else:
-                    ok, frame = self._cap.read()
+                    with native_stderr_silenced():
+                        ok, frame = self._cap.read()
                     if not ok or frame is None:
+                        self._at_end = True
                         return
+                    self._frames_read += 1
                 yield index, index / self.info.fps, frame
                 index += 1
         finally:
-            self._cap.release()
+            self.close()
 
     def close(self) -> None:
-        self._cap.release()
+        """Release the decoder (its FFmpeg threads)."""
+        with native_stderr_silenced():
+            self._cap.release()
+
+
+def _frame_count(value: float) -> int:
+    """The header's frame count as an int; 0 for none, negative or not a
+    number (some containers give -1 or NaN)."""
+    if not value or value != value or value < 0 or value == float("inf"):
+        return 0
+    return int(value)
