@@ -278,8 +278,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         track = load_track(video, _options(args), bar)
     finally:
         bar.close()
-    track.save(out)
-    print(f"wrote {out}: {len(track)} frames, person in {int(track.has_pose.sum())}, model {track.model}")
+    written = track.save(out)
+    print(f"wrote {written}: {len(track)} frames, person in {int(track.has_pose.sum())}, model {track.model}")
     return 0
 
 
@@ -372,9 +372,11 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from posecheck import notice
     from posecheck.live import LiveOptions, LiveTrainer, parse_keys, steps_for, summary_lines
     from posecheck.routines import load_routine
+    from posecheck.sessionlog import check_home
 
     if bool(args.exercise) == bool(args.routine):
         raise PosecheckError("live needs --exercise ID or --routine ID (one of them)")
+    check_home()
     if not notice.accepted():
         print(notice.NOTICE)
         if args.accept_notice:
@@ -411,8 +413,10 @@ def _cmd_live(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
+    from posecheck.history import plot_target
     from posecheck.sessionlog import history_rows, plot_history
 
+    plot = plot_target(Path(args.plot)) if args.plot else None
     rows = history_rows(exercise=args.exercise)
     if not rows:
         print("no sessions recorded yet")
@@ -426,9 +430,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
          "STOPPED" if r["stopped_for_pain"] else (r["pain"] or ""), r["source"])
         for r in rows
     ])
-    if args.plot:
-        plot_history(rows, Path(args.plot))
-        print(f"wrote {Path(args.plot)}")
+    if plot:
+        print(f"wrote {plot_history(rows, plot)}")
     return 0
 
 

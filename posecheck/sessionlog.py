@@ -7,6 +7,9 @@ database (stdlib sqlite3, WAL mode with a busy timeout, so two sessions at
 once are fine); `posecheck history` reads it.
 
 Where: `$POSECHECK_HOME` or `~/.posecheck` (sessions/*.jsonl, history.db).
+A home that is not a writable folder, a `sessions` that is not a folder, or
+a `history.db` that is not posecheck's (corrupt, or another program's
+database) is refused in one line, and such a file is never changed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+
+from posecheck.errors import PosecheckError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -51,17 +56,54 @@ CREATE TABLE IF NOT EXISTS exercise_results (
 
 
 def home() -> Path:
-    """Where posecheck keeps its logs, history and settings."""
-    return Path(os.environ.get("POSECHECK_HOME") or Path.home() / ".posecheck")
+    """Where posecheck keeps its logs, history and settings.
+
+    Raises:
+        PosecheckError: it exists and is not a folder.
+    """
+    path = Path(os.environ.get("POSECHECK_HOME") or Path.home() / ".posecheck")
+    if path.exists() and not path.is_dir():
+        raise PosecheckError(f"{path}: posecheck's home (POSECHECK_HOME, default ~/.posecheck) "
+                             "is not a folder; move the file away or set POSECHECK_HOME to a folder")
+    return path
+
+
+def check_home(log_dir: Path | None = None, db: Path | None = None) -> None:
+    """Make sure a live session can record before it starts: the session log
+    folder and the history database are created as the session would, and
+    any problem is one line now instead of after the model has loaded.
+
+    Raises:
+        PosecheckError: the home, its sessions folder or history.db is unusable.
+    """
+    folder = log_dir or home() / "sessions"
+    _make_dir(folder, "session log folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PosecheckError(f"{folder}: cannot write session logs here (permission denied)")
+    with history_db(db):
+        pass
+
+
+def _make_dir(path: Path, what: str) -> None:
+    """Create a folder of posecheck's home, or say in one line why not."""
+    if path.exists() and not path.is_dir():
+        raise PosecheckError(f"{path}: the {what} is not a folder; move the file away")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PosecheckError(f"{path}: cannot create the {what} ({exc.strerror or exc})") from None
 
 
 class SessionLog:
     """Append-only JSON-lines log of one live session."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_dir(path.parent, "session log folder")
         self.path = path
-        self._fh: TextIO = path.open("a", encoding="utf-8")
+        try:
+            self._fh: TextIO = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise PosecheckError(f"{path}: cannot write the session log ({exc.strerror or exc})") from None
 
     def write(self, kind: str, **fields: Any) -> None:
         """Append one event and make sure it is on disk before returning."""
@@ -113,15 +155,25 @@ class ExerciseResult:
 
 @contextmanager
 def history_db(path: Path | None = None) -> Iterator[sqlite3.Connection]:
-    """The history database, created on first use; safe with two writers."""
+    """The history database for writing, created on first use; safe with two
+    writers. A file that is not posecheck's history is refused before
+    anything is written to it (see `_check_ours`).
+
+    Raises:
+        PosecheckError: the database cannot be created, opened or written.
+    """
     db = path or home() / "history.db"
-    db.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(db, timeout=30.0)
+    _make_dir(db.parent, "home folder")
+    _check_regular(db)
+    with _one_line_errors(db, "write the history"):
+        con = sqlite3.connect(db, timeout=30.0)
     try:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.executescript(SCHEMA)
-        yield con
-        con.commit()
+        with _one_line_errors(db, "write the history"):
+            _check_ours(db, con)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+            yield con
+            con.commit()
     finally:
         con.close()
 
@@ -144,16 +196,116 @@ def record_result(session_id: str, position: int, r: ExerciseResult, db: Path | 
 
 
 def history_rows(db: Path | None = None, exercise: str | None = None) -> list[dict[str, Any]]:
-    """Stored exercise results, oldest first."""
-    with history_db(db) as con:
-        con.row_factory = sqlite3.Row
-        q = ("SELECT r.*, s.source FROM exercise_results r JOIN sessions s ON s.id = r.session_id"
-             + (" WHERE r.exercise = ?" if exercise else "") + " ORDER BY r.started_at, r.position")
-        return [dict(row) for row in con.execute(q, (exercise,) if exercise else ())]
+    """Stored exercise results, oldest first. Only reads: no history yet is
+    no rows, and nothing is created (opened read-write without create, not
+    read-only, so that sqlite removes its -wal and -shm files on close)."""
+    db = db or home() / "history.db"
+    if not db.exists():
+        return []
+    _check_regular(db)
+    q = ("SELECT r.*, s.source FROM exercise_results r JOIN sessions s ON s.id = r.session_id"
+         + (" WHERE r.exercise = ?" if exercise else "") + " ORDER BY r.started_at, r.position")
+    with _one_line_errors(db, "read the history"):
+        con = sqlite3.connect(f"{db.absolute().as_uri()}?mode=rw", uri=True, timeout=30.0)
+    try:
+        with _one_line_errors(db, "read the history"):
+            tables = _check_ours(db, con)
+            if set(tables) != set(_posecheck_tables()):
+                return []  # created by a session that ended before its first result
+            con.row_factory = sqlite3.Row
+            return [dict(row) for row in con.execute(q, (exercise,) if exercise else ())]
+    finally:
+        con.close()
 
 
-def plot_history(rows: list[dict[str, Any]], out: Path) -> None:
-    """Reps and range of motion per exercise over time, one panel each."""
+def _check_regular(db: Path) -> None:
+    """An existing history.db must be a regular file: sqlite would block
+    forever reading a FIFO, and cannot use a folder."""
+    if db.exists() and not db.is_file():
+        raise PosecheckError(f"{db}: the history database is not a regular file; move it away")
+
+
+@contextmanager
+def _one_line_errors(db: Path, doing: str) -> Iterator[None]:
+    """sqlite's failures that the user's files or disk cause (corrupt or not
+    a database, locked, read-only, full, unopenable) as one line. Integrity
+    and programming errors are bugs and pass through."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if type(exc) not in (sqlite3.DatabaseError, sqlite3.OperationalError):
+            raise
+        hint = f"; {db.parent} is read-only" if not os.access(db.parent, os.W_OK) else ""
+        raise PosecheckError(f"{db}: cannot {doing} ({exc}){hint}") from None
+
+
+_FOREIGN_HINT = "posecheck leaves it as it is: move it away, or set POSECHECK_HOME to another folder"
+
+
+def _check_ours(db: Path, con: sqlite3.Connection) -> dict[str, list[str]]:
+    """posecheck's tables found in the database (none in a new one).
+
+    Raises:
+        PosecheckError: the file is not an SQLite database, or holds another
+            program's tables, or posecheck's tables with other columns:
+            writing there would change (or break) someone else's data.
+    """
+    try:
+        found = _tables(con)
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # locked, unreadable: not a verdict on the file
+            raise
+        raise PosecheckError(f"{db}: not a posecheck history database ({exc}); {_FOREIGN_HINT}") from None
+    ours = _posecheck_tables()
+    foreign = sorted(set(found) - set(ours))
+    if foreign:
+        raise PosecheckError(f"{db}: not a posecheck history database (it has table(s) "
+                             f"{', '.join(foreign)}); {_FOREIGN_HINT}")
+    for name, columns in found.items():
+        if columns != ours[name]:
+            raise PosecheckError(f"{db}: table {name} has columns {', '.join(columns)}, not posecheck's "
+                                 f"{', '.join(ours[name])}; {_FOREIGN_HINT}")
+    return found
+
+
+def _tables(con: sqlite3.Connection) -> dict[str, list[str]]:
+    """Table name -> column names, in order (the inserts rely on the order)."""
+    names = [row[0] for row in con.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {name: [col[1] for col in con.execute(f"PRAGMA table_info({_quoted(name)})")] for name in names}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _posecheck_tables() -> dict[str, list[str]]:
+    """The tables SCHEMA creates, read from an in-memory database so that
+    SCHEMA stays the one place they are written down."""
+    con = sqlite3.connect(":memory:")
+    try:
+        con.executescript(SCHEMA)
+        return _tables(con)
+    finally:
+        con.close()
+
+
+def plot_history(rows: list[dict[str, Any]], out: Path) -> Path:
+    """Reps and range of motion per exercise over time, one panel each;
+    returns the file written (see history.plot_target, which the CLI calls
+    before reading the history; called again here for other callers).
+
+    The plot is written beside its name and renamed into place, so a full
+    disk leaves no truncated picture.
+
+    Raises:
+        PosecheckError: `out` cannot be written (see plot_target), or the
+            write failed (a full disk).
+    """
+    from posecheck.history import plot_target
+    from posecheck.outputs import write_atomically
+
+    out = plot_target(out)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -179,5 +331,8 @@ def plot_history(rows: list[dict[str, Any]], out: Path) -> None:
             ax.axvline(w, color="red", alpha=0.4)
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+    try:
+        write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=100))
+    finally:
+        plt.close(fig)
+    return out
