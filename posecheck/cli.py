@@ -377,6 +377,10 @@ def _cmd_live(args: argparse.Namespace) -> int:
     if bool(args.exercise) == bool(args.routine):
         raise PosecheckError("live needs --exercise ID or --routine ID (one of them)")
     check_home()
+    if args.source:
+        check_input_file(Path(args.source))
+    if args.frames_out:
+        check_output_dir(Path(args.frames_out), "--frames-out")
     if not notice.accepted():
         print(notice.NOTICE)
         if args.accept_notice:
@@ -389,8 +393,6 @@ def _cmd_live(args: argparse.Namespace) -> int:
             raise PosecheckError("read the notice above, then run again with --accept-notice")
     exercise = load_exercise(args.exercise) if args.exercise else None
     routine = load_routine(args.routine) if args.routine else None
-    if args.frames_every < 1:
-        raise PosecheckError(f"--frames-every must be >= 1, got {args.frames_every}")
     opts = LiveOptions(
         camera=None if args.source else args.camera,
         source=Path(args.source) if args.source else None,

@@ -12,19 +12,32 @@ Three threads, so the picture never freezes:
 
 Keys: space pause, n next exercise, p pain (stop and record), m mute, q quit.
 Everything that happens is appended to the session log at once (see
-sessionlog.py), and each exercise's results go into the history database.
+sessionlog.py), and each exercise's results go into the history database as
+that exercise ends.
+
+Ending: Ctrl-C, SIGTERM and SIGHUP end a session as q does (the running
+exercise's `exercise_end` and history row, then `session_end`); the signal
+handler only records the signal, so a second one during that shutdown cannot
+cut it short. A failing write (a full disk, a history database gone) never
+ends the inference thread unseen: what could not be stored is said in one
+line at the end and the exit status is 2.
 """
 
 from __future__ import annotations
 
 import math
 import queue
+import signal
+import sqlite3
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import cv2
 import numpy as np
@@ -46,6 +59,16 @@ STALL_AFTER_S = 2.0
 # Seconds to answer the pain/fatigue check-in after an exercise.
 CHECKIN_S = 8.0
 CHECKIN_KEYS = {"0": "none", "1": "mild", "2": "strong"}
+
+# The signals that end a session as q does (SIGHUP: the terminal closed).
+# The exit status is then 128 + the signal's number, as a shell reports a
+# process a signal ended: Ctrl-C 130, SIGHUP 129, SIGTERM 143.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+EXIT_SIGNAL_BASE = 128
+# Something recorded could not be stored (a full disk, an unwritable
+# history): a problem with the user's machine that they can fix, reported in
+# one line, as posecheck's other user-caused errors are.
+EXIT_NOT_STORED = 2
 
 
 @dataclass
@@ -90,6 +113,45 @@ class Result:
     usable: bool
     status: str
     latency_ms: float
+
+
+class _StopOnSignals:
+    """While a session runs, SIGINT, SIGTERM and SIGHUP only ask it to stop.
+
+    The handler records the signal and returns: it raises nothing and takes
+    no lock, so neither the first signal nor a second one during the
+    shutdown (a double Ctrl-C) can interrupt the writing of the exercise's
+    end. A signal the process was started with ignored (nohup, a background
+    job) stays ignored. Installed only from the main thread (Python's rule);
+    the previous handlers come back on exit.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.received: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopOnSignals:
+        if threading.current_thread() is threading.main_thread():
+            for s in STOP_SIGNALS:
+                if signal.getsignal(s) is not signal.SIG_IGN:
+                    self._previous[s] = signal.signal(s, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        if self.signum is None:
+            self.signum = signum
+
+    def __exit__(self, *exc: object) -> None:
+        for s, handler in self._previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        self._previous.clear()
+
+    @property
+    def name(self) -> str | None:
+        """The first signal's name (SIGTERM), None when none came."""
+        return signal.Signals(self.signum).name if self.signum is not None else None
 
 
 class _Capture(threading.Thread):
@@ -213,10 +275,23 @@ class LiveTrainer:
         log_dir = opts.log_dir or home() / "sessions"
         self.log = SessionLog(log_dir / f"{self.session_id}.jsonl")
         self.started_at = time.time()
-        record_session(self.session_id, self.started_at, source_name, self.log.path, opts.db)
-        self.log.write("session_start", session=self.session_id, source=source_name,
-                       exercises=[e.id for e, _ in steps])
+        try:
+            record_session(self.session_id, self.started_at, source_name, self.log.path, opts.db)
+        except (OSError, sqlite3.Error) as exc:  # before anything is recorded: refuse to start
+            raise PosecheckError(f"{opts.db or home() / 'history.db'}: cannot write the history ({exc})") from None
+        # One line each for what could not be stored; printed when the session ends.
+        self.failures: list[str] = []
+        self._log_failed = False
+        self._record("session_start", session=self.session_id, source=source_name,
+                     exercises=[e.id for e, _ in steps])
+        if self.failures:
+            raise PosecheckError(self.failures[0])
         self.results: list[ExerciseResult] = []
+        self._signals = _StopOnSignals()
+        # An unexpected error in the inference thread, raised again in the
+        # caller's thread once the session is closed.
+        self._crash: Exception | None = None
+        self._t_s = 0.0
         self.latencies_ms: list[float] = []
         self._commands: queue.Queue[str] = queue.Queue()
         self._out: queue.Queue[Result | None] = queue.Queue(maxsize=0 if self.capture.file_mode else 2)
@@ -231,8 +306,8 @@ class LiveTrainer:
     def _start_step(self, index: int, t_s: float) -> None:
         ex, _ = self.steps[index]
         self._step = _StepState(index, ex, ExerciseSession(ex, self.capture.size), t_s, time.time())
-        self.log.write("exercise_start", exercise=ex.id, position=index, t_s=round(t_s, 3),
-                       prescription=vars(ex.prescription))
+        self._record("exercise_start", exercise=ex.id, position=index, t_s=round(t_s, 3),
+                     prescription=vars(ex.prescription))
 
     def _step_done(self) -> bool:
         """The step's prescription is met (all sets)."""
@@ -258,10 +333,13 @@ class LiveTrainer:
         return min(by_side.values()) if by_side else len(st.session.reps)
 
     def _end_step(self, t_s: float, pain: bool) -> None:
-        st = self._step
+        """Close the running exercise: its log line first (the log is the
+        record that survives anything), then its history row, now, so that a
+        kill later in the session cannot take it."""
+        st, self._step = self._step, None  # closed once, even if a write below fails
         assert st is not None
         events = st.session.stop_for_pain(t_s) if pain else st.session.finish(t_s)
-        self._log_events(events)
+        self._log_events(events, st.exercise.id)
         s = st.session
         by_side = s.engine.state.reps_by_side
         peaks = [r.progress for r in s.reps]
@@ -280,23 +358,20 @@ class LiveTrainer:
             stopped_for_pain=pain,
         )
         self.results.append(result)
-        record_result(self.session_id, st.index, result, self.opts.db)
-        self.log.write("exercise_end", exercise=st.exercise.id, position=st.index, t_s=round(t_s, 3),
-                       reps=result.reps, reps_left=result.reps_left, reps_right=result.reps_right,
-                       partial_reps=result.partial_reps, holds=result.holds, hold_s=result.hold_s,
-                       warnings=result.warnings, stopped_for_pain=pain)
+        self._record("exercise_end", exercise=st.exercise.id, position=st.index, t_s=round(t_s, 3),
+                     reps=result.reps, reps_left=result.reps_left, reps_right=result.reps_right,
+                     partial_reps=result.partial_reps, holds=result.holds, hold_s=result.hold_s,
+                     warnings=result.warnings, stopped_for_pain=pain)
+        self._save_history(st.index, result)
         self._checkin_for = st.index
         self._checkin_until = t_s + CHECKIN_S
-        self._step = None
 
-    def _log_events(self, events: list[ev.Event]) -> None:
-        st = self._step
+    def _log_events(self, events: list[ev.Event], exercise: str) -> None:
         for e in events:
             if e.kind in (ev.POSE_LOST, ev.POSE_FOUND, ev.READY, ev.STEP_DONE, ev.HOLD_STARTED):
-                self.log.write(e.kind, t_s=round(e.t_s, 3), exercise=st.exercise.id if st else None)
+                self._record(e.kind, t_s=round(e.t_s, 3), exercise=exercise)
                 continue
-            self.log.write(e.kind, t_s=round(e.t_s, 3), side=e.side,
-                           exercise=st.exercise.id if st else None, **e.detail)
+            self._record(e.kind, t_s=round(e.t_s, 3), side=e.side, exercise=exercise, **e.detail)
             if e.kind == ev.REP:
                 self.cues.play("rep")
             elif e.kind == ev.HOLD_COMPLETED:
@@ -304,26 +379,66 @@ class LiveTrainer:
             elif e.kind == ev.WARNING:
                 self.cues.play("warning", e.detail.get("message", ""))
 
+    # --- what is stored --------------------------------------------------------------
+
+    def _record(self, kind: str, **fields: Any) -> None:
+        """Append to the session log. A write that fails (a full disk) ends
+        the session, since nothing more could be recorded, and is reported
+        when it ends, instead of killing the thread that wrote."""
+        try:
+            self.log.write(kind, **fields)
+        except OSError as exc:
+            self._log_failed = True
+            self._fail(f"{self.log.path}: cannot write the session log ({exc.strerror or exc}); "
+                       "the session was stopped")
+            self._quit = True
+
+    def _save_history(self, position: int, result: ExerciseResult) -> None:
+        """One exercise's history row. A failing write (a full disk, an
+        unwritable database) is noted in the log, which holds the same
+        numbers, and reported when the session ends; the session goes on."""
+        try:
+            record_result(self.session_id, position, result, self.opts.db)
+        except (OSError, sqlite3.Error, PosecheckError) as exc:
+            self._record("history_error", position=position, error=str(exc))
+            if isinstance(exc, PosecheckError):  # already names the database
+                reason = str(exc)
+            else:
+                reason = f"{self.opts.db or home() / 'history.db'}: cannot write the history ({exc})"
+            kept = "" if self._log_failed else f"; the results are kept in the session log {self.log.path}"
+            self._fail(reason + kept)
+
+    def _fail(self, message: str) -> None:
+        if message not in self.failures:
+            self.failures.append(message)
+
+    def _close_log(self) -> None:
+        try:
+            self.log.close()
+        except OSError as exc:  # the last buffered line could not be written
+            self._fail(f"{self.log.path}: cannot write the session log ({exc.strerror or exc})")
+
     # --- inference thread ------------------------------------------------------------
 
     def _handle_command(self, cmd: str, t_s: float) -> None:
         if cmd == "pause":
             self._paused = not self._paused
-            self.log.write("pause" if self._paused else "resume", t_s=round(t_s, 3))
+            self._record("pause" if self._paused else "resume", t_s=round(t_s, 3))
         elif cmd == "mute":
             self.cues.muted = not self.cues.muted
+            self._record("mute", muted=self.cues.muted, t_s=round(t_s, 3))
         elif cmd == "quit":
             self._quit = True
         elif cmd in ("next", "pain") and self._step is not None:
             if cmd == "pain":
-                self.log.write("pain", t_s=round(t_s, 3), exercise=self._step.exercise.id)
+                self._record("pain", t_s=round(t_s, 3), exercise=self._step.exercise.id)
             self._end_step(t_s, pain=cmd == "pain")
         elif cmd.startswith("checkin:") and self._checkin_for is not None:
             answer = CHECKIN_KEYS[cmd.split(":", 1)[1]]
-            self.log.write("checkin", position=self._checkin_for, pain=answer, t_s=round(t_s, 3))
+            self._record("checkin", position=self._checkin_for, pain=answer, t_s=round(t_s, 3))
             r = self.results[-1]
             self.results[-1] = ExerciseResult(**{**vars(r), "pain": answer})
-            record_result(self.session_id, self._checkin_for, self.results[-1], self.opts.db)
+            self._save_history(self._checkin_for, self.results[-1])
             self._checkin_for = None
 
     def _status(self, t_s: float) -> str:
@@ -350,40 +465,50 @@ class LiveTrainer:
     def _more_steps(self) -> bool:
         return self._next_index < len(self.steps)
 
+    def _stopping(self) -> bool:
+        return self._quit or self._signals.signum is not None
+
     def _inference(self) -> None:
+        """The inference thread: until the source ends, q, or a stop signal;
+        the running exercise is closed on the way out, whatever ended it."""
+        try:
+            try:
+                self._run_frames()
+            finally:
+                if self._step is not None:
+                    self._end_step(self._t_s, pain=False)
+        except Exception as exc:  # a bug: handed to the caller's thread, raised there after the session is closed
+            self._crash = exc
+        finally:
+            self._out.put(None)
+
+    def _run_frames(self) -> None:
         self._next_index = 0
         next_key = 0
         keys = sorted(self.opts.scripted_keys)
-        t_s = 0.0
-        try:
-            while not self._quit:
-                while True:
-                    try:
-                        self._handle_command(self._commands.get_nowait(), t_s)
-                    except queue.Empty:
-                        break
-                frame = self.capture.next(timeout_s=0.2)
-                if frame is None:
-                    if self.capture.finished:
-                        break
-                    continue
-                t_s = frame.t_s
-                while next_key < len(keys) and keys[next_key][0] <= t_s:
-                    self._handle_command(keys[next_key][1], t_s)
-                    next_key += 1
-                if self._step is None and not self._quit and self._more_steps():
-                    if self._checkin_for is None or t_s >= self._checkin_until:
-                        if self._checkin_for is not None:
-                            self.log.write("checkin", position=self._checkin_for, pain="not answered",
-                                           t_s=round(t_s, 3))
-                            self._checkin_for = None
-                        self._start_step(self._next_index, t_s)
-                        self._next_index += 1
-                self._process(frame)
-        finally:
-            if self._step is not None:
-                self._end_step(t_s, pain=False)
-            self._out.put(None)
+        while not self._stopping():
+            while True:
+                try:
+                    self._handle_command(self._commands.get_nowait(), self._t_s)
+                except queue.Empty:
+                    break
+            frame = self.capture.next(timeout_s=0.2)
+            if frame is None:
+                if self.capture.finished:
+                    break
+                continue
+            t_s = self._t_s = frame.t_s
+            while next_key < len(keys) and keys[next_key][0] <= t_s:
+                self._handle_command(keys[next_key][1], t_s)
+                next_key += 1
+            if self._step is None and not self._stopping() and self._more_steps():
+                if self._checkin_for is None or t_s >= self._checkin_until:
+                    if self._checkin_for is not None:
+                        self._record("checkin", position=self._checkin_for, pain="not answered", t_s=round(t_s, 3))
+                        self._checkin_for = None
+                    self._start_step(self._next_index, t_s)
+                    self._next_index += 1
+            self._process(frame)
 
     def _process(self, frame: Frame) -> None:
         rgb = cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB)
@@ -412,14 +537,14 @@ class LiveTrainer:
             px = img[:, :2].astype(np.float64) * np.asarray(self.capture.size)
         else:
             upd = st.session.update(frame.t_s, img, vis, world)
-            self._log_events(upd.events)
+            self._log_events(upd.events, st.exercise.id)
             state, values, usable, ex = upd.state, upd.values, upd.usable, st.exercise
             px = upd.image_xyz[:, :2].astype(np.float64) * np.asarray(self.capture.size)
             p = ex.prescription
             if p.reps and self._set_reps() >= p.reps * (st.sets_done + 1) and st.sets_done + 1 < p.sets:
                 st.sets_done += 1
                 st.rest_until_t_s = frame.t_s + p.rest_s
-                self.log.write("set_done", exercise=ex.id, set=st.sets_done, t_s=round(frame.t_s, 3))
+                self._record("set_done", exercise=ex.id, set=st.sets_done, t_s=round(frame.t_s, 3))
             if self._step_done():
                 self._end_step(frame.t_s, pain=False)
         latency_ms = (time.monotonic() - frame.captured_at) * 1000.0
@@ -434,67 +559,90 @@ class LiveTrainer:
     # --- UI thread ------------------------------------------------------------------
 
     def run(self, on_result: Callable[[Result, npt.NDArray[np.uint8]], None] | None = None) -> int:
-        """Run until the source ends, the routine is done, or q; returns 0,
-        or 130 when interrupted (Ctrl-C). The log and history keep all that
-        was recorded either way."""
-        self.capture.start()
-        worker = threading.Thread(target=self._inference, name="posecheck-inference", daemon=True)
-        worker.start()
+        """Run until the source ends, the routine is done, q, or a stop signal.
+
+        Returns 0; 128 + the signal's number when Ctrl-C (130), SIGHUP (129)
+        or SIGTERM (143) ended it; EXIT_NOT_STORED (2) when something could
+        not be stored, each such problem printed as one line on stderr. In
+        every case the running exercise is closed first (its `exercise_end`,
+        its history row), then `session_end`. An unexpected error in the
+        inference thread is raised here, after the same closing.
+        """
+        with self._signals:
+            self.capture.start()
+            worker = threading.Thread(target=self._inference, name="posecheck-inference", daemon=True)
+            worker.start()
+            try:
+                self._show_results(worker, on_result)
+            finally:
+                self._shutdown(worker)
+        if self._crash is not None:
+            raise self._crash
+        if self._signals.name is not None:
+            print(f"posecheck: interrupted ({self._signals.name})", file=sys.stderr)
+        for message in self.failures:
+            print(f"posecheck: error: {message}", file=sys.stderr)
+        if self.failures:
+            return EXIT_NOT_STORED
+        return EXIT_SIGNAL_BASE + self._signals.signum if self._signals.signum is not None else 0
+
+    def _show_results(self, worker: threading.Thread,
+                      on_result: Callable[[Result, npt.NDArray[np.uint8]], None] | None) -> None:
+        """The UI loop: draw and show each result, read the keys; ends with
+        the worker, or at once on a stop signal (the rest is shutdown)."""
         n = 0
         fps_t: list[float] = []
-        code = 0
-        try:
-            while True:
-                try:
-                    res = self._out.get(timeout=0.5)
-                except queue.Empty:
-                    if not worker.is_alive():
-                        break
-                    if not self.capture.file_mode and time.monotonic() - self._last_frame_at > STALL_AFTER_S:
-                        self._show_stall()
-                    continue
-                if res is None:
+        while self._signals.signum is None:
+            try:
+                res = self._out.get(timeout=0.5)
+            except queue.Empty:
+                if not worker.is_alive():
                     break
-                self._last_frame_at = time.monotonic()
-                fps_t.append(self._last_frame_at)
-                fps_t = fps_t[-30:]
-                fps = (len(fps_t) - 1) / (fps_t[-1] - fps_t[0]) if len(fps_t) > 1 and fps_t[-1] > fps_t[0] else 0.0
-                img = annotate(res.frame.bgr, res.exercise, res.state, res.px, res.visibility, res.values,
-                               res.usable)
-                draw_status_line(img, res.status, f"{fps:.0f} fps  {res.latency_ms:.0f} ms")
-                self.latencies_ms.append((time.monotonic() - res.frame.captured_at) * 1000.0)
-                if self.opts.frames_out is not None and n % self.opts.frames_every == 0:
-                    self.opts.frames_out.mkdir(parents=True, exist_ok=True)
-                    cv2.imwrite(str(self.opts.frames_out / f"frame_{n:05d}.png"), img)
-                if on_result is not None:
-                    on_result(res, img)
-                if not self.opts.headless:
-                    cv2.imshow("posecheck", img)
-                    self._key(cv2.waitKey(1) & 0xFF)
-                n += 1
-        except KeyboardInterrupt:
-            code = 130
-            self._commands.put("quit")
-        finally:
-            self.capture.stop_event.set()
-            self._quit = True
-            # The worker closes the exercise (results, history) before the
-            # session ends in the log, and must be out of the model before
-            # the model is closed (closing it under a running inference
-            # aborts the process). It stops within one frame once told.
-            worker.join()
-            # The capture thread too: left decoding (its FFmpeg threads
-            # running) while the interpreter exits, the process aborted
-            # ("terminate called without an active exception") on Ctrl-C.
-            self.capture.join(timeout=5.0)
-            self.log.write("session_end", interrupted=code != 0,
-                           latency_ms_median=round(float(np.median(self.latencies_ms)), 1)
-                           if self.latencies_ms else None)
-            self.log.close()
-            self.estimator.close()
+                if not self.capture.file_mode and time.monotonic() - self._last_frame_at > STALL_AFTER_S:
+                    self._show_stall()
+                continue
+            if res is None:
+                break
+            self._last_frame_at = time.monotonic()
+            fps_t.append(self._last_frame_at)
+            fps_t = fps_t[-30:]
+            fps = (len(fps_t) - 1) / (fps_t[-1] - fps_t[0]) if len(fps_t) > 1 and fps_t[-1] > fps_t[0] else 0.0
+            img = annotate(res.frame.bgr, res.exercise, res.state, res.px, res.visibility, res.values,
+                           res.usable, status=res.status, corner=f"{fps:.0f} fps  {res.latency_ms:.0f} ms")
+            self.latencies_ms.append((time.monotonic() - res.frame.captured_at) * 1000.0)
+            if self.opts.frames_out is not None and n % self.opts.frames_every == 0:
+                self.opts.frames_out.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(self.opts.frames_out / f"frame_{n:05d}.png"), img)
+            if on_result is not None:
+                on_result(res, img)
             if not self.opts.headless:
-                cv2.destroyAllWindows()
-        return code
+                cv2.imshow("posecheck", img)
+                self._key(cv2.waitKey(1) & 0xFF)
+            n += 1
+
+    def _shutdown(self, worker: threading.Thread) -> None:
+        """Close the session in order; runs under the stop-signal handlers,
+        so a further signal is recorded and changes nothing here."""
+        self.capture.stop_event.set()
+        self._quit = True
+        # The worker closes the exercise (log, history) before the session
+        # ends in the log, and must be out of the model before the model is
+        # closed (closing it under a running inference aborts the process).
+        # It stops within one frame once told.
+        worker.join()
+        # The capture thread too: left decoding (its FFmpeg threads running)
+        # while the interpreter exits, the process aborted ("terminate called
+        # without an active exception") on Ctrl-C.
+        self.capture.join(timeout=5.0)
+        self._record("session_end", interrupted=self._signals.signum is not None, signal=self._signals.name,
+                     error=repr(self._crash) if self._crash is not None else None,
+                     latency_ms_median=round(float(np.median(self.latencies_ms)), 1)
+                     if self.latencies_ms else None)
+        self._close_log()
+        self.cues.close()
+        self.estimator.close()
+        if not self.opts.headless:
+            cv2.destroyAllWindows()
 
     def _key(self, key: int) -> None:
         mapping = {ord(" "): "pause", ord("n"): "next", ord("p"): "pain", ord("q"): "quit", ord("m"): "mute"}
@@ -529,6 +677,8 @@ def parse_keys(text: str) -> list[tuple[float, str]]:
             seconds = float(t)
         except ValueError:
             raise PosecheckError(f"--keys: '{part}' is not SECONDS:KEY (e.g. 12.5:p)") from None
+        if not math.isfinite(seconds) or seconds < 0:
+            raise PosecheckError(f"--keys: '{part}': the time must be a number of seconds >= 0")
         if key in CHECKIN_KEYS:
             out.append((seconds, f"checkin:{key}"))
         elif key in names:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from posecheck.errors import PosecheckError
 from posecheck.sessionlog import home
 
 NOTICE = """\
@@ -33,6 +34,15 @@ def accepted() -> bool:
 
 
 def accept() -> None:
-    """Remember the acknowledgement."""
-    _flag().parent.mkdir(parents=True, exist_ok=True)
-    _flag().write_text("accepted\n", encoding="utf-8")
+    """Remember the acknowledgement.
+
+    Raises:
+        PosecheckError: the home folder cannot be written (one line).
+    """
+    flag = _flag()
+    try:
+        flag.parent.mkdir(parents=True, exist_ok=True)
+        flag.write_text("accepted\n", encoding="utf-8")
+    except OSError as exc:
+        raise PosecheckError(f"{flag}: cannot remember that the notice was accepted "
+                             f"({exc.strerror or exc}); POSECHECK_HOME must be a writable folder") from None

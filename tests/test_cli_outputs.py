@@ -275,3 +275,20 @@ def test_stride_keeps_every_source_frame_in_the_annotated_video(capsys, tmp_path
     frames = [int(cv2.VideoCapture(str(p)).get(cv2.CAP_PROP_FRAME_COUNT)) for p in (video, tmp_path / "annotated.mp4")]
     assert frames[0] > 300 and frames[1] == frames[0]
     assert json.loads((tmp_path / "report.json").read_text())["frames"] == (frames[0] + 1) // 2
+
+
+@pytest.mark.parametrize("keys", ["nan:p", "inf:q", "-1:n", "1e400:p"])
+def test_scripted_key_times_are_seconds(keys):
+    from posecheck.live import parse_keys
+
+    with pytest.raises(PosecheckError, match="--keys"):
+        parse_keys(keys)
+
+
+def test_live_checks_its_source_and_frames_folder_first(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSECHECK_HOME", str(tmp_path / "home"))
+    (tmp_path / "f").write_text("x")
+    code, _, err = run(capsys, "live", "-e", "squat", "--source", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
+                       "--frames-out", str(tmp_path / "f"), "--headless", "--accept-notice")
+    assert code == 2
+    assert "--frames-out" in one_line(err)
