@@ -28,7 +28,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO, Any
 
-from posecheck.errors import PosecheckError
+from posecheck.errors import PosecheckError, single_line
 from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
 from posecheck.sources.video import VIDEO_SUFFIXES
 from posecheck.spec import load_exercise
@@ -116,19 +116,15 @@ def _refuse_overwriting_inputs(paths: list[Path], dirs: list[Path], out: Path) -
                                  f"move the file or choose another --out")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def failure_reason(exc: Exception, path: Path) -> str:
     """One line for a failed file's row: the user's error as is, an I/O
     error with its file, anything else as a bug with its type, message and
     the line that raised it."""
     if isinstance(exc, PosecheckError):
-        return _one_line(str(exc))
+        return single_line(str(exc))
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename or path}: {exc.strerror}"
-    message = _one_line(f"{type(exc).__name__}: {exc}")
+    message = single_line(f"{type(exc).__name__}: {exc}")
     if len(message) > MAX_BUG_MESSAGE_CHARS:
         message = message[:MAX_BUG_MESSAGE_CHARS] + "..."
     frames = traceback.extract_tb(exc.__traceback__)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck import __version__
-from posecheck.errors import PosecheckError
+from posecheck.errors import PosecheckError, single_line
 from posecheck.outputs import check_output_dir, check_output_file
 from posecheck.pipeline import (
     AnalyzeOptions,
@@ -519,11 +519,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(text: str) -> str:
-    """A message as one line (a path or a decoder's text may hold newlines)."""
-    return " ".join(text.split())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 user error, 130
     interrupted, 1 a bug in posecheck).
@@ -538,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except PosecheckError as exc:
-        print(f"posecheck: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"posecheck: error: {single_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("posecheck: interrupted", file=sys.stderr)
@@ -553,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         if exc.errno not in USER_OS_ERRORS:
             raise
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"posecheck: error: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
+        print(f"posecheck: error: {single_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_USER_ERROR
 
 

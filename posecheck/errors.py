@@ -10,3 +10,9 @@ from __future__ import annotations
 
 class PosecheckError(Exception):
     """A problem with the user's input, explained in one line."""
+
+
+def single_line(text: str) -> str:
+    """A message as one line: runs of whitespace, newlines included (a path
+    or a decoder's text may hold them), become one space."""
+    return " ".join(text.split())
