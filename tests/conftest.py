@@ -41,3 +41,20 @@ def make_track_arrays(n: int, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray
     vis = np.ones((n, NUM_LANDMARKS), np.float32)
     world = np.zeros((n, NUM_LANDMARKS, 3), np.float32)
     return t, img, vis, world
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """posecheck in-process: (exit status, stdout, stderr)."""
+    from posecheck.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> str:
+    """The one line a user error prints (asserts there is exactly one and no traceback)."""
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
+    assert "Traceback" not in err
+    return lines[0]

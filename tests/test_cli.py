@@ -9,24 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, make_track_arrays, needs_mediapipe
-from posecheck.cli import build_parser, main
+from conftest import SAMPLES, make_track_arrays, needs_mediapipe, one_line_error, run_cli
+from posecheck.cli import build_parser
 from posecheck.track import LandmarkTrack
 
 SUBCOMMANDS = ["list", "show", "validate", "extract", "analyze"]
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
-    assert "Traceback" not in err
-    return lines[0]
+run = run_cli
 
 
 @pytest.mark.parametrize("cmd", SUBCOMMANDS)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import posecheck.cli as cli
-from conftest import SAMPLES, needs_mediapipe
+from conftest import SAMPLES, needs_mediapipe, one_line_error, run_cli
 from posecheck.errors import PosecheckError
 from posecheck.outputs import check_output_dir, check_output_file, write_atomically
 from posecheck.render_video import track_rows_for_frames
@@ -25,17 +25,8 @@ TRACK = SAMPLES / "neck_side_tilt_short_front.npz"
 ANALYZE = ["analyze", str(TRACK), "-e", "neck_side_tilt_hold", "-q"]
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line(err: str) -> str:
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
-    assert "Traceback" not in err
-    return lines[0]
+run = run_cli
+one_line = one_line_error
 
 
 @pytest.mark.parametrize("option, value", [
