@@ -170,12 +170,36 @@ def history_db(path: Path | None = None) -> Iterator[sqlite3.Connection]:
     try:
         with _one_line_errors(db, "write the history"):
             _check_ours(db, con)
-            con.execute("PRAGMA journal_mode=WAL")
+            _use_wal(con)
             con.executescript(SCHEMA)
             yield con
             con.commit()
     finally:
         con.close()
+
+
+_BUSY_WAIT_S = 30.0
+
+
+def _use_wal(con: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (kept in the file, so once is enough).
+
+    Switching the mode needs the database to itself, and sqlite answers
+    "database is locked" at once, without its busy timeout, when another
+    connection opens the new file at the same moment (two sessions started
+    together). So the switch is retried for up to `_BUSY_WAIT_S`.
+    """
+    deadline = time.monotonic() + _BUSY_WAIT_S
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def record_session(session_id: str, started_at: float, source: str, log_path: Path,
