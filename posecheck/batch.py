@@ -30,8 +30,8 @@ from typing import IO, Any
 
 from posecheck.errors import PosecheckError, single_line
 from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
-from posecheck.sources.video import VIDEO_SUFFIXES
-from posecheck.spec import load_exercise
+from posecheck.io.sources.video import VIDEO_SUFFIXES
+from posecheck.spec.exercise import load_exercise
 
 SUMMARY_FIELDS = ("file", "status", "error", "exercise", "duration_s", "frames", "frames_with_pose",
                   "reps", "reps_left", "reps_right", "partial_reps", "holds", "holds_completed",

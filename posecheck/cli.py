@@ -29,8 +29,8 @@ from posecheck.pipeline import (
     with_overrides,
     write_outputs,
 )
-from posecheck.report import summary_text, write_report
-from posecheck.spec import (
+from posecheck.io.report import summary_text, write_report
+from posecheck.spec.exercise import (
     CHECKABLE,
     POSITIONS,
     REGIONS,
@@ -91,7 +91,7 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     if args.routines:
-        from posecheck.routines import load_routine_file, routine_paths
+        from posecheck.spec.routine import load_routine_file, routine_paths
 
         routines = [load_routine_file(p) for p in routine_paths()]
         _table(("id", "source", "steps", "title"),
@@ -177,7 +177,7 @@ def _describe(ex: Exercise) -> str:
 
 
 def _describe_routine(r: Any) -> str:
-    from posecheck.routines import step_exercise
+    from posecheck.spec.routine import step_exercise
 
     lines = [f"{r.title} ({r.id}, source {r.source})", "", r.description, "",
              f"warm-up ({r.warm_up_s:g} s): {r.warm_up}", ""]
@@ -190,10 +190,10 @@ def _describe_routine(r: Any) -> str:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from posecheck.routines import load_routine, routines_dir
+    from posecheck.spec.routine import load_routine, routines_dir
 
     if args.landmarks:
-        from posecheck.landmarks import LANDMARK_NAMES, SIDED_NAMES
+        from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES
 
         print("landmarks: " + ", ".join(LANDMARK_NAMES))
         print("side-free names (take the metric's side): " + ", ".join(SIDED_NAMES))
@@ -209,7 +209,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from posecheck.routines import load_routine_file, routine_paths
+    from posecheck.spec.routine import load_routine_file, routine_paths
 
     paths = [Path(f) for f in args.files] or exercise_paths() + routine_paths()
     bad = 0
@@ -369,10 +369,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from posecheck import notice
-    from posecheck.live import LiveOptions, LiveTrainer, parse_keys, steps_for, summary_lines
-    from posecheck.routines import load_routine
-    from posecheck.sessionlog import check_home
+    from posecheck.ui import notice
+    from posecheck.ui.live import LiveOptions, LiveTrainer, parse_keys, steps_for, summary_lines
+    from posecheck.spec.routine import load_routine
+    from posecheck.io.sessionlog import check_home
 
     if bool(args.exercise) == bool(args.routine):
         raise PosecheckError("live needs --exercise ID or --routine ID (one of them)")
@@ -415,8 +415,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
-    from posecheck.history import plot_target
-    from posecheck.sessionlog import history_rows, plot_history
+    from posecheck.io.history import plot_target
+    from posecheck.io.sessionlog import history_rows, plot_history
 
     plot = plot_target(Path(args.plot)) if args.plot else None
     rows = history_rows(exercise=args.exercise)

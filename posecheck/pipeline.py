@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posecheck.analysis import AnalysisResult, analyze_track
+from posecheck.core.analysis import AnalysisResult, analyze_track
 from posecheck.errors import PosecheckError
-from posecheck.report import build_report, write_metrics_csv, write_report
-from posecheck.spec import Exercise
-from posecheck.track import LandmarkTrack
+from posecheck.io.report import build_report, write_metrics_csv, write_report
+from posecheck.spec.exercise import Exercise
+from posecheck.core.track import LandmarkTrack
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ def load_track(
     check_input_file(path)
     if path.suffix.lower() == ".npz":
         return LandmarkTrack.load(path)
-    from posecheck.extract import extract_track
-    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+    from posecheck.io.extract import extract_track
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
     estimator = MediaPipePoseEstimator(opts.model)
     try:
@@ -108,7 +108,7 @@ def write_outputs(
     write_metrics_csv(result, out / "metrics.csv")
     written = ["report.json", "metrics.csv"]
     if path.suffix.lower() != ".npz":
-        from posecheck.render_video import write_annotated_video
+        from posecheck.io.render_video import write_annotated_video
 
         write_annotated_video(path, result, out / "annotated.mp4", progress)
         written.append("annotated.mp4")
@@ -140,7 +140,7 @@ def analyze_routine(
     """A recording of a whole routine, cut at the given step start times:
     one schema-1 report per step (its exercise with the routine's
     prescription), in a routine report."""
-    from posecheck.routines import load_routine, step_exercise
+    from posecheck.spec.routine import load_routine, step_exercise
 
     routine = load_routine(routine_id)
     starts = parse_step_starts(steps_at, len(routine.steps))

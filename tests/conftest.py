@@ -33,7 +33,7 @@ needs_mediapipe = pytest.mark.skipif(not HAVE_MEDIAPIPE, reason="mediapipe is no
 
 def make_track_arrays(n: int, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(t_s, image_xyz, visibility, world_xyz) of a still, fully visible person."""
-    from posecheck.landmarks import NUM_LANDMARKS
+    from posecheck.core.landmarks import NUM_LANDMARKS
 
     t = np.arange(n) / fps
     img = np.full((n, NUM_LANDMARKS, 3), 0.5, np.float32)

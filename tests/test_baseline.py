@@ -8,9 +8,9 @@ import tomllib
 import numpy as np
 import pytest
 
-from posecheck.baseline import StreamingBaseline, rest_directions, rest_level
-from posecheck.metrics import MetricDef
-from posecheck.spec import load_exercise, parse_exercise
+from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_level
+from posecheck.core.metrics import MetricDef
+from posecheck.spec.exercise import load_exercise, parse_exercise
 
 FPS = 30.0
 

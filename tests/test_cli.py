@@ -11,7 +11,7 @@ import pytest
 
 from conftest import SAMPLES, make_track_arrays, needs_mediapipe, one_line_error, run_cli
 from posecheck.cli import build_parser
-from posecheck.track import LandmarkTrack
+from posecheck.core.track import LandmarkTrack
 
 SUBCOMMANDS = ["list", "show", "validate", "extract", "analyze"]
 

@@ -18,8 +18,8 @@ import posecheck.cli as cli
 from conftest import SAMPLES, needs_mediapipe, one_line_error, run_cli
 from posecheck.errors import PosecheckError
 from posecheck.outputs import check_output_dir, check_output_file, write_atomically
-from posecheck.render_video import track_rows_for_frames
-from posecheck.report import write_report
+from posecheck.io.render_video import track_rows_for_frames
+from posecheck.io.report import write_report
 
 TRACK = SAMPLES / "neck_side_tilt_short_front.npz"
 ANALYZE = ["analyze", str(TRACK), "-e", "neck_side_tilt_hold", "-q"]
@@ -107,7 +107,7 @@ def test_extract_checks_its_output_before_running_the_model(capsys, tmp_path, mo
 
 
 def test_extract_names_the_file_it_wrote(capsys, tmp_path, monkeypatch):
-    from posecheck.track import LandmarkTrack
+    from posecheck.core.track import LandmarkTrack
 
     monkeypatch.setattr(cli, "load_track", lambda *a, **k: LandmarkTrack.load(TRACK))
     code, out, _ = run(capsys, "extract", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
@@ -223,16 +223,16 @@ def _must_not_run(*args, **kwargs):
 
 
 def _routine_steps(routine_id: str) -> int:
-    from posecheck.routines import load_routine
+    from posecheck.spec.routine import load_routine
 
     return len(load_routine(routine_id).steps)
 
 
 def test_an_annotated_video_that_did_not_reach_the_disk_is_not_called_written(tmp_path, monkeypatch):
-    import posecheck.render_video as rv
-    from posecheck.analysis import analyze_track
-    from posecheck.spec import load_exercise
-    from posecheck.track import LandmarkTrack
+    import posecheck.io.render_video as rv
+    from posecheck.core.analysis import analyze_track
+    from posecheck.spec.exercise import load_exercise
+    from posecheck.core.track import LandmarkTrack
 
     class LosingWriter:  # what OpenCV's writer does on a full disk: no error, no frames
         def __init__(self, *args):
@@ -270,7 +270,7 @@ def test_stride_keeps_every_source_frame_in_the_annotated_video(capsys, tmp_path
 
 @pytest.mark.parametrize("keys", ["nan:p", "inf:q", "-1:n", "1e400:p"])
 def test_scripted_key_times_are_seconds(keys):
-    from posecheck.live import parse_keys
+    from posecheck.ui.live import parse_keys
 
     with pytest.raises(PosecheckError, match="--keys"):
         parse_keys(keys)

@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from posecheck import cues as cues_module
-from posecheck.cues import Cues
+from posecheck.ui import cues as cues_module
+from posecheck.ui.cues import Cues
 
 
 def test_silent_when_no_player_or_speaker(monkeypatch):

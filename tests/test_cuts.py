@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from conftest import SAMPLES
-from posecheck.analysis import analyze_track
-from posecheck.cuts import CutDetector
-from posecheck.spec import load_exercise
-from posecheck.track import LandmarkTrack
+from posecheck.core.analysis import analyze_track
+from posecheck.core.cuts import CutDetector
+from posecheck.spec.exercise import load_exercise
+from posecheck.core.track import LandmarkTrack
 
 
 def _person(dx: float = 0.0, scale: float = 1.0) -> np.ndarray:

@@ -8,10 +8,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from posecheck import events as ev
-from posecheck.engine import ExerciseEngine
+from posecheck.core import events as ev
+from posecheck.core.engine import ExerciseEngine
 from posecheck.errors import PosecheckError
-from posecheck.spec import Exercise, parse_exercise
+from posecheck.spec.exercise import Exercise, parse_exercise
 
 FPS = 30.0
 

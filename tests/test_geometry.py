@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from posecheck import geometry as g
+from posecheck.core import geometry as g
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import pytest
 
 from posecheck.cli import main
 from posecheck.errors import PosecheckError
-from posecheck.history import plot_formats, plot_target
-from posecheck.sessionlog import (
+from posecheck.io.history import plot_formats, plot_target
+from posecheck.io.sessionlog import (
     ExerciseResult,
     SessionLog,
     check_home,
@@ -337,7 +337,7 @@ def test_a_full_disk_is_one_line_and_keeps_what_was_stored(tmp_path, monkeypatch
     script = (
         "import resource, signal, time\n"
         "from posecheck.errors import PosecheckError\n"
-        "from posecheck.sessionlog import ExerciseResult, record_result\n"
+        "from posecheck.io.sessionlog import ExerciseResult, record_result\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))\n"
         "r = ExerciseResult('squat', time.time(), 60.0, 7, None, None, 0, 0, 0.0, 20.0, 0, False)\n"

@@ -23,12 +23,12 @@ import cv2
 import pytest
 
 from conftest import ROOT, SAMPLES, needs_mediapipe
-from posecheck.analysis import analyze_track
-from posecheck.extract import extract_track
-from posecheck.live import STOP_SIGNALS, LiveOptions, LiveTrainer, parse_keys, steps_for
-from posecheck.sessionlog import history_rows, read_log
-from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
-from posecheck.spec import load_exercise
+from posecheck.core.analysis import analyze_track
+from posecheck.io.extract import extract_track
+from posecheck.ui.live import STOP_SIGNALS, LiveOptions, LiveTrainer, parse_keys, steps_for
+from posecheck.io.sessionlog import history_rows, read_log
+from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
+from posecheck.spec.exercise import load_exercise
 
 pytestmark = [needs_mediapipe, pytest.mark.model]
 
@@ -303,7 +303,7 @@ def test_a_second_ctrl_c_while_the_exercise_is_closed_changes_nothing(home, trap
 
 
 def test_a_signal_removes_the_cues_folder(home, trapped_signals, tmp_path, monkeypatch):
-    from posecheck import cues as cues_module
+    from posecheck.ui import cues as cues_module
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
@@ -325,7 +325,7 @@ def test_a_signal_removes_the_cues_folder(home, trapped_signals, tmp_path, monke
 def test_a_failing_history_write_is_reported_and_the_log_kept(home, monkeypatch, capsys):
     """A full disk under the history: the log still gets exercise_end (first),
     the failure is one line on stderr, the status is 2 (not 0)."""
-    import posecheck.live as live
+    import posecheck.ui.live as live
 
     def full_disk(*args, **kw):
         raise sqlite3.OperationalError("database or disk is full")
@@ -379,7 +379,7 @@ def test_a_full_disk_under_the_log_stops_the_session_and_says_so(home, capsys):
 
 
 def test_a_bug_in_the_inference_thread_is_raised_after_closing(home, monkeypatch):
-    from posecheck.session import ExerciseSession
+    from posecheck.core.session import ExerciseSession
 
     update = ExerciseSession.update
 
@@ -460,7 +460,7 @@ def test_the_safety_notice_must_be_accepted_once(tmp_path):
 
 
 def test_a_notice_that_cannot_be_remembered_is_one_line(tmp_path, monkeypatch):
-    from posecheck import notice
+    from posecheck.ui import notice
     from posecheck.errors import PosecheckError
 
     monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
@@ -475,10 +475,10 @@ def _sample_cases():
     """The samples live is checked on: every clip with a fault, a person
     leaving the frame or a mirrored image, and the first clip of each
     position and camera view (the full set takes too long for CI)."""
-    from posecheck import bench
+    from posecheck.eval import accuracy
 
     picked, seen = [], set()
-    for truth, video in bench.sample_truths(SAMPLES):
+    for truth, video in accuracy.sample_truths(SAMPLES):
         raw = json.loads(video.with_suffix(".truth.json").read_text())
         if "derived" in raw:
             continue  # cut, framed or drawn-over renders: the live path is the same
@@ -494,7 +494,7 @@ def _sample_cases():
 def test_headless_live_matches_analyze_on_samples(case, home):
     """Live on the video (the model runs) against analyze on the cached track
     of the same video (the model is deterministic: identical landmarks)."""
-    from posecheck.track import LandmarkTrack
+    from posecheck.core.track import LandmarkTrack
 
     truth, video = case
     ex = load_exercise(truth.exercise)

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SAMPLES, needs_mediapipe
-from posecheck.sessionlog import read_log
+from posecheck.io.sessionlog import read_log
 
 TOOLS = ("Xvfb", "xdotool", "xwd")
 ARTIFACTS = ROOT / ".test-artifacts"

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from posecheck.landmarks import NUM_LANDMARKS, Landmark as L
-from posecheck.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
+from posecheck.core.landmarks import NUM_LANDMARKS, Landmark as L
+from posecheck.core.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
 
 
 def frames(points: dict[L, tuple[float, float]], vis: dict[L, float] | None = None,
@@ -196,7 +196,7 @@ def test_a_distance_to_a_point_off_the_picture_is_far_not_unknown():
 
 
 def test_a_reading_on_a_barely_seen_landmark_is_not_seen_for_the_safety_rules():
-    from posecheck.metrics import metric_seen
+    from posecheck.core.metrics import metric_seen
 
     pts = {L.LEFT_SHOULDER: (100, 100), L.LEFT_ELBOW: (100, 150), L.LEFT_WRIST: (140, 150),
            L.RIGHT_SHOULDER: (100, 100), L.RIGHT_ELBOW: (100, 150), L.RIGHT_WRIST: (140, 150)}
@@ -258,7 +258,7 @@ def test_head_pitch_from_the_shoulders_needs_no_hips(facing, lying):
 
 
 def test_head_pitch_front_reads_degrees_of_nod():
-    from posecheck.metrics import HEAD_NOD_GAIN, HEAD_TURN_DEPTH_RATIO
+    from posecheck.core.metrics import HEAD_NOD_GAIN, HEAD_TURN_DEPTH_RATIO
 
     ears = {L.LEFT_EAR: (350, 200), L.RIGHT_EAR: (250, 200)}
     depth = HEAD_TURN_DEPTH_RATIO * 100

@@ -147,7 +147,7 @@ def test_a_head_tipped_back_close_up_is_found_by_the_second_look():
     from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
     import mediapipe as mp
 
-    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
     rgb = _frame_at(SAMPLES_DIR / "neck_flexion_extension_hold_head_side.mp4", 25.0)
     options = pose_landmarker.PoseLandmarkerOptions(
@@ -182,7 +182,7 @@ def _posecheck(*argv: str) -> subprocess.CompletedProcess:
 def test_silencing_hides_fd2_lets_exceptions_through_and_restores_it() -> None:
     done = _run_python("""
         import os, threading
-        from posecheck.sources.base import native_stderr_silenced
+        from posecheck.io.sources.native import native_stderr_silenced
 
         os.write(2, b"before\\n")
         with native_stderr_silenced():
@@ -215,7 +215,7 @@ def test_silencing_hides_fd2_lets_exceptions_through_and_restores_it() -> None:
 
 
 def test_a_video_cut_short_tells_how_much_was_read(tmp_path: Path) -> None:
-    from posecheck.sources.video import VideoReader
+    from posecheck.io.sources.video import VideoReader
 
     whole = VideoReader(NOISE_SAMPLE)
     header = whole.header_frame_count

@@ -5,8 +5,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from posecheck import setup_check
-from posecheck.overlay import (
+from posecheck.core import setup_check
+from posecheck.ui.overlay import (
     AMBER,
     RED,
     _draw_banner,
@@ -16,8 +16,8 @@ from posecheck.overlay import (
     leading_movement,
     stop_messages,
 )
-from posecheck.session import HOLD_STILL_MESSAGE, PAIN_MESSAGE, FrameState
-from posecheck.spec import exercise_paths, load_exercise, load_exercise_file
+from posecheck.core.session import HOLD_STILL_MESSAGE, PAIN_MESSAGE, FrameState
+from posecheck.spec.exercise import exercise_paths, load_exercise, load_exercise_file
 
 # Landscape, portrait and the smallest clips the samples have.
 SIZES = [(320, 240), (640, 480), (1280, 720), (1920, 1080), (480, 480), (360, 640), (202, 360)]
@@ -246,7 +246,7 @@ def test_a_stop_warning_is_drawn_on_top_during_setup(w, h):
 
 
 def test_fit_texts_wraps_first_then_shrinks_never_cuts():
-    from posecheck.overlay import _width_px, fit_texts
+    from posecheck.ui.overlay import _width_px, fit_texts
 
     text = "Keep the pelvis on the floor: press the back down, do not lift into a bridge."
     # Wide enough: one line at the asked scale.

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from posecheck.person import PersonFollower
-from posecheck.sources.base import PoseCandidate
+from posecheck.core.person import PersonFollower
+from posecheck.core.pose import PoseCandidate
 
 
 def person(cx: float, cy: float, height: float) -> PoseCandidate:

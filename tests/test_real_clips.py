@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import CLIPS, ROOT, needs_clips, needs_mediapipe
-from posecheck import bench
+from posecheck.eval import accuracy
 
 pytestmark = [needs_clips, needs_mediapipe, pytest.mark.model, pytest.mark.clips]
 
@@ -21,7 +21,7 @@ MAPPING = ROOT / "samples" / "real_clips.toml"
 def _cases():
     if not (CLIPS / "labels.tsv").is_file():
         return []
-    return bench.real_clip_truths(CLIPS, MAPPING)
+    return accuracy.real_clip_truths(CLIPS, MAPPING)
 
 
 def _params():
@@ -51,7 +51,7 @@ def test_every_labelled_clip_is_mapped():
 @pytest.mark.parametrize("case", _params())
 def test_real_clip_matches_its_label(case, cache):
     truth, video, options = case
-    [s] = bench.run_real_clips_subset([(truth, video, options)], cache)
+    [s] = accuracy.run_real_clips_subset([(truth, video, options)], cache)
     assert abs(s.count_error) <= truth.count_tolerance, f"{truth.clip}: {s.reps} reps, label {truth.reps}"
     if truth.check_holds:
         assert len(s.hold_s) == len(truth.hold_s), f"holds {s.hold_s}, label {truth.hold_s}"

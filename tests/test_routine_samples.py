@@ -19,29 +19,29 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, needs_mediapipe
 
-from posecheck import bench
+from posecheck.eval import accuracy
 from posecheck.cli import main
-from posecheck.routines import load_routine_file, routine_paths, step_exercise
-from posecheck.spec import Exercise, load_exercise
-from posecheck.track import LandmarkTrack
+from posecheck.spec.routine import load_routine_file, routine_paths, step_exercise
+from posecheck.spec.exercise import Exercise, load_exercise
+from posecheck.core.track import LandmarkTrack
 
 
 @functools.cache
-def _sample_for(exercise_id: str) -> tuple[bench.ClipTruth, Path] | None:
+def _sample_for(exercise_id: str) -> tuple[accuracy.ClipTruth, Path] | None:
     """A sample of the exercise that posecheck scores right on its own, with
     nobody leaving the frame (faults and their warnings are fine)."""
-    for truth, video in bench.sample_truths(SAMPLES):
+    for truth, video in accuracy.sample_truths(SAMPLES):
         if truth.exercise != exercise_id:
             continue
         if json.loads(video.with_suffix(".truth.json").read_text()).get("absent"):
             continue
         track = LandmarkTrack.load(video.with_suffix(".npz"))
-        if bench.score(track, load_exercise(exercise_id), truth).passed():
+        if accuracy.score(track, load_exercise(exercise_id), truth).passed():
             return truth, video
     return None
 
 
-def _expected_reps(ex: Exercise, truth: bench.ClipTruth, sides: list[str | None]) -> tuple[int, dict | None]:
+def _expected_reps(ex: Exercise, truth: accuracy.ClipTruth, sides: list[str | None]) -> tuple[int, dict | None]:
     """The truth's reps under the step's hold target."""
     if ex.kind != "reps_with_hold" or ex.hold is None or ex.hold.target_s == truth.hold_target_s:
         return truth.reps, truth.reps_by_side
@@ -52,7 +52,7 @@ def _expected_reps(ex: Exercise, truth: bench.ClipTruth, sides: list[str | None]
     return len(done), by_side
 
 
-def _picked(routine) -> dict[str, tuple[bench.ClipTruth, Path]]:
+def _picked(routine) -> dict[str, tuple[accuracy.ClipTruth, Path]]:
     picked = {s.exercise: _sample_for(s.exercise) for s in routine.steps}
     missing = sorted(e for e, p in picked.items() if p is None)
     assert not missing, f"{routine.id}: no rendered sample that passes on its own for {missing}"
@@ -73,7 +73,7 @@ def _check_steps(routine, picked, report: dict) -> None:
         # sample alone (counts, holds, warnings caught and justified).
         t0 = got["start_s"]
         step_truth = dataclasses.replace(truth, reps=reps, reps_by_side=by_side)
-        scored = bench.ClipScore(
+        scored = accuracy.ClipScore(
             truth=step_truth, reps=got["reps"], reps_by_side=got["reps_by_side"],
             partial_reps=got["partial_reps"], hold_s=[h["duration_s"] for h in got["holds"]],
             warnings=[{**w, "t_s": w["t_s"] - t0, "end_s": w["end_s"] - t0, "fired_s": w["fired_s"] - t0}
@@ -120,7 +120,7 @@ def test_a_routine_video_stitched_from_sample_videos(tmp_path: Path):
     `analyze --routine` with the pose model."""
     import cv2
 
-    from posecheck.sources.video import VideoReader
+    from posecheck.io.sources.video import VideoReader
 
     routine = load_routine_file(next(p for p in routine_paths() if p.stem == "cervical_complex"))
     picked = _picked(routine)

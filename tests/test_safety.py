@@ -6,8 +6,8 @@ import numpy as np
 
 import pytest
 
-from posecheck.safety import SafetyMonitor
-from posecheck.spec import SafetyRule
+from posecheck.core.safety import SafetyMonitor
+from posecheck.spec.exercise import SafetyRule
 
 FPS = 30.0
 RULE = SafetyRule(id="over", metric="m", message="too far", above=40.0, for_s=0.3, cooldown_s=2.0)
@@ -154,9 +154,9 @@ def test_speed_waits_while_not_exercising():
 def fatigue_for(reps_spec, prescribed=10):
     import dataclasses
 
-    from posecheck.events import RepRecord
-    from posecheck.safety import FatigueMonitor
-    from posecheck.spec import load_exercise
+    from posecheck.core.events import RepRecord
+    from posecheck.core.safety import FatigueMonitor
+    from posecheck.spec.exercise import load_exercise
 
     ex = load_exercise("squat")
     ex = dataclasses.replace(ex, prescription=dataclasses.replace(ex.prescription, reps=prescribed))

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES, needs_mediapipe
-from posecheck import bench
-from posecheck.spec import load_exercise
-from posecheck.track import LandmarkTrack
+from posecheck.eval import accuracy
+from posecheck.spec.exercise import load_exercise
+from posecheck.core.track import LandmarkTrack
 
 HOLD_TOLERANCE_S = 0.5
 # How much of each clip the model re-check runs: a changed model or
@@ -73,7 +73,7 @@ def _case(truth, video):
     return pytest.param((truth, video), marks=marks, id=truth.clip.removesuffix(".mp4"))
 
 
-CASES = bench.sample_truths(SAMPLES)
+CASES = accuracy.sample_truths(SAMPLES)
 SCORED = [_case(t, v) for t, v in CASES]
 
 
@@ -90,7 +90,7 @@ def _score(case, scores):
     truth, video = case
     if truth.clip not in scores:
         track = LandmarkTrack.load(video.with_suffix(".npz"))
-        scores[truth.clip] = bench.score(track, load_exercise(truth.exercise), truth)
+        scores[truth.clip] = accuracy.score(track, load_exercise(truth.exercise), truth)
     return scores[truth.clip]
 
 
@@ -143,9 +143,9 @@ def test_cached_track_matches_the_model(case):
     15 px of the cached track (a changed model or mediapipe shows here)."""
     import cv2
 
-    from posecheck.person import PersonFollower
-    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
-    from posecheck.sources.video import VideoReader
+    from posecheck.core.person import PersonFollower
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
+    from posecheck.io.sources.video import VideoReader
 
     truth, video = case
     cached = LandmarkTrack.load(video.with_suffix(".npz"))
@@ -181,11 +181,11 @@ def test_every_unsafe_interval_warned_and_no_other_warning(case, scores):
 def test_angle_errors_only_where_a_measure_is_read_as_made():
     """A head pitch is a side-view measure: not seen from the front, not
     from above, not while the body pitches under it."""
-    side = bench.ClipTruth(clip="c.mp4", exercise="e", reps=0, reps_by_side=None, partial_reps=0,
+    side = accuracy.ClipTruth(clip="c.mp4", exercise="e", reps=0, reps_by_side=None, partial_reps=0,
                            hold_s=[], unsafe=[], angles={"head_pitch_deg": [0.0, 20.0]}, view="side")
-    assert bench._comparable("head_pitch_deg", side)
-    assert not bench._comparable("head_pitch_deg", replace(side, view="front"))
-    assert not bench._comparable("head_pitch_deg", replace(side, elevation_deg=55.0))
-    assert bench._comparable("head_pitch_deg", replace(side, elevation_deg=12.0))  # lying, the usual framing
+    assert accuracy._comparable("head_pitch_deg", side)
+    assert not accuracy._comparable("head_pitch_deg", replace(side, view="front"))
+    assert not accuracy._comparable("head_pitch_deg", replace(side, elevation_deg=55.0))
+    assert accuracy._comparable("head_pitch_deg", replace(side, elevation_deg=12.0))  # lying, the usual framing
     pitching = replace(side, angles={"head_pitch_deg": [0.0, 20.0], "body_pitch_deg": [0.0, 30.0]})
-    assert not bench._comparable("head_pitch_deg", pitching)
+    assert not accuracy._comparable("head_pitch_deg", pitching)

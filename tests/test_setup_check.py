@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import SAMPLES
-from posecheck.analysis import analyze_track
-from posecheck.spec import load_exercise
-from posecheck.track import LandmarkTrack
+from posecheck.core.analysis import analyze_track
+from posecheck.spec.exercise import load_exercise
+from posecheck.core.track import LandmarkTrack
 
 
 @pytest.mark.parametrize("clip, exercise, message", [
@@ -52,7 +52,7 @@ def _body(shoulder_width_px: float) -> tuple:
     """A standing person whose shoulders are this wide over a 100 px torso."""
     import numpy as np
 
-    from posecheck.landmarks import Landmark as L
+    from posecheck.core.landmarks import Landmark as L
 
     xyz = np.full((33, 3), 0.5, np.float32)
     cx = 320.0
@@ -68,7 +68,7 @@ def _body(shoulder_width_px: float) -> tuple:
 def test_a_side_view_is_refused_only_when_clearly_facing(width_px, blocked):
     """0.2 is side-on, 0.36 in between (a camera at an angle: probably
     right, counting runs), 0.6 clearly faces the camera."""
-    from posecheck.setup_check import FacingVote, check_setup
+    from posecheck.core.setup_check import FacingVote, check_setup
 
     ex = load_exercise("standing_round_and_arch")
     vote = FacingVote()
@@ -81,7 +81,7 @@ def test_a_side_view_is_refused_only_when_clearly_facing(width_px, blocked):
 
 
 def test_the_view_is_judged_over_several_frames_not_one():
-    from posecheck.setup_check import FacingVote, check_setup
+    from posecheck.core.setup_check import FacingVote, check_setup
 
     ex = load_exercise("standing_round_and_arch")
     vote = FacingVote()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from posecheck.smoothing import IMAGE_PARAMS, OneEuroFilter, TrackSmoother
+from posecheck.core.smoothing import IMAGE_PARAMS, OneEuroFilter, TrackSmoother
 
 FPS = 30.0
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.errors import PosecheckError
-from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, parse_exercise
+from posecheck.spec.exercise import exercise_paths, load_exercise, load_exercise_file, parse_exercise
 
 GOOD = """
 schema = 1

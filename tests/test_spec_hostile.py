@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from posecheck import spec
+from posecheck.spec import exercise as spec
 from posecheck.cli import main
 from posecheck.errors import PosecheckError
-from posecheck.routines import load_routine_file, parse_routine
-from posecheck.spec import load_exercise_file, parse_exercise
+from posecheck.spec.routine import load_routine_file, parse_routine
+from posecheck.spec.exercise import load_exercise_file, parse_exercise
 
 # Every numeric key an exercise file has, each once, at a valid value.
 FULL = """

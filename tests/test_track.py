@@ -5,7 +5,7 @@ import pytest
 
 from conftest import make_track_arrays
 from posecheck.errors import PosecheckError
-from posecheck.track import LandmarkTrack
+from posecheck.core.track import LandmarkTrack
 
 
 def track(n=10) -> LandmarkTrack:
@@ -63,7 +63,7 @@ def test_newer_format_version_is_refused(tmp_path: Path):
 
 
 def test_mirrored_restores_the_subjects_sides():
-    from posecheck.landmarks import Landmark as L
+    from posecheck.core.landmarks import Landmark as L
 
     tr = track()
     img = tr.image_xyz.copy()

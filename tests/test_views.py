@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from posecheck.errors import PosecheckError
-from posecheck.landmarks import Landmark as L
-from posecheck.session import ExerciseSession
-from posecheck.setup_check import Facing, choose_view, recording_view, seen_view
-from posecheck.spec import exercise_paths, load_exercise_file, merge_view, parse_exercise
+from posecheck.core.landmarks import Landmark as L
+from posecheck.core.session import ExerciseSession
+from posecheck.core.setup_check import Facing, choose_view, recording_view, seen_view
+from posecheck.spec.exercise import exercise_paths, load_exercise_file, merge_view, parse_exercise
 
 TWO_VIEWS = """
 schema = 1
@@ -207,7 +207,7 @@ def test_the_readme_views_table_is_the_files():
 
 
 def test_faces_away_reads_the_nose_depth():
-    from posecheck.setup_check import AWAY_NOSE_BEHIND_M, faces_away
+    from posecheck.core.setup_check import AWAY_NOSE_BEHIND_M, faces_away
 
     world = np.zeros((33, 3))
     world[L.LEFT_EAR, 2] = world[L.RIGHT_EAR, 2] = 0.0

@@ -75,7 +75,7 @@ class Tracks:
     def get(self, stem: str) -> tuple[np.ndarray, np.ndarray]:
         """(T, 33, 2) pixels and (T, 33) visibility, NaN where nobody was found."""
         if stem not in self._px:
-            from posecheck.track import LandmarkTrack  # the track file's own reader
+            from posecheck.core.track import LandmarkTrack  # the track file's own reader
 
             track = LandmarkTrack.load(self._samples / f"{stem}.npz")
             w, h = track.frame_size

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
-from posecheck.metrics import (
+from posecheck.core.metrics import (
     COMBINE_OPS,
     MEASURES,
     METRIC_SIDES,
@@ -489,7 +489,7 @@ def _landmark_list(t: _Table, k: str, n: int) -> tuple[str, ...]:
 
 
 def _all_landmark_names() -> list[str]:
-    from posecheck.landmarks import LANDMARK_NAMES, SIDED_NAMES
+    from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES
 
     return list(LANDMARK_NAMES) + list(SIDED_NAMES) + [f"mid_{n}" for n in SIDED_NAMES]
 
@@ -1142,7 +1142,7 @@ def exercises_dir() -> Path:
         if not Path(env).is_dir():
             raise PosecheckError(one_line(f"POSECHECK_EXERCISES={env}: no such folder of exercise files"))
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "exercises"
+    return Path(__file__).resolve().parents[2] / "exercises"
 
 
 def exercise_paths() -> list[Path]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.sources.base import PoseCandidate
+from posecheck.core.pose import PoseCandidate
 
 # After this long without the exerciser, choose afresh (largest, central).
 REACQUIRE_AFTER_S = 1.0

@@ -43,16 +43,16 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck import events as ev
-from posecheck.cues import Cues
+from posecheck.core import events as ev
+from posecheck.ui.cues import Cues
 from posecheck.errors import PosecheckError
-from posecheck.overlay import annotate, draw_status_line
-from posecheck.person import PersonFollower
-from posecheck.routines import Routine, RoutineStep, step_exercise
-from posecheck.session import ExerciseSession, FrameState
-from posecheck.sessionlog import ExerciseResult, SessionLog, home, record_result, record_session
-from posecheck.sources.video import VideoReader
-from posecheck.spec import Exercise
+from posecheck.ui.overlay import annotate, draw_status_line
+from posecheck.core.person import PersonFollower
+from posecheck.spec.routine import Routine, RoutineStep, step_exercise
+from posecheck.core.session import ExerciseSession, FrameState
+from posecheck.io.sessionlog import ExerciseResult, SessionLog, home, record_result, record_session
+from posecheck.io.sources.video import VideoReader
+from posecheck.spec.exercise import Exercise
 
 # No new camera frame for this long: say the camera stalled.
 STALL_AFTER_S = 2.0
@@ -261,7 +261,7 @@ class LiveTrainer:
 
     def __init__(self, steps: list[tuple[Exercise, RoutineStep | None]], opts: LiveOptions,
                  source_name: str) -> None:
-        from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+        from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
         if not steps:
             raise PosecheckError("nothing to train: no exercise given")
@@ -520,7 +520,7 @@ class LiveTrainer:
         else:
             img, vis, world = person.image_xyz, person.visibility, person.world_xyz
         if self.opts.mirrored:
-            from posecheck.landmarks import LEFT_RIGHT_SWAP
+            from posecheck.core.landmarks import LEFT_RIGHT_SWAP
 
             swap = list(LEFT_RIGHT_SWAP)
             img = img[swap].copy()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from posecheck.errors import PosecheckError
-from posecheck.sessionlog import home
+from posecheck.io.sessionlog import home
 
 NOTICE = """\
 Before you start

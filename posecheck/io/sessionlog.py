@@ -326,7 +326,7 @@ def plot_history(rows: list[dict[str, Any]], out: Path) -> Path:
         PosecheckError: `out` cannot be written (see plot_target), or the
             write failed (a full disk).
     """
-    from posecheck.history import plot_target
+    from posecheck.io.history import plot_target
     from posecheck.outputs import write_atomically
 
     out = plot_target(out)

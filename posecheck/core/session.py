@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from posecheck import events as ev
-from posecheck.engine import ExerciseEngine
-from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
-from posecheck.landmarks import SIDED_NAMES, landmark_index
-from posecheck.baseline import StreamingBaseline
-from posecheck.cuts import CutDetector
-from posecheck.metrics import Frames, evaluate_metrics, metric_seen
-from posecheck.safety import FatigueMonitor, SafetyMonitor
-from posecheck.setup_check import FacingVote, check_setup, choose_view
-from posecheck.smoothing import TrackSmoother
-from posecheck.spec import Exercise
+from posecheck.core import events as ev
+from posecheck.core.engine import ExerciseEngine
+from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
+from posecheck.core.landmarks import SIDED_NAMES, landmark_index
+from posecheck.core.baseline import StreamingBaseline
+from posecheck.core.cuts import CutDetector
+from posecheck.core.metrics import Frames, evaluate_metrics, metric_seen
+from posecheck.core.safety import FatigueMonitor, SafetyMonitor
+from posecheck.core.setup_check import FacingVote, check_setup, choose_view
+from posecheck.core.smoothing import TrackSmoother
+from posecheck.spec.exercise import Exercise
 
 # A setup problem lasting this long is recorded in the warnings.
 SETUP_NOTE_AFTER_S = 3.0

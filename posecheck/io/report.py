@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from posecheck.analysis import AnalysisResult
+from posecheck.core.analysis import AnalysisResult
 from posecheck.outputs import write_atomically
 
 REPORT_SCHEMA = 1

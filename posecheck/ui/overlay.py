@@ -22,9 +22,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.landmarks import CONNECTIONS
-from posecheck.session import PAIN_MESSAGE, FrameState
-from posecheck.spec import Exercise, Movement
+from posecheck.core.landmarks import CONNECTIONS
+from posecheck.core.session import PAIN_MESSAGE, FrameState
+from posecheck.spec.exercise import Exercise, Movement
 
 Color = tuple[int, int, int]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
-from posecheck.spec import (
+from posecheck.spec.exercise import (
     SECONDS,
     SETS,
     STEP_REPS,

@@ -17,9 +17,9 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from posecheck import geometry as g
-from posecheck.landmarks import SIDED_NAMES, Landmark, landmark_index
-from posecheck.spec import Exercise
+from posecheck.core import geometry as g
+from posecheck.core.landmarks import SIDED_NAMES, Landmark, landmark_index
+from posecheck.spec.exercise import Exercise
 
 # Shoulder width over torso length (shoulder midpoint to hip midpoint):
 # facing the camera about 0.6-0.8, side-on about 0.1-0.25.

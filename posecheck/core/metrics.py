@@ -85,8 +85,8 @@ from typing import Callable
 import numpy as np
 import numpy.typing as npt
 
-from posecheck import geometry as g
-from posecheck.landmarks import LANDMARK_NAMES, SIDED_NAMES, landmark_index
+from posecheck.core import geometry as g
+from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES, landmark_index
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
-from posecheck.sources.base import native_stderr_silenced
+from posecheck.io.sources.native import native_stderr_silenced
 
 # OpenCV reads this once, at the process's first capture (camera or file;
 # none is made before this module is imported): FFmpeg then logs nothing

@@ -18,9 +18,10 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
-from posecheck.sources.base import PoseCandidate, native_stderr_silenced
+from posecheck.core.pose import PoseCandidate
+from posecheck.io.sources.native import native_stderr_silenced
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 BUNDLED_MODEL = MODELS_DIR / "pose_landmarker_full.task"
 
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.baseline import recording_rest_levels
-from posecheck.cuts import CutDetector
-from posecheck.events import Event, HoldRecord, RepRecord, WarningRecord
-from posecheck.metrics import Frames
-from posecheck.session import ExerciseSession, FrameState, usable_mask
-from posecheck.setup_check import recording_view
-from posecheck.smoothing import TrackSmoother
-from posecheck.spec import Exercise
-from posecheck.track import LandmarkTrack
+from posecheck.core.baseline import recording_rest_levels
+from posecheck.core.cuts import CutDetector
+from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
+from posecheck.core.metrics import Frames
+from posecheck.core.session import ExerciseSession, FrameState, usable_mask
+from posecheck.core.setup_check import recording_view
+from posecheck.core.smoothing import TrackSmoother
+from posecheck.spec.exercise import Exercise
+from posecheck.core.track import LandmarkTrack
 
 
 @dataclass

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
-from posecheck.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
+from posecheck.core.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
 
 TRACK_FORMAT = "posecheck-track"
 TRACK_FORMAT_VERSION = 1

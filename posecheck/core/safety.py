@@ -19,9 +19,9 @@ from collections import deque
 
 import numpy as np
 
-from posecheck import events as ev
-from posecheck.events import Event, RepRecord, WarningRecord
-from posecheck.spec import Exercise, SafetyRule
+from posecheck.core import events as ev
+from posecheck.core.events import Event, RepRecord, WarningRecord
+from posecheck.spec.exercise import Exercise, SafetyRule
 
 # Speeds are measured over this window: long enough to average out landmark
 # jitter, short enough to catch a jerk of a few frames.

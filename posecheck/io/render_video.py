@@ -8,11 +8,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecheck.analysis import AnalysisResult
+from posecheck.core.analysis import AnalysisResult
 from posecheck.errors import PosecheckError
 from posecheck.outputs import atomic_path
-from posecheck.overlay import annotate
-from posecheck.sources.video import VideoReader
+from posecheck.ui.overlay import annotate
+from posecheck.io.sources.video import VideoReader
 
 
 def track_rows_for_frames(frame_t_s: np.ndarray, track_t_s: np.ndarray) -> np.ndarray:

@@ -27,9 +27,9 @@ from collections import deque
 import numpy as np
 from dataclasses import dataclass, field
 
-from posecheck import events as ev
-from posecheck.events import Event, HoldRecord, RepRecord
-from posecheck.spec import Exercise, FormRule
+from posecheck.core import events as ev
+from posecheck.core.events import Event, HoldRecord, RepRecord
+from posecheck.spec.exercise import Exercise, FormRule
 
 # A pose lost for longer than this mid-movement abandons the movement: the
 # person has probably left, and must come back to neutral before counting.

@@ -17,10 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
-from posecheck.person import PersonFollower
-from posecheck.sources.base import PoseEstimator
-from posecheck.sources.video import VideoReader
-from posecheck.track import LandmarkTrack, empty_frames
+from posecheck.core.person import PersonFollower
+from posecheck.core.pose import PoseEstimator
+from posecheck.io.sources.video import VideoReader
+from posecheck.core.track import LandmarkTrack, empty_frames
 
 PREFETCH_FRAMES = 8
 

@@ -1,6 +1,6 @@
 """Accuracy benchmark: posecheck against known truth, clip by clip.
 
-    python -m posecheck.bench accuracy [--samples DIR] [--clips DIR]
+    python -m posecheck.eval.accuracy accuracy [--samples DIR] [--clips DIR]
 
 Two kinds of clips:
 - `samples/*.mp4` with `<clip>.truth.json` written by the renderer from its
@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from posecheck.analysis import AnalysisResult, analyze_track, frames_of
+from posecheck.core.analysis import AnalysisResult, analyze_track, frames_of
 from posecheck.errors import PosecheckError
-from posecheck.metrics import MEASURES, MetricDef, evaluate_metrics
-from posecheck.spec import Exercise, load_exercise
-from posecheck.track import LandmarkTrack
+from posecheck.core.metrics import MEASURES, MetricDef, evaluate_metrics
+from posecheck.spec.exercise import Exercise, load_exercise
+from posecheck.core.track import LandmarkTrack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # An unsafe interval is caught if its rule warned from its start to this long
 # after its end; a warning is right if given within this long of such an interval.
 WARNING_MATCH_S = 1.0
@@ -309,8 +309,8 @@ def _track_for(video: Path, cache: Path | None, extract: bool) -> LandmarkTrack:
         return LandmarkTrack.load(cached)
     if not extract:
         raise PosecheckError(f"{cached}: no cached track (run with --extract)")
-    from posecheck.extract import extract_track
-    from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator
+    from posecheck.io.extract import extract_track
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
     est = MediaPipePoseEstimator()
     try:
@@ -420,7 +420,7 @@ def totals(scores: list[ClipScore]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m posecheck.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m posecheck.eval.accuracy", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("accuracy", help="reps, holds, warnings and angles against truth")
     p.add_argument("--samples", type=Path, default=ROOT / "samples")
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             mapping = args.samples / "real_clips.toml"
             print_table(f"real clips ({args.clips})", run_real_clips(args.clips, mapping, args.cache, args.stride))
     except PosecheckError as exc:
-        print(f"posecheck.bench: error: {exc}", file=sys.stderr)
+        print(f"posecheck.eval.accuracy: error: {exc}", file=sys.stderr)
         return 2
     return 0
 

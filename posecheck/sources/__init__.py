@@ -1,1 +1,0 @@
-"""Frame sources and pose estimators: the only modules that touch cv2 or MediaPipe."""
