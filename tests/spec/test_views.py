@@ -202,7 +202,7 @@ def test_the_readme_views_table_is_the_files():
 
     from posecheck.cli import views_table
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert views_table([load_exercise_file(p) for p in exercise_paths()]) in readme
 
 

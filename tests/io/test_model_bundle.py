@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = PROJECT_ROOT / "posecheck" / "models"
 BUNDLE = MODELS_DIR / "pose_landmarker_full.task"
 BUNDLE_SHA256 = MODELS_DIR / "bundle.sha256"
