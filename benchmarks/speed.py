@@ -28,12 +28,12 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from posecheck.analysis import analyze_track  # noqa: E402
+from posecheck.core.analysis import analyze_track  # noqa: E402
 from posecheck.cli import main as cli_main  # noqa: E402
-from posecheck.extract import extract_track  # noqa: E402
-from posecheck.sources.mediapipe_pose import MediaPipePoseEstimator  # noqa: E402
-from posecheck.sources.video import VideoReader  # noqa: E402
-from posecheck.spec import load_exercise  # noqa: E402
+from posecheck.io.extract import extract_track  # noqa: E402
+from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator  # noqa: E402
+from posecheck.io.sources.video import VideoReader  # noqa: E402
+from posecheck.spec.exercise import load_exercise  # noqa: E402
 
 
 def bare_inference_fps(clip: Path) -> tuple[float, int]:
@@ -85,7 +85,7 @@ def live_latency_ms(clip: Path, exercise: str) -> tuple[float, float]:
     file played at its own pace with newest-frame-wins, as from a camera."""
     import os
 
-    from posecheck.live import LiveOptions, LiveTrainer, steps_for
+    from posecheck.ui.live import LiveOptions, LiveTrainer, steps_for
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["POSECHECK_HOME"] = home
