@@ -1,0 +1,2 @@
+"""Frame sources and the pose model adapter: the only modules that import
+cv2's video reader or mediapipe."""
