@@ -28,12 +28,12 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from posecheck.core.analysis import analyze_track  # noqa: E402
-from posecheck.cli import main as cli_main  # noqa: E402
-from posecheck.io.extract import extract_track  # noqa: E402
-from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator  # noqa: E402
-from posecheck.io.sources.video import VideoReader  # noqa: E402
-from posecheck.spec.exercise import load_exercise  # noqa: E402
+from posecheck.cli import main as cli_main
+from posecheck.core.analysis import analyze_track
+from posecheck.io.extract import extract_track
+from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
+from posecheck.io.sources.video import VideoReader
+from posecheck.spec.exercise import load_exercise
 
 
 def bare_inference_fps(clip: Path) -> tuple[float, int]:

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tools` is a namespace at the repository root
     sys.path.insert(0, str(ROOT))
 
-from tools.render.channels import mirror_channel  # noqa: E402
-from tools.render.motion import ScriptError, load_script, parse_script  # noqa: E402
-from tools.render.truth import build_truth, hold_span, side_sign_warnings  # noqa: E402
+from tools.render.channels import mirror_channel
+from tools.render.motion import ScriptError, load_script, parse_script
+from tools.render.truth import build_truth, hold_span, side_sign_warnings
 
 SCRIPTS = sorted((ROOT / "tools" / "render" / "scripts").glob("*.toml"))
 SAMPLES = ROOT / "samples"
@@ -97,8 +97,8 @@ def test_hold_span_extends_over_the_eased_approach_and_departure():
 def test_right_side_is_the_mirror_of_the_left_template():
     s = script(TILT_BOTH_SIDES)
     tilt = np.array(build_truth(s)["angles"]["head_tilt_deg"])
-    assert tilt[int(8 * 15)] == pytest.approx(30)   # left hold: + toward the left shoulder
-    assert tilt[int(23 * 15)] == pytest.approx(-30)  # right hold: mirrored
+    assert tilt[8 * 15] == pytest.approx(30)   # left hold: + toward the left shoulder
+    assert tilt[23 * 15] == pytest.approx(-30)  # right hold: mirrored
     assert side_sign_warnings(s) == []
 
 
