@@ -33,7 +33,7 @@ from posecheck.core.analysis import analyze_track
 from posecheck.io.extract import extract_track
 from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 from posecheck.io.sources.video import VideoReader
-from posecheck.spec.exercise import load_exercise
+from posecheck.spec import load_exercise
 
 
 def bare_inference_fps(clip: Path) -> tuple[float, int]:

@@ -26,12 +26,13 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from posecheck.errors import PosecheckError, single_line
-from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
 from posecheck.io.sources.video import VIDEO_SUFFIXES
-from posecheck.spec.exercise import load_exercise
+from posecheck.outputs import flush_to_disk
+from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
+from posecheck.spec import load_exercise
 
 SUMMARY_FIELDS = ("file", "status", "error", "exercise", "duration_s", "frames", "frames_with_pose",
                   "reps", "reps_left", "reps_right", "partial_reps", "holds", "holds_completed",
@@ -65,8 +66,7 @@ def collect_inputs(paths: list[Path]) -> list[Path]:
             out += found
         else:
             out.append(p)
-    seen: set[Path] = set()
-    return [p for p in out if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(out))
 
 
 def batch_jobs(requested: int, n_files: int, cpus: int | None = None) -> int:
@@ -192,19 +192,15 @@ class SummaryWriter:
             raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
         self._csv = csv.DictWriter(self._fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
         self._csv.writeheader()
-        self._sync()
+        flush_to_disk(self._fh)
         _sync_dir(out)
 
     def add(self, row: Row) -> None:
         try:
             self._csv.writerow(row)
-            self._sync()
+            flush_to_disk(self._fh)
         except OSError as exc:  # a full disk: the batch cannot keep its results
             raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
-
-    def _sync(self) -> None:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
 
     def close(self) -> None:
         self._fh.close()
@@ -218,8 +214,7 @@ class SummaryWriter:
                 w = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
                 w.writeheader()
                 w.writerows(rows)
-                fh.flush()
-                os.fsync(fh.fileno())
+                flush_to_disk(fh)
             os.replace(tmp, self.path)
             _sync_dir(self.path.parent)
         except OSError as exc:  # every row is in the summary already, in finishing order
@@ -261,7 +256,7 @@ def _run_processes(
     row (killed by a signal) gives a failed row naming the signal."""
     ctx = multiprocessing.get_context()
     queue = deque(work)
-    running: dict[Any, tuple[int, Path, BaseProcess]] = {}  # read end of its pipe -> its file
+    running: dict[Connection[Any, Any], tuple[int, Path, BaseProcess]] = {}  # read end of its pipe -> its file
     try:
         while queue or running:
             while queue and len(running) < jobs:
@@ -279,21 +274,21 @@ def _run_processes(
                 running[recv] = (index, args[0], proc)
             if not running:  # every start failed: nothing to wait for
                 continue
-            for recv in wait(list(running)):
-                index, path, proc = running.pop(recv)
+            for ready in cast("list[Connection[Any, Any]]", wait(list(running))):
+                index, path, worker = running.pop(ready)
                 try:
-                    row: Row | None = recv.recv()
+                    row: Row | None = ready.recv()
                 except (EOFError, OSError):
                     row = None
-                recv.close()
-                proc.join()
-                on_row(index, row if row is not None else failed_row(path, died_reason(proc.exitcode)))
+                ready.close()
+                worker.join()
+                on_row(index, row if row is not None else failed_row(path, died_reason(worker.exitcode)))
     finally:
-        for _, _, proc in running.values():
-            proc.terminate()
-        for recv, (_, _, proc) in running.items():
-            proc.join()
-            recv.close()
+        for _, _, worker in running.values():
+            worker.terminate()
+        for conn, (_, _, worker) in running.items():
+            worker.join()
+            conn.close()
 
 
 def run_batch(

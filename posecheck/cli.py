@@ -5,6 +5,10 @@ cause ends as one line on stderr and exit status 2, never a traceback; an
 interrupted run exits 130; only a bug in posecheck exits 1, with its
 traceback and a line asking to report it. Output paths are checked before
 any work starts, so a long model run never ends in "cannot write".
+
+The commands that only read and print (list, show, validate, history) are
+in listings.py; here are the options, the commands that run the model and
+the error boundary.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import json
 import math
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from posecheck import __version__
-from posecheck.errors import PosecheckError, single_line
+from posecheck.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, PosecheckError, single_line
+from posecheck.io.report import summary_text, write_report
+from posecheck.listings import TABLE_VIEWS, history_command, list_command, show_command, validate_command
 from posecheck.outputs import check_output_dir, check_output_file
 from posecheck.pipeline import (
     AnalyzeOptions,
@@ -29,21 +36,10 @@ from posecheck.pipeline import (
     with_overrides,
     write_outputs,
 )
-from posecheck.io.report import summary_text, write_report
-from posecheck.spec.exercise import (
-    CHECKABLE,
-    POSITIONS,
-    REGIONS,
-    Exercise,
-    camera_setup,
-    exercise_paths,
-    load_exercise,
-    load_exercise_file,
-)
+from posecheck.spec import CHECKABLE, POSITIONS, REGIONS, load_exercise
 
-EXIT_BUG = 1
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 # Operating-system errors the user can fix (a path, a permission, a full
 # disk): one line like any other input error, not a bug report.
@@ -83,174 +79,34 @@ SECONDS = _number(float, 0.0, "a number of seconds >= 0")
 COUNT = _number(int, 1, "a whole number >= 1")
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head) - 1)]
-    for r in [head, *rows]:
-        print("  ".join(str(c).ljust(wd) for c, wd in zip(r, widths)) + "  " + r[-1])
-
-
-def _cmd_list(args: argparse.Namespace) -> int:
-    if args.routines:
-        from posecheck.spec.routine import load_routine_file, routine_paths
-
-        routines = [load_routine_file(p) for p in routine_paths()]
-        _table(("id", "source", "steps", "title"),
-               [(r.id, r.source, str(len(r.steps)), r.title) for r in routines])
-        return 0
-    if args.views:
-        print(views_table([load_exercise_file(p) for p in exercise_paths()]))
-        return 0
-    rows = []
-    for p in exercise_paths():
-        ex = load_exercise_file(p)
-        if args.region and args.region not in ex.regions:
-            continue
-        if args.position and ex.position != args.position:
-            continue
-        if args.checkable and ex.checkable != args.checkable:
-            continue
-        if args.view and args.view not in ex.supported_views and ex.camera_view != "any":
-            continue
-        rows.append((ex.id, ex.kind, ex.position, ",".join(ex.supported_views), ",".join(ex.regions), ex.checkable,
-                     ex.title))
-    if not rows:
-        print("no exercise matches those filters")
-        return 0
-    _table(("id", "kind", "position", "views", "regions", "check", "title"), rows)
-    return 0
-
-
-TABLE_VIEWS = ("front", "side", "behind", "above")
-
-
-def views_table(exercises: list[Exercise]) -> str:
-    """Exercise x view as a Markdown table: measured (on clips with truth),
-    supported (defined, not yet measured), not possible (the movement runs
-    along the line of sight), or empty (not defined yet). The README's
-    views table is this output."""
-    lines = ["| exercise | " + " | ".join(TABLE_VIEWS) + " |", "|---|" + "---|" * len(TABLE_VIEWS)]
-    for ex in exercises:
-        cells = []
-        for v in TABLE_VIEWS:
-            if ex.camera_view == "any" or v in ex.supported_views:
-                cells.append("measured" if v in ex.measured_views or (ex.camera_view == "any" and ex.measured_views)
-                             else "supported")
-            else:
-                cells.append("not possible" if v in ex.impossible_views else "")
-        lines.append(f"| {ex.id} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _hold_and_rest(ex: Exercise) -> list[str]:
-    """The hold (or a timer's length) and rest parts of a prescription, in words."""
-    p = ex.prescription
-    parts = []
-    if ex.hold is not None:
-        parts.append(f"hold {ex.hold.target_s:g} s")
-    elif ex.kind == "timer" and p.hold_s:
-        parts.append(f"{p.hold_s:g} s")
-    if p.rest_s:
-        parts.append(f"rest {p.rest_s:g} s")
-    return parts
-
-
-def _views_line(ex: Exercise) -> str:
-    """The supported views, each marked measured (on clips with truth) or not."""
-    return ", ".join(f"{v} ({'measured' if v in ex.measured_views else 'supported'})" for v in ex.supported_views)
-
-
-def _describe(ex: Exercise) -> str:
-    p = ex.prescription
-    lines = [f"{ex.title} ({ex.id})", "",
-             f"position: {ex.position}; regions: {', '.join(ex.regions)}; check: {ex.checkable}",
-             f"camera: {camera_setup(ex)}", f"views: {_views_line(ex)}", "", ex.instructions, ""]
-    pres = [f"{p.sets} set(s)"]
-    if p.reps:
-        pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
-    lines.append("prescription: " + ", ".join(pres + _hold_and_rest(ex)))
-    for r in ex.safety:
-        if r.id == "sudden_movement":
-            continue
-        lines.append(f"safety [{r.severity}] {r.id}: {r.message}")
-    lines.append(f"safety [caution] sudden_movement: slow down above {ex.max_speed_deg_s:g} deg/s")
-    return "\n".join(lines)
-
-
-def _describe_routine(r: Any) -> str:
-    from posecheck.spec.routine import step_exercise
-
-    lines = [f"{r.title} ({r.id}, source {r.source})", "", r.description, "",
-             f"warm-up ({r.warm_up_s:g} s): {r.warm_up}", ""]
-    for i, step in enumerate(r.steps, 1):
-        ex = step_exercise(step)
-        p = ex.prescription
-        what = [f"{p.sets} x {p.reps}" if p.reps else f"{p.sets} set(s)", *_hold_and_rest(ex)]
-        lines.append(f"{i:2d}. {ex.title} ({ex.id}): {', '.join(what)}")
-    return "\n".join(lines)
-
-
-def _cmd_show(args: argparse.Namespace) -> int:
-    from posecheck.spec.routine import load_routine, routines_dir
-
-    if args.landmarks:
-        from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES
-
-        print("landmarks: " + ", ".join(LANDMARK_NAMES))
-        print("side-free names (take the metric's side): " + ", ".join(SIDED_NAMES))
-        print("midpoints: " + ", ".join(f"mid_{n}" for n in SIDED_NAMES))
-        return 0
-    if not args.name:
-        raise PosecheckError("show needs an exercise or routine id (or --landmarks)")
-    if (routines_dir() / f"{args.name}.toml").is_file() or "/routines/" in args.name:
-        print(_describe_routine(load_routine(args.name)))
-    else:
-        print(_describe(load_exercise(args.name)))
-    return 0
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from posecheck.spec.routine import load_routine_file, routine_paths
-
-    paths = [Path(f) for f in args.files] or exercise_paths() + routine_paths()
-    bad = 0
-    for p in paths:
-        try:
-            item = load_routine_file(p) if p.parent.name == "routines" else load_exercise_file(p)
-            print(f"ok  {p} ({item.id})")
-        except PosecheckError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            bad += 1
-    return EXIT_USER_ERROR if bad else 0
-
-
 class _FrameBar:
-    """A tqdm progress bar on stderr for frames of one video; on close it
-    says when the video ended well before its header's frame count (a file
-    cut short used to be analysed as if whole, with no word)."""
+    """A tqdm progress bar on stderr for frames of one video (a FrameProgress);
+    on close it prints the reader's warning of a video cut short (a file cut
+    short used to be analysed as if whole, with no word)."""
 
     def __init__(self, desc: str, enabled: bool) -> None:
         self.desc = desc
         self.enabled = enabled
-        self.done = 0
-        self.total = 0
-        self.bar: Any = None  # made at the first frame: an input refused before shows no bar
+        self.bar: tqdm[NoReturn] | None = None  # made at the first frame: an input refused before shows no bar
+        self.warning: str | None = None
 
     def __call__(self, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        self.done, self.total = done, total
         if self.bar is None:
             self.bar = tqdm(desc=self.desc, unit="frame", disable=not self.enabled, file=sys.stderr, leave=False)
         if total and self.bar.total != total:
             self.bar.total = total
         self.bar.update(1)
 
+    def cut_short(self, warning: str) -> None:
+        self.warning = warning
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-        if self.total and self.done + max(2, self.total // 100) < self.total:
-            print(f"posecheck: warning: {self.desc}: read {self.done} of the {self.total} frames its header "
-                  "gives (a cut or broken file?): analysed what could be read", file=sys.stderr)
+        if self.warning:
+            print(f"posecheck: warning: {self.warning}", file=sys.stderr)
 
 
 def _options(args: argparse.Namespace) -> AnalyzeOptions:
@@ -369,10 +225,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_live(args: argparse.Namespace) -> int:
-    from posecheck.ui import notice
-    from posecheck.ui.live import LiveOptions, LiveTrainer, parse_keys, steps_for, summary_lines
-    from posecheck.spec.routine import load_routine
     from posecheck.io.sessionlog import check_home
+    from posecheck.spec import load_routine
+    from posecheck.ui import notice
+    from posecheck.ui.keys import parse_keys
+    from posecheck.ui.live import LiveOptions, LiveTrainer, steps_for
+    from posecheck.ui.text import NOTICE, summary_lines
 
     if bool(args.exercise) == bool(args.routine):
         raise PosecheckError("live needs --exercise ID or --routine ID (one of them)")
@@ -382,7 +240,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
     if args.frames_out:
         check_output_dir(Path(args.frames_out), "--frames-out")
     if not notice.accepted():
-        print(notice.NOTICE)
+        print(NOTICE)
         if args.accept_notice:
             notice.accept()
         elif sys.stdin.isatty() and not args.headless:
@@ -414,27 +272,89 @@ def _cmd_live(args: argparse.Namespace) -> int:
     return code
 
 
-def _cmd_history(args: argparse.Namespace) -> int:
-    from posecheck.io.history import plot_target
-    from posecheck.io.sessionlog import history_rows, plot_history
+class _Option:
+    """One command-line option, written once and added to each command that takes it."""
 
-    plot = plot_target(Path(args.plot)) if args.plot else None
-    rows = history_rows(exercise=args.exercise)
-    if not rows:
-        print("no sessions recorded yet")
-        return 0
-    import datetime as dt
+    def __init__(self, *flags: str, **kwargs: Any) -> None:
+        self.flags = flags
+        self.kwargs = kwargs
 
-    _table(("when", "exercise", "reps", "L/R", "holds", "warnings", "pain", "source"), [
-        (dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"), r["exercise"], str(r["reps"]),
-         f"{r['reps_left']}/{r['reps_right']}" if r["reps_left"] is not None else "",
-         f"{r['holds']} ({r['hold_s']:.0f} s)" if r["holds"] else "", str(r["warnings"]),
-         "STOPPED" if r["stopped_for_pain"] else (r["pain"] or ""), r["source"])
-        for r in rows
-    ])
-    if plot:
-        print(f"wrote {plot_history(rows, plot)}")
-    return 0
+
+MODEL = _Option("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
+QUIET = _Option("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _commands() -> list[tuple[str, str, Callable[[argparse.Namespace], int], list[_Option]]]:
+    """Each command: name, help, handler and options, in `--help` order
+    (looked up at each call: tests replace a handler)."""
+    return [
+        ("list", "list the bundled exercises (or routines)", list_command, [
+            _Option("--routines", action="store_true", help="list the routines instead"),
+            _Option("--views", action="store_true",
+                    help="a Markdown table of every exercise's views: measured, supported, not possible"),
+            _Option("--region", choices=REGIONS, help="only exercises for this body region"),
+            _Option("--position", choices=POSITIONS, help="only exercises done in this position"),
+            _Option("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)"),
+            _Option("--view", choices=TABLE_VIEWS, help="only exercises that can be filmed from this view"),
+        ]),
+        ("show", "show an exercise or routine: instructions, camera, prescription, safety", show_command, [
+            _Option("name", nargs="?", help="exercise or routine id, or path of an exercise file"),
+            _Option("--landmarks", action="store_true", help="list the landmark names exercise files may use"),
+        ]),
+        ("validate", "check exercise and routine files (all bundled ones by default)", validate_command, [
+            _Option("files", nargs="*", help="exercise or routine .toml files (routines: in a routines/ folder)"),
+        ]),
+        ("extract", "run the pose model on a video and save the landmark track", _cmd_extract, [
+            _Option("video", help="video file"),
+            _Option("-o", "--output", required=True, help="track file to write (.npz)"),
+            MODEL,
+            QUIET,
+        ]),
+        ("analyze", "count reps, time holds and check safety on videos or tracks", _cmd_analyze, [
+            _Option("paths", nargs="+", metavar="PATH",
+                    help="video file or landmark track (.npz); several files or a folder for a batch"),
+            _Option("-e", "--exercise", help="exercise id, or path of an exercise file"),
+            _Option("-r", "--routine", help="routine id: a recording of a whole routine (with --steps-at)"),
+            _Option("--steps-at", metavar="S,S,...", help="with --routine: when each step starts (seconds)"),
+            _Option("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)"),
+            _Option("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here"),
+            MODEL,
+            _Option("--hold-s", type=SECONDS, help="override the exercise's hold target (seconds)"),
+            _Option("--reps", type=COUNT, help="override the prescribed reps per set"),
+            _Option("--pain-at", type=SECONDS, metavar="SECONDS",
+                    help="the person stopped for pain at this time: end the analysis there and record it"),
+            _Option("--mirrored", action="store_true",
+                    help="the video is mirrored like a selfie preview: restore the subject's own left and right"),
+            _Option("--calibrate-at", type=SECONDS, metavar="SECONDS",
+                    help="when the person is at rest facing forward (for a recording that starts mid-movement)"),
+            _Option("--jobs", type=COUNT, default=1, help="files analysed at once in a batch (default 1)"),
+            _Option("--stride", type=COUNT, default=1, help="analyse every N-th frame (long recordings)"),
+            _Option("--max-size", type=_number(int, 64, "a whole number of pixels >= 64"), metavar="PX",
+                    help="shrink frames to this longer side before the model"),
+            QUIET,
+        ]),
+        ("live", "train live with the webcam (or a video file as the camera)", _cmd_live, [
+            _Option("-e", "--exercise", help="exercise id or path of an exercise file"),
+            _Option("-r", "--routine", help="routine id (see `posecheck list --routines`)"),
+            _Option("--camera", type=_number(int, 0, "a camera index >= 0"), default=0,
+                    help="camera index (default 0)"),
+            _Option("--source", help="a video file instead of the camera"),
+            _Option("--headless", action="store_true", help="no window (with --frames-out to see the overlay)"),
+            _Option("--frames-out", metavar="DIR", help="write overlay frames as PNG here"),
+            _Option("--frames-every", type=COUNT, default=1, metavar="N", help="with --frames-out: every N-th frame"),
+            MODEL,
+            _Option("--mirrored", action="store_true", help="the camera image is mirrored (selfie view)"),
+            _Option("--mute", action="store_true", help="no sound cues (key m toggles)"),
+            _Option("--realtime", action="store_true",
+                    help="with --source: play the file at its own pace, newest frame wins (like a camera)"),
+            _Option("--keys", help='scripted keys for a headless run: "SECONDS:KEY,...", e.g. "12.5:p"'),
+            _Option("--accept-notice", action="store_true", help="accept the safety notice (shown once)"),
+        ]),
+        ("history", "past live sessions, and progress over time", history_command, [
+            _Option("--exercise", help="only this exercise"),
+            _Option("--plot", metavar="FILE", help="draw reps and range of motion over time (PNG)"),
+        ]),
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -444,78 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("list", help="list the bundled exercises (or routines)")
-    p.add_argument("--routines", action="store_true", help="list the routines instead")
-    p.add_argument("--views", action="store_true",
-                   help="a Markdown table of every exercise's views: measured, supported, not possible")
-    p.add_argument("--region", choices=REGIONS, help="only exercises for this body region")
-    p.add_argument("--position", choices=POSITIONS, help="only exercises done in this position")
-    p.add_argument("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)")
-    p.add_argument("--view", choices=("front", "side", "behind", "above"),
-                   help="only exercises that can be filmed from this view")
-    p.set_defaults(func=_cmd_list)
-
-    p = sub.add_parser("show", help="show an exercise or routine: instructions, camera, prescription, safety")
-    p.add_argument("name", nargs="?", help="exercise or routine id, or path of an exercise file")
-    p.add_argument("--landmarks", action="store_true", help="list the landmark names exercise files may use")
-    p.set_defaults(func=_cmd_show)
-
-    p = sub.add_parser("validate", help="check exercise and routine files (all bundled ones by default)")
-    p.add_argument("files", nargs="*", help="exercise or routine .toml files (routines: in a routines/ folder)")
-    p.set_defaults(func=_cmd_validate)
-
-    p = sub.add_parser("extract", help="run the pose model on a video and save the landmark track")
-    p.add_argument("video", help="video file")
-    p.add_argument("-o", "--output", required=True, help="track file to write (.npz)")
-    p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_extract)
-
-    p = sub.add_parser("analyze", help="count reps, time holds and check safety on videos or tracks")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="video file or landmark track (.npz); several files or a folder for a batch")
-    p.add_argument("-e", "--exercise", help="exercise id, or path of an exercise file")
-    p.add_argument("-r", "--routine", help="routine id: a recording of a whole routine (with --steps-at)")
-    p.add_argument("--steps-at", metavar="S,S,...", help="with --routine: when each step starts (seconds)")
-    p.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
-    p.add_argument("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here")
-    p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
-    p.add_argument("--hold-s", type=SECONDS, help="override the exercise's hold target (seconds)")
-    p.add_argument("--reps", type=COUNT, help="override the prescribed reps per set")
-    p.add_argument("--pain-at", type=SECONDS, metavar="SECONDS",
-                   help="the person stopped for pain at this time: end the analysis there and record it")
-    p.add_argument("--mirrored", action="store_true",
-                   help="the video is mirrored like a selfie preview: restore the subject's own left and right")
-    p.add_argument("--calibrate-at", type=SECONDS, metavar="SECONDS",
-                   help="when the person is at rest facing forward (for a recording that starts mid-movement)")
-    p.add_argument("--jobs", type=COUNT, default=1, help="files analysed at once in a batch (default 1)")
-    p.add_argument("--stride", type=COUNT, default=1, help="analyse every N-th frame (long recordings)")
-    p.add_argument("--max-size", type=_number(int, 64, "a whole number of pixels >= 64"), metavar="PX", help="shrink frames to this longer side before the model")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_analyze)
-
-    p = sub.add_parser("live", help="train live with the webcam (or a video file as the camera)")
-    p.add_argument("-e", "--exercise", help="exercise id or path of an exercise file")
-    p.add_argument("-r", "--routine", help="routine id (see `posecheck list --routines`)")
-    p.add_argument("--camera", type=_number(int, 0, "a camera index >= 0"), default=0, help="camera index (default 0)")
-    p.add_argument("--source", help="a video file instead of the camera")
-    p.add_argument("--headless", action="store_true", help="no window (with --frames-out to see the overlay)")
-    p.add_argument("--frames-out", metavar="DIR", help="write overlay frames as PNG here")
-    p.add_argument("--frames-every", type=COUNT, default=1, metavar="N", help="with --frames-out: every N-th frame")
-    p.add_argument("--model", type=Path, help="PoseLandmarker .task bundle (default: bundled full model)")
-    p.add_argument("--mirrored", action="store_true", help="the camera image is mirrored (selfie view)")
-    p.add_argument("--mute", action="store_true", help="no sound cues (key m toggles)")
-    p.add_argument("--realtime", action="store_true",
-                   help="with --source: play the file at its own pace, newest frame wins (like a camera)")
-    p.add_argument("--keys", help='scripted keys for a headless run: "SECONDS:KEY,...", e.g. "12.5:p"')
-    p.add_argument("--accept-notice", action="store_true", help="accept the safety notice (shown once)")
-    p.set_defaults(func=_cmd_live)
-
-    p = sub.add_parser("history", help="past live sessions, and progress over time")
-    p.add_argument("--exercise", help="only this exercise")
-    p.add_argument("--plot", metavar="FILE", help="draw reps and range of motion over time (PNG)")
-    p.set_defaults(func=_cmd_history)
+    for name, help_text, handler, options in _commands():
+        p = sub.add_parser(name, help=help_text)
+        for option in options:
+            p.add_argument(*option.flags, **option.kwargs)
+        p.set_defaults(func=handler)
     return parser
 
 

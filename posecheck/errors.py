@@ -7,6 +7,11 @@ prints it to stderr and exits non-zero, without a traceback.
 
 from __future__ import annotations
 
+# The exit statuses of the error contract (README "Errors and exit codes").
+EXIT_BUG = 1
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
 
 class PosecheckError(Exception):
     """A problem with the user's input, explained in one line."""

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from posecheck.errors import PosecheckError
 
@@ -91,7 +92,15 @@ def atomic_path(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def flush_to_disk(fh: IO[Any]) -> None:
+    """Hand a file's buffer to the OS and have it put on disk (fsync): what
+    was written survives a crash or a kill (the batch summary's rows, the
+    session log's events)."""
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Call write(tmp) and move the finished file onto `path` (see atomic_path)."""
     with atomic_path(path) as tmp:
         write(tmp)

@@ -6,18 +6,20 @@ give identical reports.
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posecheck.core.analysis import AnalysisResult, analyze_track
+from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
 from posecheck.io.report import build_report, write_metrics_csv, write_report
-from posecheck.spec.exercise import Exercise
-from posecheck.core.track import LandmarkTrack
+from posecheck.spec import Exercise, with_prescription
+
+if TYPE_CHECKING:
+    from posecheck.io.extract import FrameProgress
 
 
 @dataclass(frozen=True)
@@ -41,18 +43,15 @@ def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:
             raise PosecheckError(f"--hold-s: exercise '{ex.id}' has no hold")
         if opts.hold_s < 0:
             raise PosecheckError(f"--hold-s must be >= 0, got {opts.hold_s}")
-        ex = dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=opts.hold_s))
-    if opts.reps is not None:
-        if opts.reps < 1:
-            raise PosecheckError(f"--reps must be >= 1, got {opts.reps}")
-        ex = dataclasses.replace(ex, prescription=dataclasses.replace(ex.prescription, reps=opts.reps))
+    if opts.reps is not None and opts.reps < 1:
+        raise PosecheckError(f"--reps must be >= 1, got {opts.reps}")
     if opts.pain_at_s is not None and opts.pain_at_s < 0:
         raise PosecheckError(f"--pain-at must be >= 0 seconds, got {opts.pain_at_s}")
     if opts.stride < 1:
         raise PosecheckError(f"--stride must be >= 1, got {opts.stride}")
     if opts.max_side_px is not None and opts.max_side_px < 64:
         raise PosecheckError(f"--max-size must be >= 64 pixels, got {opts.max_side_px}")
-    return ex
+    return with_prescription(ex, reps=opts.reps, hold_s=opts.hold_s)
 
 
 def check_input_file(path: Path) -> None:
@@ -64,9 +63,7 @@ def check_input_file(path: Path) -> None:
         raise PosecheckError(f"{path}: not a regular file")
 
 
-def load_track(
-    path: Path, opts: AnalyzeOptions, on_frame: Callable[[int, int], None] | None = None
-) -> LandmarkTrack:
+def load_track(path: Path, opts: AnalyzeOptions, progress: FrameProgress | None = None) -> LandmarkTrack:
     """A landmark track from a video (running the model) or a `.npz` track."""
     check_input_file(path)
     if path.suffix.lower() == ".npz":
@@ -74,27 +71,31 @@ def load_track(
     from posecheck.io.extract import extract_track
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
-    estimator = MediaPipePoseEstimator(opts.model)
-    try:
-        return extract_track(path, estimator, on_frame, opts.stride, opts.max_side_px)
-    finally:
-        estimator.close()
+    with MediaPipePoseEstimator(opts.model) as estimator:
+        return extract_track(path, estimator, progress, opts.stride, opts.max_side_px)
+
+
+def _track_to_analyse(path: Path, opts: AnalyzeOptions, progress: FrameProgress | None) -> LandmarkTrack:
+    """The loaded track (see load_track), mirrored back with --mirrored.
+
+    Raises:
+        PosecheckError: bad input, or no person in any frame.
+    """
+    track = load_track(path, opts, progress)
+    if len(track) == 0 or not track.has_pose.any():
+        raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
+    return track.mirrored() if opts.mirrored else track
 
 
 def analyze_path(
-    path: Path, exercise: Exercise, opts: AnalyzeOptions,
-    on_frame: Callable[[int, int], None] | None = None,
+    path: Path, exercise: Exercise, opts: AnalyzeOptions, progress: FrameProgress | None = None
 ) -> tuple[dict[str, Any], AnalysisResult]:
     """Analyse one video or track: (report, result).
 
     Raises:
         PosecheckError: bad input, or no person in any frame.
     """
-    track = load_track(path, opts, on_frame)
-    if len(track) == 0 or not track.has_pose.any():
-        raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
-    if opts.mirrored:
-        track = track.mirrored()
+    track = _track_to_analyse(path, opts, progress)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name), result
 
@@ -108,7 +109,7 @@ def write_outputs(
     write_metrics_csv(result, out / "metrics.csv")
     written = ["report.json", "metrics.csv"]
     if path.suffix.lower() != ".npz":
-        from posecheck.io.render_video import write_annotated_video
+        from posecheck.ui.render_video import write_annotated_video
 
         write_annotated_video(path, result, out / "annotated.mp4", progress)
         written.append("annotated.mp4")
@@ -128,32 +129,28 @@ def parse_step_starts(text: str, n_steps: int) -> list[float]:
         starts = [0.0, *starts]
     if len(starts) != n_steps:
         raise PosecheckError(f"--steps-at: the routine has {n_steps} steps, got {len(starts)} start times")
-    if any(b <= a for a, b in zip(starts, starts[1:])):
+    if any(b <= a for a, b in itertools.pairwise(starts)):
         raise PosecheckError("--steps-at: start times must increase")
     return starts
 
 
 def analyze_routine(
     path: Path, routine_id: str, steps_at: str, opts: AnalyzeOptions,
-    on_frame: Callable[[int, int], None] | None = None,
+    progress: FrameProgress | None = None,
 ) -> dict[str, Any]:
     """A recording of a whole routine, cut at the given step start times:
     one schema-1 report per step (its exercise with the routine's
     prescription), in a routine report."""
-    from posecheck.spec.routine import load_routine, step_exercise
+    from posecheck.spec import load_routine, step_exercise
 
     routine = load_routine(routine_id)
     starts = parse_step_starts(steps_at, len(routine.steps))
-    track = load_track(path, opts, on_frame)
-    if len(track) == 0 or not track.has_pose.any():
-        raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
+    track = _track_to_analyse(path, opts, progress)
     late = [(i + 1, s) for i, s in enumerate(starts) if s > track.t_s[-1]]
     if late:
-        step, start_s = late[0]
-        raise PosecheckError(f"--steps-at: step {step} starts at {start_s:g} s, after the recording ends "
+        late_step, start_s = late[0]
+        raise PosecheckError(f"--steps-at: step {late_step} starts at {start_s:g} s, after the recording ends "
                              f"({track.t_s[-1]:.1f} s)")
-    if opts.mirrored:
-        track = track.mirrored()
     reports = []
     for i, step in enumerate(routine.steps):
         end = starts[i + 1] if i + 1 < len(starts) else float("inf")

@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-import posecheck.batch as batch
-from conftest import SAMPLES
+from posecheck import batch
 from posecheck.batch import analyze_one, batch_jobs, report_dirs, run_batch
 from posecheck.cli import main
 from posecheck.errors import PosecheckError
 from posecheck.pipeline import AnalyzeOptions
+
+from conftest import SAMPLES
 
 EXERCISE = "neck_side_tilt_hold"
 SHORT = SAMPLES / "neck_side_tilt_short_front.npz"  # 382 frames: the quickest good track
@@ -48,6 +49,15 @@ def _summary(out: Path) -> list[dict[str, str]]:
 
 def _by_name(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {Path(r["file"]).name: r for r in rows}
+
+
+def _short_tracks(folder: Path, names: str) -> list[Path]:
+    """The short sample track copied as folder/<name>.npz for each letter of `names`."""
+    folder.mkdir(exist_ok=True)
+    paths = [folder / f"{n}.npz" for n in names]
+    for p in paths:
+        shutil.copy(SHORT, p)
+    return paths
 
 
 def test_folder_batch_writes_a_report_per_file_and_a_summary(tmp_path, capsys):
@@ -126,11 +136,7 @@ def _kill_own_process_on_b(path: Path, exercise_arg: str, opts: AnalyzeOptions, 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_file_whose_process_is_killed_is_failed_and_the_rest_finish(tmp_path, jobs):
-    d = tmp_path / "in"
-    d.mkdir()
-    paths = [d / f"{n}.npz" for n in "abc"]
-    for p in paths:
-        shutil.copy(SHORT, p)
+    paths = _short_tracks(tmp_path / "in", "abc")
     out = tmp_path / "out"
 
     rows = run_batch(paths, EXERCISE, AnalyzeOptions(), out, jobs, False, task=_kill_own_process_on_b)
@@ -171,9 +177,7 @@ def test_a_user_error_in_a_file_is_its_row_as_is(tmp_path):
 
 
 def test_summary_has_each_row_on_disk_as_its_file_finishes(tmp_path):
-    paths = [tmp_path / "a.npz", tmp_path / "b.npz"]
-    for p in paths:
-        shutil.copy(SHORT, p)
+    paths = _short_tracks(tmp_path, "ab")
     out = tmp_path / "out"
     seen: list[list[dict[str, str]]] = []
 
@@ -197,9 +201,7 @@ def _wait_forever_on_b(path: Path, exercise_arg: str, opts: AnalyzeOptions, out:
 
 
 def test_a_stopped_batch_keeps_the_finished_rows_and_ends_the_running_files(tmp_path):
-    paths = [tmp_path / "a.npz", tmp_path / "b.npz"]
-    for p in paths:
-        shutil.copy(SHORT, p)
+    paths = _short_tracks(tmp_path, "ab")
     out = tmp_path / "out"
 
     def interrupt(row: dict[str, Any]) -> None:

@@ -9,14 +9,22 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, make_track_arrays, needs_mediapipe, one_line_error, run_cli
 from posecheck.cli import build_parser
 from posecheck.core.track import LandmarkTrack
+
+from conftest import SAMPLES, make_track_arrays, needs_mediapipe, one_line_error, run_cli
 
 SUBCOMMANDS = ["list", "show", "validate", "extract", "analyze"]
 
 
 run = run_cli
+
+
+def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run posecheck expecting a user error: exit 2 and the one line it prints."""
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    return one_line_error(err)
 
 
 @pytest.mark.parametrize("cmd", SUBCOMMANDS)
@@ -42,24 +50,19 @@ def test_show_prints_instructions_and_prescription(capsys):
 
 
 def test_unknown_exercise_suggests_the_closest(capsys):
-    code, _, err = run(capsys, "show", "neck_tilt_hold")
-    assert code == 2
-    assert "did you mean neck_side_tilt_hold" in one_line_error(err)
+    assert "did you mean neck_side_tilt_hold" in refused(capsys, "show", "neck_tilt_hold")
 
 
 def test_missing_file(capsys, tmp_path):
-    code, _, err = run(capsys, "analyze", str(tmp_path / "nope.mp4"), "-e", "squat", "-q")
-    assert code == 2
-    assert one_line_error(err) == f"posecheck: error: {tmp_path / 'nope.mp4'}: no such file"
+    line = refused(capsys, "analyze", str(tmp_path / "nope.mp4"), "-e", "squat", "-q")
+    assert line == f"posecheck: error: {tmp_path / 'nope.mp4'}: no such file"
 
 
 @pytest.mark.parametrize("content", [b"", b"this is not a video at all" * 100])
 def test_empty_or_broken_video(capsys, tmp_path, content):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(content)
-    code, _, err = run(capsys, "analyze", str(bad), "-e", "squat", "-q")
-    assert code == 2
-    line = one_line_error(err)
+    line = refused(capsys, "analyze", str(bad), "-e", "squat", "-q")
     assert "bad.mp4" in line and ("cannot open as a video" in line or "no readable frames" in line)
 
 
@@ -69,12 +72,8 @@ def test_broken_exercise_file_names_file_and_key(capsys, tmp_path):
                    'camera_view = "side"\nregions = ["legs"]\ninstructions = "x"\nrequired = []\n'
                    '[metrics]\nk = { joint = ["hip", "knee", "ankle"] }\n'
                    '[reps]\nmetric = "k"\nneutral = 150\nend = 110\nspeed = 3\n')
-    code, _, err = run(capsys, "validate", str(bad))
-    assert code == 2
-    assert "mine.toml: unknown key 'reps.speed'" in one_line_error(err)
-    code, _, err = run(capsys, "analyze", str(bad), "-e", str(bad), "-q")
-    assert code == 2
-    assert "mine.toml: unknown key 'reps.speed'" in one_line_error(err)
+    assert "mine.toml: unknown key 'reps.speed'" in refused(capsys, "validate", str(bad))
+    assert "mine.toml: unknown key 'reps.speed'" in refused(capsys, "analyze", str(bad), "-e", str(bad), "-q")
 
 
 def test_validate_all_bundled(capsys):
@@ -117,16 +116,13 @@ def test_track_with_no_person_is_an_error(capsys, tmp_path):
     img[:] = np.nan
     p = tmp_path / "empty.npz"
     LandmarkTrack(t, img, vis, world, 30.0, (640, 480), "m", "empty.mp4").save(p)
-    code, _, err = run(capsys, "analyze", str(p), "-e", "squat", "-q")
-    assert code == 2
-    assert "no person found in any of its 30 frames" in one_line_error(err)
+    assert "no person found in any of its 30 frames" in refused(capsys, "analyze", str(p), "-e", "squat", "-q")
 
 
 def test_overrides_are_checked(capsys, tmp_path):
     track = _still_track(tmp_path / "still.npz")
-    code, _, err = run(capsys, "analyze", str(track), "-e", "squat", "--hold-s", "5", "-q")
-    assert code == 2
-    assert "exercise 'squat' has no hold" in one_line_error(err)
+    line = refused(capsys, "analyze", str(track), "-e", "squat", "--hold-s", "5", "-q")
+    assert "exercise 'squat' has no hold" in line
 
 
 @needs_mediapipe
@@ -138,9 +134,7 @@ def test_video_with_no_person(capsys, tmp_path):
         frame = np.full((240, 320, 3), 90 + i, np.uint8)
         writer.write(frame)
     writer.release()
-    code, _, err = run(capsys, "analyze", str(video), "-e", "squat", "-q")
-    assert code == 2
-    assert "no person found in any of its 20 frames" in one_line_error(err)
+    assert "no person found in any of its 20 frames" in refused(capsys, "analyze", str(video), "-e", "squat", "-q")
 
 
 @needs_mediapipe
@@ -148,7 +142,7 @@ def test_video_with_no_person(capsys, tmp_path):
 def test_analyze_bundled_sample_video_end_to_end(capsys, tmp_path):
     video = SAMPLES / "neck_side_tilt_short_front.mp4"
     truth = json.loads((SAMPLES / "neck_side_tilt_short_front.truth.json").read_text())
-    code, out, err = run(capsys, "analyze", str(video), "-e", "neck_side_tilt_hold", "--out", str(tmp_path), "-q")
+    code, _, err = run(capsys, "analyze", str(video), "-e", "neck_side_tilt_hold", "--out", str(tmp_path), "-q")
     assert code == 0, err
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["reps"] == truth["reps"]
@@ -180,4 +174,5 @@ def test_list_filters_by_region_position_and_view(capsys):
 
 def test_show_tells_where_to_put_the_camera(capsys):
     code, out, _ = run(capsys, "show", "glute_bridge")
+    assert code == 0
     assert "camera: turn side-on to the camera; camera at floor level" in out

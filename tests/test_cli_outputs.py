@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import posecheck.cli as cli
-from conftest import SAMPLES, needs_mediapipe, one_line_error, run_cli
+from posecheck import cli
 from posecheck.errors import PosecheckError
-from posecheck.outputs import check_output_dir, check_output_file, write_atomically
-from posecheck.io.render_video import track_rows_for_frames
 from posecheck.io.report import write_report
+from posecheck.outputs import check_output_dir, check_output_file, write_atomically
+from posecheck.ui.render_video import track_rows_for_frames
+
+from conftest import SAMPLES, needs_mediapipe, one_line_error, run_cli
 
 TRACK = SAMPLES / "neck_side_tilt_short_front.npz"
 ANALYZE = ["analyze", str(TRACK), "-e", "neck_side_tilt_hold", "-q"]
@@ -121,7 +122,7 @@ def test_a_pipe_named_like_a_video_is_refused_not_waited_on(tmp_path):
     fifo = tmp_path / "clip.mp4"
     os.mkfifo(fifo)
     proc = subprocess.run([sys.executable, "-m", "posecheck", "analyze", str(fifo), "-e", "neck_side_tilt_hold"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert "not a regular file" in one_line(proc.stderr)
 
@@ -172,7 +173,7 @@ def test_the_boundary_turns_an_os_error_the_user_can_fix_into_one_line(capsys, m
     def full(args):
         raise OSError(errno.ENOSPC, "No space left on device", "/data/out/report.json")
 
-    monkeypatch.setattr(cli, "_cmd_list", full)
+    monkeypatch.setattr(cli, "list_command", full)
     code, _, err = run(capsys, "list")
     assert code == 2
     assert one_line(err) == "posecheck: error: /data/out/report.json: No space left on device"
@@ -182,7 +183,7 @@ def test_a_bug_is_reported_as_a_bug_with_exit_1(capsys, monkeypatch):
     def bug(args):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(cli, "_cmd_list", bug)
+    monkeypatch.setattr(cli, "list_command", bug)
     monkeypatch.setattr(sys, "argv", ["posecheck", "list"])
     assert cli.run() == 1
     err = capsys.readouterr().err
@@ -190,13 +191,17 @@ def test_a_bug_is_reported_as_a_bug_with_exit_1(capsys, monkeypatch):
 
 
 def test_a_cut_video_is_said_to_be_cut(capsys):
+    """The reader decides (tests/io: VideoReader.cut_short); the bar prints its line."""
     bar = cli._FrameBar("clip.mp4", enabled=False)
     for done in range(1, 173):
         bar(done, 382)
+    bar.cut_short("clip.mp4: read 172 of the 382 frames its header gives (a cut or broken file?): analysed what "
+                  "could be read")
     bar.close()
-    assert "read 172 of the 382 frames" in one_line(capsys.readouterr().err)
+    assert one_line(capsys.readouterr().err) == ("posecheck: warning: clip.mp4: read 172 of the 382 frames its header "
+                                                 "gives (a cut or broken file?): analysed what could be read")
     whole = cli._FrameBar("clip.mp4", enabled=False)
-    for done in range(1, 382):  # one frame short of the header: containers round
+    for done in range(1, 382):
         whole(done, 382)
     whole.close()
     assert capsys.readouterr().err == ""
@@ -223,16 +228,16 @@ def _must_not_run(*args, **kwargs):
 
 
 def _routine_steps(routine_id: str) -> int:
-    from posecheck.spec.routine import load_routine
+    from posecheck.spec import load_routine
 
     return len(load_routine(routine_id).steps)
 
 
 def test_an_annotated_video_that_did_not_reach_the_disk_is_not_called_written(tmp_path, monkeypatch):
-    import posecheck.io.render_video as rv
+    import posecheck.ui.render_video as rv
     from posecheck.core.analysis import analyze_track
-    from posecheck.spec.exercise import load_exercise
     from posecheck.core.track import LandmarkTrack
+    from posecheck.spec import load_exercise
 
     class LosingWriter:  # what OpenCV's writer does on a full disk: no error, no frames
         def __init__(self, *args):
@@ -270,7 +275,7 @@ def test_stride_keeps_every_source_frame_in_the_annotated_video(capsys, tmp_path
 
 @pytest.mark.parametrize("keys", ["nan:p", "inf:q", "-1:n", "1e400:p"])
 def test_scripted_key_times_are_seconds(keys):
-    from posecheck.ui.live import parse_keys
+    from posecheck.ui.keys import parse_keys
 
     with pytest.raises(PosecheckError, match="--keys"):
         parse_keys(keys)

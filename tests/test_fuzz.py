@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import posecheck.cli as cli
+from posecheck import cli
+
 from conftest import ROOT, SAMPLES
 
 TRACK = SAMPLES / "neck_side_tilt_short_front.npz"
@@ -117,7 +117,7 @@ def mutated_file(draw: st.DrawFn, files: list[Path]) -> tuple[str, str]:
         lines[i:i + 1] = [] if how == "drop_line" else [lines[i], lines[i]]
         text = "".join(lines)
     elif how == "typo":
-        keys = [m for m in re.finditer(r"^([a-z_]+)\s*=", text, re.M)]
+        keys = [m for m in re.finditer(r"^([a-z_]+)\s*=", text, re.MULTILINE)]
         if keys:
             m = draw(st.sampled_from(keys))
             key = m.group(1)

@@ -15,12 +15,12 @@ import numpy.typing as npt
 from posecheck.core.baseline import recording_rest_levels
 from posecheck.core.cuts import CutDetector
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
-from posecheck.core.metrics import Frames
+from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, usable_mask
 from posecheck.core.setup_check import recording_view
 from posecheck.core.smoothing import TrackSmoother
-from posecheck.spec.exercise import Exercise
 from posecheck.core.track import LandmarkTrack
+from posecheck.spec import Exercise
 
 
 @dataclass

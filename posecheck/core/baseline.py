@@ -33,8 +33,9 @@ from collections import defaultdict
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
-from posecheck.spec.exercise import Exercise
+from posecheck.core.landmarks import Frames
+from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics
+from posecheck.spec import Exercise
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -1,21 +1,73 @@
-"""What the engine and safety monitors tell the session, overlay and report."""
+"""What the engine and safety monitors tell the session, overlay and report.
+
+The kinds, phases and severities are `str` enums: they compare equal to their
+values and are written to the report and the session log as those strings.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, TypedDict
 
-REP = "rep"
-PARTIAL_REP = "partial_rep"
-STEP_DONE = "step_done"
-HOLD_STARTED = "hold_started"
-HOLD_COMPLETED = "hold_completed"
-HOLD_ENDED = "hold_ended"
-WARNING = "warning"
-POSE_LOST = "pose_lost"
-POSE_FOUND = "pose_found"
-READY = "ready"
+
+class _StrEnum(str, Enum):
+    """A str enum that prints as its value (Python 3.10 has no StrEnum)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class EventKind(_StrEnum):
+    """What an `Event` says happened."""
+
+    REP = "rep"
+    PARTIAL_REP = "partial_rep"
+    STEP_DONE = "step_done"
+    HOLD_STARTED = "hold_started"
+    HOLD_COMPLETED = "hold_completed"
+    HOLD_ENDED = "hold_ended"
+    WARNING = "warning"
+    POSE_LOST = "pose_lost"
+    POSE_FOUND = "pose_found"
+    READY = "ready"
+
+
+class Phase(_StrEnum):
+    """Where the exercise engine is (`EngineState.phase`, `FrameState.phase`).
+
+    SETUP until the person has been seen in position for `setup_s`. A rep
+    exercise then goes WAIT_NEUTRAL (until first seen at neutral), NEUTRAL
+    (armed), MOVING (left neutral), END (at or past the end position, its
+    hold being timed) and back to NEUTRAL. A static hold goes IDLE <-> HOLDING.
+    """
+
+    SETUP = "setup"
+    WAIT_NEUTRAL = "wait_neutral"
+    NEUTRAL = "neutral"
+    MOVING = "moving"
+    END = "end"
+    IDLE = "idle"
+    HOLDING = "holding"
+
+
+class Severity(_StrEnum):
+    """How serious a warning is: a note, a caution, or stop the exercise."""
+
+    INFO = "info"
+    CAUTION = "caution"
+    STOP = "stop"
+
+
+class WarningDetail(TypedDict):
+    """The detail of a WARNING event (the keys the session log records, in order)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    start_s: float
 
 
 @dataclass(frozen=True)
@@ -25,15 +77,21 @@ class Event:
     Attributes:
         t_s: when it happened (for a rep: when the end position was reached
             or, with a hold, when the hold target was met).
-        kind: one of the constants above.
+        kind: what happened.
         side: "left", "right", "both" or None.
-        detail: kind-specific facts (peak value, faults, rule id, message...).
+        detail: kind-specific facts (peak value, faults, a `WarningDetail`...).
     """
 
     t_s: float
-    kind: str
+    kind: EventKind
     side: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def warning_event(t_s: float, rule: str, severity: Severity, message: str, start_s: float) -> Event:
+    """The WARNING event for a warning given at t_s, its fault begun at start_s."""
+    detail = WarningDetail(rule=rule, severity=severity, message=message, start_s=start_s)
+    return Event(t_s, EventKind.WARNING, None, detail)
 
 
 @dataclass
@@ -79,6 +137,6 @@ class WarningRecord:
     t_s: float
     end_s: float
     rule: str
-    severity: str
+    severity: Severity
     message: str
     fired_s: float = math.nan  # when it was given (t_s is when the fault began)

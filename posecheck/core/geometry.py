@@ -66,7 +66,10 @@ def segment_angle_deg(
 
 
 def wrap_deg(angle_deg: npt.ArrayLike) -> FloatArray:
-    """Angles folded into (-180, 180]: the difference of two directions."""
+    """Angles folded into (-180, 180], the range of `segment_angle_deg`: the
+    difference of two directions. The one angle wrap of the package: +180
+    stays +180 and -180 becomes +180 (a half turn reads as +180 whichever way
+    it was taken)."""
     a = np.asarray(angle_deg, np.float64)
     return 180.0 - np.mod(180.0 - a, 360.0)
 

@@ -1,13 +1,24 @@
-"""The 33 MediaPipe pose landmarks, by name, and the skeleton drawn over them.
+"""The 33 MediaPipe pose landmarks, by name, the skeleton drawn over them, and
+`Frames`: their coordinates over T frames, as measures and metrics read them.
 
 Exercise files refer to landmarks by these lowercase names, never by index.
 "Left" and "right" are the subject's own sides, as MediaPipe labels them on
-an unmirrored image.
+an unmirrored image. A name without its side ("knee") takes a metric's side;
+"mid_<sided name>" (mid_hip) is the midpoint of the two sides.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.core import geometry as g
+
+FloatArray = npt.NDArray[np.float64]
 
 
 class Landmark(IntEnum):
@@ -113,3 +124,100 @@ def landmark_index(name: str) -> int:
         KeyError: the name is not one of the 33 landmarks.
     """
     return _INDEX[name]
+
+
+def resolve_landmark(name: str, side: str) -> str:
+    """The full landmark name for `name` on `side` ("knee", "left" -> "left_knee").
+
+    Virtual midpoints are written "mid_<sided name>" (mid_hip, mid_shoulder).
+    """
+    if name.startswith("mid_"):
+        return name
+    if name in SIDED_NAMES:
+        return f"{side}_{name}"
+    return name
+
+
+def is_valid_landmark_name(name: str) -> bool:
+    """True for a landmark name an exercise file may use (full, sided or mid_)."""
+    if name.startswith("mid_"):
+        return name[len("mid_"):] in SIDED_NAMES
+    return name in LANDMARK_NAMES or name in SIDED_NAMES
+
+
+# A point this far (in picture widths/heights) outside the picture is off it.
+OFF_FRAME_MARGIN = 0.02
+# Body segments that give the picture's scale (Frames.px_per_m).
+SCALE_SEGMENTS = (
+    ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
+    ("left_hip", "right_hip"), ("left_hip", "left_knee"), ("right_hip", "right_knee"),
+    ("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow"),
+)
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The landmark arrays metrics read, for T frames.
+
+    Attributes:
+        px: (T, 33, 2) image coordinates in pixels (y down).
+        world: (T, 33, 3) world coordinates in metres.
+        visibility: (T, 33) visibility 0..1.
+        size: (width, height) of the picture in pixels; when known, points
+            placed off it make the metrics that read them NaN.
+    """
+
+    px: FloatArray
+    world: FloatArray
+    visibility: FloatArray
+    size: tuple[int, int] | None = None
+
+    @functools.cached_property
+    def px_per_m(self) -> FloatArray:
+        """(T,) the picture's scale at the person, pixels per metre of body:
+        the second largest over SCALE_SEGMENTS of image length over world
+        length (a segment turned toward the lens only looks shorter, so the
+        longer-looking ones give the scale, and one outlier is ignored).
+        NaN without world landmarks."""
+        a = [landmark_index(x) for x, _ in SCALE_SEGMENTS]
+        b = [landmark_index(y) for _, y in SCALE_SEGMENTS]
+        image = np.sqrt(((self.px[:, a] - self.px[:, b]) ** 2).sum(axis=2))
+        world = np.sqrt(((self.world[:, a] - self.world[:, b]) ** 2).sum(axis=2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios = np.where(world > 0.05, image / world, -np.inf)
+        # The second largest of the eight (a cheap 80th percentile, per
+        # frame live); a frame with fewer than two known: NaN.
+        known = np.sort(np.nan_to_num(ratios, nan=-np.inf), axis=1)[:, -2]
+        return np.where(np.isfinite(known), known, np.nan)
+
+    @functools.cached_property
+    def in_picture(self) -> npt.NDArray[np.bool_]:
+        """(T, 33) landmarks inside the picture (within OFF_FRAME_MARGIN);
+        all True when the size is unknown."""
+        if self.size is None:
+            return np.ones(self.px.shape[:2], bool)
+        size = np.asarray(self.size, np.float64)
+        with np.errstate(invalid="ignore"):
+            inside = (self.px >= -OFF_FRAME_MARGIN * size) & (self.px <= (1.0 + OFF_FRAME_MARGIN) * size)
+        return np.all(inside, axis=2)
+
+    def point(self, name: str, space: str) -> FloatArray:
+        """(T, 2) pixels or (T, 3) metres of one landmark; "mid_<sided name>" is the
+        midpoint of its left and right landmarks."""
+        arr = self.px if space == "image" else self.world
+        if name.startswith("mid_"):
+            base = name[len("mid_"):]
+            return g.midpoint(
+                arr[:, landmark_index("left_" + base)], arr[:, landmark_index("right_" + base)]
+            )
+        return arr[:, landmark_index(name)]
+
+    def visibility_of(self, name: str) -> FloatArray:
+        """(T,) visibility of one landmark; of a "mid_" point, the lower of its two."""
+        if name.startswith("mid_"):
+            base = name[len("mid_"):]
+            return np.minimum(
+                self.visibility[:, landmark_index("left_" + base)],
+                self.visibility[:, landmark_index("right_" + base)],
+            )
+        return self.visibility[:, landmark_index(name)]

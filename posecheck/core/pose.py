@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+
 @dataclass(frozen=True)
 class PoseCandidate:
     """One person the model found in one frame.

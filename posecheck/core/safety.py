@@ -6,10 +6,8 @@ condition lasts `for_s` seconds, so one noisy frame never warns. One long
 fault is one warning whose span grows while the fault lasts; the same rule
 firing again within `cooldown_s` of the end of its last warning extends that
 warning instead of adding another. Rules sharing an id (a speed limit on
-several metrics) are one rule: any of them at fault is the fault.
-
-`FatigueMonitor` watches the reps themselves: past the prescription, slowing
-down, or losing range against the first reps of the set.
+several metrics) are one rule: any of them at fault is the fault. The reps
+themselves are watched by fatigue.py.
 """
 
 from __future__ import annotations
@@ -19,9 +17,8 @@ from collections import deque
 
 import numpy as np
 
-from posecheck.core import events as ev
-from posecheck.core.events import Event, RepRecord, WarningRecord
-from posecheck.spec.exercise import Exercise, SafetyRule
+from posecheck.core.events import Event, Severity, WarningRecord, warning_event
+from posecheck.spec import SafetyRule
 
 # Speeds are measured over this window: long enough to average out landmark
 # jitter, short enough to catch a jerk of a few frames.
@@ -129,8 +126,8 @@ class SafetyMonitor:
         for key, loop in list(self._loops.items()):
             self._loops[key] = _LoopMeter(loop.window_s, loop.radius)
 
-    def _fault(self, rule: SafetyRule, t_s: float, values: dict[str, float],
-               speeds: dict[str, float], loops: dict[tuple[str, str], tuple[float, float]]) -> tuple[bool | None, float]:
+    def _fault(self, rule: SafetyRule, t_s: float, values: dict[str, float], speeds: dict[str, float],
+               loops: dict[tuple[str, str], tuple[float, float]]) -> tuple[bool | None, float]:
         """(at fault?, since when) for one rule now; None when unknown (NaN)."""
         if rule.kind == "speed":
             v = speeds.get(rule.metric, math.nan)
@@ -160,6 +157,7 @@ class SafetyMonitor:
         out: list[Event] = []
         for rid in self._ids:
             rules = self._by_id[rid]
+            results: list[tuple[bool | None, float]]
             if not exercising and rules[0].kind == "speed":
                 results = [(False, t_s) for _ in rules]
             else:
@@ -186,76 +184,20 @@ class SafetyMonitor:
                 st.active = st.last
                 st.active.end_s = t_s
                 continue
-            out.append(self._fire(st, rule.id, rule.severity, rule.message, st.since_s, t_s))
+            out.append(self._fire(st, rule.id, Severity(rule.severity), rule.message, st.since_s, t_s))
         return out
 
-    def _fire(self, st: _RuleState, rule_id: str, severity: str, message: str,
+    def _fire(self, st: _RuleState, rule_id: str, severity: Severity, message: str,
               start_s: float, t_s: float) -> Event:
         st.active = WarningRecord(start_s, t_s, rule_id, severity, message, fired_s=t_s)
         self.warnings.append(st.active)
-        return Event(t_s, ev.WARNING, None, {"rule": rule_id, "severity": severity, "message": message,
-                                             "start_s": start_s})
+        return warning_event(t_s, rule_id, severity, message, start_s)
 
-    def add(self, t_s: float, rule_id: str, severity: str, message: str) -> Event:
+    def add(self, t_s: float, rule_id: str, severity: Severity, message: str) -> Event:
         """Record a one-off warning (fatigue, pain) in the same list."""
-        w = WarningRecord(t_s, t_s, rule_id, severity, message, fired_s=t_s)
-        self.warnings.append(w)
-        return Event(t_s, ev.WARNING, None, {"rule": rule_id, "severity": severity, "message": message,
-                                             "start_s": t_s})
+        self.warnings.append(WarningRecord(t_s, t_s, rule_id, severity, message, fired_s=t_s))
+        return warning_event(t_s, rule_id, severity, message, t_s)
 
     def active(self) -> list[WarningRecord]:
         """Warnings whose fault is going on now (for the overlay banner)."""
         return [st.active for st in self._state.values() if st.active is not None]
-
-
-# Against the median of the first reps of the set: a rep this much slower,
-# or reaching only this share of the range, is a sign of tiring.
-FATIGUE_BASELINE_REPS = 3
-FATIGUE_SLOWER = 1.6
-# ... and by at least this much: a nod that reaches its end in 0.07 s one
-# time and 0.27 s the next (one frame against four) has not slowed down.
-FATIGUE_SLOWER_BY_S = 0.5
-FATIGUE_RANGE_SHARE = 0.7
-# Two such reps in a row, not one: a single slow rep is not fatigue.
-FATIGUE_IN_A_ROW = 2
-
-
-class FatigueMonitor:
-    """Never to exhaustion: notices reps past the prescription, reps that slow
-    down and reps that lose range, and suggests stopping (once each)."""
-
-    def __init__(self, exercise: Exercise) -> None:
-        self.ex = exercise
-        self._said: set[str] = set()
-        self._by_side: dict[str | None, list[RepRecord]] = {}
-
-    def update(self, rep: RepRecord) -> list[tuple[str, str, str]]:
-        """Feed a counted rep; returns (rule, severity, message) to warn now."""
-        out = []
-        reps = self._by_side.setdefault(rep.side, [])
-        reps.append(rep)
-        target = self.ex.prescription.reps
-        if target and len(reps) > target and f"prescription_done:{rep.side}" not in self._said:
-            self._said.add(f"prescription_done:{rep.side}")
-            side = f" on the {rep.side} side" if rep.side in ("left", "right") else ""
-            out.append(("prescription_done", "info",
-                        f"That is the prescribed {target}{side}: stop here, more is not better."))
-        n = FATIGUE_BASELINE_REPS
-        if len(reps) >= n + FATIGUE_IN_A_ROW:
-            base = reps[:n]
-            recent = reps[-FATIGUE_IN_A_ROW:]
-            base_dur = float(np.median([r.duration_s for r in base]))
-            base_range = float(np.median([r.progress for r in base]))
-            if "fatigue" not in self._said and base_dur > 0 and all(
-                r.duration_s > max(FATIGUE_SLOWER * base_dur, base_dur + FATIGUE_SLOWER_BY_S) for r in recent
-            ):
-                self._said.add("fatigue")
-                out.append(("fatigue", "caution",
-                            "Your reps are slowing down: time to stop and rest."))
-            elif "fatigue" not in self._said and base_range > 0 and all(
-                r.progress < FATIGUE_RANGE_SHARE * base_range for r in recent
-            ):
-                self._said.add("fatigue")
-                out.append(("fatigue", "caution",
-                            "Your movement is getting smaller: time to stop and rest."))
-        return out

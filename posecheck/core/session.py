@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core import events as ev
-from posecheck.core.engine import ExerciseEngine
-from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
-from posecheck.core.landmarks import SIDED_NAMES, landmark_index
 from posecheck.core.baseline import StreamingBaseline
 from posecheck.core.cuts import CutDetector
-from posecheck.core.metrics import Frames, evaluate_metrics, metric_seen
-from posecheck.core.safety import FatigueMonitor, SafetyMonitor
+from posecheck.core.engine import ExerciseEngine
+from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
+from posecheck.core.fatigue import FatigueMonitor
+from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
+from posecheck.core.metrics import evaluate_metrics, metric_seen
+from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import FacingVote, check_setup, choose_view
 from posecheck.core.smoothing import TrackSmoother
-from posecheck.spec.exercise import Exercise
+from posecheck.spec import Exercise
 
 # A setup problem lasting this long is recorded in the warnings.
 SETUP_NOTE_AFTER_S = 3.0
@@ -44,7 +44,7 @@ class FrameState:
     partial_reps: int
     holding: bool
     hold_elapsed_s: float
-    phase: str
+    phase: Phase
     warnings: tuple[str, ...]
     setup_message: str = ""
 
@@ -148,29 +148,21 @@ class ExerciseSession:
         self.safety = SafetyMonitor(exercise.safety)
         self.safety.warnings.extend(warnings)
         self.fatigue = FatigueMonitor(exercise)
+        # The results so far: the engine's and the safety monitor's own
+        # lists, re-pointed here whenever they are made anew.
+        self.reps: list[RepRecord] = self.engine.reps
+        self.holds: list[HoldRecord] = self.engine.holds
+        self.warnings: list[WarningRecord] = self.safety.warnings
 
     @property
     def view(self) -> str:
         """The view measured in."""
         return self.ex.camera_view
 
-    # --- results so far ------------------------------------------------------------
-
-    @property
-    def reps(self) -> list[RepRecord]:
-        return self.engine.reps
-
-    @property
-    def holds(self) -> list[HoldRecord]:
-        return self.engine.holds
-
     @property
     def partial_reps(self) -> int:
+        """Partial reps so far."""
         return self.engine.partial_reps
-
-    @property
-    def warnings(self) -> list[WarningRecord]:
-        return self.safety.warnings
 
     # --- per frame -------------------------------------------------------------------
 
@@ -197,7 +189,7 @@ class ExerciseSession:
         if self._smoother is not None:
             image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
         facing = None
-        if self.engine.state.phase == "setup":
+        if self.engine.state.phase == Phase.SETUP:
             facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size, world_xyz)
             view, _ = choose_view(self._views, facing, self.ex.camera_view)
             if view != self.ex.camera_view:
@@ -216,7 +208,7 @@ class ExerciseSession:
         events: list[Event] = []
         setup_message = ""
         engine_usable = usable
-        if self.engine.state.phase == "setup":
+        if self.engine.state.phase == Phase.SETUP:
             status = check_setup(self.ex, image_xyz, visibility, self.frame_size, facing, self._views)
             setup_message = status.message
             engine_usable = usable and status.ok
@@ -226,16 +218,16 @@ class ExerciseSession:
         engine_values = values
         if usable:
             st = self.engine.state
-            exercising = st.phase != "setup" and (self.ex.kind != "hold" or st.holding)
+            exercising = st.phase != Phase.SETUP and (self.ex.kind != "hold" or st.holding)
             events += self.safety.update(t_s, self._seen_values(frames, values), exercising)
         if not engine_usable:
             engine_values = {n: math.nan for n in values}
-        if any(e.kind == ev.WARNING and e.detail.get("severity") == "stop" for e in events):
+        if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
             events += self.engine.void_excursion()
         new = self.engine.update(t_s, engine_values, engine_usable)
         new += self._drain_notes()
         for e in list(new):
-            if e.kind == ev.REP:
+            if e.kind == EventKind.REP:
                 for rule, severity, message in self.fatigue.update(self.engine.reps[-1]):
                     new.append(self.safety.add(t_s, rule, severity, message))
         events += new
@@ -275,22 +267,21 @@ class ExerciseSession:
                 self._noted.add(w.t_s)
                 self.safety.warnings.append(w)
                 w.fired_s = t_s
-                return [Event(t_s, ev.WARNING, None, {"rule": "setup", "severity": "info", "message": message,
-                                                      "start_s": w.t_s})]
+                return [warning_event(t_s, "setup", Severity.INFO, message, w.t_s)]
             return []
-        self._setup_warning = WarningRecord(t_s, t_s, "setup", "info", message)
+        self._setup_warning = WarningRecord(t_s, t_s, "setup", Severity.INFO, message)
         return []
 
     def _drain_notes(self) -> list[Event]:
         """What the engine saw but could not count, and why, as info
         warnings (rule "not_counted") so the report says it."""
-        out = [self.safety.add(t, "not_counted", "info", message) for t, message in self.engine.notes]
+        out = [self.safety.add(t, "not_counted", Severity.INFO, message) for t, message in self.engine.notes]
         self.engine.notes.clear()
         return out
 
     def stop_for_pain(self, t_s: float) -> list[Event]:
         """The person stopped for pain: close what is open, record it."""
-        return self.finish(t_s) + [self.safety.add(t_s, "pain", "stop", PAIN_MESSAGE)]
+        return self.finish(t_s) + [self.safety.add(t_s, "pain", Severity.STOP, PAIN_MESSAGE)]
 
     def finish(self, t_s: float | None = None) -> list[Event]:
         """End of the exercise: an open hold ends at its last still moment."""

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from posecheck.core import geometry as g
 from posecheck.core.landmarks import SIDED_NAMES, Landmark, landmark_index
-from posecheck.spec.exercise import Exercise
+from posecheck.spec import Exercise
 
 # Shoulder width over torso length (shoulder midpoint to hip midpoint):
 # facing the camera about 0.6-0.8, side-on about 0.1-0.25.

@@ -25,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 
 
-
 @dataclass(frozen=True)
 class OneEuroParams:
     """Tuning of a One Euro filter.
@@ -78,7 +77,7 @@ class OneEuroFilter:
     def update(self, t_s: float, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Filter one sample taken at time t_s (seconds, increasing)."""
         x = np.asarray(x, dtype=np.float64)
-        if self._x is None or self._t_s is None or t_s <= self._t_s:
+        if self._x is None or self._dx is None or self._t_s is None or t_s <= self._t_s:
             self._t_s = t_s
             self._x = x.copy()
             self._dx = np.zeros_like(x)

@@ -19,44 +19,20 @@ File format (`.npz`, self-describing, versioned by `format_version`):
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
-ranges below, since a track may come from anywhere.
+ranges in track_file.py, since a track may come from anywhere.
 """
 
 from __future__ import annotations
 
-import stat
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.errors import PosecheckError
 from posecheck.core.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
-
-TRACK_FORMAT = "posecheck-track"
-TRACK_FORMAT_VERSION = 1
-
-# What a track file may hold (documented in README "Landmark tracks"). The
-# ranges are far wider than any real recording and exist so that a hostile
-# value cannot overflow or divide by zero downstream.
-FPS_RANGE = (0.01, 1000.0)
-FRAME_SIDE_RANGE_PX = (1, 100_000)
-COORD_LIMIT = 1000.0  # |image_xyz| in frame widths/heights, |world_xyz| in metres
-
-# A .npz is a zip archive: it starts with a local file header, or with the
-# end-of-archive record when empty.
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_ENTRIES = ("format", "format_version", "t_s", "image_xyz", "visibility", "world_xyz",
-            "fps", "frame_size", "model", "source")
-# What reading a damaged or hostile archive raises: a cut or corrupt zip,
-# bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
-# unsupported zip entry, an array header claiming terabytes.
-_READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error,
-                NotImplementedError, RuntimeError, MemoryError)
+from posecheck.core.pose import PoseCandidate
+from posecheck.core.track_file import TRACK_FORMAT, TRACK_FORMAT_VERSION, read_track_file
 
 
 @dataclass(frozen=True)
@@ -168,12 +144,8 @@ class LandmarkTrack:
         left/right landmarks restores the subject's own sides, so sided
         counts and signed angles mean what the exercise file says.
         """
-        swap = list(LEFT_RIGHT_SWAP)
-        image = self.image_xyz[:, swap].copy()
-        image[..., 0] = 1.0 - image[..., 0]
-        world = self.world_xyz[:, swap].copy()
-        world[..., 0] = -world[..., 0]
-        return self.replace(image_xyz=image, visibility=self.visibility[:, swap].copy(), world_xyz=world)
+        image, visibility, world = mirror_landmarks(self.image_xyz, self.visibility, self.world_xyz)
+        return self.replace(image_xyz=image, visibility=visibility, world_xyz=world)
 
     def save(self, path: Path) -> Path:
         """Write the track as a compressed, self-describing `.npz`; returns the
@@ -210,16 +182,24 @@ class LandmarkTrack:
     def load(cls, path: Path) -> LandmarkTrack:
         """Read a track written by `save`, checking everything in it: a track
         can come from anywhere, and a bad value would otherwise surface as a
-        crash or a wrong count far from its cause (see `_checked_track`).
+        crash or a wrong count far from its cause.
 
         Raises:
-            PosecheckError: one line naming the file, the entry and what is
-                allowed: not a regular file, not a track, a newer format
-                version, or a value out of its documented range.
+            PosecheckError: see `track_file.read_track_file`.
         """
-        path = Path(path)
-        _check_track_file(path)
-        return _checked_track(path, _read_entries(path))
+        return cls(**read_track_file(Path(path)))
+
+
+def mirror_landmarks(image_xyz: npt.NDArray[np.float32], visibility: npt.NDArray[np.float32],
+                     world_xyz: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
+    """Mirrored copies of (image_xyz, visibility, world_xyz): x flipped, left
+    and right landmarks swapped. For a track (T, 33, ...) or one frame (33, ...)."""
+    swap = list(LEFT_RIGHT_SWAP)
+    image = image_xyz[..., swap, :].copy()
+    image[..., 0] = 1.0 - image[..., 0]
+    world = world_xyz[..., swap, :].copy()
+    world[..., 0] = -world[..., 0]
+    return image, visibility[..., swap].copy(), world
 
 
 def empty_frames(n: int) -> tuple[npt.NDArray[np.float32], ...]:
@@ -231,211 +211,9 @@ def empty_frames(n: int) -> tuple[npt.NDArray[np.float32], ...]:
     )
 
 
-def _check_track_file(path: Path) -> None:
-    """A regular, non-empty zip file, checked without opening anything that
-    is not a regular file (opening a FIFO blocks until a writer comes)."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise PosecheckError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise PosecheckError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise PosecheckError(f"{path}: is a folder, not a landmark track (.npz)")
-    if not stat.S_ISREG(st.st_mode):
-        raise PosecheckError(f"{path}: not a regular file (a pipe, device or socket); "
-                             "give a landmark track (.npz)")
-    if st.st_size == 0:
-        raise PosecheckError(f"{path}: is empty (0 bytes), not a landmark track")
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise PosecheckError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if head not in _ZIP_MAGIC:
-        raise PosecheckError(f"{path}: cannot read landmark track (not a .npz archive)")
-
-
-def _read_entries(path: Path) -> dict[str, Any]:
-    """The track's entries as stored (unchecked), after the format check.
-
-    An entry is an ndarray, or raw bytes when the archive member is not a
-    .npy file (numpy returns those as is)."""
-    try:
-        # Opened here, not by np.load, which leaks its file when the zip is bad.
-        with path.open("rb") as fh, np.load(fh, allow_pickle=False) as data:
-            fmt = data["format"] if "format" in data.files else None
-            if not (isinstance(fmt, np.ndarray) and fmt.ndim == 0 and fmt.dtype.kind == "U"
-                    and str(fmt) == TRACK_FORMAT):
-                found = "none" if fmt is None else _describe(fmt)
-                raise PosecheckError(f"{path}: not a posecheck landmark track "
-                                     f"(format {found}, expected {TRACK_FORMAT!r})")
-            return {key: data[key] for key in _ENTRIES if key in data.files}
-    except _READ_ERRORS as exc:
-        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-        raise PosecheckError(f"{path}: cannot read landmark track ({reason})") from None
-
-
-def _checked_track(path: Path, raw: dict[str, Any]) -> LandmarkTrack:
-    """A track from checked entries.
-
-    The rules: every number finite; `fps` one number in FPS_RANGE;
-    `frame_size` two whole numbers in FRAME_SIDE_RANGE_PX; `t_s` at least one
-    frame, strictly increasing; coordinates within +-COORD_LIMIT; visibility
-    in 0..1. A frame has a person (no NaN anywhere) or none (image_xyz all
-    NaN; see `_person_frames`); a person with some landmarks NaN is refused,
-    since what is missing there cannot be told.
-    """
-    version = _whole_number(path, raw, "format_version")
-    if version > TRACK_FORMAT_VERSION:
-        raise PosecheckError(f"{path}: track format version {version} is newer than "
-                             f"this posecheck reads ({TRACK_FORMAT_VERSION}); upgrade")
-    if version < 1:
-        raise PosecheckError(f"{path}: format_version is {version}; allowed: 1 to {TRACK_FORMAT_VERSION}")
-    t_s = _numbers(path, raw, "t_s", ()).astype(np.float64)
-    if len(t_s) == 0:
-        raise PosecheckError(f"{path}: t_s has no frames; a track needs at least one")
-    _check_times(path, t_s)
-    image = _numbers(path, raw, "image_xyz", (NUM_LANDMARKS, 3), len(t_s))
-    visibility = _numbers(path, raw, "visibility", (NUM_LANDMARKS,), len(t_s))
-    world = _numbers(path, raw, "world_xyz", (NUM_LANDMARKS, 3), len(t_s))
-    image, visibility, world = _person_frames(path, image, visibility, world)
-    _check_within(path, "image_xyz", image, -COORD_LIMIT, COORD_LIMIT)
-    _check_within(path, "world_xyz", world, -COORD_LIMIT, COORD_LIMIT)
-    _check_within(path, "visibility", visibility, 0.0, 1.0)
-    return LandmarkTrack(
-        t_s=t_s,
-        image_xyz=image.astype(np.float32),
-        visibility=visibility.astype(np.float32),
-        world_xyz=world.astype(np.float32),
-        fps=_fps(path, raw),
-        frame_size=_frame_size(path, raw),
-        model=_text(path, raw, "model"),
-        source=_text(path, raw, "source"),
-    )
-
-
-def _entry(path: Path, raw: dict[str, Any], key: str) -> Any:
-    if key not in raw:
-        raise PosecheckError(f"{path}: landmark track has no {key!r} entry")
-    return raw[key]
-
-
-def _describe(value: Any) -> str:
-    """A bad value as the user can recognise it, in a few words."""
-    if not isinstance(value, np.ndarray):
-        return f"raw bytes ({len(value)} bytes, not a numpy array)"
-    if value.ndim == 0:
-        return repr(value.item())[:60]
-    return f"an array of shape {value.shape} ({value.dtype})"
-
-
-def _is_numeric(value: Any) -> bool:
-    """Real numbers: integers or floats; never bools, complex, text or bytes."""
-    return isinstance(value, np.ndarray) and value.dtype.kind in "iuf"
-
-
-def _scalar(path: Path, raw: dict[str, Any], key: str, allowed: str) -> float:
-    value = _entry(path, raw, key)
-    if not (_is_numeric(value) and value.ndim == 0 and np.isfinite(value)):
-        raise PosecheckError(f"{path}: {key} is {_describe(value)}; allowed: {allowed}")
-    return float(value)
-
-
-def _whole_number(path: Path, raw: dict[str, Any], key: str) -> int:
-    value = _entry(path, raw, key)
-    if not (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"):
-        raise PosecheckError(f"{path}: {key} is {_describe(value)}; allowed: one whole number")
-    return int(value)
-
-
-def _fps(path: Path, raw: dict[str, Any]) -> float:
-    lo, hi = FPS_RANGE
-    allowed = f"one number of frames per second, {lo:g} to {hi:g}"
-    fps = _scalar(path, raw, "fps", allowed)
-    if not lo <= fps <= hi:
-        raise PosecheckError(f"{path}: fps is {fps:g}; allowed: {allowed}")
-    return fps
-
-
-def _frame_size(path: Path, raw: dict[str, Any]) -> tuple[int, int]:
-    lo, hi = FRAME_SIDE_RANGE_PX
-    value = _entry(path, raw, "frame_size")
-    ok = (_is_numeric(value) and value.shape == (2,) and bool(np.all(np.isfinite(value)))
-          and bool(np.all(value == np.round(value))) and bool(np.all((value >= lo) & (value <= hi))))
-    if not ok:
-        shown = value.tolist() if isinstance(value, np.ndarray) and value.size <= 4 else _describe(value)
-        raise PosecheckError(f"{path}: frame_size is {shown}; allowed: two whole numbers "
-                             f"(width, height), {lo} to {hi} pixels")
-    return int(value[0]), int(value[1])
-
-
-def _text(path: Path, raw: dict[str, Any], key: str) -> str:
-    value = _entry(path, raw, key)
-    if not (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "U"):
-        raise PosecheckError(f"{path}: {key} is {_describe(value)}; allowed: one text string")
-    return str(value)
-
-
-def _numbers(path: Path, raw: dict[str, Any], key: str, per_frame: tuple[int, ...],
-             frames: int | None = None) -> npt.NDArray[Any]:
-    """An array of real numbers shaped (T, *per_frame); T must equal
-    `frames` when given (the length of t_s)."""
-    value = _entry(path, raw, key)
-    shape = "(" + ", ".join(["T", *map(str, per_frame)]) + (",)" if not per_frame else ")")
-    if not (_is_numeric(value) and value.ndim == 1 + len(per_frame) and value.shape[1:] == per_frame):
-        raise PosecheckError(f"{path}: {key} is {_describe(value)}; "
-                             f"allowed: an array of numbers of shape {shape}")
-    if frames is not None and len(value) != frames:
-        raise PosecheckError(f"{path}: {key} has {len(value)} frames but t_s has {frames}; "
-                             "every array needs one row per frame")
-    return value
-
-
-def _check_times(path: Path, t_s: npt.NDArray[np.float64]) -> None:
-    bad = np.flatnonzero(~np.isfinite(t_s))
-    if bad.size:
-        raise PosecheckError(f"{path}: t_s is {t_s[bad[0]]} at frame {bad[0]}; "
-                             "allowed: finite seconds, strictly increasing")
-    back = np.flatnonzero(t_s[1:] <= t_s[:-1])  # a comparison: np.diff could overflow
-    if back.size:
-        i = int(back[0]) + 1
-        raise PosecheckError(f"{path}: t_s is not strictly increasing: frame {i} at {t_s[i]:g} s "
-                             f"follows {t_s[i - 1]:g} s")
-
-
-def _person_frames(path: Path, image: npt.NDArray[Any], visibility: npt.NDArray[Any],
-                   world: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], ...]:
-    """(image_xyz, visibility, world_xyz) with the no-person rule applied.
-
-    image_xyz decides, as `has_pose` reads it: a frame all NaN there has no
-    person, and its visibility and world_xyz are set to NaN too (what they
-    held is not a person's); a frame with a person has no NaN in any of the
-    three. inf is refused everywhere.
-    """
-    arrays = {"image_xyz": image, "visibility": visibility, "world_xyz": world}
-    for key, arr in arrays.items():
-        inf = np.argwhere(np.isinf(arr))
-        if inf.size:
-            frame, landmark = inf[0][:2]
-            raise PosecheckError(f"{path}: {key} is {arr[tuple(inf[0])]} at frame {frame}, landmark "
-                                 f"{landmark}; allowed: finite numbers, or NaN for a frame with no person")
-    image_nan = np.isnan(image.reshape(len(image), -1))
-    no_person = image_nan.all(axis=1)
-    for key, arr in arrays.items():
-        partial = np.flatnonzero(np.isnan(arr.reshape(len(arr), -1)).any(axis=1) & ~no_person)
-        if partial.size:
-            raise PosecheckError(f"{path}: {key} is NaN in part of frame {partial[0]}, a frame with a person "
-                                 "(image_xyz not all NaN); allowed: NaN only in a frame whose image_xyz is "
-                                 "all NaN (no person found)")
-    return tuple(np.where(no_person.reshape(-1, *[1] * (a.ndim - 1)), np.nan, a.astype(np.float64))
-                 for a in (image, visibility, world))
-
-
-def _check_within(path: Path, key: str, arr: npt.NDArray[Any], lo: float, hi: float) -> None:
-    with np.errstate(invalid="ignore"):
-        out = np.argwhere((arr < lo) | (arr > hi))
-    if out.size:
-        frame, landmark = out[0][:2]
-        raise PosecheckError(f"{path}: {key} is {arr[tuple(out[0])]:g} at frame {frame}, landmark "
-                             f"{landmark}; allowed: {lo:g} to {hi:g}")
+def frame_landmarks(person: PoseCandidate | None) -> tuple[npt.NDArray[np.float32], ...]:
+    """One frame's (image_xyz, visibility, world_xyz): the person's, or NaN
+    arrays when no person was found."""
+    if person is None:
+        return tuple(a[0] for a in empty_frames(1))
+    return person.image_xyz, person.visibility, person.world_xyz

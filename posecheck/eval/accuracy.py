@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import json
 import re
 import sys
@@ -32,10 +31,12 @@ from typing import Any
 import numpy as np
 
 from posecheck.core.analysis import AnalysisResult, analyze_track, frames_of
-from posecheck.errors import PosecheckError
-from posecheck.core.metrics import MEASURES, MetricDef, evaluate_metrics
-from posecheck.spec.exercise import Exercise, load_exercise
+from posecheck.core.engine import reps_by_side
+from posecheck.core.measures import MEASURES
+from posecheck.core.metrics import MetricDef, evaluate_metrics
 from posecheck.core.track import LandmarkTrack
+from posecheck.errors import PosecheckError
+from posecheck.spec import Exercise, load_exercise, with_prescription
 
 ROOT = Path(__file__).resolve().parents[2]
 # An unsafe interval is caught if its rule warned from its start to this long
@@ -132,9 +133,9 @@ class ClipScore:
             return False
         if abs(self.count_error) > self.truth.count_tolerance:
             return False
-        if self.truth.count_tolerance == 0 and self.truth.reps_by_side is not None:
-            if self.reps_by_side != self.truth.reps_by_side:
-                return False
+        if (self.truth.count_tolerance == 0 and self.truth.reps_by_side is not None
+                and self.reps_by_side != self.truth.reps_by_side):
+            return False
         if not self.truth.check_holds:
             return True
         if len(self.hold_s) != len(self.truth.hold_s):
@@ -283,16 +284,10 @@ def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: in
     if truth.mirrored:
         track = track.mirrored()
     result = analyze_track(track, exercise, calibrate_at_s=calibrate_at_s)
-    by_side = None
-    if exercise.reps is not None and exercise.reps.sides in ("left", "right", "alternating"):
-        by_side = {"left": 0, "right": 0}
-        for r in result.reps:
-            if r.side in by_side:
-                by_side[r.side] += 1
     return ClipScore(
         truth=truth,
         reps=len(result.reps),
-        reps_by_side=by_side,
+        reps_by_side=reps_by_side(exercise, result.reps),
         partial_reps=result.partial_reps,
         hold_s=[h.duration_s for h in result.holds],
         # Info notes (setup hints, why something was not counted) are not
@@ -312,20 +307,11 @@ def _track_for(video: Path, cache: Path | None, extract: bool) -> LandmarkTrack:
     from posecheck.io.extract import extract_track
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
-    est = MediaPipePoseEstimator()
-    try:
+    with MediaPipePoseEstimator() as est:
         track = extract_track(video, est)
-    finally:
-        est.close()
     cached.parent.mkdir(parents=True, exist_ok=True)
     track.save(cached)
     return track
-
-
-def _with_hold(ex: Exercise, hold_s: float | None) -> Exercise:
-    if hold_s is None or ex.hold is None:
-        return ex
-    return dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=float(hold_s)))
 
 
 def run_samples(samples: Path, extract: bool, stride: int = 1) -> list[ClipScore]:
@@ -350,8 +336,8 @@ def run_real_clips_subset(
 ) -> list[ClipScore]:
     """Score the given real clips (from `real_clip_truths`)."""
     return [
-        score(_track_for(video, cache, True), _with_hold(load_exercise(t.exercise), opts.get("hold_s")), t, stride,
-              opts.get("calibrate_at_s"))
+        score(_track_for(video, cache, True), with_prescription(load_exercise(t.exercise), hold_s=opts.get("hold_s")),
+              t, stride, opts.get("calibrate_at_s"))
         for t, video, opts in cases
     ]
 
@@ -391,9 +377,9 @@ def totals(scores: list[ClipScore]) -> list[str]:
     caught, unsafe = sum(h[2] for h in hits), sum(h[3] for h in hits)
     lines = [
         f"- clips: {n}, passed: {sum(s.passed() for s in scores)}",
-        f"- exact count: {100 * sum(e == 0 for e in errs) / n:.0f}%, off by one: "
-        f"{100 * sum(e == 1 for e in errs) / n:.0f}%, off by more: {sum(e > 1 for e in errs)}, "
-        f"count MAE: {np.mean(errs):.2f}",
+        (f"- exact count: {100 * sum(e == 0 for e in errs) / n:.0f}%, off by one: "
+         f"{100 * sum(e == 1 for e in errs) / n:.0f}%, off by more: {sum(e > 1 for e in errs)}, "
+         f"count MAE: {np.mean(errs):.2f}"),
         f"- hold-time MAE: {np.mean(holds):.2f} s over {len(holds)} holds (max {max(holds):.2f} s)"
         if holds else "- holds: none",
         f"- warnings: precision {tp}/{given}, recall {caught}/{unsafe}"

@@ -9,20 +9,33 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.errors import PosecheckError
 from posecheck.core.person import PersonFollower
 from posecheck.core.pose import PoseEstimator
+from posecheck.core.track import LandmarkTrack, frame_landmarks
+from posecheck.errors import PosecheckError
 from posecheck.io.sources.video import VideoReader
-from posecheck.core.track import LandmarkTrack, empty_frames
 
 PREFETCH_FRAMES = 8
+
+
+class FrameProgress(Protocol):
+    """What extract_track tells its caller as it goes (a progress bar)."""
+
+    def __call__(self, done: int, total: int) -> None:
+        """After each analysed frame: frames done, and the total expected
+        (the header's frame count over the stride; 0 when unknown)."""
+
+    def cut_short(self, warning: str) -> None:
+        """At the end, when the video held fewer frames than its header
+        gives (VideoReader.cut_short): the one line to show the user."""
 
 
 def _resized(rgb: npt.NDArray[np.uint8], max_side_px: int | None) -> npt.NDArray[np.uint8]:
@@ -30,7 +43,8 @@ def _resized(rgb: npt.NDArray[np.uint8], max_side_px: int | None) -> npt.NDArray
     if max_side_px is None or max(h, w) <= max_side_px:
         return rgb
     scale = max_side_px / max(h, w)
-    return cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    return cast("npt.NDArray[np.uint8]", cv2.resize(rgb, (round(w * scale), round(h * scale)),
+                                                    interpolation=cv2.INTER_AREA))
 
 
 def prefetched_rgb_frames(
@@ -50,7 +64,7 @@ def prefetched_rgb_frames(
                     return
                 if index % stride:
                     continue
-                rgb = _resized(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side_px)
+                rgb = _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
                 q.put((index, t_s, rgb))
         except (cv2.error, OSError) as exc:  # a broken file part-way through
             q.put(exc)
@@ -79,7 +93,7 @@ def prefetched_rgb_frames(
 def extract_track(
     video: Path,
     estimator: PoseEstimator,
-    on_frame: Callable[[int, int], None] | None = None,
+    progress: FrameProgress | None = None,
     stride: int = 1,
     max_side_px: int | None = None,
 ) -> LandmarkTrack:
@@ -88,8 +102,9 @@ def extract_track(
     Args:
         video: the video file.
         estimator: any PoseEstimator (the MediaPipe adapter by default).
-        on_frame: called as on_frame(done, total) after each frame, for a
-            progress bar; total is the container's frame count (may be 0).
+        progress: told of each frame as progress(done, total), total being
+            the container's frame count over the stride (may be 0), and at
+            the end of a video cut short (see FrameProgress).
         stride: analyse every stride-th frame (long recordings; see the
             README for its effect on accuracy).
         max_side_px: shrink frames whose longer side exceeds this before
@@ -107,13 +122,12 @@ def extract_track(
     for done, (_, t_s, rgb) in enumerate(prefetched_rgb_frames(reader, stride, max_side_px), start=1):
         person = follower.choose(t_s, estimator.detect(rgb, int(round(t_s * 1000))))
         times.append(t_s)
-        if person is None:
-            img, vis, world = (a[0] for a in empty_frames(1))
-        else:
-            img, vis, world = person.image_xyz, person.visibility, person.world_xyz
+        img, vis, world = frame_landmarks(person)
         chunks.append((img, vis, world))
-        if on_frame is not None:
-            on_frame(done, total)
+        if progress is not None:
+            progress(done, total)
+    if progress is not None and reader.cut_short_warning:
+        progress.cut_short(reader.cut_short_warning)
     return LandmarkTrack(
         t_s=np.array(times, np.float64),
         image_xyz=np.stack([c[0] for c in chunks]).astype(np.float32),

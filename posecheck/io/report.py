@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.core.analysis import AnalysisResult
+from posecheck.core.engine import reps_by_side
 from posecheck.outputs import write_atomically
 
 REPORT_SCHEMA = 1
@@ -26,13 +27,6 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
     """The report as a JSON-ready dict (schema 1)."""
     ex = result.exercise
     tr = result.track
-    rr = ex.reps
-    by_side = None
-    if rr is not None and rr.sides in ("left", "right", "alternating"):
-        by_side = {"left": 0, "right": 0}
-        for rep in result.reps:
-            if rep.side in by_side:
-                by_side[rep.side] += 1
     return {
         "schema": REPORT_SCHEMA,
         "exercise": ex.id,
@@ -43,7 +37,7 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
         "frames": len(tr),
         "frames_with_pose": int(tr.has_pose.sum()),
         "reps": len(result.reps),
-        "reps_by_side": by_side,
+        "reps_by_side": reps_by_side(ex, result.reps),
         "partial_reps": result.partial_reps,
         "rep_events": [
             {"t_s": _r(r.t_s), "side": r.side, "peak": _r(r.peak, 2), "faults": list(r.faults)}
@@ -91,8 +85,8 @@ def _write_metrics_csv(result: AnalysisResult, path: Path) -> None:
 
 def summary_text(report: dict[str, Any]) -> str:
     """A short human summary of a report, for the terminal."""
-    lines = [f"{report['exercise']} ({report['view']} view) on {report['source']} "
-             f"({report['duration_s']} s, person seen in {report['frames_with_pose']}/{report['frames']} frames)"]
+    lines = [(f"{report['exercise']} ({report['view']} view) on {report['source']} "
+              f"({report['duration_s']} s, person seen in {report['frames_with_pose']}/{report['frames']} frames)")]
     reps = f"reps: {report['reps']}"
     if report["reps_by_side"] is not None:
         reps += f" (left {report['reps_by_side']['left']}, right {report['reps_by_side']['right']})"

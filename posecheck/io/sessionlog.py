@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from posecheck.errors import PosecheckError
+from posecheck.outputs import flush_to_disk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -109,8 +110,7 @@ class SessionLog:
         """Append one event and make sure it is on disk before returning."""
         record = {"wall_time": round(time.time(), 3), "kind": kind, **fields}
         self._fh.write(json.dumps(record, default=_jsonable) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        flush_to_disk(self._fh)
 
     def close(self) -> None:
         self._fh.close()
@@ -333,8 +333,9 @@ def plot_history(rows: list[dict[str, Any]], out: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from datetime import datetime
+
+    import matplotlib.pyplot as plt
 
     exercises = sorted({r["exercise"] for r in rows})
     fig, axes = plt.subplots(len(exercises), 1, figsize=(8, 2.6 * len(exercises)), squeeze=False)

@@ -8,81 +8,28 @@ prescription (the sources disagree; a routine states its choice).
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
-from posecheck.spec.exercise import (
-    SECONDS,
-    SETS,
-    STEP_REPS,
-    TARGET_S,
-    Exercise,
-    _Table,
-    exercises_dir,
-    find_data_file,
-    load_exercise,
-    one_line,
-    read_toml,
-)
+from posecheck.spec.catalog import find_data_file, routines_dir
+from posecheck.spec.exercise import load_exercise
+from posecheck.spec.model import Exercise, Routine, RoutineStep
+from posecheck.spec.overrides import with_prescription
+from posecheck.spec.ranges import SECONDS, SETS, STEP_REPS, TARGET_S
+from posecheck.spec.toml_table import Table, file_header, one_line_errors, parse_file
 
+SCHEMA_VERSION = 1  # the routine file format this posecheck reads
 
-@dataclass(frozen=True)
-class RoutineStep:
-    """One exercise of a routine and the prescription the routine sets."""
-
-    exercise: str
-    sets: int | None = None
-    reps: int | None = None
-    hold_s: float | None = None
-    rest_s: float | None = None
-
-
-@dataclass(frozen=True)
-class Routine:
-    """An ordered set of exercises with a warm-up."""
-
-    id: str
-    title: str
-    source: str
-    description: str
-    warm_up: str
-    warm_up_s: float
-    steps: tuple[RoutineStep, ...]
-    path: str = ""
-
-
-def routines_dir() -> Path:
-    return exercises_dir() / "routines"
-
-
-def routine_paths() -> list[Path]:
-    """All bundled routine files, sorted by id."""
-    return sorted(routines_dir().glob("*.toml"))
-
-
+@one_line_errors
 def parse_routine(data: dict[str, Any], file: str) -> Routine:
     """Validate parsed TOML and build the Routine.
 
     Raises:
         PosecheckError: one line naming the file, key, value and what is allowed.
     """
-    try:
-        return _parse_routine(data, file)
-    except PosecheckError as exc:
-        raise PosecheckError(one_line(str(exc))) from None
-
-
-def _parse_routine(data: dict[str, Any], file: str) -> Routine:
-    t = _Table(data, "", file)
-    schema = t.get("schema", int, what="the format version, 1")
-    if schema != 1:
-        raise t.fail("schema", schema, "1 (this posecheck reads only that)")
-    rid = t.identifier("id", "the routine id")
-    if file.endswith(".toml") and rid != Path(file).stem:
-        raise t.fail("id", rid, f"the file name without .toml ('{Path(file).stem}')")
+    t = Table(data, "", file)
+    rid = file_header(t, SCHEMA_VERSION, "routine")
     steps = []
     for st in t.tables("step"):
         ex_id = st.get("exercise", str, what="an exercise id")
@@ -117,8 +64,7 @@ def _parse_routine(data: dict[str, Any], file: str) -> Routine:
 
 def load_routine_file(path: Path) -> Routine:
     """Read and validate one routine file."""
-    path = Path(path)
-    return parse_routine(read_toml(path, "routine"), str(path))
+    return parse_file(path, "routine", parse_routine)
 
 
 def load_routine(id_or_path: str) -> Routine:
@@ -132,16 +78,6 @@ def load_routine(id_or_path: str) -> Routine:
 
 def step_exercise(step: RoutineStep) -> Exercise:
     """The step's exercise with the routine's prescription applied."""
-    ex = load_exercise(step.exercise)
-    p = ex.prescription
-    p = dataclasses.replace(
-        p,
-        sets=step.sets if step.sets is not None else p.sets,
-        reps=step.reps if step.reps is not None else p.reps,
-        hold_s=step.hold_s if step.hold_s is not None else p.hold_s,
-        rest_s=step.rest_s if step.rest_s is not None else p.rest_s,
+    return with_prescription(
+        load_exercise(step.exercise), sets=step.sets, reps=step.reps, hold_s=step.hold_s, rest_s=step.rest_s
     )
-    ex = dataclasses.replace(ex, prescription=p)
-    if step.hold_s is not None and ex.hold is not None:
-        ex = dataclasses.replace(ex, hold=dataclasses.replace(ex.hold, target_s=step.hold_s))
-    return ex

@@ -22,6 +22,8 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from posecheck.core.events import Event, EventKind
+
 PLAYERS = (("paplay",), ("aplay", "-q"), ("afplay",))
 TONES_HZ = {"rep": 880.0, "hold_done": 660.0, "warning": 330.0}
 
@@ -108,6 +110,16 @@ class Cues:
         else:
             return
         threading.Thread(target=_run_quietly, args=(cmd, data), daemon=True).start()
+
+    def play_for(self, event: Event) -> None:
+        """The cue of an event that has one: a rep, a finished hold, a
+        warning (its message spoken)."""
+        if event.kind == EventKind.REP:
+            self.play("rep")
+        elif event.kind == EventKind.HOLD_COMPLETED:
+            self.play("hold_done")
+        elif event.kind == EventKind.WARNING:
+            self.play("warning", event.detail.get("message", ""))
 
     def close(self) -> None:
         """Remove the tones' folder; no cue plays after this. A tone still

@@ -1,7 +1,7 @@
-"""The safety notice shown before the first live session, acknowledged once.
+"""The safety notice shown before the first live session is acknowledged once.
 
-From the sources' contraindications: train only in remission, warm up, move
-slowly, stop at pain; and a plain statement that this is not medical advice.
+Its text is `text.NOTICE`; this module remembers, in posecheck's home
+folder, that it was accepted on this machine.
 """
 
 from __future__ import annotations
@@ -10,18 +10,6 @@ from pathlib import Path
 
 from posecheck.errors import PosecheckError
 from posecheck.io.sessionlog import home
-
-NOTICE = """\
-Before you start
-- posecheck is a training aid, not medical advice. Ask your doctor or
-  physiotherapist which exercises suit you.
-- Do not exercise during an acute flare-up of back or neck pain, with a
-  fever, after a recent injury or operation, or with high blood pressure
-  that is not under control, unless your doctor says you may.
-- Warm up first. Move slowly and smoothly, never to the point of strain,
-  and never roll the head in circles.
-- Pain means stop: press P. The session records it.
-"""
 
 
 def _flag() -> Path:

@@ -5,15 +5,15 @@ landmarks, it decides nothing. Sized relative to the frame's shorter side,
 so it stays readable from 202x360 phone clips to 1080p, portrait too.
 
 Every text goes through one layout (`layout_overlay`): it is wrapped to more
-lines, or drawn smaller, until it fits the frame; it is never cut. The
-drawing reads the same layout, so a test of the layout tests what is drawn.
-A `stop` warning is drawn last, above everything else (the setup
-instruction included): it is the one thing that must always be seen.
+lines, or drawn smaller, until it fits the frame (text_layout.py); it is
+never cut. The drawing reads the same layout, so a test of the layout tests
+what is drawn. A `stop` warning is drawn last, above everything else (the
+setup instruction included): it is the one thing that must always be seen.
+The words shown are in text.py.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,65 +22,48 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.core.events import Phase
 from posecheck.core.landmarks import CONNECTIONS
 from posecheck.core.session import PAIN_MESSAGE, FrameState
-from posecheck.spec.exercise import Exercise, Movement
+from posecheck.spec import Exercise, Movement
+from posecheck.ui.text import (
+    CANNOT_SEE_YOU,
+    GET_READY,
+    HOLD_DONE_LABEL,
+    HOLD_LABEL,
+    STEP_INTO_PICTURE,
+    count_label,
+    hold_left_label,
+    partial_label,
+)
+from posecheck.ui.text_layout import (
+    AMBER,
+    BLACK,
+    GREEN,
+    GREY,
+    OUTLINE_EXTRA,
+    READABLE_SCALE,
+    RED,
+    WHITE,
+    Banner,
+    TextItem,
+    banner_height_px,
+    draw_banner,
+    draw_text,
+    fit_banner_texts,
+    fit_line,
+    fit_texts,
+    halo_px,
+    lines_at,
+    make_banner,
+    text_size,
+    text_width_px,
+)
 
-Color = tuple[int, int, int]
-
-WHITE: Color = (255, 255, 255)
-BLACK: Color = (0, 0, 0)
-GREEN: Color = (80, 200, 80)
-AMBER: Color = (0, 190, 255)
-RED: Color = (40, 40, 230)
-GREY: Color = (150, 150, 150)
-
-FONT = cv2.FONT_HERSHEY_SIMPLEX
-# The dark outline under each text is this much thicker than the text.
-OUTLINE_EXTRA = 3
-# Instructions and warnings are not drawn smaller than this to save lines
-# (about 11 px high: readable on a phone); they wrap instead. Only a single
-# word too wide for the frame goes smaller still.
-READABLE_SCALE = 0.4
-# Each smaller try is this fraction of the last.
-SHRINK = 0.9
 # The bottom warnings take at most this share of the frame's height, the
 # status strip this share: what is left shows the person.
 WARNINGS_MAX_SHARE = 0.45
 STATUS_MAX_SHARE = 0.25
-# Lines this far apart, as a share of the text height.
-LINE_GAP_SHARE = 0.25
-
-
-@dataclass(frozen=True)
-class TextItem:
-    """One line of text as drawn: baseline-left origin, font scale and
-    thickness (the outline is OUTLINE_EXTRA thicker)."""
-
-    text: str
-    org: tuple[int, int]
-    scale: float
-    thick: int
-    color: Color
-
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        """(x0, y0, x1, y1) in pixels that the line covers with its outline,
-        as cv2.getTextSize measures it (x1, y1 exclusive)."""
-        (tw, th), base = _text_size(self.text, self.scale, self.thick + OUTLINE_EXTRA)
-        m = _halo_px(self.thick)
-        x, y = self.org
-        return x - m, y - th - m, x + tw + m, y + base + m
-
-
-@dataclass(frozen=True)
-class Banner:
-    """A filled strip with lines of text on it (x1, y1 exclusive)."""
-
-    rect: tuple[int, int, int, int]
-    color: Color
-    lines: tuple[TextItem, ...]
-    stop: bool = False
 
 
 @dataclass
@@ -109,122 +92,6 @@ class OverlayLayout:
                 yield from banner.lines
 
 
-@functools.lru_cache(maxsize=4096)
-def _text_size(text: str, scale: float, thick: int) -> tuple[tuple[int, int], int]:
-    """cv2.getTextSize, remembered: the same few texts are measured on every
-    frame, and OpenCV 5's fonts take ~40 us a call (89 calls laid out a
-    frame with a setup message and two warnings: 3.6 ms)."""
-    (w, h), base = cv2.getTextSize(text, FONT, scale, thick)
-    return (w, h), base
-
-
-def _halo_px(thick: int) -> int:
-    """How far the outline may reach past the text's measured box."""
-    return (thick + OUTLINE_EXTRA + 1) // 2
-
-
-def _width_px(text: str, scale: float, thick: int) -> int:
-    """Drawn width of one line with its outline."""
-    return _text_size(text, scale, thick + OUTLINE_EXTRA)[0][0] + 2 * _halo_px(thick)
-
-
-def _line_metrics_px(scale: float, thick: int) -> tuple[int, int, int]:
-    """(ascent, descent, line step) of a line at this scale, with the outline."""
-    (_, ascent), descent = _text_size("Hgjy,|()", scale, thick + OUTLINE_EXTRA)
-    step = ascent + descent + int(LINE_GAP_SHARE * ascent)
-    return ascent + _halo_px(thick), descent + _halo_px(thick), step
-
-
-def _block_height_px(n_lines: int, scale: float, thick: int) -> int:
-    ascent, descent, step = _line_metrics_px(scale, thick)
-    return (n_lines - 1) * step + ascent + descent if n_lines else 0
-
-
-def _wrap(text: str, width_px: int, scale: float, thick: int) -> list[str]:
-    """Greedy word wrap; a word wider than width_px gets a line of its own."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and _width_px(f"{lines[-1]} {word}", scale, thick) <= width_px:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def fit_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lines: int,
-              max_height_px: int, floor_scale: float) -> tuple[list[list[str]], float]:
-    """Each text wrapped into lines that fit width_px, at one scale for all.
-
-    Tries `scale`, then smaller: the first scale at which every line fits
-    the width and all lines fit max_height_px, with at most max_lines per
-    text while above floor_scale (at or below it, as many lines as needed:
-    wrapping keeps text readable where shrinking would not). Nothing is cut.
-    """
-    width_px = max(width_px, 1)
-    s = scale
-    while True:
-        wrapped = [_wrap(t, width_px, s, thick) for t in texts]
-        n_lines = sum(len(w) for w in wrapped)
-        ok = (all(_width_px(line, s, thick) <= width_px for w in wrapped for line in w)
-              and _block_height_px(n_lines, s, thick) <= max_height_px
-              and (s <= floor_scale or all(len(w) <= max_lines for w in wrapped)))
-        # 0.05: about one pixel high; no frame gets there, but the loop ends.
-        if ok or s < 0.05:
-            return wrapped, s
-        # The floor itself is tried on the way down.
-        s = max(s * SHRINK, floor_scale) if s > floor_scale else s * SHRINK
-
-
-def fit_line(text: str, width_px: int, scale: float, thick: int) -> float:
-    """The scale at which one line (a count, a label: never wrapped) fits
-    width_px: `scale`, or smaller."""
-    s = scale
-    while _width_px(text, s, thick) > max(width_px, 1) and s >= 0.05:
-        s *= SHRINK
-    return s
-
-
-def _lines_at(lines: list[str], x: int, top_px: int, scale: float, thick: int,
-              color: Color) -> list[TextItem]:
-    """TextItems for lines whose first ascent starts at top_px."""
-    ascent, _, step = _line_metrics_px(scale, thick)
-    m = _halo_px(thick)
-    return [TextItem(line, (x + m, top_px + ascent + i * step), scale, thick, color)
-            for i, line in enumerate(lines)]
-
-
-def _banner(lines: list[str], x0: int, x1: int, top_px: int, pad_px: int, scale: float, thick: int,
-            fill: Color, color: Color, stop: bool = False) -> Banner:
-    """A strip from x0 to x1 starting at top_px, padded pad_px round its text."""
-    vpad = _banner_vpad_px(scale, thick)
-    items = _lines_at(lines, x0 + pad_px, top_px + vpad, scale, thick, color)
-    height = _block_height_px(len(lines), scale, thick) + 2 * vpad
-    return Banner((x0, top_px, x1, top_px + height), fill, tuple(items), stop)
-
-
-def _banner_vpad_px(scale: float, thick: int) -> int:
-    ascent, _, _ = _line_metrics_px(scale, thick)
-    return max(2, int(0.3 * ascent))
-
-
-def _banner_height_px(n_lines: int, scale: float, thick: int) -> int:
-    return _block_height_px(n_lines, scale, thick) + 2 * _banner_vpad_px(scale, thick)
-
-
-def _fit_banner_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lines: int,
-                      max_height_px: int) -> tuple[list[list[str]], float]:
-    """fit_texts for banners: the height includes each banner's padding, and
-    instructions keep READABLE_SCALE before they shrink."""
-    s0 = max(scale, READABLE_SCALE)
-    s = s0
-    while True:
-        wrapped, s = fit_texts(texts, width_px, s, thick, max_lines, 10**9, min(s0, READABLE_SCALE))
-        total = sum(_banner_height_px(len(w), s, thick) for w in wrapped)
-        if total <= max_height_px or s < 0.05:
-            return wrapped, s
-        s *= SHRINK
-
-
 def stop_messages(exercise: Exercise) -> set[str]:
     """The messages of the exercise's `stop` rules (every view's, and the
     pain stop): these are drawn above everything else."""
@@ -240,24 +107,15 @@ def overlay_scale(h: int, w: int) -> float:
 
 def _setup_text(state: FrameState, usable: bool) -> str:
     """The instruction across the middle, or ""."""
-    if state.phase == "setup":
+    if state.phase == Phase.SETUP:
         # The one thing to change before counting starts, where it is seen.
-        return state.setup_message or ("Step into the picture." if not usable else "Get ready...")
+        return state.setup_message or (STEP_INTO_PICTURE if not usable else GET_READY)
     if state.setup_message and usable:
         # Set up, but the rest position is not known yet ("hold still").
         return state.setup_message
     if not usable:
-        # Mid-exercise the person left or is hidden: counting waits, say so.
-        return "Can't see you: step back into the picture. Counting is paused."
+        return CANNOT_SEE_YOU
     return ""
-
-
-def _count_text(state: FrameState) -> str:
-    if state.reps_by_side:
-        count = f"L {state.reps_by_side.get('left', 0)}  R {state.reps_by_side.get('right', 0)}"
-    else:
-        count = f"{state.reps}"
-    return f"reps {count}"
 
 
 def _panel_layout(h: int, w: int, exercise: Exercise, state: FrameState
@@ -269,14 +127,14 @@ def _panel_layout(h: int, w: int, exercise: Exercise, state: FrameState
     panel_w = int(230 * k)
     inner = panel_w - 2 * pad
     [title], s = fit_texts([exercise.title], inner, 0.5 * k, 1, 2, h // 4, 0.0)
-    items = _lines_at(title, pad, int(10 * k), s, 1, WHITE)
+    items = lines_at(title, pad, int(10 * k), s, 1, WHITE)
     # The count and partial lines keep their place under a one-line title.
     below = items[-1].org[1] - int(24 * k)
     if exercise.reps is not None:
-        count = _count_text(state)
+        count = count_label(state.reps, state.reps_by_side)
         items.append(TextItem(count, (pad, below + int(64 * k)), fit_line(count, inner, 1.0 * k, 2), 2, GREEN))
         if state.partial_reps:
-            partial = f"partial {state.partial_reps}"
+            partial = partial_label(state.partial_reps)
             items.append(TextItem(partial, (pad, below + int(92 * k)), fit_line(partial, inner, 0.6 * k, 1), 1,
                                   AMBER))
     bottom = max(int(118 * k) + below, max(it.box[3] for it in items) + pad)
@@ -295,11 +153,11 @@ def _ring_label(h: int, w: int, state: FrameState, target_s: float) -> TextItem:
     c, r = _ring_geometry(h, w)
     if state.holding and target_s > 0:
         left = max(target_s - state.hold_elapsed_s, 0.0)
-        label = f"{left:.0f}s" if left > 0 else "done"
+        label = hold_left_label(left) if left > 0 else HOLD_DONE_LABEL
     else:
-        label = "hold"
+        label = HOLD_LABEL
     s = fit_line(label, 2 * r - 4, 0.7 * k, 2)
-    (tw, th), _ = _text_size(label, s, 2 + OUTLINE_EXTRA)
+    (tw, th), _ = text_size(label, s, 2 + OUTLINE_EXTRA)
     return TextItem(label, (c[0] - tw // 2, c[1] + th // 2), s, 2, WHITE)
 
 
@@ -341,12 +199,12 @@ def _warning_banners(h: int, w: int, exercise: Exercise, warnings: tuple[str, ..
     pad = int(10 * k)
     stops = stop_messages(exercise)
     ordered = sorted(dict.fromkeys(warnings), key=lambda msg: msg not in stops)
-    wrapped, s = _fit_banner_texts(ordered, w - 2 * pad, 0.62 * k, 2, 2, int(WARNINGS_MAX_SHARE * h))
+    wrapped, s = fit_banner_texts(ordered, w - 2 * pad, 0.62 * k, 2, 2, int(WARNINGS_MAX_SHARE * h))
     out = []
     bottom = h
     for msg, lines in zip(ordered, wrapped):
-        top = bottom - _banner_height_px(len(lines), s, 2)
-        out.append(_banner(lines, 0, w, top, pad, s, 2, RED, WHITE, stop=msg in stops))
+        top = bottom - banner_height_px(len(lines), s, 2)
+        out.append(make_banner(lines, 0, w, top, pad, s, 2, RED, WHITE, stop=msg in stops))
         bottom = top
     return out
 
@@ -358,17 +216,17 @@ def _status_layout(h: int, w: int, status: str, corner: str, bottom_px: int
     k = overlay_scale(h, w)
     pad = int(10 * k)
     cs = fit_line(corner, w // 2, max(0.45 * k, 0.8 * READABLE_SCALE), 1)
-    corner_w = _width_px(corner, cs, 1) if corner else 0
+    corner_w = text_width_px(corner, cs, 1) if corner else 0
     banner = None
     if status:
         room = w - corner_w - 3 * pad
-        [lines], s = _fit_banner_texts([status], room, 0.55 * k, 1, 2, int(STATUS_MAX_SHARE * h))
-        top = bottom_px - _banner_height_px(len(lines), s, 1)
-        banner = _banner(lines, 0, w, top, pad, s, 1, BLACK, WHITE)
+        [lines], s = fit_banner_texts([status], room, 0.55 * k, 1, 2, int(STATUS_MAX_SHARE * h))
+        top = bottom_px - banner_height_px(len(lines), s, 1)
+        banner = make_banner(lines, 0, w, top, pad, s, 1, BLACK, WHITE)
         base_y = banner.lines[-1].org[1]
     else:
         base_y = bottom_px - int(9 * k)
-    corner_item = TextItem(corner, (w - pad - corner_w + _halo_px(1), base_y), cs, 1, GREY) if corner else None
+    corner_item = TextItem(corner, (w - pad - corner_w + halo_px(1), base_y), cs, 1, GREY) if corner else None
     return banner, corner_item
 
 
@@ -380,10 +238,10 @@ def _message_banner(h: int, w: int, text: str, bottom_max_px: int) -> Banner | N
         return None
     k = overlay_scale(h, w)
     pad = int(10 * k)
-    [lines], s = _fit_banner_texts([text], w - 2 * pad, 0.7 * k, 2, 2, max(bottom_max_px, 1))
-    height = _banner_height_px(len(lines), s, 2)
+    [lines], s = fit_banner_texts([text], w - 2 * pad, 0.7 * k, 2, 2, max(bottom_max_px, 1))
+    height = banner_height_px(len(lines), s, 2)
     top = max(min(int(h * 0.42), bottom_max_px - height), 0)
-    return _banner(lines, 0, w, top, pad, s, 2, AMBER, BLACK)
+    return make_banner(lines, 0, w, top, pad, s, 2, AMBER, BLACK)
 
 
 def layout_overlay(h: int, w: int, exercise: Exercise, state: FrameState, values: dict[str, float],
@@ -412,23 +270,6 @@ def layout_overlay(h: int, w: int, exercise: Exercise, state: FrameState, values
         corner=corner_item,
         warnings=warnings,
     )
-
-
-def _text(img: npt.NDArray[np.uint8], item: TextItem) -> None:
-    """Text with a dark outline, readable on any background."""
-    cv2.putText(img, item.text, item.org, FONT, item.scale, BLACK, item.thick + OUTLINE_EXTRA, cv2.LINE_AA)
-    cv2.putText(img, item.text, item.org, FONT, item.scale, item.color, item.thick, cv2.LINE_AA)
-
-
-def _draw_banner(img: npt.NDArray[np.uint8], banner: Banner | None) -> None:
-    if banner is None:
-        return
-    x0, y0, x1, y1 = banner.rect
-    cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), banner.color, -1)
-    # A dark top edge keeps stacked strips of one colour apart.
-    cv2.line(img, (x0, y0), (x1 - 1, y0), BLACK, 1)
-    for item in banner.lines:
-        _text(img, item)
 
 
 def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
@@ -470,18 +311,18 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
     x0, y0, x1, y1 = lay.panel_rect
     cv2.rectangle(img, (x0, y0), (x1, y1), BLACK, -1)
     for item in lay.panel_texts:
-        _text(img, item)
+        draw_text(img, item)
     movement, value = leading_movement(exercise, values)
     _draw_metric_bar(img, movement, value, lay.bar_top_px, lay.bar_label)
     if exercise.hold is not None and lay.ring_label is not None:
         _draw_hold_ring(img, state, exercise.hold.target_s, lay.ring_label)
     # The instruction, across the middle, over the bar: it is what to do now.
-    _draw_banner(img, lay.message)
-    _draw_banner(img, lay.status)
+    draw_banner(img, lay.message)
+    draw_banner(img, lay.status)
     if lay.corner is not None:
-        _text(img, lay.corner)
+        draw_text(img, lay.corner)
     for banner in sorted(lay.warnings, key=lambda b: b.stop):
-        _draw_banner(img, banner)
+        draw_banner(img, banner)
 
 
 def _draw_metric_bar(img: npt.NDArray[np.uint8], m: Movement | None, value: float, top_px: int,
@@ -499,7 +340,7 @@ def _draw_metric_bar(img: npt.NDArray[np.uint8], m: Movement | None, value: floa
     cv2.line(img, (x0, y_neutral), (x0 + bw, y_neutral), GREY, max(1, int(2 * k)))
     cv2.rectangle(img, (x0 - int(3 * k), yv - int(3 * k)), (x0 + bw + int(3 * k), yv + int(3 * k)), WHITE, -1)
     if label is not None:
-        _text(img, label)
+        draw_text(img, label)
 
 
 def _draw_hold_ring(img: npt.NDArray[np.uint8], state: FrameState, target_s: float, label: TextItem) -> None:
@@ -512,7 +353,7 @@ def _draw_hold_ring(img: npt.NDArray[np.uint8], state: FrameState, target_s: flo
         frac = min(state.hold_elapsed_s / target_s, 1.0)
         color = GREEN if frac >= 1.0 else AMBER
         cv2.ellipse(img, c, (r, r), -90, 0, 360 * frac, color, max(2, int(7 * k)), cv2.LINE_AA)
-    _text(img, label)
+    draw_text(img, label)
 
 
 def draw_status_line(img: npt.NDArray[np.uint8], status: str, corner: str) -> None:
@@ -523,9 +364,9 @@ def draw_status_line(img: npt.NDArray[np.uint8], status: str, corner: str) -> No
     warnings instead of over them."""
     h, w = img.shape[:2]
     banner, corner_item = _status_layout(h, w, status, corner, h - int(48 * overlay_scale(h, w)))
-    _draw_banner(img, banner)
+    draw_banner(img, banner)
     if corner_item is not None:
-        _text(img, corner_item)
+        draw_text(img, corner_item)
 
 
 def annotate(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,

@@ -10,7 +10,7 @@ import pytest
 
 from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_level
 from posecheck.core.metrics import MetricDef
-from posecheck.spec.exercise import load_exercise, parse_exercise
+from posecheck.spec import load_exercise, parse_exercise
 
 FPS = 30.0
 

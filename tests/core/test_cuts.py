@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import SAMPLES
 from posecheck.core.analysis import analyze_track
 from posecheck.core.cuts import CutDetector
-from posecheck.spec.exercise import load_exercise
 from posecheck.core.track import LandmarkTrack
+from posecheck.spec import load_exercise
+
+from conftest import SAMPLES
 
 
 def _person(dx: float = 0.0, scale: float = 1.0) -> np.ndarray:

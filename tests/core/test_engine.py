@@ -8,10 +8,10 @@ import tomllib
 import numpy as np
 import pytest
 
-from posecheck.core import events as ev
 from posecheck.core.engine import ExerciseEngine
+from posecheck.core.events import EventKind
 from posecheck.errors import PosecheckError
-from posecheck.spec.exercise import Exercise, parse_exercise
+from posecheck.spec import Exercise, parse_exercise
 
 FPS = 30.0
 
@@ -121,7 +121,7 @@ def rep(up_s=0.5, top_s=0.3, down_s=0.5, rest_s=0.5, peak=40.0):
 
 def test_clean_reps_count_at_the_end_position():
     trace = segments((0, 0, 1.0), *rep(), *rep(), *rep())
-    eng, events = run(exercise(REPS), {"a": trace})
+    eng, _ = run(exercise(REPS), {"a": trace})
     assert len(eng.reps) == 3
     assert eng.partial_reps == 0
     # Each rep is timed when the end (30 of a 0->40 rise in 0.5 s) is reached.
@@ -149,7 +149,7 @@ def test_a_rep_that_stops_short_is_partial_not_counted():
     eng, events = run(exercise(REPS), {"a": trace})
     assert len(eng.reps) == 1
     assert eng.partial_reps == 1
-    assert [e.kind for e in events if e.kind in (ev.REP, ev.PARTIAL_REP)] == [ev.PARTIAL_REP, ev.REP]
+    assert [e.kind for e in events if e.kind in (EventKind.REP, EventKind.PARTIAL_REP)] == [EventKind.PARTIAL_REP, EventKind.REP]
 
 
 def test_a_small_wobble_below_partial_is_neither():
@@ -165,7 +165,7 @@ def test_a_recording_that_starts_at_the_end_counts_that_rep_once_back():
     eng, events = run(exercise(REPS), {"a": trace})
     assert len(eng.reps) == 2
     assert eng.reps[0].t_s == pytest.approx(1.0 + 0.5 * 30 / 40, abs=2 / FPS)
-    ready = [e.t_s for e in events if e.kind == ev.READY]
+    ready = [e.t_s for e in events if e.kind == EventKind.READY]
     assert ready and ready[0] == pytest.approx(0.5, abs=1 / FPS)
 
 
@@ -204,14 +204,14 @@ def test_lost_pose_pauses_and_never_counts():
     vis[start:start + int(1.8 * FPS)] = False
     eng, events = run(exercise(REPS), {"a": trace}, vis)
     assert len(eng.reps) == 2
-    assert any(e.kind == ev.POSE_LOST for e in events)
-    assert any(e.kind == ev.POSE_FOUND for e in events)
+    assert any(e.kind == EventKind.POSE_LOST for e in events)
+    assert any(e.kind == EventKind.POSE_FOUND for e in events)
 
 
 def test_reps_with_hold_count_only_when_the_hold_is_done_and_per_side():
     left = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 2.5), (40, 0, 0.5), (0, 0, 3.5 + 1.0))
     right = segments((0, 0, 1.0 + 3.5), (0, 40, 0.5), (40, 40, 2.5), (40, 0, 0.5), (0, 0, 1.0))
-    eng, events = run(exercise(SIDED_HOLD), {"l": left, "r": right})
+    eng, _ = run(exercise(SIDED_HOLD), {"l": left, "r": right})
     assert [r.side for r in eng.reps] == ["left", "right"]
     assert eng.state.reps_by_side == {"left": 1, "right": 1}
     assert len(eng.holds) == 2 and all(h.completed for h in eng.holds)
@@ -301,7 +301,7 @@ def test_a_short_dip_inside_grace_keeps_the_hold():
 
 def test_a_hold_broken_early_is_partial_and_not_a_rep():
     trace = segments((0, 0, 1.0), (0, 40, 0.3), (40, 40, 1.5), (40, 0, 0.3), (0, 0, 1.0))
-    eng, events = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros_like(trace)})
+    eng, _ = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros_like(trace)})
     assert len(eng.reps) == 0
     assert eng.partial_reps == 1
     assert len(eng.holds) == 1 and not eng.holds[0].completed
@@ -324,7 +324,7 @@ def test_static_hold_times_only_in_position_with_grace():
     assert h.start_s == pytest.approx(0.0)  # in position through setup: timed from the start
     assert h.end_s == pytest.approx(4.3 - 1 / FPS, abs=1e-6)
     assert h.completed
-    assert [e.kind for e in events].count(ev.HOLD_COMPLETED) == 1
+    assert [e.kind for e in events].count(EventKind.HOLD_COMPLETED) == 1
 
 
 def test_static_hold_broken_by_lost_pose_past_grace():
@@ -347,7 +347,7 @@ def test_sequence_counts_one_rep_after_every_step():
     # flexion, extension -> rep 1; the second flexion alone is not a rep yet.
     assert len(eng.reps) == 1
     assert eng.reps[0].side is None
-    assert [x.kind for x in events].count(ev.STEP_DONE) == 2
+    assert [x.kind for x in events].count(EventKind.STEP_DONE) == 2
 
 
 def test_form_faults_are_attached_to_the_rep():

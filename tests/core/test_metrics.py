@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from posecheck.core.landmarks import NUM_LANDMARKS, Landmark as L
-from posecheck.core.metrics import Frames, MetricDef, baseline_of, change_from, evaluate_metrics
+from posecheck.core.landmarks import NUM_LANDMARKS, Frames
+from posecheck.core.landmarks import Landmark as L
+from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics
 
 
 def frames(points: dict[L, tuple[float, float]], vis: dict[L, float] | None = None,
@@ -166,7 +167,7 @@ def test_visible_reads_the_side_nearer_the_camera_when_depth_tells_them_apart():
     # far side (its shoulder hidden) reads a different angle.
     pts = {L.LEFT_SHOULDER: (100, 100), L.LEFT_EAR: (140, 100),     # 0 deg
            L.RIGHT_SHOULDER: (100, 100), L.RIGHT_EAR: (140, 60)}    # 45 deg up
-    lift = dict(elevation=("shoulder", "ear"), side="visible")
+    lift = {"elevation": ("shoulder", "ear"), "side": "visible"}
     near_left = {L.LEFT_SHOULDER: (0, 0, -0.1), L.LEFT_EAR: (0, 0, -0.1),
                  L.RIGHT_SHOULDER: (0, 0, 0.1), L.RIGHT_EAR: (0, 0, 0.1)}
     # The right side seen a little better: depth still picks the near left.
@@ -258,7 +259,7 @@ def test_head_pitch_from_the_shoulders_needs_no_hips(facing, lying):
 
 
 def test_head_pitch_front_reads_degrees_of_nod():
-    from posecheck.core.metrics import HEAD_NOD_GAIN, HEAD_TURN_DEPTH_RATIO
+    from posecheck.core.measures import HEAD_NOD_GAIN, HEAD_TURN_DEPTH_RATIO
 
     ears = {L.LEFT_EAR: (350, 200), L.RIGHT_EAR: (250, 200)}
     depth = HEAD_TURN_DEPTH_RATIO * 100

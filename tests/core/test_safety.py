@@ -3,11 +3,10 @@
 import math
 
 import numpy as np
-
 import pytest
 
 from posecheck.core.safety import SafetyMonitor
-from posecheck.spec.exercise import SafetyRule
+from posecheck.spec import SafetyRule
 
 FPS = 30.0
 RULE = SafetyRule(id="over", metric="m", message="too far", above=40.0, for_s=0.3, cooldown_s=2.0)
@@ -42,7 +41,7 @@ def test_just_under_the_duration_does_not_fire():
 
 
 def test_refiring_within_cooldown_extends_the_same_warning():
-    mon, fired = feed([0] * 30 + [50] * 30 + [0] * 30 + [50] * 30 + [0] * 100 + [50] * 30)
+    mon, _ = feed([0] * 30 + [50] * 30 + [0] * 30 + [50] * 30 + [0] * 100 + [50] * 30)
     # Second fault 1 s after the first ends (< 2 s cooldown): merged.
     # Third fault 3.3 s after: a new warning.
     assert len(mon.warnings) == 2
@@ -50,7 +49,7 @@ def test_refiring_within_cooldown_extends_the_same_warning():
 
 
 def test_nan_neither_confirms_nor_clears():
-    mon, fired = feed([0] * 30 + [50] * 5 + [math.nan] * 10 + [50] * 5 + [0] * 10)
+    mon, _ = feed([0] * 30 + [50] * 5 + [math.nan] * 10 + [50] * 5 + [0] * 10)
     assert len(mon.warnings) == 1
 
 
@@ -155,8 +154,8 @@ def fatigue_for(reps_spec, prescribed=10):
     import dataclasses
 
     from posecheck.core.events import RepRecord
-    from posecheck.core.safety import FatigueMonitor
-    from posecheck.spec.exercise import load_exercise
+    from posecheck.core.fatigue import FatigueMonitor
+    from posecheck.spec import load_exercise
 
     ex = load_exercise("squat")
     ex = dataclasses.replace(ex, prescription=dataclasses.replace(ex.prescription, reps=prescribed))

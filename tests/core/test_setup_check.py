@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SAMPLES
 from posecheck.core.analysis import analyze_track
-from posecheck.spec.exercise import load_exercise
 from posecheck.core.track import LandmarkTrack
+from posecheck.spec import load_exercise
+
+from conftest import SAMPLES
 
 
 @pytest.mark.parametrize("clip, exercise, message", [

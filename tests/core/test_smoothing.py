@@ -43,5 +43,5 @@ def test_track_smoother_passes_missing_frames_as_nan():
     img = np.full((33, 3), 0.5, np.float32)
     world = np.zeros((33, 3), np.float32)
     s.update(0.0, img, world)
-    out_img, out_world = s.update(1 / FPS, np.full((33, 3), np.nan, np.float32), world)
+    out_img, _ = s.update(1 / FPS, np.full((33, 3), np.nan, np.float32), world)
     assert np.isnan(out_img).all()

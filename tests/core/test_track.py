@@ -3,9 +3,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import make_track_arrays
+from posecheck.core.pose import PoseCandidate
+from posecheck.core.track import LandmarkTrack, frame_landmarks, mirror_landmarks
 from posecheck.errors import PosecheckError
-from posecheck.core.track import LandmarkTrack
+
+from conftest import make_track_arrays
 
 
 def track(n=10) -> LandmarkTrack:
@@ -73,6 +75,27 @@ def test_mirrored_restores_the_subjects_sides():
     assert m.image_xyz[0, L.RIGHT_WRIST, 0] == pytest.approx(0.8)
     assert m.image_xyz[0, L.LEFT_WRIST, 0] == pytest.approx(0.1)
     np.testing.assert_allclose(m.mirrored().image_xyz[~np.isnan(img)], img[~np.isnan(img)], atol=1e-6)
+
+
+def test_one_frame_is_mirrored_as_in_a_track():
+    """The live trainer mirrors frame by frame: the same as the whole track."""
+    tr = track()
+    vis = np.tile(np.linspace(0, 1, 33, dtype=np.float32), (10, 1))
+    tr = tr.replace(world_xyz=tr.image_xyz - 0.5, visibility=vis)
+    m = tr.mirrored()
+    img, vis, world = mirror_landmarks(tr.image_xyz[2], tr.visibility[2], tr.world_xyz[2])
+    np.testing.assert_array_equal(img, m.image_xyz[2])
+    np.testing.assert_array_equal(vis, m.visibility[2])
+    np.testing.assert_array_equal(world, m.world_xyz[2])
+    assert img.shape == (33, 3) and vis.shape == (33,)
+
+
+def test_a_frame_without_a_person_is_nan():
+    img, vis, world = frame_landmarks(None)
+    assert img.shape == world.shape == (33, 3) and vis.shape == (33,)
+    assert np.isnan(img).all() and np.isnan(vis).all() and np.isnan(world).all()
+    person = PoseCandidate(np.zeros((33, 3), np.float32), np.ones(33, np.float32), np.ones((33, 3), np.float32))
+    assert frame_landmarks(person) == (person.image_xyz, person.visibility, person.world_xyz)
 
 
 # --- hostile and careless track files: one line naming the file and the entry ---------------------------------
@@ -156,8 +179,8 @@ BAD_ENTRIES = {
                            r"visibility is 1.5 at frame 2, landmark 5; allowed: 0 to 1"),
     "visibility negative": (_set("visibility", (2, 5), -0.25), r"visibility is -0.25 at frame 2, landmark 5"),
     "image 2 coordinates": (_with("image_xyz", lambda a: a[:, :, :2]),
-                            r"image_xyz is an array of shape \(10, 33, 2\) \(float32\); "
-                            r"allowed: an array of numbers of shape \(T, 33, 3\)"),
+                            (r"image_xyz is an array of shape \(10, 33, 2\) \(float32\); "
+                             r"allowed: an array of numbers of shape \(T, 33, 3\)")),
     "image a scalar": (_value("image_xyz", np.array(0.5)), r"image_xyz is 0.5; allowed: an array"),
     "image bools": (_with("image_xyz", lambda a: a > 0), r"image_xyz is an array of shape \(10, 33, 3\) \(bool\)"),
     "image complex": (_with("image_xyz", lambda a: a.astype(complex)), r"image_xyz is an array .*complex"),

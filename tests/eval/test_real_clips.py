@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CLIPS, ROOT, needs_clips, needs_mediapipe
 from posecheck.eval import accuracy
+
+from conftest import CLIPS, ROOT, needs_clips, needs_mediapipe
 
 pytestmark = [needs_clips, needs_mediapipe, pytest.mark.model, pytest.mark.clips]
 

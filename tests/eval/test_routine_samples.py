@@ -17,13 +17,13 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, needs_mediapipe
 
-from posecheck.eval import accuracy
 from posecheck.cli import main
-from posecheck.spec.routine import load_routine_file, routine_paths, step_exercise
-from posecheck.spec.exercise import Exercise, load_exercise
 from posecheck.core.track import LandmarkTrack
+from posecheck.eval import accuracy
+from posecheck.spec import Exercise, load_exercise, load_routine_file, routine_paths, step_exercise
+
+from conftest import SAMPLES, needs_mediapipe
 
 
 @functools.cache

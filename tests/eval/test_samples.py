@@ -13,10 +13,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import SAMPLES, needs_mediapipe
-from posecheck.eval import accuracy
-from posecheck.spec.exercise import load_exercise
 from posecheck.core.track import LandmarkTrack
+from posecheck.eval import accuracy
+from posecheck.spec import load_exercise
+
+from conftest import SAMPLES, needs_mediapipe
 
 HOLD_TOLERANCE_S = 0.5
 # How much of each clip the model re-check runs: a changed model or
@@ -147,7 +148,7 @@ def test_cached_track_matches_the_model(case):
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
     from posecheck.io.sources.video import VideoReader
 
-    truth, video = case
+    _, video = case
     cached = LandmarkTrack.load(video.with_suffix(".npz"))
     est = MediaPipePoseEstimator()
     follower = PersonFollower()

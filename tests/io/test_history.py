@@ -112,20 +112,18 @@ def test_a_db_that_is_not_posecheck_history_is_refused_and_left_as_it_is(tmp_pat
     assert {p.name for p in tmp_path.iterdir()} <= {"history.db", "sessions"}  # no -wal, -shm or -journal
 
 
-def test_a_partly_created_history_is_completed(tmp_path, monkeypatch):
-    """posecheck's own tables, one of them missing (a session killed while
-    creating them): not foreign; read as empty, then completed by a write."""
-    monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
-    _sqlite(tmp_path / "history.db", "CREATE TABLE sessions (id TEXT PRIMARY KEY, started_at REAL NOT NULL, "
-            "source TEXT NOT NULL, log_path TEXT NOT NULL)")
-    assert history_rows() == []
-    _record_one(tmp_path)
-    assert [r["reps"] for r in history_rows()] == [5]
+UNFINISHED_DBS = {
+    # posecheck's own tables, one of them missing (a session killed while creating them): not foreign.
+    "partly_created": lambda db: _sqlite(db, "CREATE TABLE sessions (id TEXT PRIMARY KEY, started_at REAL NOT NULL, "
+                                         "source TEXT NOT NULL, log_path TEXT NOT NULL)"),
+    "empty_file": lambda db: db.write_bytes(b""),
+}
 
 
-def test_an_empty_file_is_a_new_history(tmp_path, monkeypatch):
+@pytest.mark.parametrize("make", UNFINISHED_DBS.values(), ids=UNFINISHED_DBS.keys())
+def test_a_partly_created_or_empty_history_is_read_as_empty_then_completed(tmp_path, monkeypatch, make):
     monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
-    (tmp_path / "history.db").write_bytes(b"")
+    make(tmp_path / "history.db")
     assert history_rows() == []
     _record_one(tmp_path)
     assert [r["reps"] for r in history_rows()] == [5]

@@ -142,10 +142,10 @@ def test_a_head_tipped_back_close_up_is_found_by_the_second_look():
     """At head-and-shoulders framing MediaPipe's person detector scores a
     head tipped back side-on under its default 0.5; the estimator looks
     again with a lower threshold on frames it found nobody in."""
+    import mediapipe as mp
     from mediapipe.tasks.python.core.base_options import BaseOptions
     from mediapipe.tasks.python.vision import pose_landmarker
     from mediapipe.tasks.python.vision.core.vision_task_running_mode import VisionTaskRunningMode
-    import mediapipe as mp
 
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
@@ -171,12 +171,12 @@ NOISE_SAMPLE = SAMPLES_DIR / "neck_side_tilt_short_front.mp4"
 def _run_python(code: str) -> subprocess.CompletedProcess:
     """A child Python, so that what native code writes to fd 2 is seen."""
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          timeout=120, cwd=PROJECT_ROOT)
+                          timeout=120, cwd=PROJECT_ROOT, check=False)
 
 
 def _posecheck(*argv: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "posecheck", *argv], capture_output=True, text=True,
-                          timeout=300, cwd=PROJECT_ROOT)
+                          timeout=300, cwd=PROJECT_ROOT, check=False)
 
 
 def test_silencing_hides_fd2_lets_exceptions_through_and_restores_it() -> None:
@@ -234,6 +234,19 @@ def test_a_video_cut_short_tells_how_much_was_read(tmp_path: Path) -> None:
     reader = VideoReader(cut)
     n = sum(1 for _ in reader.frames())
     assert reader.at_end and reader.cut_short and 0 < reader.frames_read == n < header // 2
+    assert whole.cut_short_warning is None
+    assert reader.cut_short_warning == (f"cut.mp4: read {n} of the {header} frames its header gives "
+                                        "(a cut or broken file?): analysed what could be read")
+
+
+def test_a_video_within_its_headers_slack_is_whole() -> None:
+    from posecheck.io.sources.video import ended_short
+
+    assert ended_short(172, 382)
+    assert not ended_short(381, 382)  # one frame short of the header: containers round
+    assert not ended_short(198, 200) and ended_short(197, 200)  # 2 frames of slack up to 299 frames
+    assert not ended_short(990, 1000) and ended_short(989, 1000)  # 1 % above
+    assert not ended_short(5, 0)  # the header gives no count
 
 
 def _person_after_an_empty_start(path: Path) -> None:

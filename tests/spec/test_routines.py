@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from posecheck.errors import PosecheckError
-from posecheck.spec.routine import load_routine_file, parse_routine, routine_paths, step_exercise
+from posecheck.spec import load_routine_file, parse_routine, routine_paths, step_exercise
 
 GOOD = """
 schema = 1
@@ -57,15 +57,16 @@ def test_bundled_routine_validates(path):
 def test_a_routine_recording_is_reported_per_step(tmp_path, monkeypatch):
     import json
 
-    from conftest import SAMPLES
     from posecheck.cli import main
     from posecheck.core.track import LandmarkTrack
+
+    from conftest import SAMPLES
 
     # A routine of three sampled exercises, and a recording stitched from
     # their samples (landmark tracks, end to end in time).
     ex_dir = tmp_path / "ex"
     (ex_dir / "routines").mkdir(parents=True)
-    from posecheck.spec.exercise import exercises_dir
+    from posecheck.spec import exercises_dir
 
     for p in exercises_dir().glob("*.toml"):
         (ex_dir / p.name).write_text(p.read_text())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.errors import PosecheckError
-from posecheck.spec.exercise import exercise_paths, load_exercise, load_exercise_file, parse_exercise
+from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, parse_exercise
 
 GOOD = """
 schema = 1
@@ -88,8 +88,8 @@ def test_good_example_parses_with_defaults():
         (("knee_deg = { joint", "knee_deg = { segment = [\"hip\", \"knee\"], joint"), r"metric 'knee_deg' must set exactly one of"),
         (("kind = \"reps\"", "kind = \"hold\""), r"key 'reps' is not used by kind = 'hold'"),
         (("regions = [\"legs\"]", "regions = [\"toes\"]"), r"key 'regions' = 'toes': expected values from"),
-        (("message = \"Not so deep.\"", "message = \"Not so deep.\"\n[[form]]\nid = \"f\"\nmetric = \"knee_deg\"\nmax = 170.0\n"
-          "message = \"m\"\nduring = \"always\""),
+        (("message = \"Not so deep.\"", ("message = \"Not so deep.\"\n[[form]]\nid = \"f\"\nmetric = \"knee_deg\"\nmax = 170.0\n"
+                                          "message = \"m\"\nduring = \"always\"")),
          r"key 'form\[0\].during' = 'always': expected one of \['rep', 'hold'\]"),
     ],
 )

@@ -17,11 +17,18 @@ from typing import Any
 
 import pytest
 
-from posecheck.spec import exercise as spec
 from posecheck.cli import main
 from posecheck.errors import PosecheckError
-from posecheck.spec.routine import load_routine_file, parse_routine
-from posecheck.spec.exercise import load_exercise_file, parse_exercise
+from posecheck.spec import defaults as safety_defaults
+from posecheck.spec import (
+    exercise_paths,
+    load_exercise_file,
+    load_routine_file,
+    parse_exercise,
+    parse_routine,
+    routines_dir,
+)
+from posecheck.spec.toml_table import MAX_FILE_BYTES
 
 # Every numeric key an exercise file has, each once, at a valid value.
 FULL = """
@@ -379,14 +386,14 @@ def test_routine_numbers_are_read_by_the_same_reader(path, low, high, whole):
 
 
 def test_the_safety_defaults_are_read_by_the_same_reader(tmp_path, monkeypatch):
-    text = spec.DEFAULTS_PATH.read_text()
+    text = safety_defaults.DEFAULTS_PATH.read_text()
     assert text.count("amplitude_above = 12.0") == 1
     bad = tmp_path / "safety_defaults.toml"
     bad.write_text(text.replace("amplitude_above = 12.0", "amplitude_above = nan"))
-    monkeypatch.setattr(spec, "DEFAULTS_PATH", bad)
-    monkeypatch.setattr(spec, "_DEFAULTS", None)
+    monkeypatch.setattr(safety_defaults, "DEFAULTS_PATH", bad)
+    monkeypatch.setattr(safety_defaults, "_DEFAULTS", None)
     with pytest.raises(PosecheckError, match=r"safety_defaults.toml: key 'safety\[0\].amplitude_above' = nan"):
-        spec.load_defaults()
+        safety_defaults.load_defaults()
 
 
 def test_valid_numbers_keep_their_meaning():
@@ -425,8 +432,8 @@ NOT_TOML = {
     "empty": (b"", r"empty exercise file"),
     "blank": (b"  \n\n\t\n", r"empty exercise file"),
     "syntax": (b'schema = 1\nid = "ex\n', r"not valid TOML \(.*line 2"),
-    "too_large": (b"# " + b"x" * spec.MAX_FILE_BYTES + b"\n",
-                  rf"over {spec.MAX_FILE_BYTES} bytes: too large for an exercise file"),
+    "too_large": (b"# " + b"x" * MAX_FILE_BYTES + b"\n",
+                  rf"over {MAX_FILE_BYTES} bytes: too large for an exercise file"),
     "newline_in_key": (FULL.replace('title = "Example"', 'title = "Example"\n"a\\nb" = 1').encode(),
                        r"unknown key 'a\\nb'"),
 }
@@ -489,7 +496,7 @@ def test_an_unreadable_file_is_one_line(tmp_path):
 
 
 def test_validate_reports_each_bad_file_and_goes_on(tmp_path, capsys):
-    bundled = spec.exercise_paths()
+    bundled = exercise_paths()
     good_a, good_b = bundled[0], bundled[-1]
     utf16 = tmp_path / "a" / "ex.toml"
     nan = tmp_path / "b" / "ex.toml"
@@ -512,7 +519,7 @@ def test_every_bundled_file_still_validates(capsys):
     assert main(["validate"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
-    assert len(out.splitlines()) == len(spec.exercise_paths()) + len(list((spec.exercises_dir() / "routines").glob("*.toml")))
+    assert len(out.splitlines()) == len(exercise_paths()) + len(list(routines_dir().glob("*.toml")))
 
 
 def test_an_exercises_folder_that_is_not_there_is_an_error(tmp_path, monkeypatch, capsys):

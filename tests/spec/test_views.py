@@ -8,11 +8,11 @@ import tomllib
 import numpy as np
 import pytest
 
-from posecheck.errors import PosecheckError
 from posecheck.core.landmarks import Landmark as L
 from posecheck.core.session import ExerciseSession
 from posecheck.core.setup_check import Facing, choose_view, recording_view, seen_view
-from posecheck.spec.exercise import exercise_paths, load_exercise_file, merge_view, parse_exercise
+from posecheck.errors import PosecheckError
+from posecheck.spec import exercise_paths, load_exercise_file, merge_view, parse_exercise
 
 TWO_VIEWS = """
 schema = 1
@@ -178,7 +178,7 @@ def test_a_fixed_view_refuses_the_other():
 
 
 def test_the_recording_view_is_the_one_most_frames_show():
-    front, vis, _ = _standing(70.0, 20)
+    front, _, _ = _standing(70.0, 20)
     side, _, _ = _standing(20.0, 10)
     image = np.concatenate([side, front])
     visibility = np.ones((30, 33), np.float32)
@@ -200,7 +200,7 @@ def test_the_readme_views_table_is_the_files():
     there when a file's views change."""
     from pathlib import Path
 
-    from posecheck.cli import views_table
+    from posecheck.listings import views_table
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert views_table([load_exercise_file(p) for p in exercise_paths()]) in readme

@@ -22,13 +22,16 @@ from pathlib import Path
 import cv2
 import pytest
 
-from conftest import ROOT, SAMPLES, needs_mediapipe
 from posecheck.core.analysis import analyze_track
 from posecheck.io.extract import extract_track
-from posecheck.ui.live import STOP_SIGNALS, LiveOptions, LiveTrainer, parse_keys, steps_for
 from posecheck.io.sessionlog import history_rows, read_log
 from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
-from posecheck.spec.exercise import load_exercise
+from posecheck.spec import load_exercise
+from posecheck.ui.keys import parse_keys
+from posecheck.ui.live import LiveOptions, LiveTrainer, steps_for
+from posecheck.ui.signals import STOP_SIGNALS
+
+from conftest import ROOT, SAMPLES, needs_mediapipe
 
 pytestmark = [needs_mediapipe, pytest.mark.model]
 
@@ -95,7 +98,7 @@ def test_pain_key_stops_and_is_recorded(home):
     [r] = trainer.results
     assert r.stopped_for_pain and r.duration_s == pytest.approx(8.0, abs=0.1)
     log = read_log(trainer.log.path)
-    assert [e for e in log if e["kind"] == "pain"][0]["exercise"] == EXERCISE
+    assert next(e for e in log if e["kind"] == "pain")["exercise"] == EXERCISE
     warn = [e for e in log if e["kind"] == "warning" and e["rule"] == "pain"]
     assert warn and warn[0]["severity"] == "stop"
     [row] = history_rows()
@@ -127,7 +130,9 @@ def _spawned(home: Path) -> Iterator[subprocess.Popen]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "posecheck", "live", "-e", EXERCISE, "--source", str(LONG_CLIP), "--headless",
          "--realtime", "--accept-notice"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_signals,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Only signal.signal runs before exec (no lock is taken), so the fork under threads is safe here.
+        preexec_fn=_default_signals,  # noqa: PLW1509
     )
     try:
         yield proc
@@ -183,7 +188,7 @@ def test_ctrl_c_ends_cleanly_and_keeps_the_results(tmp_path):
     with _spawned(home) as proc:
         _wait_for(proc, home, "rep")
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip() == "posecheck: interrupted (SIGINT)"
     records = _closed_log(home)
@@ -206,7 +211,7 @@ def test_a_signal_closes_the_session_as_ctrl_c_does(tmp_path, signals, gap_s, co
             if i:
                 time.sleep(gap_s)  # the input's shape, not a wait: any gap must give the same result
             proc.send_signal(s)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert "Traceback" not in err
     records = _closed_log(home)
@@ -325,12 +330,12 @@ def test_a_signal_removes_the_cues_folder(home, trapped_signals, tmp_path, monke
 def test_a_failing_history_write_is_reported_and_the_log_kept(home, monkeypatch, capsys):
     """A full disk under the history: the log still gets exercise_end (first),
     the failure is one line on stderr, the status is 2 (not 0)."""
-    import posecheck.ui.live as live
+    from posecheck.ui import recorder
 
     def full_disk(*args, **kw):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(live, "record_result", full_disk)
+    monkeypatch.setattr(recorder, "record_result", full_disk)
     trainer = _trainer(home, scripted_keys=parse_keys("2:q"))
     assert trainer.run() == 2
     [line] = capsys.readouterr().err.splitlines()
@@ -447,21 +452,22 @@ def test_the_safety_notice_must_be_accepted_once(tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "POSECHECK_HOME": str(home)}
     base = [sys.executable, "-m", "posecheck", "live", "-e", EXERCISE, "--source", str(CLIP), "--headless"]
-    r = subprocess.run(base, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(base, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 2
     assert "not medical advice" in r.stdout
     assert r.stderr.strip() == "posecheck: error: read the notice above, then run again with --accept-notice"
     # Nothing recorded (the home itself is checked first, so its folders may exist).
     assert not list(home.glob("sessions/*.jsonl")) and history_rows(home / "history.db") == []
-    assert subprocess.run(base + ["--accept-notice", "--keys", "1:q"], cwd=ROOT, env=env,
-                          capture_output=True, timeout=60).returncode == 0
-    again = subprocess.run(base + ["--keys", "1:q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert subprocess.run([*base, "--accept-notice", "--keys", "1:q"], cwd=ROOT, env=env,
+                          capture_output=True, timeout=60, check=False).returncode == 0
+    again = subprocess.run([*base, "--keys", "1:q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                           check=False)
     assert again.returncode == 0 and "not medical advice" not in again.stdout
 
 
 def test_a_notice_that_cannot_be_remembered_is_one_line(tmp_path, monkeypatch):
-    from posecheck.ui import notice
     from posecheck.errors import PosecheckError
+    from posecheck.ui import notice
 
     monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
     (tmp_path / "notice_accepted").mkdir()  # the flag's place is taken: writing it fails

@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, SAMPLES, needs_mediapipe
 from posecheck.io.sessionlog import read_log
+
+from conftest import ROOT, SAMPLES, needs_mediapipe
 
 TOOLS = ("Xvfb", "xdotool", "xwd")
 ARTIFACTS = ROOT / ".test-artifacts"
@@ -91,15 +92,17 @@ def test_the_window_opens_and_its_keys_work(display, tmp_path):
         [sys.executable, "-m", "posecheck", "live", "--routine", "cervical_complex", "--source", str(CLIP),
          "--accept-notice", "--mute"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        # Only signal.signal runs before exec (no lock is taken), so the fork under threads is safe here.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     try:
         window = _wait("the window", lambda: subprocess.run(
-            ["xdotool", "search", "--name", "^posecheck$"], env=env, capture_output=True, text=True).stdout.split(),
+            ["xdotool", "search", "--name", "^posecheck$"], env=env, capture_output=True, text=True,
+            check=False).stdout.split(),
             proc)[0]
 
         def key(name: str) -> None:
-            subprocess.run(["xdotool", "windowactivate", "--sync", window], env=env, capture_output=True)
+            subprocess.run(["xdotool", "windowactivate", "--sync", window], env=env, capture_output=True, check=False)
             subprocess.run(["xdotool", "key", "--window", window, name], env=env, check=True)
 
         def seen(kind: str, count: int = 1, **fields) -> bool:

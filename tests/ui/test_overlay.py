@@ -6,26 +6,18 @@ import numpy as np
 import pytest
 
 from posecheck.core import setup_check
-from posecheck.ui.overlay import (
-    AMBER,
-    RED,
-    _draw_banner,
-    annotate,
-    draw_status_line,
-    layout_overlay,
-    leading_movement,
-    stop_messages,
-)
 from posecheck.core.session import HOLD_STILL_MESSAGE, PAIN_MESSAGE, FrameState
-from posecheck.spec.exercise import exercise_paths, load_exercise, load_exercise_file
+from posecheck.spec import exercise_paths, load_exercise, load_exercise_file
+from posecheck.ui.overlay import annotate, draw_status_line, layout_overlay, leading_movement, stop_messages
+from posecheck.ui.text_layout import AMBER, RED, draw_banner
 
 # Landscape, portrait and the smallest clips the samples have.
 SIZES = [(320, 240), (640, 480), (1280, 720), (1920, 1080), (480, 480), (360, 640), (202, 360)]
 
 
 def state(**kw) -> FrameState:
-    base = dict(reps=3, reps_by_side={"left": 2, "right": 1}, partial_reps=0, holding=False,
-                hold_elapsed_s=0.0, phase="neutral", warnings=())
+    base = {"reps": 3, "reps_by_side": {"left": 2, "right": 1}, "partial_reps": 0, "holding": False,
+            "hold_elapsed_s": 0.0, "phase": "neutral", "warnings": ()}
     base.update(kw)
     return FrameState(**base)
 
@@ -234,7 +226,7 @@ def test_a_stop_warning_is_drawn_on_top_during_setup(w, h):
     [banner] = [b for b in lay.warnings if b.stop]
     assert " ".join(it.text for it in banner.lines) == stop
     alone = frame.copy()
-    _draw_banner(alone, banner)
+    draw_banner(alone, banner)
     x0, y0, x1, y1 = banner.rect
     assert np.array_equal(out[y0:y1, x0:x1], alone[y0:y1, x0:x1])
     region = out[y0 + 1:y1, x0:x1].astype(int)
@@ -246,7 +238,7 @@ def test_a_stop_warning_is_drawn_on_top_during_setup(w, h):
 
 
 def test_fit_texts_wraps_first_then_shrinks_never_cuts():
-    from posecheck.ui.overlay import _width_px, fit_texts
+    from posecheck.ui.text_layout import fit_texts, text_width_px
 
     text = "Keep the pelvis on the floor: press the back down, do not lift into a bridge."
     # Wide enough: one line at the asked scale.
@@ -255,12 +247,12 @@ def test_fit_texts_wraps_first_then_shrinks_never_cuts():
     # Narrow: two lines allowed above the floor scale, so smaller than asked.
     [lines], s = fit_texts([text], 300, 1.0, 2, 2, 1000, 0.4)
     assert len(lines) <= 2 and s < 1.0 and " ".join(lines) == text
-    assert all(_width_px(x, s, 2) <= 300 for x in lines)
+    assert all(text_width_px(x, s, 2) <= 300 for x in lines)
     # At the floor: more lines rather than smaller.
     [lines], s = fit_texts([text], 150, 0.4, 2, 2, 1000, 0.4)
     assert len(lines) > 2 and s == 0.4 and " ".join(lines) == text
     # A word wider than the width, or too little height: smaller, whole.
     [[word]], s = fit_texts(["Supercalifragilistic"], 60, 0.7, 2, 2, 1000, 0.4)
-    assert word == "Supercalifragilistic" and _width_px(word, s, 2) <= 60
+    assert word == "Supercalifragilistic" and text_width_px(word, s, 2) <= 60
     [lines], s = fit_texts([text], 150, 0.4, 2, 2, 40, 0.4)
     assert s < 0.4 and " ".join(lines) == text

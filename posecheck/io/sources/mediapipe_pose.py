@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.errors import PosecheckError
 from posecheck.core.pose import PoseCandidate
+from posecheck.errors import PosecheckError
 from posecheck.io.sources.native import native_stderr_silenced
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -58,6 +59,8 @@ class MediaPipePoseEstimator:
         model_path: a `.task` bundle; None for the bundled full model.
         num_poses: how many people the model may return; posecheck then
             follows the exerciser among them (see person.py).
+
+    A context manager: `with MediaPipePoseEstimator() as est:` closes it.
     """
 
     def __init__(self, model_path: Path | None = None, num_poses: int = 2) -> None:
@@ -118,3 +121,9 @@ class MediaPipePoseEstimator:
         with native_stderr_silenced():
             self._landmarker.close()
             self._second_look.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

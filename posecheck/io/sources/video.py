@@ -9,10 +9,12 @@ its own one line instead.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -29,10 +31,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 
-# A header's frame count is an estimate in some containers (from duration x
-# rate): a video that ends this close to it (at most this share short, or 2
-# frames) is taken as whole.
-FRAME_COUNT_SLACK_SHARE = 0.01
+FRAME_COUNT_SLACK_SHARE = 0.01  # see ended_short
 FRAME_COUNT_SLACK_MIN = 2
 
 
@@ -84,7 +83,7 @@ class VideoReader:
             raise PosecheckError(f"{path}: cannot open as a video (unknown format or broken file)")
         if not ok or first is None:
             raise PosecheckError(f"{path}: the video has no readable frames (empty or broken)")
-        if not fps or fps != fps or fps <= 0 or fps > 1000:
+        if not math.isfinite(fps) or fps <= 0 or fps > 1000:
             fps = 30.0
         self.info = VideoInfo(
             path=path,
@@ -94,7 +93,7 @@ class VideoReader:
             height=first.shape[0],
         )
         self._cap = cap
-        self._first: npt.NDArray[np.uint8] | None = first
+        self._first: npt.NDArray[np.uint8] | None = cast("npt.NDArray[np.uint8]", first)
         self._frames_read = 1
         self._at_end = False
 
@@ -117,13 +116,20 @@ class VideoReader:
 
     @property
     def cut_short(self) -> bool:
-        """At the end, fewer frames were decoded than the header gives (by
-        more than its slack, FRAME_COUNT_SLACK_*): the file is cut or
-        broken, and only its first `frames_read` frames were there to read.
-        False before the end or when the header gives no count."""
-        total = self.header_frame_count
-        slack = max(FRAME_COUNT_SLACK_MIN, int(FRAME_COUNT_SLACK_SHARE * total))
-        return self._at_end and total > 0 and self._frames_read + slack < total
+        """At the end, fewer frames were decoded than the header gives (see
+        `ended_short`): the file is cut or broken, and only its first
+        `frames_read` frames were there to read. False before the end or
+        when the header gives no count."""
+        return self._at_end and ended_short(self._frames_read, self.header_frame_count)
+
+    @property
+    def cut_short_warning(self) -> str | None:
+        """The line that tells the user the file was `cut_short` (None when
+        it was not): how many of its header's frames could be read."""
+        if not self.cut_short:
+            return None
+        return (f"{self.info.path.name}: read {self._frames_read} of the {self.header_frame_count} frames its "
+                "header gives (a cut or broken file?): analysed what could be read")
 
     def frames(self) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
         """Yield (index, t_s, BGR frame) until the video ends."""
@@ -134,10 +140,11 @@ class VideoReader:
                     frame, self._first = self._first, None
                 else:
                     with native_stderr_silenced():
-                        ok, frame = self._cap.read()
-                    if not ok or frame is None:
+                        ok, decoded = self._cap.read()
+                    if not ok or decoded is None:
                         self._at_end = True
                         return
+                    frame = cast("npt.NDArray[np.uint8]", decoded)
                     self._frames_read += 1
                 yield index, index / self.info.fps, frame
                 index += 1
@@ -150,9 +157,19 @@ class VideoReader:
             self._cap.release()
 
 
+def ended_short(frames_read: int, header_frame_count: int) -> bool:
+    """A video read to its end held fewer frames than its header gives, by
+    more than the slack. A header's count is an estimate in some containers
+    (from duration x rate): a video that ends this close to it (at most
+    FRAME_COUNT_SLACK_SHARE short, or FRAME_COUNT_SLACK_MIN frames) is taken
+    as whole. False when the header gives no count (0)."""
+    slack = max(FRAME_COUNT_SLACK_MIN, int(FRAME_COUNT_SLACK_SHARE * header_frame_count))
+    return header_frame_count > 0 and frames_read + slack < header_frame_count
+
+
 def _frame_count(value: float) -> int:
     """The header's frame count as an int; 0 for none, negative or not a
     number (some containers give -1 or NaN)."""
-    if not value or value != value or value < 0 or value == float("inf"):
+    if not math.isfinite(value) or value <= 0:
         return 0
     return int(value)

@@ -1,4 +1,5 @@
-"""The annotated MP4 of `analyze --out`: the source video with the overlay."""
+"""The annotated MP4 of `analyze --out`: the source video with the overlay a
+person would see live (ui, since it draws; io only for the frames it reads)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import numpy as np
 
 from posecheck.core.analysis import AnalysisResult
 from posecheck.errors import PosecheckError
+from posecheck.io.sources.video import VideoReader
 from posecheck.outputs import atomic_path
 from posecheck.ui.overlay import annotate
-from posecheck.io.sources.video import VideoReader
+
+MP4_FOURCC = cv2.VideoWriter.fourcc(*"mp4v")  # the codec of annotated.mp4
 
 
 def track_rows_for_frames(frame_t_s: np.ndarray, track_t_s: np.ndarray) -> np.ndarray:
@@ -52,7 +55,7 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
                file=sys.stderr, leave=False)
     written = 0
     with atomic_path(out) as tmp:
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), info.fps, (info.width, info.height))
+        writer = cv2.VideoWriter(str(tmp), MP4_FOURCC, info.fps, (info.width, info.height))
         if not writer.isOpened():
             raise PosecheckError(f"{out}: cannot write an MP4 video here")
         try:

@@ -1,0 +1,209 @@
+"""The exercise state machine: counts reps and times holds from metric values.
+
+Pure: it sees only (time, metric values, whether the pose is usable) per
+frame, so scripted traces test it in microseconds and the live trainer and
+the video analysis share it frame for frame. It is made of a `RepCounter`
+(reps.py: the rep phases) and a `HoldTimer` (hold_clock.py: the hold
+timing); the engine itself decides when counting may start and what a lost
+pose means, and times static holds.
+
+Rules it enforces (each has a test in tests/core/test_engine.py):
+- Nothing counts while the person is getting into position: the required
+  landmarks must be seen for `setup_s`, then a rep machine waits for the
+  neutral position before it arms.
+- A rep counts when the end position is reached and held for
+  `end_confirm_s` (and, with a hold, once the hold reaches its target).
+  Going back beyond `neutral` arms the next rep; jitter around `end` cannot
+  count twice because only a return to neutral re-arms.
+- An attempt past `partial` that returns to neutral without reaching the end,
+  or a hold broken before its target, is a partial rep, not a rep.
+- A lost or barely visible pose pauses the machine; it never counts.
+- A hold is timed while the position (and every form rule) holds; dips out
+  shorter than `grace_s` do not end it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
+from posecheck.core.engine.reps import RepCounter, form_faults
+from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord
+from posecheck.spec import Exercise
+
+# A pose lost for longer than this mid-movement abandons the movement: the
+# person has probably left, and must come back to neutral before counting.
+ABANDON_AFTER_S = 2.0
+
+
+@dataclass
+class EngineState:
+    """A snapshot for the overlay and the live trainer."""
+
+    phase: Phase = Phase.SETUP
+    reps: int = 0
+    reps_by_side: dict[str, int] = field(default_factory=dict)
+    partial_reps: int = 0
+    hold_elapsed_s: float = 0.0
+    hold_target_s: float = 0.0
+    holding: bool = False
+    side: str | None = None
+    visible: bool = False
+
+
+class ExerciseEngine:
+    """Counts reps and times holds of one exercise, frame by frame."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.ex = exercise
+        self.timer = HoldTimer(exercise.hold)
+        self.counter = RepCounter(exercise, self.timer)
+        # What was counted, timed and noted so far: the counter's and the
+        # timer's own lists (they only ever append to them).
+        self.reps: list[RepRecord] = self.counter.reps
+        self.holds: list[HoldRecord] = self.timer.records
+        # Why something seen was not counted, for the report: (t_s, message).
+        self.notes: list[tuple[float, str]] = self.counter.notes
+        self.state = EngineState(hold_target_s=exercise.hold.target_s if exercise.hold else 0.0,
+                                 reps_by_side=self.counter.by_side)
+        self._visible_since: float | None = None
+        self._last_seen_s: float | None = None
+        # The phase of a static hold (a rep exercise's is the counter's).
+        self._hold_phase = Phase.SETUP
+        self._pos_since: float | None = None
+        self._ready = False
+
+    @property
+    def partial_reps(self) -> int:
+        return self.counter.partial_reps
+
+    # --- per frame -------------------------------------------------------------------
+
+
+    def update(self, t_s: float, values: dict[str, float], visible: bool) -> list[Event]:
+        """Feed one frame's metric values; returns the events it caused.
+
+        Args:
+            t_s: frame time in seconds, increasing.
+            values: metric name -> value (NaN when unknown).
+            visible: the pose was found and its required landmarks seen well.
+        """
+        out: list[Event] = []
+        self.state.visible = visible
+        if not visible:
+            if self._visible_since is not None:
+                out.append(Event(t_s, EventKind.POSE_LOST))
+            self._visible_since = None
+            if self.timer.clock is not None and not self.timer.clock.update(t_s, False):
+                out += self._end_hold()
+            if self._last_seen_s is not None and t_s - self._last_seen_s > ABANDON_AFTER_S:
+                self.counter.abandon()
+            self._sync_state()
+            return out
+        if self._visible_since is None:
+            if self._last_seen_s is not None:
+                out.append(Event(t_s, EventKind.POSE_FOUND))
+            self._visible_since = t_s
+        self._last_seen_s = t_s
+        if not self._ready:
+            if self.ex.reps is None and self.ex.hold is not None:
+                # A person already holding the position while the setup check
+                # runs is holding it: the hold will be timed from then.
+                in_pos = self._in_hold_position(values)
+                if in_pos is False:
+                    self._pos_since = None
+                elif in_pos and self._pos_since is None:
+                    self._pos_since = t_s
+            elif self.ex.reps is not None:
+                # The rep machine may arm (see neutral) during setup, so a
+                # first rep that starts right away is not lost; it cannot
+                # count until setup is over.
+                self.counter.update(t_s, values, ready=False)
+            if t_s - self._visible_since < self.ex.setup_s:
+                self._sync_state()
+                return out
+            self._ready = True
+            out.append(Event(t_s, EventKind.READY))
+            if self.ex.reps is None:
+                self._hold_phase = Phase.IDLE
+                if self._pos_since is not None and self.ex.hold is not None:
+                    clock = HoldClock(self._pos_since, self.ex.hold.grace_s, self.ex.hold.still_band)
+                    clock.last_in_s = t_s
+                    self.timer.start(clock)
+                    self._hold_phase = Phase.HOLDING
+            self._sync_state()
+            return out
+        if self.ex.reps is not None:
+            out += self.counter.update(t_s, values, ready=True)
+        elif self.ex.hold is not None:
+            out += self._update_hold_only(t_s, values)
+        self._sync_state()
+        return out
+
+    def _end_hold(self) -> list[Event]:
+        """Close the hold under way (with reps: the hold at a rep's end)."""
+        if self.ex.reps is not None:
+            return self.counter.end_hold()
+        return self.timer.end(None)[0]
+
+    def _in_hold_position(self, values: dict[str, float]) -> bool | None:
+        """In the static hold's position; None when a condition cannot be
+        judged this frame (its metric NaN): an unknown never breaks or
+        confirms a hold, and the others alone do not confirm it (hands gone
+        from the picture are not at the head because the head is still)."""
+        hold = self.ex.hold
+        assert hold is not None
+        if any(math.isnan(values.get(c.metric, math.nan)) for c in hold.when):
+            return None
+        return all(c.holds(values[c.metric]) for c in hold.when) and not form_faults(self.ex.form, values)
+
+    def _update_hold_only(self, t_s: float, values: dict[str, float]) -> list[Event]:
+        hold = self.ex.hold
+        assert hold is not None
+        in_pos = self._in_hold_position(values)
+        out: list[Event] = []
+        clock = self.timer.clock
+        if in_pos is None:
+            # Unknown for longer than the grace: the hold ended when it was
+            # last seen in position.
+            if clock is not None and t_s - clock.last_in_s > hold.grace_s:
+                out += self._end_hold()
+                self._hold_phase = Phase.IDLE
+            return out
+        if clock is None:
+            if in_pos:
+                clock = HoldClock(t_s, hold.grace_s, hold.still_band)
+                self.timer.start(clock)
+                self._hold_phase = Phase.HOLDING
+                clock.update(t_s, in_pos, still=self.timer.still_values(values))
+            return out
+        was_started = clock.elapsed_s >= hold.min_hold_s
+        if not clock.update(t_s, in_pos, still=self.timer.still_values(values)):
+            out += self._end_hold()
+            self._hold_phase = Phase.IDLE
+            return out
+        if not was_started and clock.elapsed_s >= hold.min_hold_s:
+            out.append(Event(clock.last_in_s - clock.elapsed_s, EventKind.HOLD_STARTED))
+        return out + self.timer.check_target(None)
+
+    def _sync_state(self) -> None:
+        st = self.state
+        phase = self.counter.phase if self.ex.reps is not None else self._hold_phase
+        st.phase = phase if self._ready else Phase.SETUP
+        st.reps = len(self.reps)
+        st.partial_reps = self.partial_reps
+        st.holding = self.timer.clock is not None
+        st.hold_elapsed_s = self.timer.clock.elapsed_s if self.timer.clock else 0.0
+        st.side = self.counter.side
+
+    def void_excursion(self) -> list[Event]:
+        """A stop warning fired during this movement: the rest of it counts
+        for nothing (RepCounter.void_excursion)."""
+        return self.counter.void_excursion() if self.ex.reps is not None else []
+
+    def finish(self, t_s: float) -> list[Event]:
+        """End of the source: close an open hold at its last in-position time."""
+        if self.ex.reps is not None:
+            return self.counter.finish(t_s)
+        return self._end_hold() if self.timer.clock is not None else []

@@ -1,0 +1,343 @@
+"""Timing a hold: when a static hold, or the hold at a rep's end, began and ended.
+
+Out of the engine so the timing rules (the grace time, settling, the still
+metrics) can be read and tested on their own: a clock sees (time, in
+position, progress) per frame and knows nothing of reps or setup.
+`HoldTimer` keeps the hold under way and the holds done, for the engine and
+the rep counter alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from posecheck.core.events import Event, EventKind, HoldRecord
+from posecheck.spec import HoldRule
+
+
+class HoldClock:
+    """Times a static hold with the grace rule: in position from `start_s`
+    to the last in-position frame; dips shorter than `grace_s` do not end it.
+
+    With `still` metrics (HoldRule.still) the finished hold is narrowed to
+    when they were at rest too, within `still_band` of their level over the
+    hold: getting into position is not holding it.
+    """
+
+    def __init__(self, start_s: float, grace_s: float, still_band_units: float = 2.0) -> None:
+        self.start_s: float | None = start_s
+        self.last_in_s = start_s
+        self.grace_s = grace_s
+        self.still_band = still_band_units
+        # Per frame seen: its time and the values of the `still` metrics.
+        self._still_t: list[float] = []
+        self._still: list[tuple[float, ...]] = []
+
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan,
+               still: tuple[float, ...] = ()) -> bool:
+        """Feed one frame; False once the hold is broken (out past grace)."""
+        if still:
+            self._still_t.append(t_s)
+            self._still.append(still)
+        if in_position:
+            self.last_in_s = t_s
+            return True
+        return t_s - self.last_in_s <= self.grace_s
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds held so far (what the timer shows)."""
+        return 0.0 if self.start_s is None else max(self.last_in_s - self.start_s, 0.0)
+
+    def end_s(self) -> float:
+        """When the hold ended, once it is broken."""
+        return self.last_in_s
+
+    def final_span(self) -> tuple[float, float]:
+        """(start_s, end_s) of the hold once it is over, narrowed to when the
+        `still` metrics were at rest as well."""
+        start, end = self._span()
+        if not self._still:
+            return start, end
+        t = np.asarray(self._still_t)
+        values = np.asarray(self._still, dtype=float)
+        inside = (t >= start) & (t <= end)
+        for column in values.T:
+            ok = inside & ~np.isnan(column)
+            if not ok.any():
+                continue
+            level = float(np.median(column[ok]))
+            seen = np.flatnonzero(ok)
+            at_rest = np.flatnonzero(ok & (np.abs(column - level) <= self.still_band))
+            if not len(at_rest):
+                continue
+            # Narrowed only where the metric was seen moving first (or after).
+            if at_rest[0] != seen[0]:
+                start = max(start, float(t[at_rest[0]]))
+            if at_rest[-1] != seen[-1]:
+                end = min(end, float(t[at_rest[-1]]))
+        return start, max(end, start)
+
+    def _span(self) -> tuple[float, float]:
+        """(start_s, end_s) before narrowing."""
+        assert self.start_s is not None
+        return self.start_s, self.end_s()
+
+
+class SettledHoldClock(HoldClock):
+    """Times the hold at a rep's end position as the time spent STILL there.
+
+    Crossing the end threshold is not yet holding: the movement usually goes
+    on to the person's own end range. The hold starts when the movement has
+    settled (its progress rises by less than `settle_speed` ranges per second
+    over `SETTLE_WINDOW_S`) and ends when the way back starts (progress falls
+    faster than that). Measured on rendered clips, this keeps the hold within
+    a frame or two of the true still period, where timing from the threshold
+    crossings added the ramps (about a second per hold).
+    """
+
+    SETTLE_WINDOW_S = 0.3
+    # Within this fraction of the movement's range of the hold's level, and
+    # at least the exercise's `hold.level_band` in the metric's own units
+    # (default 2 deg), counts as at the level: on rendered clips the model's
+    # reading of a perfectly still head drifts by up to 1.3 deg during a 10 s
+    # hold and creeps the last 1-2 deg into place; a tighter band cut holds
+    # short.
+    LEVEL_BAND = 0.15
+
+    def __init__(self, crossed_s: float, grace_s: float, settle_speed: float,
+                 range_units: float, level_band_units: float, still_band_units: float = 2.0) -> None:
+        super().__init__(crossed_s, grace_s, still_band_units)
+        self.start_s = None
+        self.settle_speed = settle_speed
+        self.band = max(self.LEVEL_BAND, level_band_units / abs(range_units))
+        self._t: list[float] = []
+        self._p: list[float] = []
+        self._scan = 0
+        self._crossed_s = crossed_s
+        self._still_until_s: float | None = None
+
+    def _step(self, i: int, j: int) -> float:
+        """Progress change per second from sample i to sample j."""
+        return (self._p[j] - self._p[i]) / (self._t[j] - self._t[i])
+
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan,
+               still: tuple[float, ...] = ()) -> bool:
+        held = super().update(t_s, in_position, progress, still)
+        if math.isnan(progress):
+            return held
+        self._t.append(t_s)
+        self._p.append(progress)
+        k = len(self._t) - 1
+        # Advance to the sample one window back from now.
+        w = self.SETTLE_WINDOW_S - 1e-9
+        while self._scan + 1 < k and self._t[k] - self._t[self._scan + 1] >= w:
+            self._scan += 1
+        i = self._scan
+        if k > i and self._t[k] - self._t[i] >= w and self._t[i] >= self._crossed_s:
+            step = self._step(i, k)
+            if self.start_s is None and step < self.settle_speed:
+                self.start_s = self._t[i]
+            if self.start_s is not None and abs(step) < self.settle_speed and in_position:
+                self._still_until_s = self._t[i]
+        return held
+
+    @property
+    def elapsed_s(self) -> float:
+        if self.start_s is None or self._still_until_s is None:
+            return 0.0
+        return max(self._still_until_s - self.start_s, 0.0)
+
+    # How far back the level is taken from when looking for the departure,
+    # and how long a departure must last at least (a noise spike is not one;
+    # the hold's grace time is used when longer).
+    LEVEL_WINDOW_S = 1.0
+    DEPART_FOR_S = 0.2
+
+    def _span(self) -> tuple[float, float]:
+        """(start_s, end_s) of the movement's own still period, refined once
+        the hold is over.
+
+        The level is the median progress of the first LEVEL_WINDOW_S after
+        the movement settled; the hold starts at the first moment within the
+        level band of it (never before the threshold crossing: the model
+        creeps the last degree or two into place). It ends at the last moment
+        before the progress leaves the band round its trailing median (of the
+        last LEVEL_WINDOW_S) for longer than the grace time: the way back, or
+        on further (past the held position) - while a slow drift during the
+        hold is followed by the trailing median and does not end it.
+        """
+        assert self.start_s is not None
+        t = np.asarray(self._t)
+        p = np.asarray(self._p)
+        first = (t >= self.start_s) & (t <= self.start_s + self.LEVEL_WINDOW_S)
+        if not first.any():
+            return self.start_s, self.last_in_s
+        level = float(np.median(p[first]))
+        near = np.flatnonzero((np.abs(p - level) <= self.band) & (t >= self._crossed_s) & (t <= self.start_s))
+        start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
+        i0 = int(np.searchsorted(t, self.start_s))
+        out_since: int | None = None
+        back_since: int | None = None
+        trailing_at_out = level
+        for i in range(i0, len(t)):
+            if t[i] > self.last_in_s + self.grace_s:
+                break
+            recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
+            trailing = float(np.median(recent)) if len(recent) else level
+            if abs(p[i] - trailing) > self.band and abs(p[i] - level) > self.band:
+                back_since = None
+                if out_since is None:
+                    out_since, trailing_at_out = i, trailing
+                if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
+                    if p[i] > level and self._stays_from(t, p, i):
+                        # Further out and staying there: the model crept
+                        # into the held position late (drawn lines over the
+                        # face made a still head read 27 then 34 deg), not a
+                        # departure. The hold goes on at the new level.
+                        level, out_since = float(p[i]), None
+                        continue
+                    if self._comes_back(t, p, i, trailing_at_out):
+                        # A wander of the reading that returns to the level
+                        # before the hold is over is not the way back.
+                        out_since = None
+                        continue
+                    return start, max(float(t[max(out_since - 1, 0)]), start)
+            elif out_since is not None:
+                # Back at the level only counts once it lasts: a head turning
+                # back from past profile reads a frame or two at the held
+                # angle again on its way.
+                back_since = i if back_since is None else back_since
+                if t[i] - t[back_since] >= self.DEPART_FOR_S:
+                    out_since = back_since = None
+        if out_since is not None:
+            # Still away when the hold ended (back at neutral, or out past
+            # grace): that was the departure.
+            return start, max(float(t[max(out_since - 1, 0)]), start)
+        return start, self.last_in_s
+
+    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int) -> bool:
+        """From sample i the progress stays within the band of p[i] for the
+        next LEVEL_WINDOW_S (or to the end of the hold)."""
+        ahead = (t >= t[i]) & (t <= min(t[i] + self.LEVEL_WINDOW_S, self.last_in_s))
+        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * self.band))
+
+    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float) -> bool:
+        """After sample i, before the hold's last in-position moment, the
+        progress is back within the band of `ref` for DEPART_FOR_S."""
+        since: float | None = None
+        for k in range(i + 1, len(t)):
+            if t[k] > self.last_in_s:
+                return False
+            if abs(p[k] - ref) <= self.band:
+                since = t[k] if since is None else since
+                if t[k] - since >= self.DEPART_FOR_S:
+                    return True
+            else:
+                since = None
+        return False
+
+    def end_s(self) -> float:
+        return self.final_span()[1] if self.start_s is not None else self.last_in_s
+
+
+
+class HoldTimer:
+    """The hold under way (its clock) and the holds done.
+
+    Shared by the engine (a static hold) and the rep counter (the hold at a
+    rep's end): meeting the target is a HOLD_COMPLETED event, plus whatever
+    the caller's `on_target` makes of it (with reps: the rep counts).
+    """
+
+    def __init__(self, rule: HoldRule | None) -> None:
+        self.rule = rule
+        self.clock: HoldClock | None = None
+        # The hold under way has met its target.
+        self.completed = False
+        self.records: list[HoldRecord] = []
+
+    def start(self, clock: HoldClock) -> None:
+        """Time a new hold with this clock."""
+        self.clock = clock
+        self.completed = False
+
+    def drop(self) -> None:
+        """Forget the hold under way, if any: nothing is recorded of it."""
+        self.clock = None
+
+    def start_settled(self, crossed_s: float, range_units: float,
+                      recent: Iterable[tuple[float, float, tuple[float, ...]]]) -> None:
+        """Time the hold at a rep's end (SettledHoldClock), its threshold
+        crossed at crossed_s; `recent` are the excursion's last frames as
+        (t_s, progress, still values)."""
+        rule = self.rule
+        assert rule is not None
+        clock = SettledHoldClock(crossed_s, rule.grace_s, rule.settle_speed, range_units, rule.level_band,
+                                 rule.still_band)
+        # Replay the frames since the end was first reached (and one
+        # window before), so settling right at the threshold is seen.
+        for t_r, p_r, still_r in recent:
+            if t_r >= crossed_s - SettledHoldClock.SETTLE_WINDOW_S:
+                clock.update(t_r, p_r >= rule.exit_fraction, p_r, still_r)
+        self.start(clock)
+
+    def held_min(self) -> bool:
+        """The hold under way has started and, refined, lasts `min_hold_s`."""
+        clock = self.clock
+        if clock is None or clock.start_s is None:
+            return False
+        start_s, end_s = clock.final_span()
+        return end_s - start_s >= (self.rule.min_hold_s if self.rule else 0.0)
+
+    def still_values(self, values: dict[str, float]) -> tuple[float, ...]:
+        """The hold's `still` metrics this frame (HoldRule.still)."""
+        if self.rule is None:
+            return ()
+        return tuple(values.get(n, math.nan) for n in self.rule.still)
+
+    def check_target(self, side: str | None, on_target: Callable[[float], list[Event]] | None = None,
+                     held_s: float | None = None) -> list[Event]:
+        """Complete the hold once it has lasted the target.
+
+        Args:
+            side: the side the events show.
+            on_target: called with the time the target was met; returns the
+                events that follows from it.
+            held_s: the hold's final length when it has just ended; None while
+                it goes on (then the running `elapsed_s` is used).
+        """
+        assert self.clock is not None and self.rule is not None
+        if held_s is None:
+            held_s = self.clock.elapsed_s
+        if self.completed or self.clock.start_s is None or held_s < self.rule.target_s:
+            return []
+        self.completed = True
+        t_done = self.clock.start_s + self.rule.target_s
+        out = [Event(t_done, EventKind.HOLD_COMPLETED, side)]
+        return out + on_target(t_done) if on_target is not None else out
+
+    def end(self, side: str | None,
+            on_target: Callable[[float], list[Event]] | None = None) -> tuple[list[Event], HoldRecord | None]:
+        """Close the hold under way: its events, and its record (None when it
+        was too short to be a hold)."""
+        assert self.clock is not None and self.rule is not None
+        clock = self.clock
+        if clock.start_s is None:
+            self.clock = None
+            return [], None
+        start_s, end_s = clock.final_span()
+        out = self.check_target(side, on_target, end_s - start_s)
+        self.clock = None
+        if end_s - start_s < self.rule.min_hold_s:
+            # Passed through the end position without keeping still there
+            # (a sweep, a circle): not a hold, and not an attempt at one.
+            return out, None
+        rec = HoldRecord(start_s, end_s, self.completed, side)
+        self.records.append(rec)
+        out.append(Event(end_s, EventKind.HOLD_ENDED, side,
+                         {"duration_s": rec.duration_s, "completed": rec.completed}))
+        return out, rec

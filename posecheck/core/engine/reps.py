@@ -1,0 +1,379 @@
+"""Counting reps: the rep state machine, out of the exercise engine.
+
+Each movement's progress (0 at neutral, 1 at the end position) drives the
+phases WAIT_NEUTRAL -> NEUTRAL -> MOVING -> END -> NEUTRAL. A rep counts at
+the end position (with a hold: once the hold meets its target); an attempt
+past `partial` that returns short is a partial rep; a sequence counts once
+every step is done. The engine decides when counting may start (setup) and
+what a lost pose means; this module only counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from posecheck.core.engine.hold_clock import HoldTimer
+from posecheck.core.events import Event, EventKind, Phase, RepRecord
+from posecheck.spec import Exercise, FormRule, RepRule
+
+# The sides whose reps are counted apart (RepRule.sides).
+SIDED = ("left", "right", "alternating")
+
+
+def reps_by_side(ex: Exercise, reps: Iterable[RepRecord]) -> dict[str, int] | None:
+    """Reps per side, {"left": n, "right": n}, for an exercise counted by
+    side (left, right or alternating); None for one that is not. The one
+    count the live counter, the report and the accuracy bench show."""
+    if ex.reps is None or ex.reps.sides not in SIDED:
+        return None
+    counts = {"left": 0, "right": 0}
+    for rep in reps:
+        if rep.side is not None and rep.side in counts:
+            counts[rep.side] += 1
+    return counts
+
+
+def form_faults(rules: tuple[FormRule, ...], values: dict[str, float], at_end: bool = True) -> list[str]:
+    """Ids of the form rules broken now; `during = "hold"` rules only count
+    at the end position."""
+    faults = []
+    for r in rules:
+        if r.during == "hold" and not at_end:
+            continue
+        v = values.get(r.metric, math.nan)
+        if not math.isnan(v) and not (r.min <= v <= r.max):
+            faults.append(r.id)
+    return faults
+
+
+def leading_movement(p: dict[str, float]) -> str:
+    """The movement being done. "both" wins when it is at the end, since
+    one shoulder reaching the top first is not a one-sided rep."""
+    if "both" in p and p["both"] >= 1.0:
+        return "both"
+    finite = {n: v for n, v in p.items() if not math.isnan(v)}
+    one_sided = {n: v for n, v in finite.items() if n != "both"} or finite
+    return max(one_sided, key=one_sided.__getitem__)
+
+
+class Movements:
+    """An exercise's movements by name (RepRule.movements): how far each is
+    from neutral to its end, and the side a report shows for it."""
+
+    def __init__(self, rule: RepRule | None) -> None:
+        self.rule = rule
+        self.by_name = {m.name: m for m in rule.movements} if rule else {}
+
+    def progress(self, values: dict[str, float]) -> dict[str, float]:
+        """Per movement, 0 at neutral and 1 at the end position (NaN if unknown)."""
+        return {n: m.progress(values.get(m.metric, math.nan)) for n, m in self.by_name.items()}
+
+    def value(self, name: str, progress: float) -> float:
+        """The metric's value at this progress of the movement."""
+        m = self.by_name[name]
+        return m.neutral + progress * (m.end - m.neutral)
+
+    def past_partial(self, peak: dict[str, float]) -> dict[str, float]:
+        """The movements whose peak progress got past their `partial` mark."""
+        return {n: v for n, v in peak.items() if v >= self.by_name[n].progress(self.by_name[n].partial)}
+
+    def label(self, name: str | None) -> str | None:
+        """The side a report shows: None for unsided exercises and sequences."""
+        if name is None or name == "none" or (self.rule is not None and self.rule.is_sequence):
+            return None
+        return name
+
+
+@dataclass
+class Excursion:
+    """The movement under way, from leaving neutral to the way back.
+
+    Attributes:
+        left_neutral_s: when it left neutral.
+        end_reached_s: when the end position was reached.
+        peak: per movement, the highest progress so far.
+        end_since: at the end position since then (None: not there now).
+        move: the movement at the end position.
+        faults: ids of the form rules broken so far (its rep shares the list).
+        steps: the steps of a sequence done in it (a step counts once per
+            excursion, however long it stays at its end).
+        recent: (t_s, progress, still values) of the last frames, to replay
+            into a hold.
+    """
+
+    left_neutral_s: float = 0.0
+    end_reached_s: float = 0.0
+    peak: dict[str, float] = field(default_factory=dict)
+    end_since: float | None = None
+    move: str | None = None
+    faults: list[str] = field(default_factory=list)
+    steps: set[str] = field(default_factory=set)
+    recent: deque[tuple[float, dict[str, float], tuple[float, ...]]] = field(
+        default_factory=lambda: deque(maxlen=64))
+
+    def observe(self, t_s: float, p: dict[str, float], still: tuple[float, ...], faults_now: list[str]) -> None:
+        """One frame of it: progress per movement, still values, faults."""
+        self.faults.extend(f for f in faults_now if f not in self.faults)
+        self.recent.append((t_s, p, still))
+        for n, v in p.items():
+            if not math.isnan(v):
+                self.peak[n] = max(self.peak.get(n, -math.inf), v)
+
+    def mark_steps(self, name: str, steps_done: list[str]) -> None:
+        """A sequence's step `name` is done: every step at its end in this
+        excursion is done too (a person who raises trunk and legs together
+        has done both steps at once); adds them to `steps_done`."""
+        for step in [name] + [n for n, v in self.peak.items() if v >= 1.0]:
+            self.steps.add(step)
+            if step not in steps_done:
+                steps_done.append(step)
+
+
+class RepCounter:
+    """Counts the reps (and partial reps) of one exercise, frame by frame; the
+    hold at a rep's end is timed by a `HoldTimer` shared with the engine."""
+
+    def __init__(self, exercise: Exercise, timer: HoldTimer) -> None:
+        self.ex = exercise
+        self.timer = timer
+        self.reps: list[RepRecord] = []
+        self.partial_reps = 0
+        self._moves = Movements(exercise.reps)
+        # Reps per side of a sided exercise (the engine's state shows it).
+        self.by_side: dict[str, int] = reps_by_side(exercise, []) or {}
+        self.phase = Phase.WAIT_NEUTRAL
+        self._exc = Excursion()
+        # Steps of a sequence done so far.
+        self._steps_done: list[str] = []
+        self._open_rep: RepRecord | None = None
+        self._void = False
+        self._last_rep_s = -math.inf
+        self._hold_rep: RepRecord | None = None
+        # A recording may start mid-movement: the first known frame decides
+        # whether it starts in the end position (`_start_at_end`).
+        self._start_seen = False
+        self._start_at_end = False
+        # The movement whose end position the recording started in, counted
+        # once the way back is seen.
+        self._pending: str | None = None
+        # Why something seen was not counted, for the report: (t_s, message).
+        self.notes: list[tuple[float, str]] = []
+
+    @property
+    def side(self) -> str | None:
+        """The side of the movement at its end position now."""
+        return self._moves.label(self._exc.move)
+
+    def _peak_value(self, name: str) -> float:
+        """The metric's value at the movement's peak in this excursion."""
+        return self._moves.value(name, self._exc.peak.get(name, 1.0))
+
+    def update(self, t_s: float, values: dict[str, float], ready: bool) -> list[Event]:
+        """Feed one frame's metric values; returns the events it caused. Not
+        `ready` (setup still runs), the machine may arm (see neutral), so a
+        first rep that starts right away is not lost, but nothing counts."""
+        rr = self.ex.reps
+        assert rr is not None
+        out: list[Event] = []
+        p = self._moves.progress(values)
+        if all(math.isnan(v) for v in p.values()):
+            return out
+        at_neutral = all(math.isnan(v) or v <= 0.0 for v in p.values())
+        first = not self._start_seen
+        self._start_seen = True
+        if self.phase == Phase.WAIT_NEUTRAL:
+            if at_neutral:
+                self.phase = Phase.NEUTRAL
+                return out
+            if not first:
+                return out
+            # The recording starts out of neutral: the movement began before
+            # it. Its end, if seen, counts once the way back is seen too.
+            self._start_at_end = any(v >= 1.0 for v in p.values())
+            self.phase = Phase.NEUTRAL
+        if self.phase == Phase.NEUTRAL:
+            if at_neutral:
+                return out
+            self.phase = Phase.MOVING
+            if not first:
+                self._start_at_end = False
+            self._exc = Excursion(left_neutral_s=t_s)
+        # Where `during = "hold"` form rules apply: a hold being timed, until
+        # it is done (letting go after that is the way back), or for reps
+        # without a hold, at or past the end.
+        if self.ex.kind == "reps_with_hold":
+            at_end = self.phase == Phase.END and self.timer.clock is not None and not self.timer.completed
+        else:
+            at_end = self.phase == Phase.END and any(v >= 1.0 for v in p.values())
+        faults_now = form_faults(self.ex.form, values, at_end)
+        still = self.timer.still_values(values)
+        self._exc.observe(t_s, p, still, faults_now)
+
+        if self._void:
+            if at_neutral:
+                self._void = False
+                self.phase = Phase.NEUTRAL
+                self._open_rep = None
+            return out
+        if self.phase == Phase.MOVING:
+            if any(v >= 1.0 for v in p.values()):
+                if self._exc.end_since is None:
+                    self._exc.end_since = t_s
+                if t_s - self._exc.end_since >= rr.end_confirm_s and t_s - self._last_rep_s >= rr.min_rep_s:
+                    if not ready:
+                        # Reached the end while the setup check still runs (a
+                        # first rep in the first second): it counts once set
+                        # up, if the person is still there.
+                        return out
+                    out += self._reach_end(self._exc.end_since, leading_movement(p))
+            else:
+                self._exc.end_since = None
+                if at_neutral:
+                    out += self._stopped_short(t_s)
+                    self.phase = Phase.NEUTRAL
+            return out
+
+        # At or past the end position: a hold to time, then the way back.
+        if self.timer.clock is not None:
+            assert self._exc.move is not None and self.ex.hold is not None
+            # (Here the phase is END with a hold: `faults_now` was taken
+            # with at_end = not self.timer.completed.)
+            in_pos = p[self._exc.move] >= self.ex.hold.exit_fraction and not faults_now
+            started = self.timer.clock.start_s is not None
+            if not self.timer.clock.update(t_s, in_pos, p[self._exc.move], still):
+                out += self.end_hold()
+            else:
+                if not started and self.timer.clock.start_s is not None:
+                    out.append(Event(self.timer.clock.start_s, EventKind.HOLD_STARTED, self.side))
+                out += self.timer.check_target(self.side, self._hold_met)
+        if rr.is_sequence and self.timer.clock is None and not self._void:
+            # Another step reaching its end in the same excursion (trunk and
+            # legs raised together) is done too.
+            for n, v in p.items():
+                if v >= 1.0 and n not in self._exc.steps and ready:
+                    out += self._movement_done(t_s, n)
+        if self._open_rep is not None and self._exc.move is not None:
+            self._open_rep.peak = self._peak_value(self._exc.move)
+            self._open_rep.progress = self._exc.peak.get(self._exc.move, 1.0)
+        if at_neutral:
+            self._open_rep = None
+            if self.timer.clock is not None:
+                out += self.end_hold()
+            if self._pending is not None and ready:
+                # Back from the end position the recording started in. Of a
+                # sequence, the steps before it were done before the
+                # recording: the whole rep counts.
+                if rr.is_sequence:
+                    self._steps_done = [m.name for m in rr.movements if m.name != self._pending]
+                out += self._movement_done(t_s, self._pending)
+            self._pending = None
+            self._start_at_end = False
+            self.phase = Phase.NEUTRAL
+        return out
+
+    def _stopped_short(self, t_s: float) -> list[Event]:
+        """Back at neutral without reaching the end: partial if it got far."""
+        over = self._moves.past_partial(self._exc.peak)
+        if not over:
+            return []
+        name = leading_movement(over)
+        self.partial_reps += 1
+        return [Event(t_s, EventKind.PARTIAL_REP, self._moves.label(name), {"peak": self._peak_value(name)})]
+
+    def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
+        self._exc.move = name
+        self._exc.end_reached_s = t_end_s
+        self.phase = Phase.END
+        if self.ex.kind == "reps_with_hold":
+            mv = self._moves.by_name[name]
+            recent = ((t_r, p_r.get(name, math.nan), still_r) for t_r, p_r, still_r in self._exc.recent)
+            self.timer.start_settled(t_end_s, mv.end - mv.neutral, recent)
+            return []
+        if self._start_at_end:
+            self._pending = name
+            self._exc.steps.add(name)
+            return []
+        return self._movement_done(t_end_s, name)
+
+    def _movement_done(self, t_s: float, name: str) -> list[Event]:
+        """A movement reached its end (and hold): a rep, or a sequence step."""
+        rr = self.ex.reps
+        assert rr is not None
+        self._last_rep_s = t_s
+        if rr.is_sequence:
+            self._exc.mark_steps(name, self._steps_done)
+            if len(self._steps_done) < len(rr.movements):
+                return [Event(t_s, EventKind.STEP_DONE, None, {"step": name})]
+            self._steps_done = []
+        label = self._moves.label(name)
+        # The record shares the excursion's fault list, so faults seen on the
+        # way back still land on this rep.
+        rec = RepRecord(t_s=t_s, side=label, peak=self._peak_value(name), faults=self._exc.faults,
+                        duration_s=self._exc.end_reached_s - self._exc.left_neutral_s,
+                        progress=self._exc.peak.get(name, 1.0))
+        self.reps.append(rec)
+        self._open_rep = rec
+        self.by_side.update(reps_by_side(self.ex, self.reps) or {})
+        return [Event(t_s, EventKind.REP, label, {"peak": rec.peak})]
+
+    def _hold_met(self, t_done_s: float) -> list[Event]:
+        """The hold at the end met its target at t_done_s: the movement is done."""
+        if self._exc.move is None:
+            return []
+        out = self._movement_done(t_done_s, self._exc.move)
+        self._hold_rep = self.reps[-1] if out[-1].kind == EventKind.REP else None
+        return out
+
+    def end_hold(self) -> list[Event]:
+        """The hold at the end is over: a hold broken early is a partial rep."""
+        assert self.ex.hold is not None
+        out, rec = self.timer.end(self.side, self._hold_met)
+        if rec is None:
+            return out
+        if rec.completed and self._hold_rep is not None:
+            # The rep counted live at the running estimate of the hold's
+            # start; the record takes the refined start.
+            self._hold_rep.t_s = rec.start_s + self.ex.hold.target_s
+        self._hold_rep = None
+        if not rec.completed:
+            if self._start_at_end:
+                # Only the end of this hold was recorded: not an attempt
+                # that fell short, and not a rep.
+                self.notes.append((rec.end_s, (f"The recording starts during a hold: {rec.duration_s:.1f} s of "
+                                               f"it seen, under the {self.ex.hold.target_s:g} s target, so it is "
+                                               "not counted.")))
+            else:
+                self.partial_reps += 1
+                out.append(Event(rec.end_s, EventKind.PARTIAL_REP, rec.side, {"reason": "hold broken early"}))
+        return out
+
+    def abandon(self) -> None:
+        """The person left mid-movement: back to neutral before counting."""
+        if self.phase in (Phase.MOVING, Phase.END):
+            self.phase = Phase.WAIT_NEUTRAL
+
+    def void_excursion(self) -> list[Event]:
+        """A stop warning fired during this movement (past a safety limit):
+        what was held before it stands, the rest of the movement counts for
+        nothing (not a rep, not a partial) until the person is back at
+        neutral."""
+        if self.phase not in (Phase.MOVING, Phase.END):
+            return []
+        out = self.end_hold() if self.timer.held_min() else []
+        self.timer.drop()
+        self._void = True
+        self.phase = Phase.END
+        return out
+
+    def finish(self, t_s: float) -> list[Event]:
+        """End of the source: close an open hold at its last in-position time."""
+        if self._pending is not None:
+            self.notes.append((t_s, ("The recording starts in the end position and stops before the way back: "
+                                     "that rep is not counted.")))
+            self._pending = None
+        if self.timer.clock is not None:
+            return self.end_hold()
+        return []

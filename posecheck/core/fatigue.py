@@ -1,0 +1,66 @@
+"""Fatigue: the counted reps themselves, watched for signs of tiring.
+
+Never to exhaustion: past the prescription, reps slowing down or losing
+range against the first reps of the set are told as warnings (once each).
+Apart from safety.py, which checks every frame's metrics against limits:
+this sees one `RepRecord` per counted rep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecheck.core.events import RepRecord, Severity
+from posecheck.spec import Exercise
+
+# Against the median of the first reps of the set: a rep this much slower,
+# or reaching only this share of the range, is a sign of tiring.
+FATIGUE_BASELINE_REPS = 3
+FATIGUE_SLOWER = 1.6
+# ... and by at least this much: a nod that reaches its end in 0.07 s one
+# time and 0.27 s the next (one frame against four) has not slowed down.
+FATIGUE_SLOWER_BY_S = 0.5
+FATIGUE_RANGE_SHARE = 0.7
+# Two such reps in a row, not one: a single slow rep is not fatigue.
+FATIGUE_IN_A_ROW = 2
+
+
+class FatigueMonitor:
+    """Never to exhaustion: notices reps past the prescription, reps that slow
+    down and reps that lose range, and suggests stopping (once each)."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.ex = exercise
+        self._said: set[str] = set()
+        self._by_side: dict[str | None, list[RepRecord]] = {}
+
+    def update(self, rep: RepRecord) -> list[tuple[str, Severity, str]]:
+        """Feed a counted rep; returns (rule, severity, message) to warn now."""
+        out = []
+        reps = self._by_side.setdefault(rep.side, [])
+        reps.append(rep)
+        target = self.ex.prescription.reps
+        if target and len(reps) > target and f"prescription_done:{rep.side}" not in self._said:
+            self._said.add(f"prescription_done:{rep.side}")
+            side = f" on the {rep.side} side" if rep.side in ("left", "right") else ""
+            out.append(("prescription_done", Severity.INFO,
+                        f"That is the prescribed {target}{side}: stop here, more is not better."))
+        n = FATIGUE_BASELINE_REPS
+        if len(reps) >= n + FATIGUE_IN_A_ROW:
+            base = reps[:n]
+            recent = reps[-FATIGUE_IN_A_ROW:]
+            base_dur = float(np.median([r.duration_s for r in base]))
+            base_range = float(np.median([r.progress for r in base]))
+            if "fatigue" not in self._said and base_dur > 0 and all(
+                r.duration_s > max(FATIGUE_SLOWER * base_dur, base_dur + FATIGUE_SLOWER_BY_S) for r in recent
+            ):
+                self._said.add("fatigue")
+                out.append(("fatigue", Severity.CAUTION,
+                            "Your reps are slowing down: time to stop and rest."))
+            elif "fatigue" not in self._said and base_range > 0 and all(
+                r.progress < FATIGUE_RANGE_SHARE * base_range for r in recent
+            ):
+                self._said.add("fatigue")
+                out.append(("fatigue", Severity.CAUTION,
+                            "Your movement is getting smaller: time to stop and rest."))
+        return out

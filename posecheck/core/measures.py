@@ -1,0 +1,276 @@
+"""The registry of named body measures: what `measure = "..."` in an exercise file reads.
+
+Why a registry: these are the measures a joint angle or a segment cannot
+express (a head turn from the nose and the ears, a tilt against the shoulder
+line), each calibrated on rendered clips with a known truth. Each entry of
+`MEASURES` is a `Measure`: the function that computes it, the landmarks it
+reads (for visibility) and whether it is sided. Angles are in degrees,
+percentages of a body width in percent; 2D measures read image pixels, y down
+(geometry.py gives the sign conventions). "Left" and "right" are the
+subject's own sides.
+
+Built-in measures (`measure = "..."`), their landmarks and signs:
+- head_tilt_deg: lateral neck flexion, the eye line (right_eye -> left_eye)
+  against the shoulder line, + toward the subject's LEFT shoulder, front
+  view. The model's eye line under-reads the true tilt, so the raw angle is
+  multiplied by HEAD_TILT_GAIN (measured on rendered clips with known tilt).
+- head_turn_deg: head rotation, + chin toward the subject's LEFT shoulder,
+  front view: atan2(nose offset from the ear midpoint, HEAD_TURN_DEPTH_RATIO
+  x ear-to-ear distance), in image pixels. The nose sits in front of the ear
+  axis, so its sideways offset grows with sin(turn) while the ears' span
+  shrinks with cos(turn). Chosen over the world ear line, which read only
+  0.59-0.71 of a true 60 degree turn on a rendered clip (and unevenly by
+  side); this reads 60 +- 4 there.
+- head_nod_deg: head flexion seen from the FRONT: how far the nose sits
+  below the ear midpoint, as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span);
+  + chin down. Not zero for a level head (the nose is lower than the ears);
+  used where only changes matter (the head-circle rule), not for thresholds.
+- head_pitch_deg: head flexion, side view: the angle between the trunk
+  (hip midpoint -> shoulder midpoint) and the face direction (ear midpoint
+  -> nose) in image pixels, minus 90 and HEAD_PITCH_NEUTRAL_DEG; + chin
+  toward chest, - looking up. On a rendered side-view clip this read
+  +31.7 / -29.2 for a true +35 / -25 (the same in world coordinates read
+  only +26 / -18.5, so world depth is not used). NaN where the face points
+  toward the camera (ear-to-nose line under half the ear span): there the
+  line's direction is noise, not a pitch.
+- head_pitch_shoulders_deg: head_pitch_deg without the hips, for a camera
+  that sees only the head and shoulders (a laptop): the face direction
+  against the picture axis (vertical or horizontal) nearest to the line
+  from the shoulder midpoint to the ear midpoint, so upright or lying. The
+  neck line itself turns with a nod (it read 0.24-0.67 of the pitch), the
+  axis does not. Where the trunk stays put it reads as head_pitch_deg on
+  the rendered side clips; where the trunk itself bends (a back arch, a
+  crunch) it reads that too, so exercises that move the trunk keep
+  head_pitch_deg. Use `relative = true` (a tilted camera or a pillow
+  shifts it). NaN where head_pitch_deg is.
+- head_pitch_front_deg: head flexion FACING the camera, + chin down: the
+  nose's drop below the ear midpoint, asin(drop / (HEAD_TURN_DEPTH_RATIO x
+  ear span)) x HEAD_NOD_GAIN, in degrees of pitch (it read 0.88-1.12 of the
+  true pitch on five rendered front clips). Not zero for a level head: use
+  `relative = true`. NaN where the ear-to-nose line is longer than
+  HEAD_FRONT_MAX_PROFILE ear spans (the head turned side-on).
+- trunk_side_bend_deg: the trunk (hip midpoint -> shoulder midpoint) against
+  the image vertical, + toward the subject's LEFT (front view, facing the
+  camera).
+- trunk_incline_deg: the trunk's unsigned angle from the image vertical,
+  0 upright, 90 lying; any side view.
+- shoulder_elevation_pct: how high the shoulder (side) sits toward the ear
+  midpoint, in percent of the shoulder width; rises with a shrug. Use with
+  `relative = true`: people differ in neck length.
+- neck_length_pct: height of the ear midpoint above the shoulder midpoint,
+  in percent of the shoulder width (head drawn up / sunk).
+- hip_flexion_deg: 180 minus the shoulder-hip-knee angle of the side.
+- hip_line_deg: the shoulder-hip-knee angle measured on the floor side,
+  for lying exercises seen from the side (bridges): 180 when the three are in
+  line, below 180 while the hips are lower, ABOVE 180 when the hips are pushed
+  above the shoulder-knee line (the lower back arching). Either facing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.core import geometry as g
+from posecheck.core.landmarks import Frames
+
+FloatArray = npt.NDArray[np.float64]
+
+# Calibration of the eye-line tilt against rendered clips with known tilt:
+# the model's eye line follows about 0.75 of the true lateral flexion.
+HEAD_TILT_GAIN = 1.0 / 0.75
+# Nose depth in front of the ear axis over the ear-to-ear span, as MediaPipe
+# places them (fitted on a rendered 60-degree turn: tan(48.3) / tan(60)).
+HEAD_TURN_DEPTH_RATIO = 0.65
+# The face direction (ear -> nose) sits this far below perpendicular to the
+# trunk with the head level, as MediaPipe places ear and nose (rendered clip:
+# 5.6 at neutral; 3.0 splits the error between neutral and the end ranges).
+HEAD_PITCH_NEUTRAL_DEG = 3.0
+# head_pitch_deg is defined only where the ear-to-nose line is at least this
+# many ear spans long (the head seen from the side; see _head_pitch).
+HEAD_PITCH_MIN_PROFILE = 0.5
+
+# head_pitch_front_deg: the nose's drop below the ears, as asin, follows
+# about 0.7 of the true pitch (rendered front clips: 0.58-0.72 raw; with
+# this gain 0.88-1.12).
+HEAD_NOD_GAIN = 1.0 / 0.7
+# head_pitch_front_deg is defined only while the ear-to-nose line is at most
+# this many ear spans long (the face toward the camera; see _head_pitch_front).
+HEAD_FRONT_MAX_PROFILE = 1.0
+
+
+def _head_tilt(f: Frames, side: str) -> FloatArray:
+    eyes = g.segment_angle_deg(f.point("right_eye", "image"), f.point("left_eye", "image"))
+    shoulders = g.segment_angle_deg(
+        f.point("right_shoulder", "image"), f.point("left_shoulder", "image")
+    )
+    # A tilt toward the subject's left lowers the left eye (image right):
+    # the eye line turns clockwise, i.e. negative, relative to the shoulders,
+    # so the tilt is the shoulder line's angle minus the eye line's.
+    return g.wrap_deg(shoulders - eyes) * HEAD_TILT_GAIN
+
+
+def _head_turn(f: Frames, side: str) -> FloatArray:
+    left, right = f.point("left_ear", "image"), f.point("right_ear", "image")
+    offset_px = f.point("nose", "image")[:, 0] - (left[:, 0] + right[:, 0]) / 2.0
+    span_px = g.distance(left, right)
+    return np.degrees(np.arctan2(offset_px, HEAD_TURN_DEPTH_RATIO * span_px))
+
+
+def _head_nod(f: Frames, side: str) -> FloatArray:
+    left, right = f.point("left_ear", "image"), f.point("right_ear", "image")
+    drop_px = f.point("nose", "image")[:, 1] - (left[:, 1] + right[:, 1]) / 2.0
+    return np.degrees(np.arctan2(drop_px, HEAD_TURN_DEPTH_RATIO * g.distance(left, right)))
+
+
+def _head_pitch(f: Frames, side: str) -> FloatArray:
+    trunk_up = f.point("mid_shoulder", "image") - f.point("mid_hip", "image")
+    face = f.point("nose", "image") - f.point("mid_ear", "image")
+    pitch = g.vector_angle_deg(trunk_up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
+    # Undefined when the face points at the camera: the ear-to-nose line is
+    # then a few pixels long and its direction is noise (a head facing the
+    # camera read -150 to -175 here). Side views read an ear-nose length of
+    # 1.3-60 ear spans on the rendered samples, faces toward the camera
+    # 0.01-0.4 (a head turned 60 deg up to 1.2).
+    return np.where(_side_on(f, face), pitch, np.nan)
+
+
+def _head_pitch_front(f: Frames, side: str) -> FloatArray:
+    # The nose drops below the ear midpoint by about its depth in front of
+    # the ear axis times sin(pitch); the ear span does not change with a nod.
+    left, right = f.point("left_ear", "image"), f.point("right_ear", "image")
+    span_px = g.distance(left, right)
+    face = f.point("nose", "image") - (left + right) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.clip(face[:, 1] / (HEAD_TURN_DEPTH_RATIO * span_px), -1.0, 1.0)
+        facing = np.hypot(face[:, 0], face[:, 1]) <= HEAD_FRONT_MAX_PROFILE * span_px
+    return np.where(facing, np.degrees(np.arcsin(share)) * HEAD_NOD_GAIN, np.nan)
+
+
+def _head_pitch_shoulders(f: Frames, side: str) -> FloatArray:
+    # The body's "up" from the shoulders toward the ears, snapped to the
+    # nearest picture axis: the neck line itself turns with a nod (it read
+    # 0.24-0.67 of the head's pitch on rendered clips), the picture's axis
+    # does not, and a person upright or lying is lined up with one.
+    neck = f.point("mid_ear", "image") - f.point("mid_shoulder", "image")
+    along_x = np.abs(neck[:, 0]) > np.abs(neck[:, 1])
+    up = np.stack([np.where(along_x, np.sign(neck[:, 0]), 0.0), np.where(along_x, 0.0, np.sign(neck[:, 1]))], axis=1)
+    face = f.point("nose", "image") - f.point("mid_ear", "image")
+    pitch = g.vector_angle_deg(up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
+    return np.where(_side_on(f, face) & np.isfinite(neck).all(axis=1), pitch, np.nan)
+
+
+def _side_on(f: Frames, face: FloatArray) -> npt.NDArray[np.bool_]:
+    """(T,) the head is seen from the side: the ear-to-nose line at least
+    HEAD_PITCH_MIN_PROFILE ear spans long."""
+    ear_span = g.distance(f.point("left_ear", "image"), f.point("right_ear", "image"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.hypot(face[:, 0], face[:, 1]) >= HEAD_PITCH_MIN_PROFILE * ear_span
+
+
+def _trunk_side_bend(f: Frames, side: str) -> FloatArray:
+    return g.segment_angle_deg(
+        f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical"
+    )
+
+
+def _trunk_incline(f: Frames, side: str) -> FloatArray:
+    return np.abs(
+        g.segment_angle_deg(
+            f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical"
+        )
+    )
+
+
+def _shoulder_width_px(f: Frames) -> FloatArray:
+    return g.distance(f.point("left_shoulder", "image"), f.point("right_shoulder", "image"))
+
+
+def _shoulder_elevation(f: Frames, side: str) -> FloatArray:
+    ear_y = f.point("mid_ear", "image")[:, 1]
+    shoulder_y = f.point(f"{side}_shoulder", "image")[:, 1]
+    return 100.0 * (ear_y - shoulder_y) / _shoulder_width_px(f)
+
+
+def _neck_length(f: Frames, side: str) -> FloatArray:
+    ear_y = f.point("mid_ear", "image")[:, 1]
+    shoulder_y = f.point("mid_shoulder", "image")[:, 1]
+    return 100.0 * (shoulder_y - ear_y) / _shoulder_width_px(f)
+
+
+def _hip_flexion(f: Frames, side: str) -> FloatArray:
+    return 180.0 - g.joint_angle_deg(
+        f.point(f"{side}_shoulder", "image"),
+        f.point(f"{side}_hip", "image"),
+        f.point(f"{side}_knee", "image"),
+    )
+
+
+def _hip_line(f: Frames, side: str) -> FloatArray:
+    sh = f.point(f"{side}_shoulder", "image")
+    hip = f.point(f"{side}_hip", "image")
+    knee = f.point(f"{side}_knee", "image")
+    angle = g.joint_angle_deg(sh, hip, knee)
+    # Height of the hip above the shoulder-knee line, image y pointing down.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = (hip[:, 0] - sh[:, 0]) / (knee[:, 0] - sh[:, 0])
+    line_y = sh[:, 1] + t * (knee[:, 1] - sh[:, 1])
+    above = hip[:, 1] < line_y
+    return np.where(above, 360.0 - angle, angle)
+
+
+class Measure(NamedTuple):
+    """One built-in body measure.
+
+    Attributes:
+        compute: (frames, side) -> (T,) values; `side` is "left" or "right"
+            (an unsided measure ignores it).
+        landmarks: the landmarks it reads, "{side}_..." for those of the
+            side it is computed on (the metric's visibility is theirs).
+        sided: it reads one side of the body, so a metric's `side` applies.
+    """
+
+    compute: Callable[[Frames, str], FloatArray]
+    landmarks: tuple[str, ...]
+    sided: bool
+
+    def landmarks_on(self, side: str) -> tuple[str, ...]:
+        """The full landmark names it reads when computed on `side`."""
+        return tuple(n.replace("{side}", side) for n in self.landmarks)
+
+
+_HEAD = ("nose", "left_ear", "right_ear")
+_SHOULDERS = ("left_shoulder", "right_shoulder")
+_TRUNK = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+_EARS_SHOULDERS = ("left_ear", "right_ear", "left_shoulder", "right_shoulder")
+_SIDE_HIP = ("{side}_shoulder", "{side}_hip", "{side}_knee")
+
+MEASURES: dict[str, Measure] = {
+    "head_tilt_deg": Measure(_head_tilt, ("left_eye", "right_eye", *_SHOULDERS), sided=False),
+    "head_turn_deg": Measure(_head_turn, _HEAD, sided=False),
+    "head_nod_deg": Measure(_head_nod, _HEAD, sided=False),
+    "head_pitch_deg": Measure(_head_pitch, (*_HEAD, *_TRUNK), sided=False),
+    "head_pitch_front_deg": Measure(_head_pitch_front, _HEAD, sided=False),
+    "head_pitch_shoulders_deg": Measure(_head_pitch_shoulders, (*_HEAD, *_SHOULDERS), sided=False),
+    "trunk_side_bend_deg": Measure(_trunk_side_bend, _TRUNK, sided=False),
+    "trunk_incline_deg": Measure(_trunk_incline, _TRUNK, sided=False),
+    "shoulder_elevation_pct": Measure(_shoulder_elevation, _EARS_SHOULDERS, sided=True),
+    "neck_length_pct": Measure(_neck_length, _EARS_SHOULDERS, sided=False),
+    "hip_flexion_deg": Measure(_hip_flexion, _SIDE_HIP, sided=True),
+    "hip_line_deg": Measure(_hip_line, _SIDE_HIP, sided=True),
+}
+
+
+def measure_named(name: str) -> Measure:
+    """The registry entry of a built-in measure.
+
+    Raises:
+        KeyError: `name` is not in MEASURES (the message lists the valid names).
+    """
+    try:
+        return MEASURES[name]
+    except KeyError:
+        raise KeyError(f"unknown measure {name!r}: one of {sorted(MEASURES)}") from None

@@ -1,0 +1,95 @@
+"""The engine's parts on their own: the rep counter, the hold clocks, the
+one count of reps per side, and the phase enum's string values."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from test_engine import REPS, SIDED_HOLD, exercise
+
+from posecheck.core.engine import reps_by_side
+from posecheck.core.engine.hold_clock import HoldClock, HoldTimer, SettledHoldClock
+from posecheck.core.engine.reps import RepCounter
+from posecheck.core.events import EventKind, Phase, RepRecord
+
+FPS = 30.0
+
+
+def test_rep_counter_counts_a_rep_and_a_partial_without_the_engine():
+    ex = exercise(REPS)
+    counter = RepCounter(ex, HoldTimer(ex.hold))
+    # neutral 10, end 30, partial 20: a full rep, then one that stops at 25.
+    trace = [10.0] * 10 + [35.0] * 10 + [10.0] * 10 + [25.0] * 10 + [10.0] * 10
+    events = []
+    for i, v in enumerate(trace):
+        events += counter.update(i / FPS, {"a": v}, ready=True)
+    assert [e.kind for e in events] == [EventKind.REP, EventKind.PARTIAL_REP]
+    assert len(counter.reps) == 1 and counter.partial_reps == 1
+    assert counter.phase == Phase.NEUTRAL
+
+
+def test_rep_counter_counts_nothing_before_ready_but_arms():
+    ex = exercise(REPS)
+    counter = RepCounter(ex, HoldTimer(ex.hold))
+    for i, v in enumerate([10.0] * 5 + [35.0] * 10):
+        assert counter.update(i / FPS, {"a": v}, ready=False) == []
+    assert counter.reps == [] and counter.phase == Phase.MOVING
+
+
+def test_rep_counter_keeps_reps_per_side_of_a_hold_at_the_end():
+    ex = exercise(SIDED_HOLD)
+    timer = HoldTimer(ex.hold)
+    counter = RepCounter(ex, timer)
+    # Left to the end and held 3 s (target 2 s), back; the right stays.
+    left = [10.0] * 15 + [40.0] * 90 + [10.0] * 15
+    for i, v in enumerate(left):
+        counter.update(i / FPS, {"l": v, "r": 10.0}, ready=True)
+    assert counter.by_side == {"left": 1, "right": 0}
+    assert [h.completed for h in timer.records] == [True]
+
+
+def test_reps_by_side_counts_only_sided_exercises():
+    reps = [RepRecord(1.0, "left", 30.0), RepRecord(2.0, "right", 30.0), RepRecord(3.0, "left", 30.0)]
+    assert reps_by_side(exercise(SIDED_HOLD), reps) == {"left": 2, "right": 1}
+    assert reps_by_side(exercise(REPS), reps) is None
+
+
+def test_hold_clock_bridges_dips_shorter_than_the_grace():
+    clock = HoldClock(0.0, grace_s=0.5)
+    assert clock.update(1.0, True)
+    assert clock.update(1.3, False)  # out for 0.3 s: still held
+    assert clock.update(1.6, True)
+    assert not clock.update(2.2, False)  # out for 0.6 s: broken
+    assert clock.elapsed_s == 1.6
+    assert clock.final_span() == (0.0, 1.6)
+
+
+def test_settled_hold_clock_starts_when_the_movement_settles():
+    # Crosses the end at 0 s but still rises until 1 s; still from then to 3 s.
+    clock = SettledHoldClock(0.0, grace_s=0.5, settle_speed=0.25, range_units=20.0, level_band_units=2.0)
+    t = 0.0
+    while t <= 3.0:
+        progress = 1.0 + 0.5 * min(t, 1.0)
+        clock.update(t, True, progress)
+        t += 1 / FPS
+    # Settled: rising by less than settle_speed over the last SETTLE_WINDOW_S.
+    assert clock.start_s is not None and 0.8 <= clock.start_s <= 1.0
+    assert math.isclose(clock.elapsed_s, 3.0 - 0.3 - clock.start_s, abs_tol=0.1)
+
+
+def test_hold_timer_completes_once_and_records_the_hold():
+    ex = exercise(SIDED_HOLD)
+    timer = HoldTimer(ex.hold)
+    timer.start(HoldClock(0.0, grace_s=0.5))
+    timer.clock.update(2.5, True)
+    assert [e.kind for e in timer.check_target("left")] == [EventKind.HOLD_COMPLETED]
+    assert timer.check_target("left") == []
+    events, rec = timer.end("left")
+    assert [e.kind for e in events] == [EventKind.HOLD_ENDED]
+    assert rec is not None and rec.completed and timer.records == [rec] and timer.clock is None
+
+
+def test_phases_are_their_strings_in_json_and_text():
+    assert Phase.SETUP == "setup" and f"{Phase.WAIT_NEUTRAL}" == "wait_neutral"
+    assert json.dumps({"phase": Phase.HOLDING, "kind": EventKind.REP}) == '{"phase": "holding", "kind": "rep"}'
