@@ -34,9 +34,23 @@ from posecheck.outputs import flush_to_disk
 from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
 from posecheck.spec import load_exercise
 
-SUMMARY_FIELDS = ("file", "status", "error", "exercise", "duration_s", "frames", "frames_with_pose",
-                  "reps", "reps_left", "reps_right", "partial_reps", "holds", "holds_completed",
-                  "warnings", "out")
+SUMMARY_FIELDS = (
+    "file",
+    "status",
+    "error",
+    "exercise",
+    "duration_s",
+    "frames",
+    "frames_with_pose",
+    "reps",
+    "reps_left",
+    "reps_right",
+    "partial_reps",
+    "holds",
+    "holds_completed",
+    "warnings",
+    "out",
+)
 SUMMARY_NAME = "summary.csv"
 # The finished summary is rewritten in input order through this file.
 SUMMARY_TMP_NAME = "summary.csv.tmp"
@@ -59,8 +73,7 @@ def collect_inputs(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(q for q in p.iterdir()
-                           if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + (".npz",))
+            found = sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES + (".npz",))
             if not found:
                 raise PosecheckError(f"{p}: no videos or .npz tracks in this folder")
             out += found
@@ -112,8 +125,7 @@ def _refuse_overwriting_inputs(paths: list[Path], dirs: list[Path], out: Path) -
     written |= {(d / n).resolve() for d in dirs for n in REPORT_FILES}
     for path in paths:
         if path.resolve() in written:
-            raise PosecheckError(f"{path}: the batch writes its output here; "
-                                 f"move the file or choose another --out")
+            raise PosecheckError(f"{path}: the batch writes its output here; move the file or choose another --out")
 
 
 def failure_reason(exc: Exception, path: Path) -> str:
@@ -219,8 +231,10 @@ class SummaryWriter:
             _sync_dir(self.path.parent)
         except OSError as exc:  # every row is in the summary already, in finishing order
             tmp.unlink(missing_ok=True)
-            raise PosecheckError(f"{self.path}: cannot sort the batch summary into input order "
-                                 f"({exc.strerror}); its rows are in finishing order") from None
+            raise PosecheckError(
+                f"{self.path}: cannot sort the batch summary into input order "
+                f"({exc.strerror}); its rows are in finishing order"
+            ) from None
 
 
 def _sync_dir(folder: Path) -> None:
@@ -249,7 +263,9 @@ def _child(task: FileTask, args: tuple[Path, str, AnalyzeOptions, Path], send: C
 
 def _run_processes(
     work: list[tuple[int, tuple[Path, str, AnalyzeOptions, Path]]],
-    task: FileTask, jobs: int, on_row: Callable[[int, Row], None],
+    task: FileTask,
+    jobs: int,
+    on_row: Callable[[int, Row], None],
 ) -> None:
     """Run `task` on every item, `jobs` processes at a time, one process per
     file; `on_row(index, row)` as each ends. A process that dies without a
@@ -292,8 +308,14 @@ def _run_processes(
 
 
 def run_batch(
-    paths: list[Path], exercise_arg: str, opts: AnalyzeOptions, out: Path, jobs: int, progress: bool,
-    task: FileTask = analyze_one, on_row: Callable[[Row], None] | None = None,
+    paths: list[Path],
+    exercise_arg: str,
+    opts: AnalyzeOptions,
+    out: Path,
+    jobs: int,
+    progress: bool,
+    task: FileTask = analyze_one,
+    on_row: Callable[[Row], None] | None = None,
 ) -> list[Row]:
     """Analyse every file, up to `jobs` at a time, each in its own process;
     writes `out/summary.csv` row by row as files finish, then once more in

@@ -15,39 +15,39 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import math
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 from posecheck import __version__
+from posecheck.commands import analyze_command, extract_command, live_command
 from posecheck.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, PosecheckError, single_line
-from posecheck.io.report import summary_text, write_report
 from posecheck.listings import TABLE_VIEWS, history_command, list_command, show_command, validate_command
-from posecheck.outputs import check_output_dir, check_output_file
-from posecheck.pipeline import (
-    AnalyzeOptions,
-    analyze_path,
-    check_input_file,
-    load_track,
-    with_overrides,
-    write_outputs,
-)
-from posecheck.spec import CHECKABLE, POSITIONS, REGIONS, load_exercise
-
-if TYPE_CHECKING:
-    from tqdm import tqdm
+from posecheck.spec import CHECKABLE, POSITIONS, REGIONS
 
 # Operating-system errors the user can fix (a path, a permission, a full
 # disk): one line like any other input error, not a bug report.
-USER_OS_ERRORS = frozenset({
-    errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC,
-    errno.EROFS, errno.EDQUOT, errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP, errno.EFBIG,
-    errno.ENXIO, errno.ENODEV,
-})
+USER_OS_ERRORS = frozenset(
+    {
+        errno.ENOENT,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EDQUOT,
+        errno.EEXIST,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+        errno.EFBIG,
+        errno.ENXIO,
+        errno.ENODEV,
+    }
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,199 +79,6 @@ SECONDS = _number(float, 0.0, "a number of seconds >= 0")
 COUNT = _number(int, 1, "a whole number >= 1")
 
 
-class _FrameBar:
-    """A tqdm progress bar on stderr for frames of one video (a FrameProgress);
-    on close it prints the reader's warning of a video cut short (a file cut
-    short used to be analysed as if whole, with no word)."""
-
-    def __init__(self, desc: str, enabled: bool) -> None:
-        self.desc = desc
-        self.enabled = enabled
-        self.bar: tqdm[NoReturn] | None = None  # made at the first frame: an input refused before shows no bar
-        self.warning: str | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(desc=self.desc, unit="frame", disable=not self.enabled, file=sys.stderr, leave=False)
-        if total and self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(1)
-
-    def cut_short(self, warning: str) -> None:
-        self.warning = warning
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        if self.warning:
-            print(f"posecheck: warning: {self.warning}", file=sys.stderr)
-
-
-def _options(args: argparse.Namespace) -> AnalyzeOptions:
-    return AnalyzeOptions(
-        model=getattr(args, "model", None),
-        hold_s=getattr(args, "hold_s", None),
-        reps=getattr(args, "reps", None),
-        mirrored=getattr(args, "mirrored", False),
-        pain_at_s=getattr(args, "pain_at", None),
-        stride=getattr(args, "stride", 1),
-        max_side_px=getattr(args, "max_size", None),
-        calibrate_at_s=getattr(args, "calibrate_at", None),
-    )
-
-
-def _cmd_extract(args: argparse.Namespace) -> int:
-    video = Path(args.video)
-    out = Path(args.output)
-    if out.suffix.lower() != ".npz":
-        out = out.with_name(out.name + ".npz")  # what numpy writes; say so
-    check_input_file(video)
-    check_output_file(out, "-o", inputs=[video])
-    bar = _FrameBar(video.name, not args.quiet)
-    try:
-        track = load_track(video, _options(args), bar)
-    finally:
-        bar.close()
-    written = track.save(out)
-    print(f"wrote {written}: {len(track)} frames, person in {int(track.has_pose.sum())}, model {track.model}")
-    return 0
-
-
-def _analyze_routine(args: argparse.Namespace, paths: list[Path], opts: AnalyzeOptions) -> int:
-    from posecheck.pipeline import analyze_routine
-
-    if len(paths) != 1 or paths[0].is_dir():
-        raise PosecheckError("--routine analyses one recording of the whole routine")
-    if not args.steps_at:
-        raise PosecheckError("--routine needs --steps-at: when each exercise starts, e.g. 0,95,210")
-    _check_outputs(args, paths)
-    bar = _FrameBar(paths[0].name, not args.quiet)
-    try:
-        report = analyze_routine(paths[0], args.routine, args.steps_at, opts, bar)
-    finally:
-        bar.close()
-    if args.out:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        write_report(report, Path(args.out) / "report.json")
-        print(f"wrote {Path(args.out) / 'report.json'}")
-    if args.json == "-":
-        print(json.dumps(report, indent=2))
-        return 0
-    if args.json:
-        write_report(report, Path(args.json))
-    print(f"routine {report['routine']} on {report['source']}")
-    for step in report["steps"]:
-        print(f"\nstep {step['step']} from {step['start_s']:g} s: " + summary_text(step))
-    return 0
-
-
-def _check_outputs(args: argparse.Namespace, paths: list[Path]) -> None:
-    """The input and the --out and --json of an analysis, before any work
-    (see outputs)."""
-    for path in paths:
-        check_input_file(path)
-    if args.out:
-        check_output_dir(Path(args.out), "--out")
-    if args.json and args.json != "-":
-        check_output_file(Path(args.json), "--json", inputs=paths)
-
-
-def _cmd_analyze(args: argparse.Namespace) -> int:
-    from posecheck.batch import collect_inputs, run_batch
-
-    opts = _options(args)
-    paths = [Path(p) for p in args.paths]
-    if bool(args.exercise) == bool(args.routine):
-        raise PosecheckError("analyze needs --exercise ID or --routine ID (one of them)")
-    if args.routine:
-        return _analyze_routine(args, paths, opts)
-    if len(paths) > 1 or paths[0].is_dir():
-        if not args.out:
-            raise PosecheckError("analysing several files needs --out DIR for their reports")
-        if args.json:
-            raise PosecheckError("--json is for one file; several files write DIR/*/report.json")
-        check_output_dir(Path(args.out), "--out")
-        rows = run_batch(collect_inputs(paths), args.exercise, opts, Path(args.out), args.jobs, not args.quiet)
-        for r in rows:
-            if r["status"] == "ok":
-                sides = f" (left {r['reps_left']}, right {r['reps_right']})" if r["reps_left"] != "" else ""
-                print(f"ok      {r['file']}: reps {r['reps']}{sides}, holds {r['holds']}, warnings {r['warnings']}")
-            else:
-                print(f"failed  {r['file']}: {r['error']}")
-        failed = sum(r["status"] != "ok" for r in rows)
-        print(f"{len(rows) - failed} of {len(rows)} analysed; summary in {Path(args.out) / 'summary.csv'}")
-        return EXIT_USER_ERROR if failed else 0
-
-    exercise = with_overrides(load_exercise(args.exercise), opts)
-    path = paths[0]
-    _check_outputs(args, paths)
-    bar = _FrameBar(path.name, not args.quiet)
-    try:
-        report, result = analyze_path(path, exercise, opts, bar)
-    finally:
-        bar.close()
-    written = write_outputs(path, report, result, Path(args.out), not args.quiet) if args.out else []
-    if args.json == "-":
-        print(json.dumps(report, indent=2))
-    elif args.json:
-        write_report(report, Path(args.json))
-    if args.json != "-":
-        print(summary_text(report))
-        if written:
-            print(f"wrote {args.out}: {', '.join(written)}")
-    return 0
-
-
-def _cmd_live(args: argparse.Namespace) -> int:
-    from posecheck.io.sessionlog import check_home
-    from posecheck.spec import load_routine
-    from posecheck.ui import notice
-    from posecheck.ui.keys import parse_keys
-    from posecheck.ui.live import LiveOptions, LiveTrainer, steps_for
-    from posecheck.ui.text import NOTICE, summary_lines
-
-    if bool(args.exercise) == bool(args.routine):
-        raise PosecheckError("live needs --exercise ID or --routine ID (one of them)")
-    check_home()
-    if args.source:
-        check_input_file(Path(args.source))
-    if args.frames_out:
-        check_output_dir(Path(args.frames_out), "--frames-out")
-    if not notice.accepted():
-        print(NOTICE)
-        if args.accept_notice:
-            notice.accept()
-        elif sys.stdin.isatty() and not args.headless:
-            if input("Press Enter to accept and start (Ctrl-C to stop): ") != "":
-                raise PosecheckError("notice not accepted")
-            notice.accept()
-        else:
-            raise PosecheckError("read the notice above, then run again with --accept-notice")
-    exercise = load_exercise(args.exercise) if args.exercise else None
-    routine = load_routine(args.routine) if args.routine else None
-    opts = LiveOptions(
-        camera=None if args.source else args.camera,
-        source=Path(args.source) if args.source else None,
-        headless=args.headless,
-        frames_out=Path(args.frames_out) if args.frames_out else None,
-        frames_every=args.frames_every,
-        model=args.model,
-        mirrored=args.mirrored,
-        mute=args.mute or args.headless,
-        scripted_keys=parse_keys(args.keys or ""),
-        realtime=args.realtime,
-    )
-    source_name = args.source or f"camera {args.camera}"
-    trainer = LiveTrainer(steps_for(exercise, routine), opts, str(source_name))
-    code = trainer.run()
-    for line in summary_lines(trainer.results, trainer.latencies_ms):
-        print(line)
-    print(f"session log: {trainer.log.path}")
-    return code
-
-
 class _Option:
     """One command-line option, written once and added to each command that takes it."""
 
@@ -288,72 +95,135 @@ def _commands() -> list[tuple[str, str, Callable[[argparse.Namespace], int], lis
     """Each command: name, help, handler and options, in `--help` order
     (looked up at each call: tests replace a handler)."""
     return [
-        ("list", "list the bundled exercises (or routines)", list_command, [
-            _Option("--routines", action="store_true", help="list the routines instead"),
-            _Option("--views", action="store_true",
-                    help="a Markdown table of every exercise's views: measured, supported, not possible"),
-            _Option("--region", choices=REGIONS, help="only exercises for this body region"),
-            _Option("--position", choices=POSITIONS, help="only exercises done in this position"),
-            _Option("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)"),
-            _Option("--view", choices=TABLE_VIEWS, help="only exercises that can be filmed from this view"),
-        ]),
-        ("show", "show an exercise or routine: instructions, camera, prescription, safety", show_command, [
-            _Option("name", nargs="?", help="exercise or routine id, or path of an exercise file"),
-            _Option("--landmarks", action="store_true", help="list the landmark names exercise files may use"),
-        ]),
-        ("validate", "check exercise and routine files (all bundled ones by default)", validate_command, [
-            _Option("files", nargs="*", help="exercise or routine .toml files (routines: in a routines/ folder)"),
-        ]),
-        ("extract", "run the pose model on a video and save the landmark track", _cmd_extract, [
-            _Option("video", help="video file"),
-            _Option("-o", "--output", required=True, help="track file to write (.npz)"),
-            MODEL,
-            QUIET,
-        ]),
-        ("analyze", "count reps, time holds and check safety on videos or tracks", _cmd_analyze, [
-            _Option("paths", nargs="+", metavar="PATH",
-                    help="video file or landmark track (.npz); several files or a folder for a batch"),
-            _Option("-e", "--exercise", help="exercise id, or path of an exercise file"),
-            _Option("-r", "--routine", help="routine id: a recording of a whole routine (with --steps-at)"),
-            _Option("--steps-at", metavar="S,S,...", help="with --routine: when each step starts (seconds)"),
-            _Option("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)"),
-            _Option("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here"),
-            MODEL,
-            _Option("--hold-s", type=SECONDS, help="override the exercise's hold target (seconds)"),
-            _Option("--reps", type=COUNT, help="override the prescribed reps per set"),
-            _Option("--pain-at", type=SECONDS, metavar="SECONDS",
-                    help="the person stopped for pain at this time: end the analysis there and record it"),
-            _Option("--mirrored", action="store_true",
-                    help="the video is mirrored like a selfie preview: restore the subject's own left and right"),
-            _Option("--calibrate-at", type=SECONDS, metavar="SECONDS",
-                    help="when the person is at rest facing forward (for a recording that starts mid-movement)"),
-            _Option("--jobs", type=COUNT, default=1, help="files analysed at once in a batch (default 1)"),
-            _Option("--stride", type=COUNT, default=1, help="analyse every N-th frame (long recordings)"),
-            _Option("--max-size", type=_number(int, 64, "a whole number of pixels >= 64"), metavar="PX",
-                    help="shrink frames to this longer side before the model"),
-            QUIET,
-        ]),
-        ("live", "train live with the webcam (or a video file as the camera)", _cmd_live, [
-            _Option("-e", "--exercise", help="exercise id or path of an exercise file"),
-            _Option("-r", "--routine", help="routine id (see `posecheck list --routines`)"),
-            _Option("--camera", type=_number(int, 0, "a camera index >= 0"), default=0,
-                    help="camera index (default 0)"),
-            _Option("--source", help="a video file instead of the camera"),
-            _Option("--headless", action="store_true", help="no window (with --frames-out to see the overlay)"),
-            _Option("--frames-out", metavar="DIR", help="write overlay frames as PNG here"),
-            _Option("--frames-every", type=COUNT, default=1, metavar="N", help="with --frames-out: every N-th frame"),
-            MODEL,
-            _Option("--mirrored", action="store_true", help="the camera image is mirrored (selfie view)"),
-            _Option("--mute", action="store_true", help="no sound cues (key m toggles)"),
-            _Option("--realtime", action="store_true",
-                    help="with --source: play the file at its own pace, newest frame wins (like a camera)"),
-            _Option("--keys", help='scripted keys for a headless run: "SECONDS:KEY,...", e.g. "12.5:p"'),
-            _Option("--accept-notice", action="store_true", help="accept the safety notice (shown once)"),
-        ]),
-        ("history", "past live sessions, and progress over time", history_command, [
-            _Option("--exercise", help="only this exercise"),
-            _Option("--plot", metavar="FILE", help="draw reps and range of motion over time (PNG)"),
-        ]),
+        (
+            "list",
+            "list the bundled exercises (or routines)",
+            list_command,
+            [
+                _Option("--routines", action="store_true", help="list the routines instead"),
+                _Option(
+                    "--views",
+                    action="store_true",
+                    help="a Markdown table of every exercise's views: measured, supported, not possible",
+                ),
+                _Option("--region", choices=REGIONS, help="only exercises for this body region"),
+                _Option("--position", choices=POSITIONS, help="only exercises done in this position"),
+                _Option("--checkable", choices=CHECKABLE, help="full, partial (isometric) or guide (timer only)"),
+                _Option("--view", choices=TABLE_VIEWS, help="only exercises that can be filmed from this view"),
+            ],
+        ),
+        (
+            "show",
+            "show an exercise or routine: instructions, camera, prescription, safety",
+            show_command,
+            [
+                _Option("name", nargs="?", help="exercise or routine id, or path of an exercise file"),
+                _Option("--landmarks", action="store_true", help="list the landmark names exercise files may use"),
+            ],
+        ),
+        (
+            "validate",
+            "check exercise and routine files (all bundled ones by default)",
+            validate_command,
+            [
+                _Option("files", nargs="*", help="exercise or routine .toml files (routines: in a routines/ folder)"),
+            ],
+        ),
+        (
+            "extract",
+            "run the pose model on a video and save the landmark track",
+            extract_command,
+            [
+                _Option("video", help="video file"),
+                _Option("-o", "--output", required=True, help="track file to write (.npz)"),
+                MODEL,
+                QUIET,
+            ],
+        ),
+        (
+            "analyze",
+            "count reps, time holds and check safety on videos or tracks",
+            analyze_command,
+            [
+                _Option(
+                    "paths",
+                    nargs="+",
+                    metavar="PATH",
+                    help="video file or landmark track (.npz); several files or a folder for a batch",
+                ),
+                _Option("-e", "--exercise", help="exercise id, or path of an exercise file"),
+                _Option("-r", "--routine", help="routine id: a recording of a whole routine (with --steps-at)"),
+                _Option("--steps-at", metavar="S,S,...", help="with --routine: when each step starts (seconds)"),
+                _Option("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)"),
+                _Option("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here"),
+                MODEL,
+                _Option("--hold-s", type=SECONDS, help="override the exercise's hold target (seconds)"),
+                _Option("--reps", type=COUNT, help="override the prescribed reps per set"),
+                _Option(
+                    "--pain-at",
+                    type=SECONDS,
+                    metavar="SECONDS",
+                    help="the person stopped for pain at this time: end the analysis there and record it",
+                ),
+                _Option(
+                    "--mirrored",
+                    action="store_true",
+                    help="the video is mirrored like a selfie preview: restore the subject's own left and right",
+                ),
+                _Option(
+                    "--calibrate-at",
+                    type=SECONDS,
+                    metavar="SECONDS",
+                    help="when the person is at rest facing forward (for a recording that starts mid-movement)",
+                ),
+                _Option("--jobs", type=COUNT, default=1, help="files analysed at once in a batch (default 1)"),
+                _Option("--stride", type=COUNT, default=1, help="analyse every N-th frame (long recordings)"),
+                _Option(
+                    "--max-size",
+                    type=_number(int, 64, "a whole number of pixels >= 64"),
+                    metavar="PX",
+                    help="shrink frames to this longer side before the model",
+                ),
+                QUIET,
+            ],
+        ),
+        (
+            "live",
+            "train live with the webcam (or a video file as the camera)",
+            live_command,
+            [
+                _Option("-e", "--exercise", help="exercise id or path of an exercise file"),
+                _Option("-r", "--routine", help="routine id (see `posecheck list --routines`)"),
+                _Option(
+                    "--camera", type=_number(int, 0, "a camera index >= 0"), default=0, help="camera index (default 0)"
+                ),
+                _Option("--source", help="a video file instead of the camera"),
+                _Option("--headless", action="store_true", help="no window (with --frames-out to see the overlay)"),
+                _Option("--frames-out", metavar="DIR", help="write overlay frames as PNG here"),
+                _Option(
+                    "--frames-every", type=COUNT, default=1, metavar="N", help="with --frames-out: every N-th frame"
+                ),
+                MODEL,
+                _Option("--mirrored", action="store_true", help="the camera image is mirrored (selfie view)"),
+                _Option("--mute", action="store_true", help="no sound cues (key m toggles)"),
+                _Option(
+                    "--realtime",
+                    action="store_true",
+                    help="with --source: play the file at its own pace, newest frame wins (like a camera)",
+                ),
+                _Option("--keys", help='scripted keys for a headless run: "SECONDS:KEY,...", e.g. "12.5:p"'),
+                _Option("--accept-notice", action="store_true", help="accept the safety notice (shown once)"),
+            ],
+        ),
+        (
+            "history",
+            "past live sessions, and progress over time",
+            history_command,
+            [
+                _Option("--exercise", help="only this exercise"),
+                _Option("--plot", metavar="FILE", help="draw reps and range of motion over time (PNG)"),
+            ],
+        ),
     ]
 
 
@@ -412,8 +282,11 @@ def run() -> int:
         return main()
     except Exception:  # noqa: BLE001 - the last resort for bugs, reported as such
         traceback.print_exc()
-        print(f"posecheck: internal error (a bug in posecheck {__version__}); please report it with the "
-              "command line and the traceback above", file=sys.stderr)
+        print(
+            f"posecheck: internal error (a bug in posecheck {__version__}); please report it with the "
+            "command line and the traceback above",
+            file=sys.stderr,
+        )
         return EXIT_BUG
 
 

@@ -45,8 +45,7 @@ EXERCISE_HEAD = ("id", "kind", "position", "views", "regions", "check", "title")
 
 def exercise_row(ex: Exercise) -> tuple[str, ...]:
     """An exercise's row under EXERCISE_HEAD in `posecheck list`."""
-    return (ex.id, ex.kind, ex.position, ",".join(ex.supported_views), ",".join(ex.regions), ex.checkable,
-            ex.title)
+    return (ex.id, ex.kind, ex.position, ",".join(ex.supported_views), ",".join(ex.regions), ex.checkable, ex.title)
 
 
 def print_routines(routines: Sequence[Routine]) -> None:
@@ -56,13 +55,22 @@ def print_routines(routines: Sequence[Routine]) -> None:
 
 def print_history(rows: Sequence[dict[str, Any]]) -> None:
     """`posecheck history`: one line a recorded live session."""
-    print_table(("when", "exercise", "reps", "L/R", "holds", "warnings", "pain", "source"), [
-        (dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"), r["exercise"], str(r["reps"]),
-         f"{r['reps_left']}/{r['reps_right']}" if r["reps_left"] is not None else "",
-         f"{r['holds']} ({r['hold_s']:.0f} s)" if r["holds"] else "", str(r["warnings"]),
-         "STOPPED" if r["stopped_for_pain"] else (r["pain"] or ""), r["source"])
-        for r in rows
-    ])
+    print_table(
+        ("when", "exercise", "reps", "L/R", "holds", "warnings", "pain", "source"),
+        [
+            (
+                dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
+                r["exercise"],
+                str(r["reps"]),
+                f"{r['reps_left']}/{r['reps_right']}" if r["reps_left"] is not None else "",
+                f"{r['holds']} ({r['hold_s']:.0f} s)" if r["holds"] else "",
+                str(r["warnings"]),
+                "STOPPED" if r["stopped_for_pain"] else (r["pain"] or ""),
+                r["source"],
+            )
+            for r in rows
+        ],
+    )
 
 
 def views_table(exercises: list[Exercise]) -> str:
@@ -75,8 +83,11 @@ def views_table(exercises: list[Exercise]) -> str:
         cells = []
         for v in TABLE_VIEWS:
             if ex.camera_view == "any" or v in ex.supported_views:
-                cells.append("measured" if v in ex.measured_views or (ex.camera_view == "any" and ex.measured_views)
-                             else "supported")
+                cells.append(
+                    "measured"
+                    if v in ex.measured_views or (ex.camera_view == "any" and ex.measured_views)
+                    else "supported"
+                )
             else:
                 cells.append("not possible" if v in ex.impossible_views else "")
         lines.append(f"| {ex.id} | " + " | ".join(cells) + " |")
@@ -87,11 +98,13 @@ def landmarks_text() -> str:
     """`posecheck show --landmarks`: the names exercise files may use."""
     from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES
 
-    return "\n".join([
-        "landmarks: " + ", ".join(LANDMARK_NAMES),
-        "side-free names (take the metric's side): " + ", ".join(SIDED_NAMES),
-        "midpoints: " + ", ".join(f"mid_{n}" for n in SIDED_NAMES),
-    ])
+    return "\n".join(
+        [
+            "landmarks: " + ", ".join(LANDMARK_NAMES),
+            "side-free names (take the metric's side): " + ", ".join(SIDED_NAMES),
+            "midpoints: " + ", ".join(f"mid_{n}" for n in SIDED_NAMES),
+        ]
+    )
 
 
 def _hold_and_rest(ex: Exercise) -> list[str]:
@@ -115,9 +128,16 @@ def _views_line(ex: Exercise) -> str:
 def describe_exercise(ex: Exercise) -> str:
     """`posecheck show EXERCISE`: instructions, camera, prescription, safety."""
     p = ex.prescription
-    lines = [f"{ex.title} ({ex.id})", "",
-             f"position: {ex.position}; regions: {', '.join(ex.regions)}; check: {ex.checkable}",
-             f"camera: {camera_setup(ex)}", f"views: {_views_line(ex)}", "", ex.instructions, ""]
+    lines = [
+        f"{ex.title} ({ex.id})",
+        "",
+        f"position: {ex.position}; regions: {', '.join(ex.regions)}; check: {ex.checkable}",
+        f"camera: {camera_setup(ex)}",
+        f"views: {_views_line(ex)}",
+        "",
+        ex.instructions,
+        "",
+    ]
     pres = [f"{p.sets} set(s)"]
     if p.reps:
         pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
@@ -132,8 +152,14 @@ def describe_exercise(ex: Exercise) -> str:
 
 def describe_routine(r: Routine) -> str:
     """`posecheck show ROUTINE`: its warm-up and steps with their prescriptions."""
-    lines = [f"{r.title} ({r.id}, source {r.source})", "", r.description, "",
-             f"warm-up ({r.warm_up_s:g} s): {r.warm_up}", ""]
+    lines = [
+        f"{r.title} ({r.id}, source {r.source})",
+        "",
+        r.description,
+        "",
+        f"warm-up ({r.warm_up_s:g} s): {r.warm_up}",
+        "",
+    ]
     for i, step in enumerate(r.steps, 1):
         ex = step_exercise(step)
         p = ex.prescription

@@ -100,9 +100,7 @@ def analyze_path(
     return build_report(result, path.name), result
 
 
-def write_outputs(
-    path: Path, report: dict[str, Any], result: AnalysisResult, out: Path, progress: bool
-) -> list[str]:
+def write_outputs(path: Path, report: dict[str, Any], result: AnalysisResult, out: Path, progress: bool) -> list[str]:
     """report.json, metrics.csv and (for a video) annotated.mp4 in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     write_report(report, out / "report.json")
@@ -135,7 +133,10 @@ def parse_step_starts(text: str, n_steps: int) -> list[float]:
 
 
 def analyze_routine(
-    path: Path, routine_id: str, steps_at: str, opts: AnalyzeOptions,
+    path: Path,
+    routine_id: str,
+    steps_at: str,
+    opts: AnalyzeOptions,
     progress: FrameProgress | None = None,
 ) -> dict[str, Any]:
     """A recording of a whole routine, cut at the given step start times:
@@ -149,8 +150,9 @@ def analyze_routine(
     late = [(i + 1, s) for i, s in enumerate(starts) if s > track.t_s[-1]]
     if late:
         late_step, start_s = late[0]
-        raise PosecheckError(f"--steps-at: step {late_step} starts at {start_s:g} s, after the recording ends "
-                             f"({track.t_s[-1]:.1f} s)")
+        raise PosecheckError(
+            f"--steps-at: step {late_step} starts at {start_s:g} s, after the recording ends ({track.t_s[-1]:.1f} s)"
+        )
     reports = []
     for i, step in enumerate(routine.steps):
         end = starts[i + 1] if i + 1 < len(starts) else float("inf")

@@ -14,8 +14,9 @@ SAMPLES = ROOT / "samples"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite samples/*.expected.json from the current engine")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite samples/*.expected.json from the current engine"
+    )
 
 
 def _have_mediapipe() -> bool:

@@ -68,7 +68,10 @@ def test_folder_batch_writes_a_report_per_file_and_a_summary(tmp_path, capsys):
     assert "2 of 3 analysed" in out
     rows = _summary(tmp_path / "out")
     assert [Path(r["file"]).name for r in rows] == [
-        "broken.npz", "neck_side_tilt_hold_front.npz", "neck_side_tilt_short_front.npz"]
+        "broken.npz",
+        "neck_side_tilt_hold_front.npz",
+        "neck_side_tilt_short_front.npz",
+    ]
     assert rows[0]["status"] == "failed" and "cannot read landmark track" in rows[0]["error"]
     assert rows[1]["status"] == "ok" and rows[1]["reps"] == "4"
     assert set(_reports(tmp_path / "out")) == {"neck_side_tilt_hold_front", "neck_side_tilt_short_front"}
@@ -152,8 +155,14 @@ def test_a_file_whose_process_cannot_start_is_failed(tmp_path, monkeypatch):
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(BaseProcess, "start", no_fork)
-    rows = run_batch([SHORT, SHORT.with_name("neck_side_tilt_hold_front.npz")], EXERCISE, AnalyzeOptions(),
-                     tmp_path / "out", 2, False)
+    rows = run_batch(
+        [SHORT, SHORT.with_name("neck_side_tilt_hold_front.npz")],
+        EXERCISE,
+        AnalyzeOptions(),
+        tmp_path / "out",
+        2,
+        False,
+    )
     assert [r["error"] for r in rows] == ["cannot start a worker process (Resource temporarily unavailable)"] * 2
     assert [r["status"] for r in _summary(tmp_path / "out")] == ["failed", "failed"]
 
@@ -172,8 +181,12 @@ def test_an_unexpected_error_in_a_file_is_its_row_with_type_and_message(tmp_path
 
 def test_a_user_error_in_a_file_is_its_row_as_is(tmp_path):
     row = analyze_one(tmp_path / "missing.npz", EXERCISE, AnalyzeOptions(), tmp_path / "r")
-    assert row == {"file": str(tmp_path / "missing.npz"), "status": "failed",
-                   "error": f"{tmp_path / 'missing.npz'}: no such file", "out": ""}
+    assert row == {
+        "file": str(tmp_path / "missing.npz"),
+        "status": "failed",
+        "error": f"{tmp_path / 'missing.npz'}: no such file",
+        "out": "",
+    }
 
 
 def test_summary_has_each_row_on_disk_as_its_file_finishes(tmp_path):
@@ -228,8 +241,7 @@ def test_an_input_where_the_batch_writes_is_refused_before_any_work(tmp_path):
 
 def test_report_folders_never_collide_with_each_other_or_the_summary():
     out = Path("/o")
-    names = ["summary.csv.npz", "Summary.CSV.mp4", "a.mp4", "a.npz", "A.npz", "..npz", "...npz",
-             "summary.csv.tmp.mp4"]
+    names = ["summary.csv.npz", "Summary.CSV.mp4", "a.mp4", "a.npz", "A.npz", "..npz", "...npz", "summary.csv.tmp.mp4"]
     dirs = report_dirs([Path("/in") / n for n in names], out)
     folded = [d.name.casefold() for d in dirs]
     assert len(set(folded)) == len(names)
@@ -238,13 +250,16 @@ def test_report_folders_never_collide_with_each_other_or_the_summary():
     assert [d.name for d in dirs][:4] == ["summary.csv_", "Summary.CSV__", "a", "a_"]
 
 
-@pytest.mark.parametrize(("requested", "n_files", "cpus", "expected"), [
-    (300, 5, 2, 2),    # never more than the cores
-    (300, 3, 64, 3),   # nor than the files
-    (2, 10, 8, 2),     # what was asked for when it fits
-    (1, 10, 8, 1),
-    (4, 0, 8, 1),      # at least one
-])
+@pytest.mark.parametrize(
+    ("requested", "n_files", "cpus", "expected"),
+    [
+        (300, 5, 2, 2),  # never more than the cores
+        (300, 3, 64, 3),  # nor than the files
+        (2, 10, 8, 2),  # what was asked for when it fits
+        (1, 10, 8, 1),
+        (4, 0, 8, 1),  # at least one
+    ],
+)
 def test_jobs_are_capped_at_files_and_cores(requested, n_files, cpus, expected):
     assert batch_jobs(requested, n_files, cpus) == expected
 

@@ -68,10 +68,12 @@ def test_empty_or_broken_video(capsys, tmp_path, content):
 
 def test_broken_exercise_file_names_file_and_key(capsys, tmp_path):
     bad = tmp_path / "mine.toml"
-    bad.write_text('schema = 1\nid = "mine"\ntitle = "x"\nkind = "reps"\nposition = "standing"\n'
-                   'camera_view = "side"\nregions = ["legs"]\ninstructions = "x"\nrequired = []\n'
-                   '[metrics]\nk = { joint = ["hip", "knee", "ankle"] }\n'
-                   '[reps]\nmetric = "k"\nneutral = 150\nend = 110\nspeed = 3\n')
+    bad.write_text(
+        'schema = 1\nid = "mine"\ntitle = "x"\nkind = "reps"\nposition = "standing"\n'
+        'camera_view = "side"\nregions = ["legs"]\ninstructions = "x"\nrequired = []\n'
+        '[metrics]\nk = { joint = ["hip", "knee", "ankle"] }\n'
+        '[reps]\nmetric = "k"\nneutral = 150\nend = 110\nspeed = 3\n'
+    )
     assert "mine.toml: unknown key 'reps.speed'" in refused(capsys, "validate", str(bad))
     assert "mine.toml: unknown key 'reps.speed'" in refused(capsys, "analyze", str(bad), "-e", str(bad), "-q")
 
@@ -106,8 +108,20 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
     assert code == 0
     report = json.loads(out)
     assert set(report) == {
-        "schema", "exercise", "view", "source", "model", "duration_s", "frames", "frames_with_pose", "reps",
-        "reps_by_side", "partial_reps", "rep_events", "holds", "warnings",
+        "schema",
+        "exercise",
+        "view",
+        "source",
+        "model",
+        "duration_s",
+        "frames",
+        "frames_with_pose",
+        "reps",
+        "reps_by_side",
+        "partial_reps",
+        "rep_events",
+        "holds",
+        "warnings",
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecheck import cli
+from posecheck import cli, commands
 from posecheck.errors import PosecheckError
 from posecheck.io.report import write_report
 from posecheck.outputs import check_output_dir, check_output_file, write_atomically
@@ -30,11 +30,23 @@ run = run_cli
 one_line = one_line_error
 
 
-@pytest.mark.parametrize("option, value", [
-    ("--hold-s", "nan"), ("--hold-s", "-1"), ("--pain-at", "nan"), ("--pain-at", "inf"),
-    ("--calibrate-at", "-inf"), ("--reps", "0"), ("--reps", "2.5"), ("--jobs", "0"), ("--jobs", "-3"),
-    ("--stride", "0"), ("--max-size", "10"), ("--max-size", "nan"),
-])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--hold-s", "nan"),
+        ("--hold-s", "-1"),
+        ("--pain-at", "nan"),
+        ("--pain-at", "inf"),
+        ("--calibrate-at", "-inf"),
+        ("--reps", "0"),
+        ("--reps", "2.5"),
+        ("--jobs", "0"),
+        ("--jobs", "-3"),
+        ("--stride", "0"),
+        ("--max-size", "10"),
+        ("--max-size", "nan"),
+    ],
+)
 def test_a_number_option_outside_its_range_is_one_line(capsys, option, value):
     code, _, err = run(capsys, *ANALYZE, f"{option}={value}")
     assert code == 2
@@ -50,7 +62,7 @@ def test_a_usage_error_is_one_line_not_the_whole_usage(capsys):
 
 @pytest.mark.parametrize("under, message", [("", "exists and is not a folder"), ("sub", "is not a folder")])
 def test_out_that_cannot_be_a_folder_is_refused_before_any_work(capsys, tmp_path, monkeypatch, under, message):
-    monkeypatch.setattr(cli, "analyze_path", _must_not_run)
+    monkeypatch.setattr(commands, "analyze_path", _must_not_run)
     (tmp_path / "f").write_text("x")
     code, _, err = run(capsys, *ANALYZE, "--out", str(tmp_path / "f" / under))
     assert code == 2
@@ -65,12 +77,15 @@ def test_out_is_created_with_its_parents(capsys, tmp_path):
     assert f"wrote {out}" in stdout
 
 
-@pytest.mark.parametrize("target, message", [
-    (lambda d: d, "is a folder"),
-    (lambda d: d / "missing" / "r.json", "does not exist"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (lambda d: d, "is a folder"),
+        (lambda d: d / "missing" / "r.json", "does not exist"),
+    ],
+)
 def test_json_to_a_folder_or_a_missing_folder_is_refused_first(capsys, tmp_path, monkeypatch, target, message):
-    monkeypatch.setattr(cli, "analyze_path", _must_not_run)
+    monkeypatch.setattr(commands, "analyze_path", _must_not_run)
     code, _, err = run(capsys, *ANALYZE, "--json", str(target(tmp_path)))
     assert code == 2
     assert message in one_line(err)
@@ -100,9 +115,15 @@ def test_a_read_only_out_folder_is_refused(capsys, tmp_path):
 
 
 def test_extract_checks_its_output_before_running_the_model(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "load_track", _must_not_run)
-    code, _, err = run(capsys, "extract", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
-                       "-o", str(tmp_path / "missing" / "t.npz"), "-q")
+    monkeypatch.setattr(commands, "load_track", _must_not_run)
+    code, _, err = run(
+        capsys,
+        "extract",
+        str(SAMPLES / "neck_side_tilt_short_front.mp4"),
+        "-o",
+        str(tmp_path / "missing" / "t.npz"),
+        "-q",
+    )
     assert code == 2
     assert "does not exist" in one_line(err)
 
@@ -110,9 +131,10 @@ def test_extract_checks_its_output_before_running_the_model(capsys, tmp_path, mo
 def test_extract_names_the_file_it_wrote(capsys, tmp_path, monkeypatch):
     from posecheck.core.track import LandmarkTrack
 
-    monkeypatch.setattr(cli, "load_track", lambda *a, **k: LandmarkTrack.load(TRACK))
-    code, out, _ = run(capsys, "extract", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
-                       "-o", str(tmp_path / "name"), "-q")
+    monkeypatch.setattr(commands, "load_track", lambda *a, **k: LandmarkTrack.load(TRACK))
+    code, out, _ = run(
+        capsys, "extract", str(SAMPLES / "neck_side_tilt_short_front.mp4"), "-o", str(tmp_path / "name"), "-q"
+    )
     assert code == 0
     assert (tmp_path / "name.npz").is_file()
     assert f"wrote {tmp_path / 'name.npz'}:" in out
@@ -121,15 +143,27 @@ def test_extract_names_the_file_it_wrote(capsys, tmp_path, monkeypatch):
 def test_a_pipe_named_like_a_video_is_refused_not_waited_on(tmp_path):
     fifo = tmp_path / "clip.mp4"
     os.mkfifo(fifo)
-    proc = subprocess.run([sys.executable, "-m", "posecheck", "analyze", str(fifo), "-e", "neck_side_tilt_hold"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "posecheck", "analyze", str(fifo), "-e", "neck_side_tilt_hold"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "not a regular file" in one_line(proc.stderr)
 
 
 def test_routine_steps_starting_after_the_recording_are_refused(capsys):
-    code, _, err = run(capsys, "analyze", str(TRACK), "-r", "cervical_complex", "--steps-at",
-                       ",".join(str(100 * (i + 1)) for i in range(_routine_steps("cervical_complex") - 1)))
+    code, _, err = run(
+        capsys,
+        "analyze",
+        str(TRACK),
+        "-r",
+        "cervical_complex",
+        "--steps-at",
+        ",".join(str(100 * (i + 1)) for i in range(_routine_steps("cervical_complex") - 1)),
+    )
     assert code == 2
     assert "after the recording ends" in one_line(err)
 
@@ -137,8 +171,9 @@ def test_routine_steps_starting_after_the_recording_are_refused(capsys):
 @pytest.mark.parametrize("steps_at", ["nan", "-5"])
 def test_routine_step_times_must_be_seconds(capsys, steps_at):
     n = _routine_steps("cervical_complex")
-    code, _, err = run(capsys, "analyze", str(TRACK), "-r", "cervical_complex", "--steps-at",
-                       ",".join([steps_at] * (n - 1)))
+    code, _, err = run(
+        capsys, "analyze", str(TRACK), "-r", "cervical_complex", "--steps-at", ",".join([steps_at] * (n - 1))
+    )
     assert code == 2
     assert "--steps-at" in one_line(err)
 
@@ -192,15 +227,18 @@ def test_a_bug_is_reported_as_a_bug_with_exit_1(capsys, monkeypatch):
 
 def test_a_cut_video_is_said_to_be_cut(capsys):
     """The reader decides (tests/io: VideoReader.cut_short); the bar prints its line."""
-    bar = cli._FrameBar("clip.mp4", enabled=False)
+    bar = commands.FrameBar("clip.mp4", enabled=False)
     for done in range(1, 173):
         bar(done, 382)
-    bar.cut_short("clip.mp4: read 172 of the 382 frames its header gives (a cut or broken file?): analysed what "
-                  "could be read")
+    bar.cut_short(
+        "clip.mp4: read 172 of the 382 frames its header gives (a cut or broken file?): analysed what could be read"
+    )
     bar.close()
-    assert one_line(capsys.readouterr().err) == ("posecheck: warning: clip.mp4: read 172 of the 382 frames its header "
-                                                 "gives (a cut or broken file?): analysed what could be read")
-    whole = cli._FrameBar("clip.mp4", enabled=False)
+    assert one_line(capsys.readouterr().err) == (
+        "posecheck: warning: clip.mp4: read 172 of the 382 frames its header "
+        "gives (a cut or broken file?): analysed what could be read"
+    )
+    whole = commands.FrameBar("clip.mp4", enabled=False)
     for done in range(1, 382):
         whole(done, 382)
     whole.close()
@@ -265,8 +303,9 @@ def test_stride_keeps_every_source_frame_in_the_annotated_video(capsys, tmp_path
     import cv2
 
     video = SAMPLES / "neck_side_tilt_short_front.mp4"
-    code, _, _ = run(capsys, "analyze", str(video), "-e", "neck_side_tilt_hold", "-q", "--stride", "2",
-                     "--out", str(tmp_path))
+    code, _, _ = run(
+        capsys, "analyze", str(video), "-e", "neck_side_tilt_hold", "-q", "--stride", "2", "--out", str(tmp_path)
+    )
     assert code == 0
     frames = [int(cv2.VideoCapture(str(p)).get(cv2.CAP_PROP_FRAME_COUNT)) for p in (video, tmp_path / "annotated.mp4")]
     assert frames[0] > 300 and frames[1] == frames[0]
@@ -284,7 +323,17 @@ def test_scripted_key_times_are_seconds(keys):
 def test_live_checks_its_source_and_frames_folder_first(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("POSECHECK_HOME", str(tmp_path / "home"))
     (tmp_path / "f").write_text("x")
-    code, _, err = run(capsys, "live", "-e", "squat", "--source", str(SAMPLES / "neck_side_tilt_short_front.mp4"),
-                       "--frames-out", str(tmp_path / "f"), "--headless", "--accept-notice")
+    code, _, err = run(
+        capsys,
+        "live",
+        "-e",
+        "squat",
+        "--source",
+        str(SAMPLES / "neck_side_tilt_short_front.mp4"),
+        "--frames-out",
+        str(tmp_path / "f"),
+        "--headless",
+        "--accept-notice",
+    )
     assert code == 2
     assert "--frames-out" in one_line(err)

@@ -34,12 +34,27 @@ EXERCISES = sorted((ROOT / "exercises").glob("*.toml"))
 ROUTINES = sorted((ROOT / "exercises" / "routines").glob("*.toml"))
 CASE_TIMEOUT_S = 60  # a hang, not a slow case: one analysis takes well under a second
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                derandomize=True)
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 # Values a careless or hostile edit puts where a number was.
-BAD_VALUES = ["nan", "inf", "-inf", "1e300", "-1", "0", "true", '"8.0"', "[]", "{}", "1e-300",
-              "-0.0", "99999999999999999999", '""', "[1, [2, [3]]]", "+nan"]
+BAD_VALUES = [
+    "nan",
+    "inf",
+    "-inf",
+    "1e300",
+    "-1",
+    "0",
+    "true",
+    '"8.0"',
+    "[]",
+    "{}",
+    "1e-300",
+    "-0.0",
+    "99999999999999999999",
+    '""',
+    "[1, [2, [3]]]",
+    "+nan",
+]
 
 
 @contextlib.contextmanager
@@ -111,10 +126,10 @@ def mutated_file(draw: st.DrawFn, files: list[Path]) -> tuple[str, str]:
         spots = list(NUMBER.finditer(text))
         if spots:
             m = draw(st.sampled_from(spots))
-            text = text[:m.start()] + draw(st.sampled_from(BAD_VALUES)) + text[m.end():]
+            text = text[: m.start()] + draw(st.sampled_from(BAD_VALUES)) + text[m.end() :]
     elif how in ("drop_line", "double_line") and lines:
         i = draw(st.integers(0, len(lines) - 1))
-        lines[i:i + 1] = [] if how == "drop_line" else [lines[i], lines[i]]
+        lines[i : i + 1] = [] if how == "drop_line" else [lines[i], lines[i]]
         text = "".join(lines)
     elif how == "typo":
         keys = [m for m in re.finditer(r"^([a-z_]+)\s*=", text, re.MULTILINE)]
@@ -122,7 +137,7 @@ def mutated_file(draw: st.DrawFn, files: list[Path]) -> tuple[str, str]:
             m = draw(st.sampled_from(keys))
             key = m.group(1)
             i = draw(st.integers(0, len(key) - 1))
-            text = text[:m.start(1)] + key[:i] + key[i + 1:] + text[m.end(1):]
+            text = text[: m.start(1)] + key[:i] + key[i + 1 :] + text[m.end(1) :]
     else:
         at = draw(st.integers(0, len(text)))
         junk = draw(st.binary(min_size=1, max_size=8)).decode("latin-1")
@@ -164,6 +179,7 @@ def test_a_mutated_routine_file_is_one_line_or_a_routine(case):
 
 
 # --- tracks -------------------------------------------------------------------
+
 
 def _fields() -> dict[str, np.ndarray]:
     with np.load(TRACK, allow_pickle=False) as z:
@@ -236,7 +252,7 @@ def test_random_bytes_as_any_input_are_one_line(data, suffix):
 OPTION_TEXT = st.one_of(
     st.sampled_from(["nan", "inf", "-inf", "-1", "0", "1e309", "", "abc", "2.5", "1", "7", "1e-9", "0x10"]),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
 )
 NUMBER_OPTIONS = ["--hold-s", "--reps", "--pain-at", "--calibrate-at", "--stride", "--max-size"]
 

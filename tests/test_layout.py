@@ -24,8 +24,14 @@ from conftest import ROOT
 PACKAGE = ROOT / "posecheck"
 PURE_LAYERS = ("spec", "core")
 BLOCKED = ("cv2", "mediapipe", "tqdm", "matplotlib", "sqlite3", "_sqlite3")
-UPPER_LAYERS = ("posecheck.io", "posecheck.ui", "posecheck.eval", "posecheck.cli", "posecheck.pipeline",
-                "posecheck.batch")
+UPPER_LAYERS = (
+    "posecheck.io",
+    "posecheck.ui",
+    "posecheck.eval",
+    "posecheck.cli",
+    "posecheck.pipeline",
+    "posecheck.batch",
+)
 MAX_MODULE_LINES = 450
 MAX_CLASS_LINES = 250
 
@@ -88,8 +94,11 @@ def _sources() -> list[Path]:
 
 
 def test_no_module_is_over_the_line_limit():
-    long = {str(p.relative_to(ROOT)): n for p in _sources()
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _sources()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"modules over {MAX_MODULE_LINES} lines (split by what they do): {long}"
 
 

@@ -60,24 +60,15 @@ LANDMARKS_MEMBER = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
 # The files this bundle is built from. A different hash means a different
 # model, and the shipped bundle's provenance would no longer hold.
 SOURCE_SHA256 = {
-    DETECTOR_MEMBER: (
-        "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c"
-    ),
-    LANDMARKS_MEMBER: (
-        "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"
-    ),
+    DETECTOR_MEMBER: ("9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c"),
+    LANDMARKS_MEMBER: ("e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"),
 }
 
 # Entry names the Tasks graph (pose_landmarker_graph.cc) looks up in a bundle.
 BUNDLE_DETECTOR_NAME = "pose_detector.tflite"
 BUNDLE_LANDMARKS_NAME = "pose_landmarks_detector.tflite"
 
-DEFAULT_OUTPUT = (
-    Path(__file__).resolve().parents[1]
-    / "posecheck"
-    / "models"
-    / "pose_landmarker_full.task"
-)
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "posecheck" / "models" / "pose_landmarker_full.task"
 
 TFLITE_IDENTIFIER = b"TFL3"
 METADATA_IDENTIFIER = b"M001"
@@ -186,10 +177,7 @@ def read_source_models(wheel: Path) -> dict[str, bytes]:
                 raise ValueError(f"{wheel.name}: no {member}; is it mediapipe 0.10.21?")
             data = zf.read(member)
             if sha256_hex(data) != expected:
-                raise ValueError(
-                    f"{wheel.name}: {member} has sha256 {sha256_hex(data)}, "
-                    f"expected {expected}"
-                )
+                raise ValueError(f"{wheel.name}: {member} has sha256 {sha256_hex(data)}, expected {expected}")
             models[member] = data
     return models
 
@@ -218,9 +206,7 @@ def check_detector_metadata(model_bytes: bytes) -> None:
     raw = _metadata_buffer(model)
     if raw is None:
         raise ValueError("pose detector: no TFLITE_METADATA")
-    metadata = meta_fb.ModelMetadataT.InitFromObj(
-        meta_fb.ModelMetadata.GetRootAs(raw, 0)
-    )
+    metadata = meta_fb.ModelMetadataT.InitFromObj(meta_fb.ModelMetadata.GetRootAs(raw, 0))
     image = metadata.subgraphMetadata[0].inputTensorMetadata[0]
     norms = [
         unit.options
@@ -229,10 +215,7 @@ def check_detector_metadata(model_bytes: bytes) -> None:
     ]
     found = [(float(n.mean[0]), float(n.std[0])) for n in norms]
     if found != [DETECTOR_MEAN_STD]:
-        raise ValueError(
-            f"pose detector: input normalization {found}, "
-            f"expected [{DETECTOR_MEAN_STD}]"
-        )
+        raise ValueError(f"pose detector: input normalization {found}, expected [{DETECTOR_MEAN_STD}]")
 
 
 def _tensor_metadata(name: str, description: str) -> meta_fb.TensorMetadataT:
@@ -279,9 +262,7 @@ def build_landmarks_metadata() -> bytes:
 
     subgraph = meta_fb.SubGraphMetadataT()
     subgraph.inputTensorMetadata = [image]
-    subgraph.outputTensorMetadata = [
-        _tensor_metadata(name, description) for name, description in LANDMARKS_OUTPUTS
-    ]
+    subgraph.outputTensorMetadata = [_tensor_metadata(name, description) for name, description in LANDMARKS_OUTPUTS]
 
     metadata = meta_fb.ModelMetadataT()
     metadata.name = "pose_landmarks_detector"
@@ -290,9 +271,7 @@ def build_landmarks_metadata() -> bytes:
         f"{MEDIAPIPE_VERSION} wheel (pose_landmark_full.tflite). Metadata added "
         "by posecheck tools/build_pose_bundle.py; weights unchanged."
     )
-    metadata.license = (
-        "Apache License. Version 2.0 http://www.apache.org/licenses/LICENSE-2.0."
-    )
+    metadata.license = "Apache License. Version 2.0 http://www.apache.org/licenses/LICENSE-2.0."
     metadata.minParserVersion = MIN_PARSER_VERSION
     metadata.subgraphMetadata = [subgraph]
 
@@ -362,8 +341,7 @@ def check_weights_unchanged(original: bytes, rebuilt: bytes) -> None:
     for i in range(before.BuffersLength()):
         old, new = before.Buffers(i), after.Buffers(i)
         if old.DataLength() != new.DataLength() or (
-            old.DataLength()
-            and old.DataAsNumpy().tobytes() != new.DataAsNumpy().tobytes()
+            old.DataLength() and old.DataAsNumpy().tobytes() != new.DataAsNumpy().tobytes()
         ):
             raise ValueError(f"rebuilt model: buffer {i} differs from the source")
         if new.DataLength() and _data_offset(new) % WEIGHT_ALIGNMENT:
@@ -445,9 +423,7 @@ def build_bundle(wheel: Path, output: Path) -> str:
     source_landmarks = models[LANDMARKS_MEMBER]
     landmarks = add_metadata(source_landmarks, build_landmarks_metadata())
     check_weights_unchanged(source_landmarks, landmarks)
-    write_bundle(
-        [(BUNDLE_DETECTOR_NAME, detector), (BUNDLE_LANDMARKS_NAME, landmarks)], output
-    )
+    write_bundle([(BUNDLE_DETECTOR_NAME, detector), (BUNDLE_LANDMARKS_NAME, landmarks)], output)
     return sha256_hex(output.read_bytes())
 
 
@@ -455,8 +431,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parses the command line."""
     parser = argparse.ArgumentParser(
         description=(
-            "Build the offline MediaPipe pose bundle (full model) from the "
-            f"mediapipe {MEDIAPIPE_VERSION} wheel."
+            f"Build the offline MediaPipe pose bundle (full model) from the mediapipe {MEDIAPIPE_VERSION} wheel."
         )
     )
     parser.add_argument(

@@ -72,8 +72,12 @@ def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool)
 
 
 def analyze_track(
-    track: LandmarkTrack, exercise: Exercise, smooth: bool = True, pain_at_s: float | None = None,
-    calibrate_at_s: float | None = None, look_ahead: bool = True,
+    track: LandmarkTrack,
+    exercise: Exercise,
+    smooth: bool = True,
+    pain_at_s: float | None = None,
+    calibrate_at_s: float | None = None,
+    look_ahead: bool = True,
 ) -> AnalysisResult:
     """Count reps, time holds and check safety over a whole track.
 
@@ -94,8 +98,9 @@ def analyze_track(
     rest = None
     view = None
     if look_ahead:
-        view = recording_view(exercise.supported_views, track.image_xyz, track.visibility, track.frame_size,
-                              track.world_xyz)
+        view = recording_view(
+            exercise.supported_views, track.image_xyz, track.visibility, track.frame_size, track.world_xyz
+        )
         measured = exercise.for_view(view)
         if calibrate_at_s is None and any(m.relative for m in measured.metrics):
             rest = _rest_from_recording(track, measured, smooth)

@@ -125,8 +125,9 @@ def _low_cluster(x: FloatArray, band: float) -> float:
 LEAVE_SHARE = 0.25
 
 
-def _still_episodes(x: FloatArray, t_s: FloatArray, band: float,
-                    leave: float | None = None) -> list[tuple[float, float, int]]:
+def _still_episodes(
+    x: FloatArray, t_s: FloatArray, band: float, leave: float | None = None
+) -> list[tuple[float, float, int]]:
     """(level, seconds, visits) of each place the person stayed still.
 
     Still runs shorter than STILL_WINDOW_S are passes, not stays. Stays at
@@ -150,10 +151,14 @@ def _still_episodes(x: FloatArray, t_s: FloatArray, band: float,
         i = j + 1
     runs: list[list[float]] = []  # [start_s, end_s, level, end index]
     for i, j in stays:
-        level = float(np.median(x[i:j + 1]))
-        if runs and abs(runs[-1][2] - level) <= band and (
-            t_s[i] - runs[-1][1] <= MIDDLE_PAUSE_S
-            or bool(np.all(np.abs(x[int(runs[-1][3]):i] - runs[-1][2]) <= (leave or band)))
+        level = float(np.median(x[i : j + 1]))
+        if (
+            runs
+            and abs(runs[-1][2] - level) <= band
+            and (
+                t_s[i] - runs[-1][1] <= MIDDLE_PAUSE_S
+                or bool(np.all(np.abs(x[int(runs[-1][3]) : i] - runs[-1][2]) <= (leave or band)))
+            )
         ):
             runs[-1][1] = float(t_s[j])
             runs[-1][3] = j
@@ -203,8 +208,9 @@ def _middle(x: FloatArray, t_s: FloatArray, band: float, so_far: bool = False) -
     return (lo + hi) / 2.0
 
 
-def rest_level(x: FloatArray, t_s: FloatArray, directions: set[int], band: float,
-               direction: bool = False, so_far: bool = False) -> float:
+def rest_level(
+    x: FloatArray, t_s: FloatArray, directions: set[int], band: float, direction: bool = False, so_far: bool = False
+) -> float:
     """The rest value of one metric over a whole recording.
 
     Args:
@@ -255,8 +261,7 @@ class StreamingBaseline:
             their movement shows where the rest is.
     """
 
-    def __init__(self, ex: Exercise, *, fixed: dict[str, float] | None = None,
-                 start_at_s: float | None = None) -> None:
+    def __init__(self, ex: Exercise, *, fixed: dict[str, float] | None = None, start_at_s: float | None = None) -> None:
         self.calibrate_s = ex.calibrate_s
         self.start_at_s = start_at_s
         self._defs = [m for m in ex.metrics if m.relative]
@@ -366,8 +371,14 @@ class StreamingBaseline:
                 level, negated = found[key]
                 self._base[d.name] = -level if negated != d.negate else level
                 continue
-            level = rest_level(np.asarray(self._samples[d.name], np.float64), t, self._dirs.get(d.name, set()),
-                               self._band[d.name], d.is_direction, so_far=True)
+            level = rest_level(
+                np.asarray(self._samples[d.name], np.float64),
+                t,
+                self._dirs.get(d.name, set()),
+                self._band[d.name],
+                d.is_direction,
+                so_far=True,
+            )
             # Only a correction is taken (the rest off by more than its
             # band: a start raised or turned); a small shift is noise, and
             # moving the rest under a hold would move the hold.
@@ -378,8 +389,9 @@ class StreamingBaseline:
             found[key] = (self._base[d.name], d.negate)
 
 
-def recording_rest_levels(ex: Exercise, frames: Frames, usable: npt.NDArray[np.bool_],
-                          t_s: FloatArray) -> dict[str, float]:
+def recording_rest_levels(
+    ex: Exercise, frames: Frames, usable: npt.NDArray[np.bool_], t_s: FloatArray
+) -> dict[str, float]:
     """Rest level of every relative metric over a whole recording (the
     offline analysis's first pass).
 

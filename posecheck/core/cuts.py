@@ -32,8 +32,9 @@ class CutDetector:
     def __init__(self) -> None:
         self._prev: npt.NDArray[np.float64] | None = None
 
-    def update(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-               frame_size: tuple[int, int]) -> bool:
+    def update(
+        self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating], frame_size: tuple[int, int]
+    ) -> bool:
         """Feed one frame's (33, 3) normalised landmarks (NaN: nobody) and
         (33,) visibility; True when it is a cut from the last frame with a
         person."""

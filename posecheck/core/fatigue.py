@@ -43,24 +43,31 @@ class FatigueMonitor:
         if target and len(reps) > target and f"prescription_done:{rep.side}" not in self._said:
             self._said.add(f"prescription_done:{rep.side}")
             side = f" on the {rep.side} side" if rep.side in ("left", "right") else ""
-            out.append(("prescription_done", Severity.INFO,
-                        f"That is the prescribed {target}{side}: stop here, more is not better."))
+            out.append(
+                (
+                    "prescription_done",
+                    Severity.INFO,
+                    f"That is the prescribed {target}{side}: stop here, more is not better.",
+                )
+            )
         n = FATIGUE_BASELINE_REPS
         if len(reps) >= n + FATIGUE_IN_A_ROW:
             base = reps[:n]
             recent = reps[-FATIGUE_IN_A_ROW:]
             base_dur = float(np.median([r.duration_s for r in base]))
             base_range = float(np.median([r.progress for r in base]))
-            if "fatigue" not in self._said and base_dur > 0 and all(
-                r.duration_s > max(FATIGUE_SLOWER * base_dur, base_dur + FATIGUE_SLOWER_BY_S) for r in recent
+            if (
+                "fatigue" not in self._said
+                and base_dur > 0
+                and all(r.duration_s > max(FATIGUE_SLOWER * base_dur, base_dur + FATIGUE_SLOWER_BY_S) for r in recent)
             ):
                 self._said.add("fatigue")
-                out.append(("fatigue", Severity.CAUTION,
-                            "Your reps are slowing down: time to stop and rest."))
-            elif "fatigue" not in self._said and base_range > 0 and all(
-                r.progress < FATIGUE_RANGE_SHARE * base_range for r in recent
+                out.append(("fatigue", Severity.CAUTION, "Your reps are slowing down: time to stop and rest."))
+            elif (
+                "fatigue" not in self._said
+                and base_range > 0
+                and all(r.progress < FATIGUE_RANGE_SHARE * base_range for r in recent)
             ):
                 self._said.add("fatigue")
-                out.append(("fatigue", Severity.CAUTION,
-                            "Your movement is getting smaller: time to stop and rest."))
+                out.append(("fatigue", Severity.CAUTION, "Your movement is getting smaller: time to stop and rest."))
         return out

@@ -45,9 +45,7 @@ def vector_angle_deg(u: npt.ArrayLike, v: npt.ArrayLike) -> FloatArray:
     return np.degrees(np.arccos(cos))
 
 
-def segment_angle_deg(
-    a: npt.ArrayLike, b: npt.ArrayLike, reference: str = "horizontal"
-) -> FloatArray:
+def segment_angle_deg(a: npt.ArrayLike, b: npt.ArrayLike, reference: str = "horizontal") -> FloatArray:
     """Signed angle of the 2D segment a->b against a reference direction.
 
     Args:
@@ -84,9 +82,7 @@ def elevation_deg(a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
     return np.degrees(np.arctan2(d[..., 1], np.abs(d[..., 0])))
 
 
-def signed_angle_between_deg(
-    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
-) -> FloatArray:
+def signed_angle_between_deg(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike) -> FloatArray:
     """Signed 2D angle from segment a->b to segment c->d, (-180, 180].
 
     Positive when c->d is rotated counter-clockwise from a->b (as seen).

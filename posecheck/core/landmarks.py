@@ -64,9 +64,7 @@ LANDMARK_NAMES: tuple[str, ...] = tuple(m.name.lower() for m in Landmark)
 
 # Names that exist on both sides without their prefix ("knee" -> left_knee /
 # right_knee); exercise files may use them together with a metric's `side`.
-SIDED_NAMES: tuple[str, ...] = tuple(
-    n[len("left_"):] for n in LANDMARK_NAMES if n.startswith("left_")
-)
+SIDED_NAMES: tuple[str, ...] = tuple(n[len("left_") :] for n in LANDMARK_NAMES if n.startswith("left_"))
 
 CONNECTIONS: tuple[tuple[Landmark, Landmark], ...] = (
     (Landmark.LEFT_EAR, Landmark.LEFT_EYE),
@@ -97,9 +95,9 @@ CONNECTIONS: tuple[tuple[Landmark, Landmark], ...] = (
 
 def _swap_name(name: str) -> str:
     if name.startswith("left_"):
-        return "right_" + name[len("left_"):]
+        return "right_" + name[len("left_") :]
     if name.startswith("right_"):
-        return "left_" + name[len("right_"):]
+        return "left_" + name[len("right_") :]
     if name == "mouth_left":
         return "mouth_right"
     if name == "mouth_right":
@@ -109,9 +107,7 @@ def _swap_name(name: str) -> str:
 
 # LEFT_RIGHT_SWAP[i] is the index of landmark i's mirror twin: indexing a
 # (..., 33, k) array with it relabels a mirrored image's landmarks.
-LEFT_RIGHT_SWAP: tuple[int, ...] = tuple(
-    LANDMARK_NAMES.index(_swap_name(n)) for n in LANDMARK_NAMES
-)
+LEFT_RIGHT_SWAP: tuple[int, ...] = tuple(LANDMARK_NAMES.index(_swap_name(n)) for n in LANDMARK_NAMES)
 
 
 _INDEX = {n: i for i, n in enumerate(LANDMARK_NAMES)}
@@ -141,7 +137,7 @@ def resolve_landmark(name: str, side: str) -> str:
 def is_valid_landmark_name(name: str) -> bool:
     """True for a landmark name an exercise file may use (full, sided or mid_)."""
     if name.startswith("mid_"):
-        return name[len("mid_"):] in SIDED_NAMES
+        return name[len("mid_") :] in SIDED_NAMES
     return name in LANDMARK_NAMES or name in SIDED_NAMES
 
 
@@ -149,9 +145,14 @@ def is_valid_landmark_name(name: str) -> bool:
 OFF_FRAME_MARGIN = 0.02
 # Body segments that give the picture's scale (Frames.px_per_m).
 SCALE_SEGMENTS = (
-    ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
-    ("left_hip", "right_hip"), ("left_hip", "left_knee"), ("right_hip", "right_knee"),
-    ("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow"),
+    ("left_shoulder", "right_shoulder"),
+    ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"),
+    ("left_hip", "right_hip"),
+    ("left_hip", "left_knee"),
+    ("right_hip", "right_knee"),
+    ("left_shoulder", "left_elbow"),
+    ("right_shoulder", "right_elbow"),
 )
 
 
@@ -206,16 +207,14 @@ class Frames:
         midpoint of its left and right landmarks."""
         arr = self.px if space == "image" else self.world
         if name.startswith("mid_"):
-            base = name[len("mid_"):]
-            return g.midpoint(
-                arr[:, landmark_index("left_" + base)], arr[:, landmark_index("right_" + base)]
-            )
+            base = name[len("mid_") :]
+            return g.midpoint(arr[:, landmark_index("left_" + base)], arr[:, landmark_index("right_" + base)])
         return arr[:, landmark_index(name)]
 
     def visibility_of(self, name: str) -> FloatArray:
         """(T,) visibility of one landmark; of a "mid_" point, the lower of its two."""
         if name.startswith("mid_"):
-            base = name[len("mid_"):]
+            base = name[len("mid_") :]
             return np.minimum(
                 self.visibility[:, landmark_index("left_" + base)],
                 self.visibility[:, landmark_index("right_" + base)],

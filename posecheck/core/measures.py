@@ -104,9 +104,7 @@ HEAD_FRONT_MAX_PROFILE = 1.0
 
 def _head_tilt(f: Frames, side: str) -> FloatArray:
     eyes = g.segment_angle_deg(f.point("right_eye", "image"), f.point("left_eye", "image"))
-    shoulders = g.segment_angle_deg(
-        f.point("right_shoulder", "image"), f.point("left_shoulder", "image")
-    )
+    shoulders = g.segment_angle_deg(f.point("right_shoulder", "image"), f.point("left_shoulder", "image"))
     # A tilt toward the subject's left lowers the left eye (image right):
     # the eye line turns clockwise, i.e. negative, relative to the shoulders,
     # so the tilt is the shoulder line's angle minus the eye line's.
@@ -172,17 +170,11 @@ def _side_on(f: Frames, face: FloatArray) -> npt.NDArray[np.bool_]:
 
 
 def _trunk_side_bend(f: Frames, side: str) -> FloatArray:
-    return g.segment_angle_deg(
-        f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical"
-    )
+    return g.segment_angle_deg(f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical")
 
 
 def _trunk_incline(f: Frames, side: str) -> FloatArray:
-    return np.abs(
-        g.segment_angle_deg(
-            f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical"
-        )
-    )
+    return np.abs(g.segment_angle_deg(f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical"))
 
 
 def _shoulder_width_px(f: Frames) -> FloatArray:

@@ -132,7 +132,7 @@ def _point_landmarks(m: MetricDef, side: str) -> list[list[int]]:
     for name in _points_of(m):
         full = resolve_landmark(name, side)
         if full.startswith("mid_"):
-            base = full[len("mid_"):]
+            base = full[len("mid_") :]
             out.append([landmark_index("left_" + base), landmark_index("right_" + base)])
         else:
             out.append([landmark_index(full)])
@@ -239,7 +239,9 @@ def _reads_left(f: Frames, m: MetricDef) -> npt.NDArray[np.bool_]:
 
 
 def evaluate_metric(
-    f: Frames, m: MetricDef, done: dict[str, FloatArray],
+    f: Frames,
+    m: MetricDef,
+    done: dict[str, FloatArray],
     cache: dict[tuple[str, str], FloatArray] | None = None,
 ) -> FloatArray:
     """Per-frame values (T,) of one metric; `done` holds metrics it may
@@ -322,8 +324,9 @@ def _points_seen(f: Frames, m: MetricDef, side: str, min_visibility: float) -> n
     return ok
 
 
-def metric_seen(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef],
-                min_visibility: float) -> npt.NDArray[np.bool_]:
+def metric_seen(
+    f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef], min_visibility: float
+) -> npt.NDArray[np.bool_]:
     """(T,) frames where the metric's reading rests on landmarks the model
     sees at `min_visibility`: every point it reads (of a `visible` metric on
     the side it reads, of a `mean` one on either side), a built-in measure

@@ -70,8 +70,7 @@ class RoutineProgress:
 
     def due_to_start(self, t_s: float) -> bool:
         """No step runs, one is left, and the check-in is answered or its time is up."""
-        return (self.step is None and self.more_steps
-                and (self.checkin_for is None or t_s >= self.checkin_until_t_s))
+        return self.step is None and self.more_steps and (self.checkin_for is None or t_s >= self.checkin_until_t_s)
 
     def start_next(self, t_s: float, started_at: float) -> StepState:
         """Start the next step at t_s (source seconds); started_at is the wall clock."""

@@ -114,9 +114,7 @@ class SafetyMonitor:
         self._by_id = {i: [r for r in rules if r.id == i] for i in self._ids}
         self._state = {i: _RuleState() for i in self._ids}
         self._speed = {r.metric: _SpeedMeter() for r in rules if r.kind == "speed"}
-        self._loops = {
-            (r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"
-        }
+        self._loops = {(r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"}
 
     def cut(self) -> None:
         """The recording jumped (cuts.py): speeds and loops start afresh, so
@@ -126,8 +124,14 @@ class SafetyMonitor:
         for key, loop in list(self._loops.items()):
             self._loops[key] = _LoopMeter(loop.window_s, loop.radius)
 
-    def _fault(self, rule: SafetyRule, t_s: float, values: dict[str, float], speeds: dict[str, float],
-               loops: dict[tuple[str, str], tuple[float, float]]) -> tuple[bool | None, float]:
+    def _fault(
+        self,
+        rule: SafetyRule,
+        t_s: float,
+        values: dict[str, float],
+        speeds: dict[str, float],
+        loops: dict[tuple[str, str], tuple[float, float]],
+    ) -> tuple[bool | None, float]:
         """(at fault?, since when) for one rule now; None when unknown (NaN)."""
         if rule.kind == "speed":
             v = speeds.get(rule.metric, math.nan)
@@ -187,8 +191,9 @@ class SafetyMonitor:
             out.append(self._fire(st, rule.id, Severity(rule.severity), rule.message, st.since_s, t_s))
         return out
 
-    def _fire(self, st: _RuleState, rule_id: str, severity: Severity, message: str,
-              start_s: float, t_s: float) -> Event:
+    def _fire(
+        self, st: _RuleState, rule_id: str, severity: Severity, message: str, start_s: float, t_s: float
+    ) -> Event:
         st.active = WarningRecord(start_s, t_s, rule_id, severity, message, fired_s=t_s)
         self.warnings.append(st.active)
         return warning_event(t_s, rule_id, severity, message, start_s)

@@ -74,7 +74,7 @@ def _required_indices(exercise: Exercise) -> list[tuple[int, ...]]:
     groups: list[tuple[int, ...]] = []
     for name in exercise.required:
         if name.startswith("mid_"):
-            base = name[len("mid_"):]
+            base = name[len("mid_") :]
             groups.append((landmark_index("left_" + base),))
             groups.append((landmark_index("right_" + base),))
         elif name in SIDED_NAMES:
@@ -84,15 +84,20 @@ def _required_indices(exercise: Exercise) -> list[tuple[int, ...]]:
     return groups
 
 
-def usable_mask(exercise: Exercise, image_xyz: npt.NDArray[np.floating],
-                visibility: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
+def usable_mask(
+    exercise: Exercise, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]
+) -> npt.NDArray[np.bool_]:
     """(T,) frames with a person whose required landmarks are seen at
     `min_visibility` (of a side-free name, either side; of mid_*, both)."""
     return _usable_rows(_required_indices(exercise), exercise.min_visibility, image_xyz, visibility)
 
 
-def _usable_rows(required: list[tuple[int, ...]], min_visibility: float, image_xyz: npt.NDArray[np.floating],
-                 visibility: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
+def _usable_rows(
+    required: list[tuple[int, ...]],
+    min_visibility: float,
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+) -> npt.NDArray[np.bool_]:
     vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
     ok = ~np.isnan(np.asarray(image_xyz)[:, 0, 0])
     for group in required:
@@ -103,9 +108,15 @@ def _usable_rows(required: list[tuple[int, ...]], min_visibility: float, image_x
 class ExerciseSession:
     """Runs one exercise on a stream of pose frames."""
 
-    def __init__(self, exercise: Exercise, frame_size: tuple[int, int], smooth: bool = True,
-                 calibrate_at_s: float | None = None, rest_levels: dict[str, float] | None = None,
-                 view: str | None = None) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        frame_size: tuple[int, int],
+        smooth: bool = True,
+        calibrate_at_s: float | None = None,
+        rest_levels: dict[str, float] | None = None,
+        view: str | None = None,
+    ) -> None:
         """
         Args:
             calibrate_at_s: the person is at rest from this time: `relative`

@@ -61,7 +61,7 @@ class SetupStatus:
 def _part_of(name: str) -> str:
     for prefix in ("left_", "right_"):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name.removeprefix("mid_")
 
 
@@ -83,7 +83,7 @@ def _missing_required(ex: Exercise, xy: npt.NDArray[np.floating], vis: npt.NDArr
     missing = []
     for name in ex.required:
         if name.startswith("mid_"):
-            base = name[len("mid_"):]
+            base = name[len("mid_") :]
             idx = [landmark_index("left_" + base), landmark_index("right_" + base)]
             ok = all(_seen(vis, xy, i, thr) for i in idx)
         elif name in SIDED_NAMES:
@@ -142,8 +142,12 @@ def faces_away(world: npt.NDArray[np.floating]) -> bool:
     return bool(float(world[Landmark.NOSE, 2]) - ears_z > AWAY_NOSE_BEHIND_M)
 
 
-def frame_facing(image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-                 frame_size: tuple[int, int], world_xyz: npt.NDArray[np.floating] | None = None) -> Facing:
+def frame_facing(
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+    world_xyz: npt.NDArray[np.floating] | None = None,
+) -> Facing:
     """One frame's facing (a person in view): the ratio, and facing away
     when the world landmarks are given."""
     px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
@@ -207,9 +211,10 @@ def _trunk_incline_deg(px: npt.NDArray[np.floating]) -> float:
 def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> str:
     if ex.camera_view == "above":
         return ""  # from above the trunk lies any way in the picture: the view check covers it
-    if min(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5 and max(
-        vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]
-    ) < 0.5:
+    if (
+        min(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
+        and max(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
+    ):
         return ""  # upper-body framing: the position cannot be told, so not judged
     incline = _trunk_incline_deg(px)
     upright = incline < 40.0
@@ -271,8 +276,14 @@ class FacingVote:
     def __init__(self) -> None:
         self._frames: list[tuple[float, float, bool, bool]] = []  # t_s, ratio, hips, away
 
-    def update(self, t_s: float, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-               frame_size: tuple[int, int], world_xyz: npt.NDArray[np.floating] | None = None) -> Facing | None:
+    def update(
+        self,
+        t_s: float,
+        image_xyz: npt.NDArray[np.floating],
+        visibility: npt.NDArray[np.floating],
+        frame_size: tuple[int, int],
+        world_xyz: npt.NDArray[np.floating] | None = None,
+    ) -> Facing | None:
         """Feed one frame; the facing to judge, None if nobody."""
         if np.isnan(image_xyz[0, 0]):
             return None
@@ -285,9 +296,13 @@ class FacingVote:
         return Facing(float(np.median([r for r, _ in same])), hips, away)
 
 
-def recording_view(views: tuple[str, ...], image_xyz: npt.NDArray[np.floating],
-                   visibility: npt.NDArray[np.floating], frame_size: tuple[int, int],
-                   world_xyz: npt.NDArray[np.floating] | None = None) -> str:
+def recording_view(
+    views: tuple[str, ...],
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+    world_xyz: npt.NDArray[np.floating] | None = None,
+) -> str:
     """The view a whole recording shows, among `views` (the exercise's, its
     own first): the supported view most frames with a person are seen from
     (frames in between do not vote); the exercise's own view when none is."""

@@ -70,9 +70,7 @@ class LandmarkTrack:
             ("world_xyz", self.world_xyz, (n, NUM_LANDMARKS, 3)),
         ):
             if arr.shape != shape:
-                raise ValueError(
-                    f"{name} must have shape {shape}, but got shape {arr.shape}"
-                )
+                raise ValueError(f"{name} must have shape {shape}, but got shape {arr.shape}")
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ValueError("t_s must be strictly increasing")
 
@@ -114,8 +112,12 @@ class LandmarkTrack:
     def select(self, index: npt.NDArray[np.bool_] | slice) -> LandmarkTrack:
         """The frames picked by a boolean mask or a slice (a time span, every
         n-th frame), everything else unchanged."""
-        return self.replace(t_s=self.t_s[index], image_xyz=self.image_xyz[index],
-                            visibility=self.visibility[index], world_xyz=self.world_xyz[index])
+        return self.replace(
+            t_s=self.t_s[index],
+            image_xyz=self.image_xyz[index],
+            visibility=self.visibility[index],
+            world_xyz=self.world_xyz[index],
+        )
 
     @classmethod
     def played_in_turn(cls, tracks: list[LandmarkTrack]) -> tuple[LandmarkTrack, list[float]]:
@@ -163,19 +165,22 @@ class LandmarkTrack:
         path = Path(path)
         target = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
         check_output_file(target, "track")
-        write_atomically(target, lambda tmp: np.savez_compressed(
-            tmp,
-            format=np.array(TRACK_FORMAT),
-            format_version=np.array(TRACK_FORMAT_VERSION),
-            t_s=self.t_s,
-            image_xyz=self.image_xyz,
-            visibility=self.visibility,
-            world_xyz=self.world_xyz,
-            fps=np.array(self.fps),
-            frame_size=np.array(self.frame_size, dtype=np.int64),
-            model=np.array(self.model),
-            source=np.array(self.source),
-        ))
+        write_atomically(
+            target,
+            lambda tmp: np.savez_compressed(
+                tmp,
+                format=np.array(TRACK_FORMAT),
+                format_version=np.array(TRACK_FORMAT_VERSION),
+                t_s=self.t_s,
+                image_xyz=self.image_xyz,
+                visibility=self.visibility,
+                world_xyz=self.world_xyz,
+                fps=np.array(self.fps),
+                frame_size=np.array(self.frame_size, dtype=np.int64),
+                model=np.array(self.model),
+                source=np.array(self.source),
+            ),
+        )
         return target
 
     @classmethod
@@ -190,8 +195,9 @@ class LandmarkTrack:
         return cls(**read_track_file(Path(path)))
 
 
-def mirror_landmarks(image_xyz: npt.NDArray[np.float32], visibility: npt.NDArray[np.float32],
-                     world_xyz: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
+def mirror_landmarks(
+    image_xyz: npt.NDArray[np.float32], visibility: npt.NDArray[np.float32], world_xyz: npt.NDArray[np.float32]
+) -> tuple[npt.NDArray[np.float32], ...]:
     """Mirrored copies of (image_xyz, visibility, world_xyz): x flipped, left
     and right landmarks swapped. For a track (T, 33, ...) or one frame (33, ...)."""
     swap = list(LEFT_RIGHT_SWAP)

@@ -36,13 +36,31 @@ COORD_LIMIT = 1000.0  # |image_xyz| in frame widths/heights, |world_xyz| in metr
 # A .npz is a zip archive: it starts with a local file header, or with the
 # end-of-archive record when empty.
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_ENTRIES = ("format", "format_version", "t_s", "image_xyz", "visibility", "world_xyz",
-            "fps", "frame_size", "model", "source")
+_ENTRIES = (
+    "format",
+    "format_version",
+    "t_s",
+    "image_xyz",
+    "visibility",
+    "world_xyz",
+    "fps",
+    "frame_size",
+    "model",
+    "source",
+)
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
 # unsupported zip entry, an array header claiming terabytes.
-_READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error,
-                NotImplementedError, RuntimeError, MemoryError)
+_READ_ERRORS = (
+    OSError,
+    EOFError,
+    ValueError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    MemoryError,
+)
 
 
 def read_track_file(path: Path) -> dict[str, Any]:
@@ -69,8 +87,7 @@ def _check_track_file(path: Path) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise PosecheckError(f"{path}: is a folder, not a landmark track (.npz)")
     if not stat.S_ISREG(st.st_mode):
-        raise PosecheckError(f"{path}: not a regular file (a pipe, device or socket); "
-                             "give a landmark track (.npz)")
+        raise PosecheckError(f"{path}: not a regular file (a pipe, device or socket); give a landmark track (.npz)")
     if st.st_size == 0:
         raise PosecheckError(f"{path}: is empty (0 bytes), not a landmark track")
     try:
@@ -91,11 +108,13 @@ def _read_entries(path: Path) -> dict[str, Any]:
         # Opened here, not by np.load, which leaks its file when the zip is bad.
         with path.open("rb") as fh, np.load(fh, allow_pickle=False) as data:
             fmt = data["format"] if "format" in data.files else None
-            if not (isinstance(fmt, np.ndarray) and fmt.ndim == 0 and fmt.dtype.kind == "U"
-                    and str(fmt) == TRACK_FORMAT):
+            if not (
+                isinstance(fmt, np.ndarray) and fmt.ndim == 0 and fmt.dtype.kind == "U" and str(fmt) == TRACK_FORMAT
+            ):
                 found = "none" if fmt is None else _describe(fmt)
-                raise PosecheckError(f"{path}: not a posecheck landmark track "
-                                     f"(format {found}, expected {TRACK_FORMAT!r})")
+                raise PosecheckError(
+                    f"{path}: not a posecheck landmark track (format {found}, expected {TRACK_FORMAT!r})"
+                )
             return {key: data[key] for key in _ENTRIES if key in data.files}
     except _READ_ERRORS as exc:
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
@@ -114,8 +133,10 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
     """
     version = _whole_number(path, raw, "format_version")
     if version > TRACK_FORMAT_VERSION:
-        raise PosecheckError(f"{path}: track format version {version} is newer than "
-                             f"this posecheck reads ({TRACK_FORMAT_VERSION}); upgrade")
+        raise PosecheckError(
+            f"{path}: track format version {version} is newer than "
+            f"this posecheck reads ({TRACK_FORMAT_VERSION}); upgrade"
+        )
     if version < 1:
         raise PosecheckError(f"{path}: format_version is {version}; allowed: 1 to {TRACK_FORMAT_VERSION}")
     t_s = _numbers(path, raw, "t_s", ()).astype(np.float64)
@@ -187,12 +208,18 @@ def _fps(path: Path, raw: dict[str, Any]) -> float:
 def _frame_size(path: Path, raw: dict[str, Any]) -> tuple[int, int]:
     lo, hi = FRAME_SIDE_RANGE_PX
     value = _entry(path, raw, "frame_size")
-    ok = (_is_numeric(value) and value.shape == (2,) and bool(np.all(np.isfinite(value)))
-          and bool(np.all(value == np.round(value))) and bool(np.all((value >= lo) & (value <= hi))))
+    ok = (
+        _is_numeric(value)
+        and value.shape == (2,)
+        and bool(np.all(np.isfinite(value)))
+        and bool(np.all(value == np.round(value)))
+        and bool(np.all((value >= lo) & (value <= hi)))
+    )
     if not ok:
         shown = value.tolist() if isinstance(value, np.ndarray) and value.size <= 4 else _describe(value)
-        raise PosecheckError(f"{path}: frame_size is {shown}; allowed: two whole numbers "
-                             f"(width, height), {lo} to {hi} pixels")
+        raise PosecheckError(
+            f"{path}: frame_size is {shown}; allowed: two whole numbers (width, height), {lo} to {hi} pixels"
+        )
     return int(value[0]), int(value[1])
 
 
@@ -203,35 +230,39 @@ def _text(path: Path, raw: dict[str, Any], key: str) -> str:
     return str(value)
 
 
-def _numbers(path: Path, raw: dict[str, Any], key: str, per_frame: tuple[int, ...],
-             frames: int | None = None) -> npt.NDArray[Any]:
+def _numbers(
+    path: Path, raw: dict[str, Any], key: str, per_frame: tuple[int, ...], frames: int | None = None
+) -> npt.NDArray[Any]:
     """An array of real numbers shaped (T, *per_frame); T must equal
     `frames` when given (the length of t_s)."""
     value = _entry(path, raw, key)
     shape = "(" + ", ".join(["T", *map(str, per_frame)]) + (",)" if not per_frame else ")")
     if not (_is_numeric(value) and value.ndim == 1 + len(per_frame) and value.shape[1:] == per_frame):
-        raise PosecheckError(f"{path}: {key} is {_describe(value)}; "
-                             f"allowed: an array of numbers of shape {shape}")
+        raise PosecheckError(f"{path}: {key} is {_describe(value)}; allowed: an array of numbers of shape {shape}")
     if frames is not None and len(value) != frames:
-        raise PosecheckError(f"{path}: {key} has {len(value)} frames but t_s has {frames}; "
-                             "every array needs one row per frame")
+        raise PosecheckError(
+            f"{path}: {key} has {len(value)} frames but t_s has {frames}; every array needs one row per frame"
+        )
     return value
 
 
 def _check_times(path: Path, t_s: npt.NDArray[np.float64]) -> None:
     bad = np.flatnonzero(~np.isfinite(t_s))
     if bad.size:
-        raise PosecheckError(f"{path}: t_s is {t_s[bad[0]]} at frame {bad[0]}; "
-                             "allowed: finite seconds, strictly increasing")
+        raise PosecheckError(
+            f"{path}: t_s is {t_s[bad[0]]} at frame {bad[0]}; allowed: finite seconds, strictly increasing"
+        )
     back = np.flatnonzero(t_s[1:] <= t_s[:-1])  # a comparison: np.diff could overflow
     if back.size:
         i = int(back[0]) + 1
-        raise PosecheckError(f"{path}: t_s is not strictly increasing: frame {i} at {t_s[i]:g} s "
-                             f"follows {t_s[i - 1]:g} s")
+        raise PosecheckError(
+            f"{path}: t_s is not strictly increasing: frame {i} at {t_s[i]:g} s follows {t_s[i - 1]:g} s"
+        )
 
 
-def _person_frames(path: Path, image: npt.NDArray[Any], visibility: npt.NDArray[Any],
-                   world: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], ...]:
+def _person_frames(
+    path: Path, image: npt.NDArray[Any], visibility: npt.NDArray[Any], world: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], ...]:
     """(image_xyz, visibility, world_xyz) with the no-person rule applied.
 
     image_xyz decides, as `has_pose` reads it: a frame all NaN there has no
@@ -244,18 +275,24 @@ def _person_frames(path: Path, image: npt.NDArray[Any], visibility: npt.NDArray[
         inf = np.argwhere(np.isinf(arr))
         if inf.size:
             frame, landmark = inf[0][:2]
-            raise PosecheckError(f"{path}: {key} is {arr[tuple(inf[0])]} at frame {frame}, landmark "
-                                 f"{landmark}; allowed: finite numbers, or NaN for a frame with no person")
+            raise PosecheckError(
+                f"{path}: {key} is {arr[tuple(inf[0])]} at frame {frame}, landmark "
+                f"{landmark}; allowed: finite numbers, or NaN for a frame with no person"
+            )
     image_nan = np.isnan(image.reshape(len(image), -1))
     no_person = image_nan.all(axis=1)
     for key, arr in arrays.items():
         partial = np.flatnonzero(np.isnan(arr.reshape(len(arr), -1)).any(axis=1) & ~no_person)
         if partial.size:
-            raise PosecheckError(f"{path}: {key} is NaN in part of frame {partial[0]}, a frame with a person "
-                                 "(image_xyz not all NaN); allowed: NaN only in a frame whose image_xyz is "
-                                 "all NaN (no person found)")
-    return tuple(np.where(no_person.reshape(-1, *[1] * (a.ndim - 1)), np.nan, a.astype(np.float64))
-                 for a in (image, visibility, world))
+            raise PosecheckError(
+                f"{path}: {key} is NaN in part of frame {partial[0]}, a frame with a person "
+                "(image_xyz not all NaN); allowed: NaN only in a frame whose image_xyz is "
+                "all NaN (no person found)"
+            )
+    return tuple(
+        np.where(no_person.reshape(-1, *[1] * (a.ndim - 1)), np.nan, a.astype(np.float64))
+        for a in (image, visibility, world)
+    )
 
 
 def _check_within(path: Path, key: str, arr: npt.NDArray[Any], lo: float, hi: float) -> None:
@@ -263,5 +300,6 @@ def _check_within(path: Path, key: str, arr: npt.NDArray[Any], lo: float, hi: fl
         out = np.argwhere((arr < lo) | (arr > hi))
     if out.size:
         frame, landmark = out[0][:2]
-        raise PosecheckError(f"{path}: {key} is {arr[tuple(out[0])]:g} at frame {frame}, landmark "
-                             f"{landmark}; allowed: {lo:g} to {hi:g}")
+        raise PosecheckError(
+            f"{path}: {key} is {arr[tuple(out[0])]:g} at frame {frame}, landmark {landmark}; allowed: {lo:g} to {hi:g}"
+        )

@@ -1,6 +1,6 @@
 """Accuracy benchmark: posecheck against known truth, clip by clip.
 
-    python -m posecheck.eval.accuracy accuracy [--samples DIR] [--clips DIR]
+    python -m posecheck.eval.accuracy [--samples DIR] [--clips DIR] [--extract] [--no-clips]
 
 Two kinds of clips:
 - `samples/*.mp4` with `<clip>.truth.json` written by the renderer from its
@@ -19,12 +19,8 @@ metric (mean and 95th percentile, degrees).
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import re
 import sys
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +32,7 @@ from posecheck.core.measures import MEASURES
 from posecheck.core.metrics import MetricDef, evaluate_metrics
 from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
+from posecheck.eval.truth import ClipTruth, real_clip_truths, sample_truths
 from posecheck.spec import Exercise, load_exercise, with_prescription
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,32 +41,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WARNING_MATCH_S = 1.0
 # The truth's unsafe-interval names -> posecheck's rule ids.
 TRUTH_RULES = {"jerk": "sudden_movement"}
-
-
-@dataclass
-class ClipTruth:
-    """What should come out of one clip."""
-
-    clip: str
-    exercise: str
-    reps: int
-    reps_by_side: dict[str, int] | None = None
-    partial_reps: int | None = None
-    hold_s: list[float] = field(default_factory=list)
-    unsafe: list[dict[str, Any]] = field(default_factory=list)
-    angles: dict[str, list[float]] = field(default_factory=dict)
-    count_tolerance: int = 0
-    hold_tolerance_s: float = 0.5
-    hold_target_s: float | None = None
-    # False where the truth says nothing about holds (a real clip whose label
-    # gives no hold lengths): then the holds found are not judged.
-    check_holds: bool = True
-    # False where the truth says nothing about unsafe movement (real clips'
-    # labels): then the warnings given are listed but not judged.
-    check_warnings: bool = True
-    mirrored: bool = False
-    view: str = ""            # the rendered camera view: front, side or side_right
-    elevation_deg: float = 0.0  # how far the rendered camera looks down
 
 
 @dataclass
@@ -133,8 +104,11 @@ class ClipScore:
             return False
         if abs(self.count_error) > self.truth.count_tolerance:
             return False
-        if (self.truth.count_tolerance == 0 and self.truth.reps_by_side is not None
-                and self.reps_by_side != self.truth.reps_by_side):
+        if (
+            self.truth.count_tolerance == 0
+            and self.truth.reps_by_side is not None
+            and self.reps_by_side != self.truth.reps_by_side
+        ):
             return False
         if not self.truth.check_holds:
             return True
@@ -143,75 +117,14 @@ class ClipScore:
         return all(e <= self.truth.hold_tolerance_s for e in self.hold_errors)
 
 
-def sample_truths(samples: Path) -> list[tuple[ClipTruth, Path]]:
-    """Truth of every rendered sample (reads `<clip>.truth.json`)."""
-    out = []
-    for p in sorted(samples.glob("*.truth.json")):
-        t = json.loads(p.read_text())
-        by_side = t.get("reps_by_side")
-        out.append((ClipTruth(
-            clip=t["clip"],
-            exercise=t["exercise"],
-            reps=int(t["reps"]),
-            reps_by_side={k: by_side[k] for k in ("left", "right")} if by_side else None,
-            partial_reps=t.get("partial_reps"),
-            hold_s=[h["duration_s"] for h in t["holds"]],
-            unsafe=list(t.get("unsafe", [])),
-            angles=t.get("angles", {}),
-            hold_target_s=t.get("hold_target_s"),
-            mirrored=bool(t.get("variant", {}).get("mirrored", False)),
-            view=str(t.get("variant", {}).get("view", "")),
-            elevation_deg=float(t.get("variant", {}).get("elevation_deg") or 0.0),
-        ), samples / t["clip"]))
-    return out
-
-
-def _first_number(text: str) -> float | None:
-    m = re.search(r"(\d+(?:\.\d+)?)", text)
-    return float(m.group(1)) if m else None
-
-
-def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, dict[str, Any]]]:
-    """Truth of the real clips from labels.tsv, mapped by real_clips.toml.
-
-    High-confidence counts must be exact, medium within one; holds within 1 s.
-    """
-    spec = tomllib.loads(mapping.read_text())["clips"]
-    out = []
-    with (clips / "labels.tsv").open(newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            name = row["clip"]
-            if name not in spec:
-                continue
-            conf = row["confidence"].strip()
-            options = spec[name]
-            # "one hold ... N s" is checked; "none" means no hold at all;
-            # anything else (a pause at each rep) is not a hold to time.
-            field_text = row["holds"].strip()
-            holds: list[float] = []
-            check_holds = field_text == "none"
-            if field_text.startswith("one hold"):
-                secs = re.findall(r"(\d+(?:\.\d+)?) s\b", field_text)
-                holds = [float(options.get("hold_s_expected", secs[0]))]
-                check_holds = True
-            out.append((ClipTruth(
-                clip=name,
-                exercise=options["exercise"],
-                reps=int(_first_number(row["reps"]) or 0),
-                hold_s=holds,
-                count_tolerance=0 if conf == "high" else 1,
-                hold_tolerance_s=1.0,
-                check_holds=check_holds,
-                check_warnings=False,
-            ), clips / name, options))
-    return out
-
-
 # The view each built-in measure is made for: a head tilt seen from the side,
 # or a head pitch seen from the front, is not that measure's job.
 MEASURE_VIEWS = {
-    "head_tilt_deg": ("front",), "head_turn_deg": ("front",), "trunk_side_bend_deg": ("front",),
-    "head_pitch_deg": ("side", "side_right"), "head_pitch_shoulders_deg": ("side", "side_right"),
+    "head_tilt_deg": ("front",),
+    "head_turn_deg": ("front",),
+    "trunk_side_bend_deg": ("front",),
+    "head_pitch_deg": ("side", "side_right"),
+    "head_pitch_shoulders_deg": ("side", "side_right"),
     "head_pitch_front_deg": ("front",),
 }
 # Measures of the same angle as a rendered channel of another name.
@@ -277,8 +190,9 @@ def subsampled(track: LandmarkTrack, stride: int) -> LandmarkTrack:
     return track.select(slice(None, None, stride)).replace(fps=track.fps / stride)
 
 
-def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1,
-          calibrate_at_s: float | None = None) -> ClipScore:
+def score(
+    track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: int = 1, calibrate_at_s: float | None = None
+) -> ClipScore:
     """Analyse one track (every stride-th frame) and compare it with its truth."""
     track = subsampled(track, stride)
     if truth.mirrored:
@@ -292,8 +206,11 @@ def score(track: LandmarkTrack, exercise: Exercise, truth: ClipTruth, stride: in
         hold_s=[h.duration_s for h in result.holds],
         # Info notes (setup hints, why something was not counted) are not
         # alarms: only caution and stop warnings are judged.
-        warnings=[{"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule, "fired_s": w.fired_s}
-                  for w in result.warnings if w.severity != "info"],
+        warnings=[
+            {"t_s": w.t_s, "end_s": w.end_s, "rule": w.rule, "fired_s": w.fired_s}
+            for w in result.warnings
+            if w.severity != "info"
+        ],
         angle_errors=_truth_angle_errors(track, result, truth),
     )
 
@@ -336,8 +253,13 @@ def run_real_clips_subset(
 ) -> list[ClipScore]:
     """Score the given real clips (from `real_clip_truths`)."""
     return [
-        score(_track_for(video, cache, True), with_prescription(load_exercise(t.exercise), hold_s=opts.get("hold_s")),
-              t, stride, opts.get("calibrate_at_s"))
+        score(
+            _track_for(video, cache, True),
+            with_prescription(load_exercise(t.exercise), hold_s=opts.get("hold_s")),
+            t,
+            stride,
+            opts.get("calibrate_at_s"),
+        )
         for t, video, opts in cases
     ]
 
@@ -349,7 +271,10 @@ def _fmt_side(d: dict[str, int] | None) -> str:
 def print_table(title: str, scores: list[ClipScore], out: Any = sys.stdout) -> None:
     """One row per clip, then the totals."""
     print(f"\n## {title}\n", file=out)
-    print("| clip | exercise | reps truth | reps got | error | sides truth | sides got | holds truth (s) | holds got (s) | ok |", file=out)
+    print(
+        "| clip | exercise | reps truth | reps got | error | sides truth | sides got | holds truth (s) | holds got (s) | ok |",
+        file=out,
+    )
     print("|---|---|---|---|---|---|---|---|---|---|", file=out)
     for s in scores:
         t = s.truth
@@ -377,21 +302,28 @@ def totals(scores: list[ClipScore]) -> list[str]:
     caught, unsafe = sum(h[2] for h in hits), sum(h[3] for h in hits)
     lines = [
         f"- clips: {n}, passed: {sum(s.passed() for s in scores)}",
-        (f"- exact count: {100 * sum(e == 0 for e in errs) / n:.0f}%, off by one: "
-         f"{100 * sum(e == 1 for e in errs) / n:.0f}%, off by more: {sum(e > 1 for e in errs)}, "
-         f"count MAE: {np.mean(errs):.2f}"),
+        (
+            f"- exact count: {100 * sum(e == 0 for e in errs) / n:.0f}%, off by one: "
+            f"{100 * sum(e == 1 for e in errs) / n:.0f}%, off by more: {sum(e > 1 for e in errs)}, "
+            f"count MAE: {np.mean(errs):.2f}"
+        ),
         f"- hold-time MAE: {np.mean(holds):.2f} s over {len(holds)} holds (max {max(holds):.2f} s)"
-        if holds else "- holds: none",
+        if holds
+        else "- holds: none",
         f"- warnings: precision {tp}/{given}, recall {caught}/{unsafe}"
-        if unsafe or given else "- warnings: none expected, none given",
+        if unsafe or given
+        else "- warnings: none expected, none given",
     ]
-    rules = sorted({w["rule"] for s in scores for w in s.warnings}
-                   | {TRUTH_RULES.get(u["rule"], u["rule"]) for s in scores for u in s.truth.unsafe})
+    rules = sorted(
+        {w["rule"] for s in scores for w in s.warnings}
+        | {TRUTH_RULES.get(u["rule"], u["rule"]) for s in scores for u in s.truth.unsafe}
+    )
     for rule in rules:
         r_tp = sum(s.justified(w) for s in scores for w in s.warnings if w["rule"] == rule)
         r_given = sum(1 for s in scores for w in s.warnings if w["rule"] == rule)
-        r_caught = sum(s.caught(u) for s in scores for u in s.truth.unsafe
-                       if TRUTH_RULES.get(u["rule"], u["rule"]) == rule)
+        r_caught = sum(
+            s.caught(u) for s in scores for u in s.truth.unsafe if TRUTH_RULES.get(u["rule"], u["rule"]) == rule
+        )
         r_unsafe = sum(1 for s in scores for u in s.truth.unsafe if TRUTH_RULES.get(u["rule"], u["rule"]) == rule)
         lines.append(f"  - {rule}: precision {r_tp}/{r_given}, recall {r_caught}/{r_unsafe}")
     by_metric: dict[str, list[np.ndarray]] = {}
@@ -400,21 +332,20 @@ def totals(scores: list[ClipScore]) -> list[str]:
             by_metric.setdefault(k, []).append(v)
     for k, parts in sorted(by_metric.items()):
         e = np.abs(np.concatenate(parts))
-        lines.append(f"- angle error {k}: mean {np.mean(e):.1f} deg, p95 {np.percentile(e, 95):.1f} deg "
-                     f"({len(parts)} clips)")
+        lines.append(
+            f"- angle error {k}: mean {np.mean(e):.1f} deg, p95 {np.percentile(e, 95):.1f} deg ({len(parts)} clips)"
+        )
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m posecheck.eval.accuracy", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("accuracy", help="reps, holds, warnings and angles against truth")
-    p.add_argument("--samples", type=Path, default=ROOT / "samples")
-    p.add_argument("--clips", type=Path, default=ROOT.parent / "shared" / "clips")
-    p.add_argument("--extract", action="store_true", help="extract missing sample tracks with MediaPipe")
-    p.add_argument("--cache", type=Path, help="keep the real clips' tracks here")
-    p.add_argument("--no-clips", action="store_true", help="skip ../shared/clips")
-    p.add_argument("--stride", type=int, default=1, help="score every N-th frame only (what --stride costs)")
+    parser.add_argument("--samples", type=Path, default=ROOT / "samples")
+    parser.add_argument("--clips", type=Path, default=ROOT.parent / "shared" / "clips")
+    parser.add_argument("--extract", action="store_true", help="extract missing sample tracks with MediaPipe")
+    parser.add_argument("--cache", type=Path, help="keep the real clips' tracks here")
+    parser.add_argument("--no-clips", action="store_true", help="skip ../shared/clips")
+    parser.add_argument("--stride", type=int, default=1, help="score every N-th frame only (what --stride costs)")
     args = parser.parse_args(argv)
     try:
         print_table(f"samples ({args.samples})", run_samples(args.samples, args.extract, args.stride))

@@ -43,8 +43,9 @@ def _resized(rgb: npt.NDArray[np.uint8], max_side_px: int | None) -> npt.NDArray
     if max_side_px is None or max(h, w) <= max_side_px:
         return rgb
     scale = max_side_px / max(h, w)
-    return cast("npt.NDArray[np.uint8]", cv2.resize(rgb, (round(w * scale), round(h * scale)),
-                                                    interpolation=cv2.INTER_AREA))
+    return cast(
+        "npt.NDArray[np.uint8]", cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    )
 
 
 def prefetched_rgb_frames(

@@ -47,12 +47,12 @@ def plot_target(path: Path) -> Path:
     """
     path = Path(path)
     if path.is_dir():
-        raise PosecheckError(f"--plot {path}: is a folder, give a file name such as "
-                             f"{path / 'progress.png'}")
+        raise PosecheckError(f"--plot {path}: is a folder, give a file name such as {path / 'progress.png'}")
     target = path if path.suffix else path.with_name(f"{path.name}.{DEFAULT_PLOT_FORMAT}")
     allowed = plot_formats()
     if target.suffix[1:].lower() not in allowed:
-        raise PosecheckError(f"--plot {path}: cannot write a {target.suffix!r} file; allowed: "
-                             + ", ".join(f".{f}" for f in allowed))
+        raise PosecheckError(
+            f"--plot {path}: cannot write a {target.suffix!r} file; allowed: " + ", ".join(f".{f}" for f in allowed)
+        )
     check_output_file(target, "--plot")
     return target

@@ -40,17 +40,27 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
         "reps_by_side": reps_by_side(ex, result.reps),
         "partial_reps": result.partial_reps,
         "rep_events": [
-            {"t_s": _r(r.t_s), "side": r.side, "peak": _r(r.peak, 2), "faults": list(r.faults)}
-            for r in result.reps
+            {"t_s": _r(r.t_s), "side": r.side, "peak": _r(r.peak, 2), "faults": list(r.faults)} for r in result.reps
         ],
         "holds": [
-            {"start_s": _r(h.start_s), "end_s": _r(h.end_s), "duration_s": _r(h.duration_s),
-             "completed": h.completed, "side": h.side}
+            {
+                "start_s": _r(h.start_s),
+                "end_s": _r(h.end_s),
+                "duration_s": _r(h.duration_s),
+                "completed": h.completed,
+                "side": h.side,
+            }
             for h in result.holds
         ],
         "warnings": [
-            {"t_s": _r(w.t_s), "end_s": _r(w.end_s), "fired_s": _r(w.fired_s), "rule": w.rule,
-             "severity": w.severity, "message": w.message}
+            {
+                "t_s": _r(w.t_s),
+                "end_s": _r(w.end_s),
+                "fired_s": _r(w.fired_s),
+                "rule": w.rule,
+                "severity": w.severity,
+                "message": w.message,
+            }
             for w in result.warnings
         ],
     }
@@ -76,17 +86,27 @@ def _write_metrics_csv(result: AnalysisResult, path: Path) -> None:
         has_pose = result.track.has_pose
         for i, t in enumerate(result.track.t_s):
             st = result.frame_states[i]
-            w.writerow([
-                f"{t:.3f}", int(has_pose[i]), int(result.usable[i]),
-                *("" if math.isnan(v) else f"{v:.2f}" for v in (result.metrics[n][i] for n in names)),
-                st.reps, st.partial_reps, f"{st.hold_elapsed_s:.2f}",
-            ])
+            w.writerow(
+                [
+                    f"{t:.3f}",
+                    int(has_pose[i]),
+                    int(result.usable[i]),
+                    *("" if math.isnan(v) else f"{v:.2f}" for v in (result.metrics[n][i] for n in names)),
+                    st.reps,
+                    st.partial_reps,
+                    f"{st.hold_elapsed_s:.2f}",
+                ]
+            )
 
 
 def summary_text(report: dict[str, Any]) -> str:
     """A short human summary of a report, for the terminal."""
-    lines = [(f"{report['exercise']} ({report['view']} view) on {report['source']} "
-              f"({report['duration_s']} s, person seen in {report['frames_with_pose']}/{report['frames']} frames)")]
+    lines = [
+        (
+            f"{report['exercise']} ({report['view']} view) on {report['source']} "
+            f"({report['duration_s']} s, person seen in {report['frames_with_pose']}/{report['frames']} frames)"
+        )
+    ]
     reps = f"reps: {report['reps']}"
     if report["reps_by_side"] is not None:
         reps += f" (left {report['reps_by_side']['left']}, right {report['reps_by_side']['right']})"

@@ -64,8 +64,10 @@ def home() -> Path:
     """
     path = Path(os.environ.get("POSECHECK_HOME") or Path.home() / ".posecheck")
     if path.exists() and not path.is_dir():
-        raise PosecheckError(f"{path}: posecheck's home (POSECHECK_HOME, default ~/.posecheck) "
-                             "is not a folder; move the file away or set POSECHECK_HOME to a folder")
+        raise PosecheckError(
+            f"{path}: posecheck's home (POSECHECK_HOME, default ~/.posecheck) "
+            "is not a folder; move the file away or set POSECHECK_HOME to a folder"
+        )
     return path
 
 
@@ -202,20 +204,35 @@ def _use_wal(con: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
-def record_session(session_id: str, started_at: float, source: str, log_path: Path,
-                   db: Path | None = None) -> None:
+def record_session(session_id: str, started_at: float, source: str, log_path: Path, db: Path | None = None) -> None:
     with history_db(db) as con:
-        con.execute("INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?)",
-                    (session_id, started_at, source, str(log_path)))
+        con.execute(
+            "INSERT OR IGNORE INTO sessions VALUES (?, ?, ?, ?)", (session_id, started_at, source, str(log_path))
+        )
 
 
 def record_result(session_id: str, position: int, r: ExerciseResult, db: Path | None = None) -> None:
     with history_db(db) as con:
         con.execute(
             "INSERT OR REPLACE INTO exercise_results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (session_id, position, r.exercise, r.started_at, r.duration_s, r.reps, r.reps_left,
-             r.reps_right, r.partial_reps, r.holds, r.hold_s, r.range_of_motion, r.warnings,
-             int(r.stopped_for_pain), r.pain, r.fatigue),
+            (
+                session_id,
+                position,
+                r.exercise,
+                r.started_at,
+                r.duration_s,
+                r.reps,
+                r.reps_left,
+                r.reps_right,
+                r.partial_reps,
+                r.holds,
+                r.hold_s,
+                r.range_of_motion,
+                r.warnings,
+                int(r.stopped_for_pain),
+                r.pain,
+                r.fatigue,
+            ),
         )
 
 
@@ -227,8 +244,11 @@ def history_rows(db: Path | None = None, exercise: str | None = None) -> list[di
     if not db.exists():
         return []
     _check_regular(db)
-    q = ("SELECT r.*, s.source FROM exercise_results r JOIN sessions s ON s.id = r.session_id"
-         + (" WHERE r.exercise = ?" if exercise else "") + " ORDER BY r.started_at, r.position")
+    q = (
+        "SELECT r.*, s.source FROM exercise_results r JOIN sessions s ON s.id = r.session_id"
+        + (" WHERE r.exercise = ?" if exercise else "")
+        + " ORDER BY r.started_at, r.position"
+    )
     with _one_line_errors(db, "read the history"):
         con = sqlite3.connect(f"{db.absolute().as_uri()}?mode=rw", uri=True, timeout=30.0)
     try:
@@ -283,19 +303,24 @@ def _check_ours(db: Path, con: sqlite3.Connection) -> dict[str, list[str]]:
     ours = _posecheck_tables()
     foreign = sorted(set(found) - set(ours))
     if foreign:
-        raise PosecheckError(f"{db}: not a posecheck history database (it has table(s) "
-                             f"{', '.join(foreign)}); {_FOREIGN_HINT}")
+        raise PosecheckError(
+            f"{db}: not a posecheck history database (it has table(s) {', '.join(foreign)}); {_FOREIGN_HINT}"
+        )
     for name, columns in found.items():
         if columns != ours[name]:
-            raise PosecheckError(f"{db}: table {name} has columns {', '.join(columns)}, not posecheck's "
-                                 f"{', '.join(ours[name])}; {_FOREIGN_HINT}")
+            raise PosecheckError(
+                f"{db}: table {name} has columns {', '.join(columns)}, not posecheck's "
+                f"{', '.join(ours[name])}; {_FOREIGN_HINT}"
+            )
     return found
 
 
 def _tables(con: sqlite3.Connection) -> dict[str, list[str]]:
     """Table name -> column names, in order (the inserts rely on the order)."""
-    names = [row[0] for row in con.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    names = [
+        row[0]
+        for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    ]
     return {name: [col[1] for col in con.execute(f"PRAGMA table_info({_quoted(name)})")] for name in names}
 
 
@@ -348,8 +373,13 @@ def plot_history(rows: list[dict[str, Any]], out: Path) -> Path:
         rom = [r["range_of_motion"] for r in mine]
         if any(v is not None for v in rom):
             ax2 = ax.twinx()
-            ax2.plot(when, [v if v is not None else float("nan") for v in rom], "s--", color="tab:orange",
-                     label="range of motion")
+            ax2.plot(
+                when,
+                [v if v is not None else float("nan") for v in rom],
+                "s--",
+                color="tab:orange",
+                label="range of motion",
+            )
             ax2.set_ylabel("range (metric units)")
         pain = [w for w, r in zip(when, mine) if r["stopped_for_pain"]]
         for w in pain:

@@ -35,6 +35,7 @@ def camera_setup(ex: Exercise) -> str:
     if ex.camera_view == "above":
         return f"{views}, far enough that hands, knees and feet are in view"
     if _needs_only_head_and_shoulders(ex):
-        return (f"{views}; camera at head height, near enough that head and shoulders fill the picture"
-                " (a laptop is fine)")
+        return (
+            f"{views}; camera at head height, near enough that head and shoulders fill the picture (a laptop is fine)"
+        )
     return f"{views}; camera {CAMERA_DISTANCE[ex.position]}"

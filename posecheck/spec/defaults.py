@@ -56,8 +56,13 @@ def load_defaults() -> SafetyDefaults:
 
 # What [default_rules.<id>] may change, read with the range the rule's own key has.
 _OVERRIDABLE = {
-    "amplitude_above": BAND, "turn_above": TURNS, "window_s": LOOP_WINDOW_S,
-    "above": THRESHOLD, "below": THRESHOLD, "for_s": SUSTAIN_S, "cooldown_s": SECONDS,
+    "amplitude_above": BAND,
+    "turn_above": TURNS,
+    "window_s": LOOP_WINDOW_S,
+    "above": THRESHOLD,
+    "below": THRESHOLD,
+    "for_s": SUSTAIN_S,
+    "cooldown_s": SECONDS,
 }
 
 
@@ -81,9 +86,7 @@ def merge_defaults(
     if overrides is not None:
         for rid in overrides.data:
             if rid not in known_ids:
-                raise PosecheckError(
-                    f"{file}: unknown key 'default_rules.{rid}'; default rules: {sorted(known_ids)}"
-                )
+                raise PosecheckError(f"{file}: unknown key 'default_rules.{rid}'; default rules: {sorted(known_ids)}")
     for rule in defaults.rules:
         sub = overrides.table(rule.id) if overrides is not None else None
         if sub is not None:
@@ -118,8 +121,6 @@ def merge_defaults(
             out.append(m)
         elif mine != m:
             raise PosecheckError(
-                f"{file}: metric '{m.name}' is also a default safety metric with another "
-                f"definition ({m}); rename yours"
+                f"{file}: metric '{m.name}' is also a default safety metric with another definition ({m}); rename yours"
             )
     return out, tuple(rules)
-

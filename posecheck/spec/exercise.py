@@ -59,8 +59,17 @@ SCHEMA_VERSION = 1
 # What a [views.<view>] table may change; everything else (id, kind,
 # position, regions, prescription, ...) is the exercise's, in every view.
 VIEW_KEYS = (
-    "instructions", "required", "metrics", "reps", "hold", "form", "safety", "default_rules",
-    "max_speed_deg_s", "max_speed_by_metric", "min_visibility",
+    "instructions",
+    "required",
+    "metrics",
+    "reps",
+    "hold",
+    "form",
+    "safety",
+    "default_rules",
+    "max_speed_deg_s",
+    "max_speed_by_metric",
+    "min_visibility",
 )
 
 
@@ -146,8 +155,9 @@ def _hold(t: Table, kind: str, reps: RepRule | None, metrics: tuple[str, ...]) -
     grace = t.number("grace_s", SECONDS, 0.5)
     exit_fraction = t.number("exit_fraction", EXIT_FRACTION, None)
     when = tuple(_condition(c, metrics) for c in t.tables("when"))
-    still = tuple(check_metric(t, "still", str(n), metrics)
-                  for n in t.get("still", list, [], what="a list of metric names"))
+    still = tuple(
+        check_metric(t, "still", str(n), metrics) for n in t.get("still", list, [], what="a list of metric names")
+    )
     if kind == "reps_with_hold":
         if exit_fraction is None:
             exit_fraction = 0.75

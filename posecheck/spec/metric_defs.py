@@ -54,9 +54,7 @@ def read_metric(name: str, value: object, file: str, known: list[str], where: st
         raise t.fail("measure", measure, f"one of {sorted(MEASURES)}")
     combine = t.choice("combine", COMBINE_OPS, "")
     of = tuple(t.get("of", list, []))
-    kinds = [k for k, v in pts.items() if v] + (["measure"] if measure else []) + (
-        ["combine"] if combine else []
-    )
+    kinds = [k for k, v in pts.items() if v] + (["measure"] if measure else []) + (["combine"] if combine else [])
     if len(kinds) != 1:
         raise PosecheckError(
             f"{file}: metric '{name}' must set exactly one of "
@@ -96,8 +94,7 @@ def check_metric(t: Table, k: str, name: str, metrics: tuple[str, ...]) -> str:
     if name not in metrics:
         hint = did_you_mean(name, metrics)
         raise PosecheckError(
-            f"{t.file}: key '{t.key(k)}' = {name!r}: not a metric of this file{hint}; "
-            f"defined: {list(metrics)}"
+            f"{t.file}: key '{t.key(k)}' = {name!r}: not a metric of this file{hint}; defined: {list(metrics)}"
         )
     return name
 

@@ -73,4 +73,3 @@ SPEED_ABOVE = Range(0.0, 10_000.0, "the metric's units per second", low_open=Tru
 SETS = Range(1, 100, whole=True)  # sets (prescription and routine step)
 PRESCRIBED_REPS = Range(0, 1000, whole=True)  # [prescription] reps: 0 = none prescribed
 STEP_REPS = Range(1, 1000, whole=True)  # a routine step's reps
-

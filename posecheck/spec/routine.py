@@ -21,6 +21,7 @@ from posecheck.spec.toml_table import Table, file_header, one_line_errors, parse
 
 SCHEMA_VERSION = 1  # the routine file format this posecheck reads
 
+
 @one_line_errors
 def parse_routine(data: dict[str, Any], file: str) -> Routine:
     """Validate parsed TOML and build the Routine.
@@ -37,14 +38,16 @@ def parse_routine(data: dict[str, Any], file: str) -> Routine:
             load_exercise(ex_id)
         except PosecheckError as exc:
             raise PosecheckError(f"{file}: key '{st.key('exercise')}': {exc}") from None
-        steps.append(RoutineStep(
-            exercise=ex_id,
-            sets=st.number("sets", SETS, None),
-            reps=st.number("reps", STEP_REPS, None),
-            # It becomes the step's hold target: a hold of 0 s is no hold.
-            hold_s=st.number("hold_s", TARGET_S, None),
-            rest_s=st.number("rest_s", SECONDS, None),
-        ))
+        steps.append(
+            RoutineStep(
+                exercise=ex_id,
+                sets=st.number("sets", SETS, None),
+                reps=st.number("reps", STEP_REPS, None),
+                # It becomes the step's hold target: a hold of 0 s is no hold.
+                hold_s=st.number("hold_s", TARGET_S, None),
+                rest_s=st.number("rest_s", SECONDS, None),
+            )
+        )
         st.finish()
     if not steps:
         raise PosecheckError(f"{file}: a routine needs at least one [[step]]")

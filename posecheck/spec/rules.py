@@ -52,9 +52,12 @@ def read_safety_rule(t: Table, metrics: tuple[str, ...]) -> SafetyRule:
         x, y = (check_metric(t, "metrics", m, metrics) for m in pair)
         above = t.number("amplitude_above", BAND)
         r = SafetyRule(
-            id=t.get("id", str, what="a short rule id"), metric=x, metric_y=y,
+            id=t.get("id", str, what="a short rule id"),
+            metric=x,
+            metric_y=y,
             message=t.get("message", str, what="a message for the user"),
-            above=above, kind=kind,
+            above=above,
+            kind=kind,
             turn_above=t.number("turn_above", TURNS, 0.75),
             window_s=t.number("window_s", LOOP_WINDOW_S, 10.0),
             for_s=0.0,
@@ -103,8 +106,13 @@ def speed_rules(
     limits = {n: by_metric.get(n, max_speed_deg_s) for n in seen}
     return tuple(
         SafetyRule(
-            id="sudden_movement", metric=n, kind="speed", above=limit, for_s=0.0,
-            cooldown_s=3.0, severity="caution",
+            id="sudden_movement",
+            metric=n,
+            kind="speed",
+            above=limit,
+            for_s=0.0,
+            cooldown_s=3.0,
+            severity="caution",
             message="Slow down: move smoothly, without jerks.",
         )
         for n, limit in limits.items()

@@ -53,7 +53,6 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
-
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -84,9 +83,7 @@ class Table:
         return f"{self.where}.{k}" if self.where else k
 
     def fail(self, k: str, value: object, expected: str) -> PosecheckError:
-        return PosecheckError(
-            f"{self.file}: key '{self.key(k)}' = {_shown(value)}: expected {expected}"
-        )
+        return PosecheckError(f"{self.file}: key '{self.key(k)}' = {_shown(value)}: expected {expected}")
 
     def _present(self, k: str, default: Any, expected: object) -> bool:
         """Whether the table has `k` (now marked used); absent with no
@@ -163,14 +160,19 @@ class Table:
         if unknown:
             hint = did_you_mean(unknown[0], sorted(self.used))
             raise PosecheckError(
-                f"{self.file}: unknown key '{self.key(unknown[0])}'{hint}; "
-                f"allowed here: {', '.join(sorted(self.used))}"
+                f"{self.file}: unknown key '{self.key(unknown[0])}'{hint}; allowed here: {', '.join(sorted(self.used))}"
             )
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", float: "a number", int: "an integer", bool: "true or false",
-             dict: "a table", list: "an array"}
+    names = {
+        str: "a string",
+        float: "a number",
+        int: "an integer",
+        bool: "true or false",
+        dict: "a table",
+        list: "an array",
+    }
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
     return names.get(kind, kind.__name__)

@@ -58,10 +58,12 @@ def _tone(path: Path, freq_hz: float, seconds: float = 0.15, rate: int = 16000) 
         w.setsampwidth(2)
         w.setframerate(rate)
         n = int(seconds * rate)
-        w.writeframes(b"".join(
-            struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq_hz * i / rate) * min(1, (n - i) / 400)))
-            for i in range(n)
-        ))
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq_hz * i / rate) * min(1, (n - i) / 400)))
+                for i in range(n)
+            )
+        )
 
 
 class Cues:
@@ -134,7 +136,8 @@ def _run_quietly(cmd: list[str], stdin_data: bytes | None) -> None:
     """Run a player or speaker, its output discarded; its stdin is the words
     or empty (never the terminal's)."""
     try:
-        subprocess.run(cmd, input=stdin_data or b"", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=10, check=False)
+        subprocess.run(
+            cmd, input=stdin_data or b"", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return

@@ -85,8 +85,7 @@ class LiveOptions:
 class LiveTrainer:
     """Runs one exercise or a routine, live."""
 
-    def __init__(self, steps: list[tuple[Exercise, RoutineStep | None]], opts: LiveOptions,
-                 source_name: str) -> None:
+    def __init__(self, steps: list[tuple[Exercise, RoutineStep | None]], opts: LiveOptions, source_name: str) -> None:
         from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
         if not steps:
@@ -97,8 +96,9 @@ class LiveTrainer:
         self.follower = PersonFollower()
         self.cues = Cues(muted=opts.mute)
         session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        self.recorder = SessionRecorder(session_id, time.time(), source_name, [e.id for e, _ in steps], opts.db,
-                                        opts.log_dir)
+        self.recorder = SessionRecorder(
+            session_id, time.time(), source_name, [e.id for e, _ in steps], opts.db, opts.log_dir
+        )
         self.results: list[ExerciseResult] = []
         self._signals = StopOnSignals()
         # An unexpected error in the inference thread, raised again in the
@@ -106,8 +106,9 @@ class LiveTrainer:
         self._crash: Exception | None = None
         self._t_s = 0.0
         self._commands: queue.Queue[str] = queue.Queue()
-        self.window = LiveWindow(opts.headless, opts.frames_out, opts.frames_every, self.capture.size,
-                                 self._commands.put)
+        self.window = LiveWindow(
+            opts.headless, opts.frames_out, opts.frames_every, self.capture.size, self._commands.put
+        )
         self._out: queue.Queue[Result | None] = queue.Queue(maxsize=0 if self.capture.file_mode else 2)
         self._paused = False
         self._quit = False
@@ -129,8 +130,13 @@ class LiveTrainer:
 
     def _start_step(self, t_s: float) -> None:
         st = self.progress.start_next(t_s, time.time())
-        self._record("exercise_start", exercise=st.exercise.id, position=st.index, t_s=round(t_s, 3),
-                     prescription=vars(st.exercise.prescription))
+        self._record(
+            "exercise_start",
+            exercise=st.exercise.id,
+            position=st.index,
+            t_s=round(t_s, 3),
+            prescription=vars(st.exercise.prescription),
+        )
 
     def _end_step(self, t_s: float, pain: bool) -> None:
         """Close the running exercise: its log line first (the log is the
@@ -214,8 +220,7 @@ class LiveTrainer:
                 next_key += 1
             if not self._stopping() and self.progress.due_to_start(t_s):
                 if self.progress.checkin_for is not None:
-                    self._record("checkin", position=self.progress.checkin_for, pain="not answered",
-                                 t_s=round(t_s, 3))
+                    self._record("checkin", position=self.progress.checkin_for, pain="not answered", t_s=round(t_s, 3))
                     self.progress.checkin_for = None
                 self._start_step(t_s)
             self._process(frame)
@@ -278,8 +283,9 @@ class LiveTrainer:
             return EXIT_NOT_STORED
         return EXIT_SIGNAL_BASE + self._signals.signum if self._signals.signum is not None else 0
 
-    def _show_results(self, worker: threading.Thread,
-                      on_result: Callable[[Result, npt.NDArray[np.uint8]], None] | None) -> None:
+    def _show_results(
+        self, worker: threading.Thread, on_result: Callable[[Result, npt.NDArray[np.uint8]], None] | None
+    ) -> None:
         """The UI loop: draw and show each result, read the keys; ends with
         the worker, or at once on a stop signal (the rest is shutdown)."""
         while self._signals.signum is None:
@@ -309,18 +315,22 @@ class LiveTrainer:
         # while the interpreter exits, the process aborted ("terminate called
         # without an active exception") on Ctrl-C.
         self.capture.join(timeout=5.0)
-        self._record("session_end", interrupted=self._signals.signum is not None, signal=self._signals.name,
-                     error=repr(self._crash) if self._crash is not None else None,
-                     latency_ms_median=round(float(np.median(self.latencies_ms)), 1)
-                     if self.latencies_ms else None)
+        self._record(
+            "session_end",
+            interrupted=self._signals.signum is not None,
+            signal=self._signals.name,
+            error=repr(self._crash) if self._crash is not None else None,
+            latency_ms_median=round(float(np.median(self.latencies_ms)), 1) if self.latencies_ms else None,
+        )
         self.recorder.close_log()
         self.cues.close()
         self.estimator.close()
         self.window.close()
 
 
-def _landmarks(estimator: PoseEstimator, follower: PersonFollower, frame: Frame, mirrored: bool
-               ) -> tuple[bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def _landmarks(
+    estimator: PoseEstimator, follower: PersonFollower, frame: Frame, mirrored: bool
+) -> tuple[bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """(found, image_xyz, visibility, world_xyz) of the person followed in
     frame, NaN when none; unmirrored when the picture is mirrored."""
     rgb = cast("npt.NDArray[np.uint8]", cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB))

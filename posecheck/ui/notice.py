@@ -32,5 +32,7 @@ def accept() -> None:
         flag.parent.mkdir(parents=True, exist_ok=True)
         flag.write_text("accepted\n", encoding="utf-8")
     except OSError as exc:
-        raise PosecheckError(f"{flag}: cannot remember that the notice was accepted "
-                             f"({exc.strerror or exc}); POSECHECK_HOME must be a writable folder") from None
+        raise PosecheckError(
+            f"{flag}: cannot remember that the notice was accepted "
+            f"({exc.strerror or exc}); POSECHECK_HOME must be a writable folder"
+        ) from None

@@ -118,8 +118,9 @@ def _setup_text(state: FrameState, usable: bool) -> str:
     return ""
 
 
-def _panel_layout(h: int, w: int, exercise: Exercise, state: FrameState
-                  ) -> tuple[tuple[int, int, int, int], list[TextItem]]:
+def _panel_layout(
+    h: int, w: int, exercise: Exercise, state: FrameState
+) -> tuple[tuple[int, int, int, int], list[TextItem]]:
     """The counter panel, top left: title (up to two lines, then smaller),
     rep count, partial reps; as tall as its contents."""
     k = overlay_scale(h, w)
@@ -135,8 +136,7 @@ def _panel_layout(h: int, w: int, exercise: Exercise, state: FrameState
         items.append(TextItem(count, (pad, below + int(64 * k)), fit_line(count, inner, 1.0 * k, 2), 2, GREEN))
         if state.partial_reps:
             partial = partial_label(state.partial_reps)
-            items.append(TextItem(partial, (pad, below + int(92 * k)), fit_line(partial, inner, 0.6 * k, 1), 1,
-                                  AMBER))
+            items.append(TextItem(partial, (pad, below + int(92 * k)), fit_line(partial, inner, 0.6 * k, 1), 1, AMBER))
     bottom = max(int(118 * k) + below, max(it.box[3] for it in items) + pad)
     return (0, 0, panel_w, bottom), items
 
@@ -209,8 +209,7 @@ def _warning_banners(h: int, w: int, exercise: Exercise, warnings: tuple[str, ..
     return out
 
 
-def _status_layout(h: int, w: int, status: str, corner: str, bottom_px: int
-                   ) -> tuple[Banner | None, TextItem | None]:
+def _status_layout(h: int, w: int, status: str, corner: str, bottom_px: int) -> tuple[Banner | None, TextItem | None]:
     """A dark strip ending at bottom_px: status on the left (wrapped), the
     corner text (fps, latency) on the right of its last line."""
     k = overlay_scale(h, w)
@@ -244,8 +243,16 @@ def _message_banner(h: int, w: int, text: str, bottom_max_px: int) -> Banner | N
     return make_banner(lines, 0, w, top, pad, s, 2, AMBER, BLACK)
 
 
-def layout_overlay(h: int, w: int, exercise: Exercise, state: FrameState, values: dict[str, float],
-                   usable: bool, status: str = "", corner: str = "") -> OverlayLayout:
+def layout_overlay(
+    h: int,
+    w: int,
+    exercise: Exercise,
+    state: FrameState,
+    values: dict[str, float],
+    usable: bool,
+    status: str = "",
+    corner: str = "",
+) -> OverlayLayout:
     """Where every text and strip goes on an h x w frame: from the bottom
     up the warnings, the status strip and the setup instruction, so none
     covers another; the panel, bar and ring at the top."""
@@ -272,8 +279,12 @@ def layout_overlay(h: int, w: int, exercise: Exercise, state: FrameState, values
     )
 
 
-def draw_skeleton(img: npt.NDArray[np.uint8], px: npt.NDArray[np.floating],
-                  visibility: npt.NDArray[np.floating], min_visibility: float = 0.3) -> None:
+def draw_skeleton(
+    img: npt.NDArray[np.uint8],
+    px: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    min_visibility: float = 0.3,
+) -> None:
     """Bones and joints of one person; (33, 2) pixel coordinates."""
     if np.isnan(px).all():
         return
@@ -302,8 +313,15 @@ def leading_movement(exercise: Exercise, values: dict[str, float]) -> tuple[Move
     return best, values.get(best.metric, math.nan)
 
 
-def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
-               values: dict[str, float], usable: bool, status: str = "", corner: str = "") -> None:
+def draw_panel(
+    img: npt.NDArray[np.uint8],
+    exercise: Exercise,
+    state: FrameState,
+    values: dict[str, float],
+    usable: bool,
+    status: str = "",
+    corner: str = "",
+) -> None:
     """Counter, metric bar, hold ring, setup instruction, status strip and
     warnings; the stop warnings last, over everything."""
     h, w = img.shape[:2]
@@ -325,8 +343,9 @@ def draw_panel(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState
         draw_banner(img, banner)
 
 
-def _draw_metric_bar(img: npt.NDArray[np.uint8], m: Movement | None, value: float, top_px: int,
-                     label: TextItem | None) -> None:
+def _draw_metric_bar(
+    img: npt.NDArray[np.uint8], m: Movement | None, value: float, top_px: int, label: TextItem | None
+) -> None:
     """The metric on a bar from below neutral to past the end; the green zone
     is the end position, the grey line neutral."""
     h, w = img.shape[:2]
@@ -369,9 +388,17 @@ def draw_status_line(img: npt.NDArray[np.uint8], status: str, corner: str) -> No
         draw_text(img, corner_item)
 
 
-def annotate(img: npt.NDArray[np.uint8], exercise: Exercise, state: FrameState,
-             px: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating],
-             values: dict[str, float], usable: bool, status: str = "", corner: str = "") -> npt.NDArray[np.uint8]:
+def annotate(
+    img: npt.NDArray[np.uint8],
+    exercise: Exercise,
+    state: FrameState,
+    px: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    values: dict[str, float],
+    usable: bool,
+    status: str = "",
+    corner: str = "",
+) -> npt.NDArray[np.uint8]:
     """A copy of the frame with skeleton and panel drawn over it (and the
     status strip, when status or corner is given)."""
     out = img.copy()

@@ -21,8 +21,7 @@ from posecheck.errors import PosecheckError
 from posecheck.io.sessionlog import ExerciseResult, SessionLog, home, record_result, record_session
 
 # Events logged with their time and exercise only (the others with their side and detail too).
-PLAIN_EVENTS = (EventKind.POSE_LOST, EventKind.POSE_FOUND, EventKind.READY, EventKind.STEP_DONE,
-                EventKind.HOLD_STARTED)
+PLAIN_EVENTS = (EventKind.POSE_LOST, EventKind.POSE_FOUND, EventKind.READY, EventKind.STEP_DONE, EventKind.HOLD_STARTED)
 
 
 class SessionRecorder:
@@ -32,8 +31,15 @@ class SessionRecorder:
     when either cannot be written).
     """
 
-    def __init__(self, session_id: str, started_at: float, source_name: str, exercises: list[str],
-                 db: Path | None, log_dir: Path | None) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        started_at: float,
+        source_name: str,
+        exercises: list[str],
+        db: Path | None,
+        log_dir: Path | None,
+    ) -> None:
         self.session_id = session_id
         self.db = db
         self.log = SessionLog((log_dir or home() / "sessions") / f"{session_id}.jsonl")
@@ -57,8 +63,7 @@ class SessionRecorder:
             self.log.write(kind, **fields)
         except OSError as exc:
             self.log_failed = True
-            self.fail(f"{self.log.path}: cannot write the session log ({exc.strerror or exc}); "
-                      "the session was stopped")
+            self.fail(f"{self.log.path}: cannot write the session log ({exc.strerror or exc}); the session was stopped")
 
     def record_event(self, e: Event, exercise: str) -> None:
         """An event of the exercise's session, in the log."""
@@ -70,10 +75,20 @@ class SessionRecorder:
     def end_exercise(self, position: int, result: ExerciseResult, t_s: float) -> None:
         """An exercise's end: its log line first (the log is the record that
         survives anything), then its history row."""
-        self.record("exercise_end", exercise=result.exercise, position=position, t_s=round(t_s, 3),
-                    reps=result.reps, reps_left=result.reps_left, reps_right=result.reps_right,
-                    partial_reps=result.partial_reps, holds=result.holds, hold_s=result.hold_s,
-                    warnings=result.warnings, stopped_for_pain=result.stopped_for_pain)
+        self.record(
+            "exercise_end",
+            exercise=result.exercise,
+            position=position,
+            t_s=round(t_s, 3),
+            reps=result.reps,
+            reps_left=result.reps_left,
+            reps_right=result.reps_right,
+            partial_reps=result.partial_reps,
+            holds=result.holds,
+            hold_s=result.hold_s,
+            warnings=result.warnings,
+            stopped_for_pain=result.stopped_for_pain,
+        )
         self.save_history(position, result)
 
     def save_history(self, position: int, result: ExerciseResult) -> None:

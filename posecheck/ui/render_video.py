@@ -51,8 +51,14 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
     track = result.track
     px = track.pixels()
     names = list(result.metrics)
-    bar = tqdm(desc="annotating", total=info.frame_count or None, unit="frame", disable=not show_progress,
-               file=sys.stderr, leave=False)
+    bar = tqdm(
+        desc="annotating",
+        total=info.frame_count or None,
+        unit="frame",
+        disable=not show_progress,
+        file=sys.stderr,
+        leave=False,
+    )
     written = 0
     with atomic_path(out) as tmp:
         writer = cv2.VideoWriter(str(tmp), MP4_FOURCC, info.fps, (info.width, info.height))
@@ -64,8 +70,15 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
                 if j < 0:
                     break
                 values = {n: float(result.metrics[n][j]) for n in names}
-                img = annotate(frame, result.exercise, result.frame_states[j], px[j],
-                               track.visibility[j], values, bool(result.usable[j]))
+                img = annotate(
+                    frame,
+                    result.exercise,
+                    result.frame_states[j],
+                    px[j],
+                    track.visibility[j],
+                    values,
+                    bool(result.usable[j]),
+                )
                 writer.write(np.ascontiguousarray(img))
                 written += 1
                 bar.update(1)

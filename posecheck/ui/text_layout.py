@@ -113,8 +113,9 @@ def _wrap(text: str, width_px: int, scale: float, thick: int) -> list[str]:
     return lines
 
 
-def fit_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lines: int,
-              max_height_px: int, floor_scale: float) -> tuple[list[list[str]], float]:
+def fit_texts(
+    texts: list[str], width_px: int, scale: float, thick: int, max_lines: int, max_height_px: int, floor_scale: float
+) -> tuple[list[list[str]], float]:
     """Each text wrapped into lines that fit width_px, at one scale for all.
 
     Tries `scale`, then smaller: the first scale at which every line fits
@@ -127,9 +128,11 @@ def fit_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lin
     while True:
         wrapped = [_wrap(t, width_px, s, thick) for t in texts]
         n_lines = sum(len(w) for w in wrapped)
-        ok = (all(text_width_px(line, s, thick) <= width_px for w in wrapped for line in w)
-              and block_height_px(n_lines, s, thick) <= max_height_px
-              and (s <= floor_scale or all(len(w) <= max_lines for w in wrapped)))
+        ok = (
+            all(text_width_px(line, s, thick) <= width_px for w in wrapped for line in w)
+            and block_height_px(n_lines, s, thick) <= max_height_px
+            and (s <= floor_scale or all(len(w) <= max_lines for w in wrapped))
+        )
         # 0.05: about one pixel high; no frame gets there, but the loop ends.
         if ok or s < 0.05:
             return wrapped, s
@@ -146,17 +149,25 @@ def fit_line(text: str, width_px: int, scale: float, thick: int) -> float:
     return s
 
 
-def lines_at(lines: list[str], x: int, top_px: int, scale: float, thick: int,
-              color: Color) -> list[TextItem]:
+def lines_at(lines: list[str], x: int, top_px: int, scale: float, thick: int, color: Color) -> list[TextItem]:
     """TextItems for lines whose first ascent starts at top_px."""
     ascent, _, step = line_metrics_px(scale, thick)
     m = halo_px(thick)
-    return [TextItem(line, (x + m, top_px + ascent + i * step), scale, thick, color)
-            for i, line in enumerate(lines)]
+    return [TextItem(line, (x + m, top_px + ascent + i * step), scale, thick, color) for i, line in enumerate(lines)]
 
 
-def make_banner(lines: list[str], x0: int, x1: int, top_px: int, pad_px: int, scale: float, thick: int,
-            fill: Color, color: Color, stop: bool = False) -> Banner:
+def make_banner(
+    lines: list[str],
+    x0: int,
+    x1: int,
+    top_px: int,
+    pad_px: int,
+    scale: float,
+    thick: int,
+    fill: Color,
+    color: Color,
+    stop: bool = False,
+) -> Banner:
     """A strip from x0 to x1 starting at top_px, padded pad_px round its text."""
     vpad = _banner_vpad_px(scale, thick)
     items = lines_at(lines, x0 + pad_px, top_px + vpad, scale, thick, color)
@@ -173,8 +184,9 @@ def banner_height_px(n_lines: int, scale: float, thick: int) -> int:
     return block_height_px(n_lines, scale, thick) + 2 * _banner_vpad_px(scale, thick)
 
 
-def fit_banner_texts(texts: list[str], width_px: int, scale: float, thick: int, max_lines: int,
-                      max_height_px: int) -> tuple[list[list[str]], float]:
+def fit_banner_texts(
+    texts: list[str], width_px: int, scale: float, thick: int, max_lines: int, max_height_px: int
+) -> tuple[list[list[str]], float]:
     """fit_texts for banners: the height includes each banner's padding, and
     instructions keep READABLE_SCALE before they shrink."""
     s0 = max(scale, READABLE_SCALE)

@@ -53,8 +53,14 @@ class LiveWindow:
         frame_size: (width, height) of the frames, for the stalled-camera screen.
     """
 
-    def __init__(self, headless: bool, frames_out: Path | None, frames_every: int, frame_size: tuple[int, int],
-                 on_command: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        headless: bool,
+        frames_out: Path | None,
+        frames_every: int,
+        frame_size: tuple[int, int],
+        on_command: Callable[[str], None],
+    ) -> None:
         self.headless = headless
         self.frames_out = frames_out
         self.frames_every = frames_every
@@ -73,8 +79,17 @@ class LiveWindow:
         self._fps_t.append(self.last_shown_at)
         self._fps_t = fps_t = self._fps_t[-FPS_FRAMES:]
         fps = (len(fps_t) - 1) / (fps_t[-1] - fps_t[0]) if len(fps_t) > 1 and fps_t[-1] > fps_t[0] else 0.0
-        img = annotate(res.frame.bgr, res.exercise, res.state, res.px, res.visibility, res.values,
-                       res.usable, status=res.status, corner=text.corner_text(fps, res.latency_ms))
+        img = annotate(
+            res.frame.bgr,
+            res.exercise,
+            res.state,
+            res.px,
+            res.visibility,
+            res.values,
+            res.usable,
+            status=res.status,
+            corner=text.corner_text(fps, res.latency_ms),
+        )
         self.latencies_ms.append((time.monotonic() - res.frame.captured_at) * 1000.0)
         if self.frames_out is not None and n % self.frames_every == 0:
             self.frames_out.mkdir(parents=True, exist_ok=True)

@@ -61,8 +61,17 @@ end = 15.0
 def test_a_first_raise_in_the_first_second_does_not_move_the_rest():
     # Rest at 10, the first raise starts 0.3 s in (to 25, held 2.7 s), two
     # more raises: the rest is 10, where the first second's median is 18.
-    t, x = segments((10, 10, 0.3), (10, 25, 0.5), (25, 25, 2.2), (25, 10, 0.5), (10, 10, 1.5),
-                    (10, 25, 0.5), (25, 25, 2.5), (25, 10, 0.5), (10, 10, 1.5))
+    t, x = segments(
+        (10, 10, 0.3),
+        (10, 25, 0.5),
+        (25, 25, 2.2),
+        (25, 10, 0.5),
+        (10, 10, 1.5),
+        (10, 25, 0.5),
+        (25, 25, 2.5),
+        (25, 10, 0.5),
+        (10, 10, 1.5),
+    )
     assert float(np.median(x[t <= 1.0])) > 15
     assert rest_level(x, t, {1}, band=3.0) == pytest.approx(10.0, abs=0.5)
     # The same movement falling: the rest is at the top.
@@ -72,8 +81,19 @@ def test_a_first_raise_in_the_first_second_does_not_move_the_rest():
 def test_a_metric_moved_both_ways_rests_where_the_person_comes_back_to():
     # Starts in a hold at +30, then -20 hold, rest at 5 between every move;
     # the extension hold (-20) lasts longest but is visited once.
-    t, x = segments((30, 30, 2.0), (30, 5, 0.5), (5, 5, 1.0), (5, -20, 0.5), (-20, -20, 6.0),
-                    (-20, 5, 0.5), (5, 5, 1.0), (5, -40, 0.5), (-40, -40, 1.0), (-40, 5, 0.5), (5, 5, 1.0))
+    t, x = segments(
+        (30, 30, 2.0),
+        (30, 5, 0.5),
+        (5, 5, 1.0),
+        (5, -20, 0.5),
+        (-20, -20, 6.0),
+        (-20, 5, 0.5),
+        (5, 5, 1.0),
+        (5, -40, 0.5),
+        (-40, -40, 1.0),
+        (-40, 5, 0.5),
+        (5, 5, 1.0),
+    )
     assert rest_level(x, t, {1, -1}, band=4.0) == pytest.approx(5.0, abs=0.5)
 
 
@@ -109,7 +129,7 @@ def test_live_waits_for_the_person_to_be_still_then_takes_their_rest():
     # still at 12 for a second: the rest is 12.
     _, x = segments((0, 20, 0.75), (20, 0, 0.75), (12, 12, 1.5), (12, 30, 0.5))
     base, out = _stream("back_hyperextension", "trunk_lift_deg", x)
-    assert all(math.isnan(v) for v in out[:int(1.5 * FPS)])
+    assert all(math.isnan(v) for v in out[: int(1.5 * FPS)])
     assert base.levels["trunk_lift_deg"] == pytest.approx(12.0, abs=0.5)
     assert out[-1] == pytest.approx(x[-1] - 12.0, abs=0.5)
 
@@ -138,7 +158,11 @@ def test_live_takes_the_middle_of_turns_only_once_both_sides_were_seen_twice():
     _, x = segments((40, 40, 1.0), (40, -40, 0.6), (-40, -40, 1.2))
     base, _ = _stream(ex, "turn_left_deg", x)
     assert base.levels["turn_left_deg"] == pytest.approx(40.0, abs=1.0)
-    _, x = segments((40, 40, 1.0), *[(a, b, secs) for a, b in ((40, -40), (-40, -40), (-40, 40), (40, 40))
-                                     for secs in (0.6,)] * 2, (40, -40, 0.6), (-40, -40, 1.2))
+    _, x = segments(
+        (40, 40, 1.0),
+        *[(a, b, secs) for a, b in ((40, -40), (-40, -40), (-40, 40), (40, 40)) for secs in (0.6,)] * 2,
+        (40, -40, 0.6),
+        (-40, -40, 1.2),
+    )
     base, _ = _stream(ex, "turn_left_deg", x)
     assert base.levels["turn_left_deg"] == pytest.approx(0.0, abs=3.0)

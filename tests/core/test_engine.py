@@ -27,7 +27,9 @@ required = []
 setup_s = 0.5
 """
 
-REPS = HEADER + """
+REPS = (
+    HEADER
+    + """
 kind = "reps"
 [metrics]
 a = { joint = ["left_hip", "left_knee", "left_ankle"] }
@@ -38,8 +40,11 @@ end = 30.0
 partial = 20.0
 end_confirm_s = 0.1
 """
+)
 
-SIDED_HOLD = HEADER + """
+SIDED_HOLD = (
+    HEADER
+    + """
 kind = "reps_with_hold"
 [metrics]
 l = { joint = ["left_hip", "left_knee", "left_ankle"] }
@@ -57,8 +62,11 @@ target_s = 2.0
 grace_s = 0.5
 exit_fraction = 0.75
 """
+)
 
-HOLD = HEADER + """
+HOLD = (
+    HEADER
+    + """
 kind = "hold"
 [metrics]
 a = { joint = ["left_hip", "left_knee", "left_ankle"] }
@@ -70,8 +78,11 @@ min_hold_s = 1.0
 metric = "a"
 min = 100.0
 """
+)
 
-SEQUENCE = HEADER + """
+SEQUENCE = (
+    HEADER
+    + """
 kind = "reps"
 [metrics]
 f = { joint = ["left_hip", "left_knee", "left_ankle"] }
@@ -87,6 +98,7 @@ metric = "e"
 neutral = 5.0
 end = 15.0
 """
+)
 
 
 def exercise(text: str) -> Exercise:
@@ -149,7 +161,10 @@ def test_a_rep_that_stops_short_is_partial_not_counted():
     eng, events = run(exercise(REPS), {"a": trace})
     assert len(eng.reps) == 1
     assert eng.partial_reps == 1
-    assert [e.kind for e in events if e.kind in (EventKind.REP, EventKind.PARTIAL_REP)] == [EventKind.PARTIAL_REP, EventKind.REP]
+    assert [e.kind for e in events if e.kind in (EventKind.REP, EventKind.PARTIAL_REP)] == [
+        EventKind.PARTIAL_REP,
+        EventKind.REP,
+    ]
 
 
 def test_a_small_wobble_below_partial_is_neither():
@@ -201,7 +216,7 @@ def test_lost_pose_pauses_and_never_counts():
     vis = np.ones(len(trace), bool)
     # The whole second rep happens while the pose is lost.
     start = int(2.8 * FPS)
-    vis[start:start + int(1.8 * FPS)] = False
+    vis[start : start + int(1.8 * FPS)] = False
     eng, events = run(exercise(REPS), {"a": trace}, vis)
     assert len(eng.reps) == 2
     assert any(e.kind == EventKind.POSE_LOST for e in events)
@@ -222,10 +237,13 @@ def test_reps_with_hold_count_only_when_the_hold_is_done_and_per_side():
     assert eng.holds[0].duration_s == pytest.approx(2.5, abs=2 / FPS)
 
 
-PRESS = SIDED_HOLD.replace(
-    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }',
-    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }\nhead = { measure = "head_tilt_deg" }',
-) + 'still = ["head"]\n'
+PRESS = (
+    SIDED_HOLD.replace(
+        'r = { joint = ["right_hip", "right_knee", "right_ankle"] }',
+        'r = { joint = ["right_hip", "right_knee", "right_ankle"] }\nhead = { measure = "head_tilt_deg" }',
+    )
+    + 'still = ["head"]\n'
+)
 
 
 def test_a_press_is_timed_from_when_the_head_settles_not_the_hand():
@@ -257,16 +275,19 @@ def test_a_static_hold_with_still_is_timed_from_when_the_body_stops():
     assert still.holds[0].end_s == pytest.approx(6.0, abs=2 / FPS)
 
 
-TOES = SIDED_HOLD.replace(
-    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }',
-    'r = { joint = ["right_hip", "right_knee", "right_ankle"] }\ntoes = { joint = ["left_knee", "left_ankle", "left_foot_index"] }',
-) + """
+TOES = (
+    SIDED_HOLD.replace(
+        'r = { joint = ["right_hip", "right_knee", "right_ankle"] }',
+        'r = { joint = ["right_hip", "right_knee", "right_ankle"] }\ntoes = { joint = ["left_knee", "left_ankle", "left_foot_index"] }',
+    )
+    + """
 [[form]]
 id = "toes_not_pulled"
 metric = "toes"
 max = 100.0
 message = "Pull the toes up."
 """
+)
 
 
 @pytest.mark.parametrize("during, faulted, held_s", [("rep", True, 3.0), ("hold", False, 3.5)])
@@ -330,7 +351,7 @@ def test_static_hold_times_only_in_position_with_grace():
 def test_static_hold_broken_by_lost_pose_past_grace():
     trace = np.full(int(6 * FPS), 150.0)
     vis = np.ones(len(trace), bool)
-    vis[int(2 * FPS):int(3 * FPS)] = False
+    vis[int(2 * FPS) : int(3 * FPS)] = False
     eng, _ = run(exercise(HOLD), {"a": trace}, vis)
     # 2 s held, lost for 1 s (past the 0.5 s grace): that hold ends short;
     # the next one starts when the pose is back and runs to the end (3 s).
@@ -351,7 +372,7 @@ def test_sequence_counts_one_rep_after_every_step():
 
 
 def test_form_faults_are_attached_to_the_rep():
-    text = REPS.replace('[reps]', '[[form]]\nid = "bad"\nmetric = "a"\nmax = 35.0\nmessage = "too far"\n[reps]')
+    text = REPS.replace("[reps]", '[[form]]\nid = "bad"\nmetric = "a"\nmax = 35.0\nmessage = "too far"\n[reps]')
     trace = segments((0, 0, 1.0), *rep(peak=40.0), *rep(peak=32.0))
     eng, _ = run(exercise(text), {"a": trace})
     assert [r.faults for r in eng.reps] == [["bad"], []]
@@ -361,7 +382,7 @@ def test_a_sequence_done_in_one_movement_is_one_rep():
     # Both steps reach their ends in the same excursion (trunk and legs
     # raised together), three times: three reps, not one step each.
     f = segments((0, 0, 1.0), *rep(), *rep(), *rep())
-    e = segments((0, 0, 1.1), *rep(peak=20.0), *rep(peak=20.0), *rep(peak=20.0))[:len(f)]
+    e = segments((0, 0, 1.1), *rep(peak=20.0), *rep(peak=20.0), *rep(peak=20.0))[: len(f)]
     eng, _ = run(exercise(SEQUENCE), {"f": f, "e": e})
     assert len(eng.reps) == 3
 
@@ -370,12 +391,12 @@ def test_an_unknown_condition_is_not_timed_as_held():
     # In position for 5 s with the metric unknown (NaN) for 0.3 s in the
     # middle, under the 0.5 s grace: one hold of 5 s.
     a = segments((120, 120, 5.0), (50, 50, 1.0))
-    a[int(2 * FPS):int(2.3 * FPS)] = np.nan
+    a[int(2 * FPS) : int(2.3 * FPS)] = np.nan
     eng, _ = run(exercise(HOLD), {"a": a})
     assert [round(h.duration_s) for h in eng.holds] == [5]
     # Unknown for 1.5 s, longer than the grace: nothing is timed on NaN, so
     # the hold ended where it was last seen and a new one starts after.
-    a[int(2 * FPS):int(3.5 * FPS)] = np.nan
+    a[int(2 * FPS) : int(3.5 * FPS)] = np.nan
     eng, _ = run(exercise(HOLD), {"a": a})
     assert [round(h.duration_s, 1) for h in eng.holds] == [pytest.approx(2.0, abs=0.1), pytest.approx(1.5, abs=0.1)]
 
@@ -389,7 +410,7 @@ def test_other_conditions_alone_do_not_confirm_a_hold():
     text += '[[hold.when]]\nmetric = "b"\nmax = 40.0\n'
     a = segments((120, 120, 10.0))
     b = segments((20, 20, 10.0))
-    b[int(3 * FPS):int(6 * FPS)] = np.nan
+    b[int(3 * FPS) : int(6 * FPS)] = np.nan
     eng, _ = run(exercise(text), {"a": a, "b": b})
     assert [round(h.duration_s) for h in eng.holds] == [3, 4]
 
@@ -398,7 +419,9 @@ def test_a_wander_of_the_reading_during_a_hold_is_not_the_way_back():
     # A left hold of 4 s whose reading dips 6 units toward neutral for 0.9 s
     # (longer than the 0.5 s grace; drawn lines over a still head read so)
     # and comes back: one hold, its full length.
-    l_trace = segments((0, 0, 1.0), (0, 40, 0.5), (40, 40, 1.5), (34, 34, 0.9), (40, 40, 1.6), (40, 0, 0.5), (0, 0, 1.0))
+    l_trace = segments(
+        (0, 0, 1.0), (0, 40, 0.5), (40, 40, 1.5), (34, 34, 0.9), (40, 40, 1.6), (40, 0, 0.5), (0, 0, 1.0)
+    )
     eng, _ = run(exercise(SIDED_HOLD), {"l": l_trace, "r": np.zeros_like(l_trace)})
     assert len(eng.holds) == 1
     assert eng.holds[0].duration_s == pytest.approx(4.0, abs=0.3)

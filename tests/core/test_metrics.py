@@ -10,8 +10,11 @@ from posecheck.core.landmarks import Landmark as L
 from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics
 
 
-def frames(points: dict[L, tuple[float, float]], vis: dict[L, float] | None = None,
-           world: dict[L, tuple[float, float, float]] | None = None) -> Frames:
+def frames(
+    points: dict[L, tuple[float, float]],
+    vis: dict[L, float] | None = None,
+    world: dict[L, tuple[float, float, float]] | None = None,
+) -> Frames:
     px = np.full((1, NUM_LANDMARKS, 2), np.nan)
     w = np.full((1, NUM_LANDMARKS, 3), np.nan)
     v = np.ones((1, NUM_LANDMARKS))
@@ -30,8 +33,14 @@ def value(f: Frames, **kw) -> float:
 
 
 def test_joint_angle_by_side_and_visible_side():
-    pts = {L.LEFT_HIP: (0, 0), L.LEFT_KNEE: (0, 10), L.LEFT_ANKLE: (10, 10),  # 90 deg
-           L.RIGHT_HIP: (0, 0), L.RIGHT_KNEE: (0, 10), L.RIGHT_ANKLE: (0, 20)}  # 180 deg
+    pts = {
+        L.LEFT_HIP: (0, 0),
+        L.LEFT_KNEE: (0, 10),
+        L.LEFT_ANKLE: (10, 10),  # 90 deg
+        L.RIGHT_HIP: (0, 0),
+        L.RIGHT_KNEE: (0, 10),
+        L.RIGHT_ANKLE: (0, 20),
+    }  # 180 deg
     f = frames(pts)
     assert value(f, joint=("hip", "knee", "ankle"), side="left") == pytest.approx(90)
     assert value(f, joint=("hip", "knee", "ankle"), side="right") == pytest.approx(180)
@@ -59,8 +68,13 @@ def test_head_turn_sign_and_size_from_nose_offset():
     a = math.radians(30)
     span = 100 * math.cos(a)
     depth = 0.65 * 100
-    turned = frames({L.RIGHT_EAR: (300 - span / 2, 100), L.LEFT_EAR: (300 + span / 2, 100),
-                     L.NOSE: (300 + depth * math.sin(a), 110)})
+    turned = frames(
+        {
+            L.RIGHT_EAR: (300 - span / 2, 100),
+            L.LEFT_EAR: (300 + span / 2, 100),
+            L.NOSE: (300 + depth * math.sin(a), 110),
+        }
+    )
     assert value(turned, measure="head_turn_deg") == pytest.approx(30.0, abs=1e-6)
     facing = frames({L.RIGHT_EAR: (250, 100), L.LEFT_EAR: (350, 100), L.NOSE: (300, 110)})
     assert value(facing, measure="head_turn_deg") == pytest.approx(0.0)
@@ -69,11 +83,14 @@ def test_head_turn_sign_and_size_from_nose_offset():
 def test_distance_ratio_and_combine():
     f = frames({L.LEFT_KNEE: (0, 0), L.RIGHT_KNEE: (30, 0), L.LEFT_HIP: (0, 0), L.RIGHT_HIP: (20, 0)})
     assert value(f, distance=("left_knee", "right_knee"), per=("left_hip", "right_hip")) == pytest.approx(150)
-    out = evaluate_metrics(f, (
-        MetricDef(name="a", segment=("left_knee", "right_knee"), reference="horizontal"),
-        MetricDef(name="b", elevation=("left_hip", "right_hip")),
-        MetricDef(name="c", combine="max", of=("a", "b")),
-    ))
+    out = evaluate_metrics(
+        f,
+        (
+            MetricDef(name="a", segment=("left_knee", "right_knee"), reference="horizontal"),
+            MetricDef(name="b", elevation=("left_hip", "right_hip")),
+            MetricDef(name="c", combine="max", of=("a", "b")),
+        ),
+    )
     assert out["c"][0] == pytest.approx(0.0)
 
 
@@ -94,7 +111,8 @@ def test_hip_line_reads_above_180_when_hips_rise_over_the_line():
     # Mirrored scene (facing the other way) reads the same.
     mirrored = frames({L.LEFT_SHOULDER: (200, 100), L.LEFT_KNEE: (0, 60), L.LEFT_HIP: (100, 60)})
     assert value(mirrored, measure="hip_line_deg", side="left") == pytest.approx(
-        value(above, measure="hip_line_deg", side="left"))
+        value(above, measure="hip_line_deg", side="left")
+    )
 
 
 def _from_above(head_right: bool, shoulder_turn_deg: float) -> Frames:
@@ -103,8 +121,10 @@ def _from_above(head_right: bool, shoulder_turn_deg: float) -> Frames:
     subject's left (as in quadruped_side_walk)."""
     a = math.radians(shoulder_turn_deg)
     # Subject's frame: x toward the head, y toward the subject's left, seen from above.
-    pts = {L.LEFT_SHOULDER: (100 - 20 * math.sin(a), 20 * math.cos(a)),
-           L.RIGHT_SHOULDER: (100 + 20 * math.sin(a), -20 * math.cos(a))}
+    pts = {
+        L.LEFT_SHOULDER: (100 - 20 * math.sin(a), 20 * math.cos(a)),
+        L.RIGHT_SHOULDER: (100 + 20 * math.sin(a), -20 * math.cos(a)),
+    }
     # Into the image (y down): head right puts the subject's left at the top; head left, at the bottom.
     sign = 1 if head_right else -1
     return frames({k: (300 + sign * x, 200 - sign * y) for k, (x, y) in pts.items()})
@@ -142,8 +162,7 @@ def test_directions_are_segments():
 
 
 def test_head_pitch_is_nan_when_the_face_points_at_the_camera():
-    body = {L.LEFT_SHOULDER: (120, 200), L.RIGHT_SHOULDER: (80, 200), L.LEFT_HIP: (115, 320),
-            L.RIGHT_HIP: (85, 320)}
+    body = {L.LEFT_SHOULDER: (120, 200), L.RIGHT_SHOULDER: (80, 200), L.LEFT_HIP: (115, 320), L.RIGHT_HIP: (85, 320)}
     # Facing the camera: ears 40 px apart, the nose 3 px below their middle.
     facing = frames({**body, L.LEFT_EAR: (120, 120), L.RIGHT_EAR: (80, 120), L.NOSE: (100, 123)})
     assert math.isnan(value(facing, measure="head_pitch_deg"))
@@ -156,20 +175,40 @@ def test_a_point_off_the_picture_makes_the_metric_nan():
     pts = {L.LEFT_HIP: (100, 100), L.LEFT_KNEE: (100, 200), L.LEFT_ANKLE: (150, 290)}
     f = frames(pts)
     inside = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 300))
-    assert not math.isnan(float(evaluate_metrics(inside, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
+    assert not math.isnan(
+        float(
+            evaluate_metrics(
+                inside, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),)
+            )["m"][0]
+        )
+    )
     # The ankle guessed below the picture's bottom edge: unknown, not a guess.
     cut = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 240))
-    assert math.isnan(float(evaluate_metrics(cut, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))["m"][0]))
+    assert math.isnan(
+        float(
+            evaluate_metrics(cut, (MetricDef(name="m", joint=("left_hip", "left_knee", "left_ankle"), side="left"),))[
+                "m"
+            ][0]
+        )
+    )
 
 
 def test_visible_reads_the_side_nearer_the_camera_when_depth_tells_them_apart():
     # Side-on close-up: the model rates both sides equally visible, and the
     # far side (its shoulder hidden) reads a different angle.
-    pts = {L.LEFT_SHOULDER: (100, 100), L.LEFT_EAR: (140, 100),     # 0 deg
-           L.RIGHT_SHOULDER: (100, 100), L.RIGHT_EAR: (140, 60)}    # 45 deg up
+    pts = {
+        L.LEFT_SHOULDER: (100, 100),
+        L.LEFT_EAR: (140, 100),  # 0 deg
+        L.RIGHT_SHOULDER: (100, 100),
+        L.RIGHT_EAR: (140, 60),
+    }  # 45 deg up
     lift = {"elevation": ("shoulder", "ear"), "side": "visible"}
-    near_left = {L.LEFT_SHOULDER: (0, 0, -0.1), L.LEFT_EAR: (0, 0, -0.1),
-                 L.RIGHT_SHOULDER: (0, 0, 0.1), L.RIGHT_EAR: (0, 0, 0.1)}
+    near_left = {
+        L.LEFT_SHOULDER: (0, 0, -0.1),
+        L.LEFT_EAR: (0, 0, -0.1),
+        L.RIGHT_SHOULDER: (0, 0, 0.1),
+        L.RIGHT_EAR: (0, 0, 0.1),
+    }
     # The right side seen a little better: depth still picks the near left.
     f = frames(pts, vis={L.LEFT_EAR: 0.9}, world=near_left)
     assert value(f, **lift) == pytest.approx(0.0)
@@ -183,8 +222,12 @@ def test_visible_reads_the_side_nearer_the_camera_when_depth_tells_them_apart():
 def test_a_distance_to_a_point_off_the_picture_is_far_not_unknown():
     # Head-and-shoulders framing: the hands lowered below the bottom edge
     # are the model's guess, but they are not at the mouth, which is in view.
-    pts = {L.MOUTH_LEFT: (160, 100), L.LEFT_WRIST: (150, 330),
-           L.LEFT_SHOULDER: (220, 200), L.RIGHT_SHOULDER: (100, 200)}
+    pts = {
+        L.MOUTH_LEFT: (160, 100),
+        L.LEFT_WRIST: (150, 330),
+        L.LEFT_SHOULDER: (220, 200),
+        L.RIGHT_SHOULDER: (100, 200),
+    }
     f = frames(pts)
     cut = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(320, 240))
     hand = MetricDef(name="m", distance=("left_wrist", "mouth_left"), per=("left_shoulder", "right_shoulder"))
@@ -199,8 +242,14 @@ def test_a_distance_to_a_point_off_the_picture_is_far_not_unknown():
 def test_a_reading_on_a_barely_seen_landmark_is_not_seen_for_the_safety_rules():
     from posecheck.core.metrics import metric_seen
 
-    pts = {L.LEFT_SHOULDER: (100, 100), L.LEFT_ELBOW: (100, 150), L.LEFT_WRIST: (140, 150),
-           L.RIGHT_SHOULDER: (100, 100), L.RIGHT_ELBOW: (100, 150), L.RIGHT_WRIST: (140, 150)}
+    pts = {
+        L.LEFT_SHOULDER: (100, 100),
+        L.LEFT_ELBOW: (100, 150),
+        L.LEFT_WRIST: (140, 150),
+        L.RIGHT_SHOULDER: (100, 100),
+        L.RIGHT_ELBOW: (100, 150),
+        L.RIGHT_WRIST: (140, 150),
+    }
     elbow = MetricDef(name="elbow_deg", joint=("shoulder", "elbow", "wrist"), side="visible")
     seen = frames(pts, vis={L.RIGHT_SHOULDER: 0.1, L.RIGHT_ELBOW: 0.1, L.RIGHT_WRIST: 0.1})
     assert metric_seen(seen, elbow, {"elbow_deg": elbow}, 0.5)[0]
@@ -215,11 +264,24 @@ def test_a_reading_on_a_barely_seen_landmark_is_not_seen_for_the_safety_rules():
 
 def test_an_angle_of_a_limb_pointing_at_the_lens_is_nan():
     # A standing body 100 px per metre; the left upper arm 0.3 m long.
-    px = {L.LEFT_SHOULDER: (100, 100), L.RIGHT_SHOULDER: (60, 100), L.LEFT_HIP: (100, 150),
-          L.RIGHT_HIP: (60, 150), L.LEFT_KNEE: (100, 195), L.RIGHT_KNEE: (60, 195), L.RIGHT_ELBOW: (60, 130)}
-    world = {L.LEFT_SHOULDER: (0.2, 0.0, 0.0), L.RIGHT_SHOULDER: (-0.2, 0.0, 0.0), L.LEFT_HIP: (0.2, 0.5, 0.0),
-             L.RIGHT_HIP: (-0.2, 0.5, 0.0), L.LEFT_KNEE: (0.2, 0.95, 0.0), L.RIGHT_KNEE: (-0.2, 0.95, 0.0),
-             L.RIGHT_ELBOW: (-0.2, 0.3, 0.0)}
+    px = {
+        L.LEFT_SHOULDER: (100, 100),
+        L.RIGHT_SHOULDER: (60, 100),
+        L.LEFT_HIP: (100, 150),
+        L.RIGHT_HIP: (60, 150),
+        L.LEFT_KNEE: (100, 195),
+        L.RIGHT_KNEE: (60, 195),
+        L.RIGHT_ELBOW: (60, 130),
+    }
+    world = {
+        L.LEFT_SHOULDER: (0.2, 0.0, 0.0),
+        L.RIGHT_SHOULDER: (-0.2, 0.0, 0.0),
+        L.LEFT_HIP: (0.2, 0.5, 0.0),
+        L.RIGHT_HIP: (-0.2, 0.5, 0.0),
+        L.LEFT_KNEE: (0.2, 0.95, 0.0),
+        L.RIGHT_KNEE: (-0.2, 0.95, 0.0),
+        L.RIGHT_ELBOW: (-0.2, 0.3, 0.0),
+    }
     arm = MetricDef(name="m", elevation=("left_shoulder", "left_elbow"), side="left")
     # Seen from the side: the arm's 30 px in the picture are its 0.3 m.
     side = frames({**px, L.LEFT_ELBOW: (130, 100)}, world={**world, L.LEFT_ELBOW: (0.5, 0.0, 0.0)})
@@ -242,8 +304,13 @@ def _side_head(pitch_deg: float, facing: int, lying: bool = False) -> Frames:
     ear = np.array([200.0, 200.0])
     nose = ear + 40.0 * np.array([facing * math.cos(a), math.sin(a)])
     shoulder = ear + np.array([0.0, 80.0])
-    pts = {L.LEFT_EAR: ear, L.RIGHT_EAR: ear, L.NOSE: nose,
-           L.LEFT_SHOULDER: shoulder, L.RIGHT_SHOULDER: shoulder + [2.0, 0.0]}
+    pts = {
+        L.LEFT_EAR: ear,
+        L.RIGHT_EAR: ear,
+        L.NOSE: nose,
+        L.LEFT_SHOULDER: shoulder,
+        L.RIGHT_SHOULDER: shoulder + [2.0, 0.0],
+    }
     if lying:  # rotate the picture: "down" (toward the feet) becomes image right
         pts = {k: (200.0 + (p[1] - 200.0), 200.0 - (p[0] - 200.0)) for k, p in pts.items()}
     return frames({k: tuple(p) for k, p in pts.items()})

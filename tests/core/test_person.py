@@ -9,10 +9,12 @@ from posecheck.core.pose import PoseCandidate
 def person(cx: float, cy: float, height: float) -> PoseCandidate:
     """A stick person: 33 landmarks spread over a box of the given height."""
     rng = np.random.default_rng(int(cx * 1000 + cy * 100 + height * 10))
-    xy = np.column_stack([
-        cx + (rng.random(33) - 0.5) * height * 0.4,
-        cy + (rng.random(33) - 0.5) * height,
-    ])
+    xy = np.column_stack(
+        [
+            cx + (rng.random(33) - 0.5) * height * 0.4,
+            cy + (rng.random(33) - 0.5) * height,
+        ]
+    )
     img = np.column_stack([xy, np.zeros(33)]).astype(np.float32)
     return PoseCandidate(img, np.ones(33, np.float32), np.zeros((33, 3), np.float32))
 

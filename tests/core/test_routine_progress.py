@@ -19,8 +19,13 @@ def exercise(ex_id: str, **prescription: float):
     return dataclasses.replace(ex, prescription=Prescription(**prescription))
 
 
-def counted(progress: RoutineProgress, reps: int = 0, by_side: dict[str, int] | None = None,
-            holds_completed: int = 0, last_t_s: float | None = None) -> None:
+def counted(
+    progress: RoutineProgress,
+    reps: int = 0,
+    by_side: dict[str, int] | None = None,
+    holds_completed: int = 0,
+    last_t_s: float | None = None,
+) -> None:
     """Stand in for what the step's session has counted so far."""
     assert progress.step is not None
     progress.step.session = SimpleNamespace(

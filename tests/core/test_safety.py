@@ -55,8 +55,18 @@ def test_nan_neither_confirms_nor_clears():
 
 # --- head circles (loop rule) ---------------------------------------------------
 
-CIRCLE = SafetyRule(id="neck_circle", metric="x", metric_y="y", message="no circles", kind="loop",
-                    above=12.0, turn_above=0.75, window_s=10.0, for_s=0.0, severity="stop")
+CIRCLE = SafetyRule(
+    id="neck_circle",
+    metric="x",
+    metric_y="y",
+    message="no circles",
+    kind="loop",
+    above=12.0,
+    turn_above=0.75,
+    window_s=10.0,
+    for_s=0.0,
+    severity="stop",
+)
 
 
 def trace(xs, ys, rule=CIRCLE, fps=FPS):
@@ -99,7 +109,10 @@ def test_small_chin_loops_below_the_amplitude_never_warn():
 def test_nodding_and_side_tilts_are_not_circles():
     t = np.arange(int(12 * FPS)) / FPS
     nod = (np.zeros_like(t), 25 * np.sin(2 * np.pi * t / 2))
-    tilts = (30 * np.sign(np.sin(2 * np.pi * t / 6)) * np.minimum(1, np.abs(np.sin(2 * np.pi * t / 6)) * 3), 2 * np.sin(t))
+    tilts = (
+        30 * np.sign(np.sin(2 * np.pi * t / 6)) * np.minimum(1, np.abs(np.sin(2 * np.pi * t / 6)) * 3),
+        2 * np.sin(t),
+    )
     assert trace(*nod)[0].warnings == []
     assert trace(*tilts)[0].warnings == []
 
@@ -150,6 +163,7 @@ def test_speed_waits_while_not_exercising():
 
 # --- fatigue and the prescription ---------------------------------------------------
 
+
 def fatigue_for(reps_spec, prescribed=10):
     import dataclasses
 
@@ -162,7 +176,9 @@ def fatigue_for(reps_spec, prescribed=10):
     mon = FatigueMonitor(ex)
     said = []
     for i, (dur, prog) in enumerate(reps_spec):
-        said += [r for r, _, _ in mon.update(RepRecord(t_s=i * 2.0, side=None, peak=0.0, duration_s=dur, progress=prog))]
+        said += [
+            r for r, _, _ in mon.update(RepRecord(t_s=i * 2.0, side=None, peak=0.0, duration_s=dur, progress=prog))
+        ]
     return said
 
 

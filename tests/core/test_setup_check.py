@@ -11,20 +11,23 @@ from posecheck.spec import load_exercise
 from conftest import SAMPLES
 
 
-@pytest.mark.parametrize("clip, exercise, message", [
-    # Side view of a standing person, for a front-view exercise.
-    ("neck_flexion_extension_hold_side", "neck_side_tilt_hold", "Turn to face the camera."),
-    # Front view, for an exercise measured side-on only.
-    ("neck_side_tilt_hold_front", "standing_round_and_arch", "Turn side-on to the camera."),
-    # Framed from the hips up, for an exercise that needs the legs.
-    ("neck_side_tilt_hold_front", "squat", "Step back so your knees and feet are in view."),
-    # Standing (whole body in view), for an exercise done lying down.
-    ("standing_side_bend_hold_front", "glute_bridge", "Lie down on the floor for this exercise."),
-    # On hands and knees side-on at floor level, for an exercise seen from above.
-    ("cat_cow_side", "quadruped_side_walk", "Put the camera up high, looking down on your back."),
-    # Seen from above, for an exercise seen side-on at floor level.
-    ("quadruped_side_walk_high_side", "cat_cow", "Turn side-on to the camera."),
-])
+@pytest.mark.parametrize(
+    "clip, exercise, message",
+    [
+        # Side view of a standing person, for a front-view exercise.
+        ("neck_flexion_extension_hold_side", "neck_side_tilt_hold", "Turn to face the camera."),
+        # Front view, for an exercise measured side-on only.
+        ("neck_side_tilt_hold_front", "standing_round_and_arch", "Turn side-on to the camera."),
+        # Framed from the hips up, for an exercise that needs the legs.
+        ("neck_side_tilt_hold_front", "squat", "Step back so your knees and feet are in view."),
+        # Standing (whole body in view), for an exercise done lying down.
+        ("standing_side_bend_hold_front", "glute_bridge", "Lie down on the floor for this exercise."),
+        # On hands and knees side-on at floor level, for an exercise seen from above.
+        ("cat_cow_side", "quadruped_side_walk", "Put the camera up high, looking down on your back."),
+        # Seen from above, for an exercise seen side-on at floor level.
+        ("quadruped_side_walk_high_side", "cat_cow", "Turn side-on to the camera."),
+    ],
+)
 def test_wrong_setup_counts_nothing_and_says_what_to_change(clip, exercise, message):
     result = analyze_track(LandmarkTrack.load(SAMPLES / f"{clip}.npz"), load_exercise(exercise))
     assert result.reps == [] and result.holds == []
@@ -36,8 +39,9 @@ def test_wrong_setup_counts_nothing_and_says_what_to_change(clip, exercise, mess
 
 
 def test_right_setup_passes_within_the_setup_time():
-    result = analyze_track(LandmarkTrack.load(SAMPLES / "neck_side_tilt_hold_front.npz"),
-                           load_exercise("neck_side_tilt_hold"))
+    result = analyze_track(
+        LandmarkTrack.load(SAMPLES / "neck_side_tilt_hold_front.npz"), load_exercise("neck_side_tilt_hold")
+    )
     assert not [w for w in result.warnings if w.rule == "setup"]
     first_ready = next(i for i, s in enumerate(result.frame_states) if s.phase != "setup")
     assert result.track.t_s[first_ready] <= 0.6
@@ -58,8 +62,11 @@ def _body(shoulder_width_px: float) -> tuple:
     xyz = np.full((33, 3), 0.5, np.float32)
     cx = 320.0
     for lm, (x, y) in {
-        L.LEFT_SHOULDER: (cx + shoulder_width_px / 2, 200), L.RIGHT_SHOULDER: (cx - shoulder_width_px / 2, 200),
-        L.LEFT_HIP: (cx + 10, 300), L.RIGHT_HIP: (cx - 10, 300), L.NOSE: (cx, 150),
+        L.LEFT_SHOULDER: (cx + shoulder_width_px / 2, 200),
+        L.RIGHT_SHOULDER: (cx - shoulder_width_px / 2, 200),
+        L.LEFT_HIP: (cx + 10, 300),
+        L.RIGHT_HIP: (cx - 10, 300),
+        L.NOSE: (cx, 150),
     }.items():
         xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
     return xyz, np.ones(33, np.float32)

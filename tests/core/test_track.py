@@ -104,14 +104,23 @@ def test_a_frame_without_a_person_is_nan():
 def _entries(n: int = 10) -> dict[str, np.ndarray]:
     """The entries `save` writes, for a valid track of n frames (frame 3 without a person)."""
     tr = track(n)
-    return {"format": np.array("posecheck-track"), "format_version": np.array(1), "t_s": tr.t_s,
-            "image_xyz": tr.image_xyz, "visibility": tr.visibility, "world_xyz": tr.world_xyz,
-            "fps": np.array(tr.fps), "frame_size": np.array(tr.frame_size), "model": np.array(tr.model),
-            "source": np.array(tr.source)}
+    return {
+        "format": np.array("posecheck-track"),
+        "format_version": np.array(1),
+        "t_s": tr.t_s,
+        "image_xyz": tr.image_xyz,
+        "visibility": tr.visibility,
+        "world_xyz": tr.world_xyz,
+        "fps": np.array(tr.fps),
+        "frame_size": np.array(tr.frame_size),
+        "model": np.array(tr.model),
+        "source": np.array(tr.source),
+    }
 
 
 def _with(key: str, change):
     """An entry replaced by `change(old)` (None: the entry left out)."""
+
     def build() -> dict[str, np.ndarray]:
         e = _entries()
         new = change(e[key].copy())
@@ -120,6 +129,7 @@ def _with(key: str, change):
         else:
             e[key] = new
         return e
+
     return build
 
 
@@ -127,6 +137,7 @@ def _set(key: str, index, value):
     def change(a):
         a[index] = value
         return a
+
     return _with(key, change)
 
 
@@ -150,45 +161,69 @@ BAD_ENTRIES = {
     "fps missing": (_value("fps", None), r"has no 'fps' entry"),
     "t_s nan": (_set("t_s", 4, np.nan), r"t_s is nan at frame 4; allowed: finite seconds"),
     "t_s inf": (_set("t_s", -1, np.inf), r"t_s is inf at frame 9; allowed: finite seconds"),
-    "t_s repeated": (_set("t_s", 5, 4 / 30),
-                     r"t_s is not strictly increasing: frame 5 at 0.133333 s follows"),
+    "t_s repeated": (_set("t_s", 5, 4 / 30), r"t_s is not strictly increasing: frame 5 at 0.133333 s follows"),
     "t_s backwards": (_set("t_s", 5, 0.0), r"t_s is not strictly increasing: frame 5 at 0 s"),
-    "t_s a scalar": (_value("t_s", np.array(1.0)),
-                     r"t_s is 1.0; allowed: an array of numbers of shape \(T,\)"),
+    "t_s a scalar": (_value("t_s", np.array(1.0)), r"t_s is 1.0; allowed: an array of numbers of shape \(T,\)"),
     "t_s 2-d": (_with("t_s", lambda a: a[:, None]), r"t_s is an array of shape \(10, 1\)"),
     "t_s text": (_with("t_s", lambda a: a.astype(str)), r"t_s is an array of shape \(10,\) \(<U"),
-    "no frames": (lambda: {**_entries(), "t_s": np.zeros(0), "image_xyz": np.zeros((0, 33, 3)),
-                           "visibility": np.zeros((0, 33)), "world_xyz": np.zeros((0, 33, 3))},
-                  r"t_s has no frames"),
-    "image inf": (_set("image_xyz", (2, 5, 0), np.inf),
-                  r"image_xyz is inf at frame 2, landmark 5; allowed: finite numbers, or NaN"),
+    "no frames": (
+        lambda: {
+            **_entries(),
+            "t_s": np.zeros(0),
+            "image_xyz": np.zeros((0, 33, 3)),
+            "visibility": np.zeros((0, 33)),
+            "world_xyz": np.zeros((0, 33, 3)),
+        },
+        r"t_s has no frames",
+    ),
+    "image inf": (
+        _set("image_xyz", (2, 5, 0), np.inf),
+        r"image_xyz is inf at frame 2, landmark 5; allowed: finite numbers, or NaN",
+    ),
     "world -inf": (_set("world_xyz", (2, 5, 1), -np.inf), r"world_xyz is -inf at frame 2, landmark 5"),
     "visibility inf": (_set("visibility", (2, 5), np.inf), r"visibility is inf at frame 2, landmark 5"),
-    "image huge": (_set("image_xyz", (2, 5, 0), 1e30),
-                   r"image_xyz is 1e\+30 at frame 2, landmark 5; allowed: -1000 to 1000"),
-    "world huge in float64": (_with("world_xyz", lambda a: np.where(np.isnan(a), np.nan, np.float64(1e300))),
-                              r"world_xyz is 1e\+300 at frame 0"),
-    "image partly nan": (_set("image_xyz", (2, 5, 0), np.nan),
-                         rf"image_xyz is NaN in part of frame 2, {NO_PERSON_RULE}"),
-    "visibility nan, landmarks not": (_set("visibility", 2, np.nan),
-                                      rf"visibility is NaN in part of frame 2, {NO_PERSON_RULE}"),
-    "world nan, image not": (_set("world_xyz", 2, np.nan),
-                             rf"world_xyz is NaN in part of frame 2, {NO_PERSON_RULE}"),
+    "image huge": (
+        _set("image_xyz", (2, 5, 0), 1e30),
+        r"image_xyz is 1e\+30 at frame 2, landmark 5; allowed: -1000 to 1000",
+    ),
+    "world huge in float64": (
+        _with("world_xyz", lambda a: np.where(np.isnan(a), np.nan, np.float64(1e300))),
+        r"world_xyz is 1e\+300 at frame 0",
+    ),
+    "image partly nan": (
+        _set("image_xyz", (2, 5, 0), np.nan),
+        rf"image_xyz is NaN in part of frame 2, {NO_PERSON_RULE}",
+    ),
+    "visibility nan, landmarks not": (
+        _set("visibility", 2, np.nan),
+        rf"visibility is NaN in part of frame 2, {NO_PERSON_RULE}",
+    ),
+    "world nan, image not": (_set("world_xyz", 2, np.nan), rf"world_xyz is NaN in part of frame 2, {NO_PERSON_RULE}"),
     "one landmark's world nan": (_set("world_xyz", (2, 7), np.nan), r"world_xyz is NaN in part of frame 2"),
-    "visibility above 1": (_set("visibility", (2, 5), 1.5),
-                           r"visibility is 1.5 at frame 2, landmark 5; allowed: 0 to 1"),
+    "visibility above 1": (
+        _set("visibility", (2, 5), 1.5),
+        r"visibility is 1.5 at frame 2, landmark 5; allowed: 0 to 1",
+    ),
     "visibility negative": (_set("visibility", (2, 5), -0.25), r"visibility is -0.25 at frame 2, landmark 5"),
-    "image 2 coordinates": (_with("image_xyz", lambda a: a[:, :, :2]),
-                            (r"image_xyz is an array of shape \(10, 33, 2\) \(float32\); "
-                             r"allowed: an array of numbers of shape \(T, 33, 3\)")),
+    "image 2 coordinates": (
+        _with("image_xyz", lambda a: a[:, :, :2]),
+        (
+            r"image_xyz is an array of shape \(10, 33, 2\) \(float32\); "
+            r"allowed: an array of numbers of shape \(T, 33, 3\)"
+        ),
+    ),
     "image a scalar": (_value("image_xyz", np.array(0.5)), r"image_xyz is 0.5; allowed: an array"),
     "image bools": (_with("image_xyz", lambda a: a > 0), r"image_xyz is an array of shape \(10, 33, 3\) \(bool\)"),
     "image complex": (_with("image_xyz", lambda a: a.astype(complex)), r"image_xyz is an array .*complex"),
-    "visibility 10 landmarks": (_with("visibility", lambda a: a[:, :10]),
-                                r"visibility is an array of shape \(10, 10\)"),
+    "visibility 10 landmarks": (
+        _with("visibility", lambda a: a[:, :10]),
+        r"visibility is an array of shape \(10, 10\)",
+    ),
     "image one frame short": (_with("image_xyz", lambda a: a[:-1]), r"image_xyz has 9 frames but t_s has 10"),
-    "world one frame more": (_with("world_xyz", lambda a: np.concatenate([a, a[:1]])),
-                             r"world_xyz has 11 frames but t_s has 10"),
+    "world one frame more": (
+        _with("world_xyz", lambda a: np.concatenate([a, a[:1]])),
+        r"world_xyz has 11 frames but t_s has 10",
+    ),
     "frame_size 0x0": (_value("frame_size", np.array([0, 0])), rf"frame_size is \[0, 0\]; {ALLOWED_SIZE}"),
     "frame_size negative": (_value("frame_size", np.array([-640, 480])), r"frame_size is \[-640, 480\]"),
     "frame_size one element": (_value("frame_size", np.array([640])), r"frame_size is \[640\]"),
@@ -197,17 +232,25 @@ BAD_ENTRIES = {
     "frame_size fractional": (_value("frame_size", np.array([640.5, 480.0])), r"frame_size is \[640.5, 480.0\]"),
     "frame_size nan": (_value("frame_size", np.array([np.nan, 480.0])), r"frame_size is \[nan, 480.0\]"),
     "frame_size huge": (_value("frame_size", np.array([10**12, 480])), r"frame_size is \[1000000000000, 480\]"),
-    "model an array": (_value("model", np.array(["a", "b"])),
-                       r"model is an array of shape \(2,\) \(<U1\); allowed: one text string"),
+    "model an array": (
+        _value("model", np.array(["a", "b"])),
+        r"model is an array of shape \(2,\) \(<U1\); allowed: one text string",
+    ),
     "source a number": (_value("source", np.array(3)), r"source is 3; allowed: one text string"),
     "source missing": (_value("source", None), r"landmark track has no 'source' entry"),
-    "format_version nan": (_value("format_version", np.array(np.nan)),
-                           r"format_version is nan; allowed: one whole number"),
-    "format_version an array": (_value("format_version", np.array([1, 1])),
-                                r"format_version is an array of shape \(2,\)"),
+    "format_version nan": (
+        _value("format_version", np.array(np.nan)),
+        r"format_version is nan; allowed: one whole number",
+    ),
+    "format_version an array": (
+        _value("format_version", np.array([1, 1])),
+        r"format_version is an array of shape \(2,\)",
+    ),
     "format_version 0": (_value("format_version", np.array(0)), r"format_version is 0; allowed: 1 to 1"),
-    "format an array": (_value("format", np.array(["posecheck-track"])),
-                        r"not a posecheck landmark track \(format an array"),
+    "format an array": (
+        _value("format", np.array(["posecheck-track"])),
+        r"not a posecheck landmark track \(format an array",
+    ),
 }
 
 
@@ -272,19 +315,31 @@ BAD_FILES = {
     "zero bytes": (lambda p: p.write_bytes(b""), r"is empty \(0 bytes\), not a landmark track"),
     "text": (lambda p: p.write_text("not a track"), r"cannot read landmark track \(not a .npz archive\)"),
     "a .npy, not a .npz": (_npy, r"cannot read landmark track \(not a .npz archive\)"),
-    "cut in half": (lambda p: (np.savez(p, **_entries()), p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])),
-                    r"cannot read landmark track \(BadZipFile"),
-    "cut at the end": (lambda p: (np.savez(p, **_entries()), p.write_bytes(p.read_bytes()[:-30])),
-                       r"cannot read landmark track \(BadZipFile"),
+    "cut in half": (
+        lambda p: (np.savez(p, **_entries()), p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])),
+        r"cannot read landmark track \(BadZipFile",
+    ),
+    "cut at the end": (
+        lambda p: (np.savez(p, **_entries()), p.write_bytes(p.read_bytes()[:-30])),
+        r"cannot read landmark track \(BadZipFile",
+    ),
     "a byte flipped": (_corrupt_middle, r"cannot read landmark track \("),
-    "an empty zip": (lambda p: _zip_with(p, "x", b"") or p.write_bytes(b"PK\x05\x06" + b"\0" * 18),
-                     r"not a posecheck landmark track \(format none"),
-    "another program's zip": (lambda p: _zip_with(p, "readme.txt", b"hello"),
-                              r"not a posecheck landmark track \(format none"),
-    "format not a .npy member": (lambda p: _zip_with(p, "format.npy", b"posecheck-track"),
-                                 r"not a posecheck landmark track \(format raw bytes"),
-    "pickled data": (lambda p: np.savez(p, **{**_entries(), "format": np.array(["x", 1], dtype=object)}),
-                     r"cannot read landmark track \(ValueError: Object arrays cannot be loaded"),
+    "an empty zip": (
+        lambda p: _zip_with(p, "x", b"") or p.write_bytes(b"PK\x05\x06" + b"\0" * 18),
+        r"not a posecheck landmark track \(format none",
+    ),
+    "another program's zip": (
+        lambda p: _zip_with(p, "readme.txt", b"hello"),
+        r"not a posecheck landmark track \(format none",
+    ),
+    "format not a .npy member": (
+        lambda p: _zip_with(p, "format.npy", b"posecheck-track"),
+        r"not a posecheck landmark track \(format raw bytes",
+    ),
+    "pickled data": (
+        lambda p: np.savez(p, **{**_entries(), "format": np.array(["x", 1], dtype=object)}),
+        r"cannot read landmark track \(ValueError: Object arrays cannot be loaded",
+    ),
     "terabyte header": (_huge_header, r"cannot read landmark track \(MemoryError"),
     "a folder": (lambda p: p.mkdir(), r"is a folder, not a landmark track"),
     "missing": (lambda p: None, r"no such file"),
@@ -331,8 +386,17 @@ def test_valid_variants_load_as_the_numbers_they_hold(tmp_path: Path):
     the same track, converted to the documented dtypes."""
     e = _entries()
     p = tmp_path / "variant.npz"
-    np.savez(p, **{**e, "t_s": np.arange(10), "frame_size": np.array([640.0, 480.0]), "fps": np.array(30),
-                   "image_xyz": e["image_xyz"].astype(np.float64), "extra": np.zeros(2)})
+    np.savez(
+        p,
+        **{
+            **e,
+            "t_s": np.arange(10),
+            "frame_size": np.array([640.0, 480.0]),
+            "fps": np.array(30),
+            "image_xyz": e["image_xyz"].astype(np.float64),
+            "extra": np.zeros(2),
+        },
+    )
     tr = LandmarkTrack.load(p)
     assert tr.t_s.dtype == np.float64 and tr.t_s.tolist() == list(range(10))
     assert tr.image_xyz.dtype == np.float32 and tr.frame_size == (640, 480) and tr.fps == 30.0

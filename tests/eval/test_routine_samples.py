@@ -74,14 +74,21 @@ def _check_steps(routine, picked, report: dict) -> None:
         t0 = got["start_s"]
         step_truth = dataclasses.replace(truth, reps=reps, reps_by_side=by_side)
         scored = accuracy.ClipScore(
-            truth=step_truth, reps=got["reps"], reps_by_side=got["reps_by_side"],
-            partial_reps=got["partial_reps"], hold_s=[h["duration_s"] for h in got["holds"]],
-            warnings=[{**w, "t_s": w["t_s"] - t0, "end_s": w["end_s"] - t0, "fired_s": w["fired_s"] - t0}
-                      for w in got["warnings"]],
+            truth=step_truth,
+            reps=got["reps"],
+            reps_by_side=got["reps_by_side"],
+            partial_reps=got["partial_reps"],
+            hold_s=[h["duration_s"] for h in got["holds"]],
+            warnings=[
+                {**w, "t_s": w["t_s"] - t0, "end_s": w["end_s"] - t0, "fired_s": w["fired_s"] - t0}
+                for w in got["warnings"]
+            ],
             angle_errors={},
         )
-        assert scored.passed(), (f"{where}: reps {got['reps']} {got['reps_by_side']} vs {reps} {by_side}, "
-                                 f"holds {scored.hold_s} vs {truth.hold_s}, warnings {got['warnings']}")
+        assert scored.passed(), (
+            f"{where}: reps {got['reps']} {got['reps_by_side']} vs {reps} {by_side}, "
+            f"holds {scored.hold_s} vs {truth.hold_s}, warnings {got['warnings']}"
+        )
 
 
 def _at(start_s: float) -> str:
@@ -91,8 +98,20 @@ def _at(start_s: float) -> str:
 
 
 def _analyze_routine(path: Path, routine_id: str, starts: list[float], out: Path, *extra: str) -> dict:
-    code = main(["analyze", str(path), "--routine", routine_id,
-                 "--steps-at", ",".join(_at(s) for s in starts[1:]), "--json", str(out), "-q", *extra])
+    code = main(
+        [
+            "analyze",
+            str(path),
+            "--routine",
+            routine_id,
+            "--steps-at",
+            ",".join(_at(s) for s in starts[1:]),
+            "--json",
+            str(out),
+            "-q",
+            *extra,
+        ]
+    )
     assert code == 0
     return json.loads(out.read_text())
 

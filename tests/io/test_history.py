@@ -25,9 +25,20 @@ from posecheck.io.sessionlog import (
 
 
 def _result(ex: str, reps: int, started_at: float, pain: bool = False) -> ExerciseResult:
-    return ExerciseResult(exercise=ex, started_at=started_at, duration_s=60.0, reps=reps, reps_left=None,
-                          reps_right=None, partial_reps=0, holds=0, hold_s=0.0, range_of_motion=20.0 + reps,
-                          warnings=0, stopped_for_pain=pain)
+    return ExerciseResult(
+        exercise=ex,
+        started_at=started_at,
+        duration_s=60.0,
+        reps=reps,
+        reps_left=None,
+        reps_right=None,
+        partial_reps=0,
+        holds=0,
+        hold_s=0.0,
+        range_of_motion=20.0 + reps,
+        warnings=0,
+        stopped_for_pain=pain,
+    )
 
 
 def test_history_lists_and_plots_progress(tmp_path, monkeypatch, capsys):
@@ -78,13 +89,16 @@ BAD_DBS = {
     "text": (lambda p: p.write_text("my notes\n" * 50), NOT_A_DB),
     "another program's tables": (
         lambda p: _sqlite(p, "CREATE TABLE notes (x)", "INSERT INTO notes VALUES ('mine')"),
-        r"not a posecheck history database \(it has table\(s\) notes\)"),
+        r"not a posecheck history database \(it has table\(s\) notes\)",
+    ),
     "posecheck's table with other columns": (
         lambda p: _sqlite(p, "CREATE TABLE sessions (a, b)", "INSERT INTO sessions VALUES (1, 2)"),
-        r"table sessions has columns a, b, not posecheck's id, started_at, source, log_path"),
+        r"table sessions has columns a, b, not posecheck's id, started_at, source, log_path",
+    ),
     "posecheck's tables and another": (
         lambda p: (_record_one(p.parent), _sqlite(p, "CREATE TABLE notes (x)")),
-        r"it has table\(s\) notes"),
+        r"it has table\(s\) notes",
+    ),
 }
 
 
@@ -95,8 +109,7 @@ def _one_line(exc: pytest.ExceptionInfo, path: Path) -> str:
 
 
 @pytest.mark.parametrize("make, message", BAD_DBS.values(), ids=BAD_DBS.keys())
-def test_a_db_that_is_not_posecheck_history_is_refused_and_left_as_it_is(tmp_path, monkeypatch, capsys, make,
-                                                                          message):
+def test_a_db_that_is_not_posecheck_history_is_refused_and_left_as_it_is(tmp_path, monkeypatch, capsys, make, message):
     monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
     db = tmp_path / "history.db"
     make(db)
@@ -114,8 +127,11 @@ def test_a_db_that_is_not_posecheck_history_is_refused_and_left_as_it_is(tmp_pat
 
 UNFINISHED_DBS = {
     # posecheck's own tables, one of them missing (a session killed while creating them): not foreign.
-    "partly_created": lambda db: _sqlite(db, "CREATE TABLE sessions (id TEXT PRIMARY KEY, started_at REAL NOT NULL, "
-                                         "source TEXT NOT NULL, log_path TEXT NOT NULL)"),
+    "partly_created": lambda db: _sqlite(
+        db,
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, started_at REAL NOT NULL, "
+        "source TEXT NOT NULL, log_path TEXT NOT NULL)",
+    ),
     "empty_file": lambda db: db.write_bytes(b""),
 }
 
@@ -252,8 +268,7 @@ def test_check_home_creates_what_a_session_needs(tmp_path, monkeypatch):
 BAD_PLOTS = {
     "missing folder": (lambda d: d / "nope" / "p.png", r"folder .*nope does not exist"),
     "under a file": (lambda d: (d / "f").write_text("x") and d / "f" / "p.png", r"f is not a folder"),
-    "unknown extension": (lambda d: d / "p.xyz",
-                          r"cannot write a '.xyz' file; allowed: .*\.pdf, .*\.png, .*\.svg"),
+    "unknown extension": (lambda d: d / "p.xyz", r"cannot write a '.xyz' file; allowed: .*\.pdf, .*\.png, .*\.svg"),
     "a video extension": (lambda d: d / "p.mp4", r"cannot write a '.mp4' file"),
     "an existing folder": (lambda d: d, r"is a folder, give a file name such as .*progress.png"),
 }
@@ -307,8 +322,7 @@ def test_every_allowed_plot_format_is_written(tmp_path):
 
 
 def test_plot_history_reports_what_it_wrote_and_leaves_no_temporary(tmp_path):
-    rows = [{"exercise": "squat", "started_at": time.time(), "reps": 5, "range_of_motion": None,
-             "stopped_for_pain": 0}]
+    rows = [{"exercise": "squat", "started_at": time.time(), "reps": 5, "range_of_motion": None, "stopped_for_pain": 0}]
     assert plot_history(rows, tmp_path / "p.SVG") == tmp_path / "p.SVG"
     assert plot_history(rows, tmp_path / "q") == tmp_path / "q.png"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.SVG", "q.png"]

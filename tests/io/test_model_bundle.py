@@ -74,9 +74,7 @@ def test_bundle_detects_one_person_in_video_mode() -> None:
 
     video = _test_video()
     if video is None:
-        pytest.skip(
-            f"no *.mp4 in {SAMPLES_DIR} and no {SHARED_CLIPS_DIR}/squat_side.mp4"
-        )
+        pytest.skip(f"no *.mp4 in {SAMPLES_DIR} and no {SHARED_CLIPS_DIR}/squat_side.mp4")
     capture = cv2.VideoCapture(str(video))
     ok, bgr = capture.read()
     capture.release()
@@ -89,9 +87,7 @@ def test_bundle_detects_one_person_in_video_mode() -> None:
         num_poses=1,
     )
     with PoseLandmarker.create_from_options(options) as landmarker:
-        result = landmarker.detect_for_video(
-            mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), 0
-        )
+        result = landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), 0)
 
     assert len(result.pose_landmarks) == 1, f"no person found in {video.name}"
     landmarks = result.pose_landmarks[0]
@@ -102,9 +98,7 @@ def test_bundle_detects_one_person_in_video_mode() -> None:
         assert 0.0 <= landmarks[index].x <= 1.0, index
         assert 0.0 <= landmarks[index].y <= 1.0, index
     left, right = world[LEFT_HIP], world[RIGHT_HIP]
-    hip_width_m = (
-        (left.x - right.x) ** 2 + (left.y - right.y) ** 2 + (left.z - right.z) ** 2
-    ) ** 0.5
+    hip_width_m = ((left.x - right.x) ** 2 + (left.y - right.y) ** 2 + (left.z - right.z) ** 2) ** 0.5
     assert 0.1 < hip_width_m < 0.6
 
 
@@ -151,7 +145,8 @@ def test_a_head_tipped_back_close_up_is_found_by_the_second_look():
 
     rgb = _frame_at(SAMPLES_DIR / "neck_flexion_extension_hold_head_side.mp4", 25.0)
     options = pose_landmarker.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(BUNDLE)), running_mode=VisionTaskRunningMode.IMAGE)
+        base_options=BaseOptions(model_asset_path=str(BUNDLE)), running_mode=VisionTaskRunningMode.IMAGE
+    )
     with pose_landmarker.PoseLandmarker.create_from_options(options) as plain:
         assert not plain.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)).pose_landmarks
     est = MediaPipePoseEstimator()
@@ -170,13 +165,25 @@ NOISE_SAMPLE = SAMPLES_DIR / "neck_side_tilt_short_front.mp4"
 
 def _run_python(code: str) -> subprocess.CompletedProcess:
     """A child Python, so that what native code writes to fd 2 is seen."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          timeout=120, cwd=PROJECT_ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
 
 
 def _posecheck(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "posecheck", *argv], capture_output=True, text=True,
-                          timeout=300, cwd=PROJECT_ROOT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "posecheck", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
 
 
 def test_silencing_hides_fd2_lets_exceptions_through_and_restores_it() -> None:
@@ -235,8 +242,10 @@ def test_a_video_cut_short_tells_how_much_was_read(tmp_path: Path) -> None:
     n = sum(1 for _ in reader.frames())
     assert reader.at_end and reader.cut_short and 0 < reader.frames_read == n < header // 2
     assert whole.cut_short_warning is None
-    assert reader.cut_short_warning == (f"cut.mp4: read {n} of the {header} frames its header gives "
-                                        "(a cut or broken file?): analysed what could be read")
+    assert reader.cut_short_warning == (
+        f"cut.mp4: read {n} of the {header} frames its header gives "
+        "(a cut or broken file?): analysed what could be read"
+    )
 
 
 def test_a_video_within_its_headers_slack_is_whole() -> None:

@@ -36,13 +36,19 @@ def test_a_step_overrides_the_exercise_prescription():
     assert step_exercise(r.steps[1]).prescription.reps == 10  # the exercise's own
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ('exercise = "shoulder_raises"', 'exercise = "shoulder_raise"',
-     r"r.toml: key 'step\[1\].exercise': unknown exercise 'shoulder_raise'; did you mean shoulder_raises"),
-    ("reps = 5", "reps = 0", r"key 'step\[0\].reps' = 0: expected a number >= 1"),
-    ("rest_s = 20", "rest_s = 20\nrepeat = 2", r"unknown key 'step\[0\].repeat'"),
-    ('id = "r"', 'id = "other"', r"key 'id' = 'other': expected the file name"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            'exercise = "shoulder_raises"',
+            'exercise = "shoulder_raise"',
+            r"r.toml: key 'step\[1\].exercise': unknown exercise 'shoulder_raise'; did you mean shoulder_raises",
+        ),
+        ("reps = 5", "reps = 0", r"key 'step\[0\].reps' = 0: expected a number >= 1"),
+        ("rest_s = 20", "rest_s = 20\nrepeat = 2", r"unknown key 'step\[0\].repeat'"),
+        ('id = "r"', 'id = "other"', r"key 'id' = 'other': expected the file name"),
+    ],
+)
 def test_invalid_routines_name_the_key(old, new, message):
     with pytest.raises(PosecheckError, match=message):
         parse(GOOD.replace(old, new))
@@ -74,17 +80,33 @@ def test_a_routine_recording_is_reported_per_step(tmp_path, monkeypatch):
         'schema = 1\nid = "mini"\ntitle = "Mini"\nsource = "test"\nwarm_up = "Walk."\n'
         '[[step]]\nexercise = "neck_side_tilt_hold"\n'
         '[[step]]\nexercise = "shoulder_raises"\n'
-        '[[step]]\nexercise = "neck_rotation_hold"\n')
+        '[[step]]\nexercise = "neck_rotation_hold"\n'
+    )
     monkeypatch.setenv("POSECHECK_EXERCISES", str(ex_dir))
-    parts = [LandmarkTrack.load(SAMPLES / f"{n}.npz") for n in
-             ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")]
+    parts = [
+        LandmarkTrack.load(SAMPLES / f"{n}.npz")
+        for n in ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")
+    ]
     stitched, starts = LandmarkTrack.played_in_turn(parts)
     stitched.save(tmp_path / "routine.npz")
-    code = main(["analyze", str(tmp_path / "routine.npz"), "--routine", "mini", "--steps-at",
-                 ",".join(f"{s:.3f}" for s in starts[1:]), "--json", str(tmp_path / "r.json"), "-q"])
+    code = main(
+        [
+            "analyze",
+            str(tmp_path / "routine.npz"),
+            "--routine",
+            "mini",
+            "--steps-at",
+            ",".join(f"{s:.3f}" for s in starts[1:]),
+            "--json",
+            str(tmp_path / "r.json"),
+            "-q",
+        ]
+    )
     assert code == 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert [s["exercise"] for s in report["steps"]] == ["neck_side_tilt_hold", "shoulder_raises", "neck_rotation_hold"]
-    truths = [json.loads((SAMPLES / f"{n}.truth.json").read_text())["reps"] for n in
-              ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")]
+    truths = [
+        json.loads((SAMPLES / f"{n}.truth.json").read_text())["reps"]
+        for n in ("neck_side_tilt_short_front", "shoulder_raises_front", "neck_rotation_hold_front")
+    ]
     assert [s["reps"] for s in report["steps"]] == truths

@@ -41,9 +41,19 @@ message = "Not so deep."
 
 BUNDLED = exercise_paths()
 REQUIRED_IDS = {
-    "neck_side_tilt_hold", "neck_rotation_hold", "neck_flexion_extension_hold", "shoulder_raises",
-    "glute_bridge", "prone_trunk_then_legs_raise", "standing_side_bend_hold", "squat", "push_up",
-    "plank", "donkey_kick", "plank_leg_raise", "elbow_flexion",
+    "neck_side_tilt_hold",
+    "neck_rotation_hold",
+    "neck_flexion_extension_hold",
+    "shoulder_raises",
+    "glute_bridge",
+    "prone_trunk_then_legs_raise",
+    "standing_side_bend_hold",
+    "squat",
+    "push_up",
+    "plank",
+    "donkey_kick",
+    "plank_leg_raise",
+    "elbow_flexion",
 }
 
 
@@ -73,24 +83,55 @@ def test_good_example_parses_with_defaults():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("kind = \"reps\"", "kind = \"rep\""), r"ex.toml: key 'kind' = 'rep': expected one of \['reps', 'hold', 'reps_with_hold', 'timer'\]"),
-        (("neutral = 150.0", "neutral = 150.0\nnuetral = 1"), r"ex.toml: unknown key 'reps.nuetral' \(did you mean 'neutral'\?\)"),
-        (("title = \"Example\"", "title = \"Example\"\ncolour = 1"), r"unknown key 'colour'; allowed here:"),
-        (("[\"hip\", \"knee\", \"ankle\"], side", "[\"hip\", \"knea\", \"ankle\"], side"), r"key 'metrics.knee_deg.joint': unknown landmark 'knea' \(did you mean 'knee'\?\)"),
-        (("metric = \"knee_deg\"\nneutral", "metric = \"knee_angle\"\nneutral"), r"key 'reps.metric' = 'knee_angle': not a metric of this file"),
+        (
+            ('kind = "reps"', 'kind = "rep"'),
+            r"ex.toml: key 'kind' = 'rep': expected one of \['reps', 'hold', 'reps_with_hold', 'timer'\]",
+        ),
+        (
+            ("neutral = 150.0", "neutral = 150.0\nnuetral = 1"),
+            r"ex.toml: unknown key 'reps.nuetral' \(did you mean 'neutral'\?\)",
+        ),
+        (('title = "Example"', 'title = "Example"\ncolour = 1'), r"unknown key 'colour'; allowed here:"),
+        (
+            ('["hip", "knee", "ankle"], side', '["hip", "knea", "ankle"], side'),
+            r"key 'metrics.knee_deg.joint': unknown landmark 'knea' \(did you mean 'knee'\?\)",
+        ),
+        (
+            ('metric = "knee_deg"\nneutral', 'metric = "knee_angle"\nneutral'),
+            r"key 'reps.metric' = 'knee_angle': not a metric of this file",
+        ),
         (("end = 110.0", "end = 150.0"), r"key 'reps.end' = 150.0: expected a value different from neutral"),
-        (("end = 110.0", "end = 110.0\npartial = 160.0"), r"key 'reps.partial' = 160.0: expected a value strictly between neutral \(150.0\) and end \(110.0\)"),
-        (("below = 40.0", "below = 40.0\nabove = 30.0"), r"key 'safety\[0\].below' = 40.0: expected a value under 'above' \(30.0\)"),
-        (("below = 40.0", "below = \"forty\""), r"key 'safety\[0\].below' = 'forty': expected a number"),
+        (
+            ("end = 110.0", "end = 110.0\npartial = 160.0"),
+            r"key 'reps.partial' = 160.0: expected a value strictly between neutral \(150.0\) and end \(110.0\)",
+        ),
+        (
+            ("below = 40.0", "below = 40.0\nabove = 30.0"),
+            r"key 'safety\[0\].below' = 40.0: expected a value under 'above' \(30.0\)",
+        ),
+        (("below = 40.0", 'below = "forty"'), r"key 'safety\[0\].below' = 'forty': expected a number"),
         (("schema = 1", "schema = 2"), r"key 'schema' = 2: expected 1"),
-        (("id = \"ex\"", "id = \"other\""), r"key 'id' = 'other': expected the file name without .toml \('ex'\)"),
-        (("side = \"visible\"", "side = \"both\""), r"key 'metrics.knee_deg.side' = 'both': expected one of \['left', 'right', 'visible', 'mean'\]"),
-        (("knee_deg = { joint", "knee_deg = { segment = [\"hip\", \"knee\"], joint"), r"metric 'knee_deg' must set exactly one of"),
-        (("kind = \"reps\"", "kind = \"hold\""), r"key 'reps' is not used by kind = 'hold'"),
-        (("regions = [\"legs\"]", "regions = [\"toes\"]"), r"key 'regions' = 'toes': expected values from"),
-        (("message = \"Not so deep.\"", ("message = \"Not so deep.\"\n[[form]]\nid = \"f\"\nmetric = \"knee_deg\"\nmax = 170.0\n"
-                                          "message = \"m\"\nduring = \"always\"")),
-         r"key 'form\[0\].during' = 'always': expected one of \['rep', 'hold'\]"),
+        (('id = "ex"', 'id = "other"'), r"key 'id' = 'other': expected the file name without .toml \('ex'\)"),
+        (
+            ('side = "visible"', 'side = "both"'),
+            r"key 'metrics.knee_deg.side' = 'both': expected one of \['left', 'right', 'visible', 'mean'\]",
+        ),
+        (
+            ("knee_deg = { joint", 'knee_deg = { segment = ["hip", "knee"], joint'),
+            r"metric 'knee_deg' must set exactly one of",
+        ),
+        (('kind = "reps"', 'kind = "hold"'), r"key 'reps' is not used by kind = 'hold'"),
+        (('regions = ["legs"]', 'regions = ["toes"]'), r"key 'regions' = 'toes': expected values from"),
+        (
+            (
+                'message = "Not so deep."',
+                (
+                    'message = "Not so deep."\n[[form]]\nid = "f"\nmetric = "knee_deg"\nmax = 170.0\n'
+                    'message = "m"\nduring = "always"'
+                ),
+            ),
+            r"key 'form\[0\].during' = 'always': expected one of \['rep', 'hold'\]",
+        ),
     ],
 )
 def test_invalid_files_name_file_key_value_and_allowed(change, message):
@@ -121,7 +162,7 @@ def test_hold_keys_belong_to_their_kind():
 
 def test_toml_syntax_error_names_the_file(tmp_path: Path):
     bad = tmp_path / "broken.toml"
-    bad.write_text("schema = 1\nid = \"broken\n")
+    bad.write_text('schema = 1\nid = "broken\n')
     with pytest.raises(PosecheckError, match=r"broken.toml: not valid TOML"):
         load_exercise_file(bad)
 
@@ -142,12 +183,17 @@ def _speed_limits(ex) -> dict[str, float]:
 
 
 def test_a_metric_may_have_its_own_speed_limit_or_none():
-    two = GOOD.replace(
-        'knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }',
-        'knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }\n'
-        'arm_deg = { elevation = ["left_shoulder", "left_wrist"] }',
-    ).replace('metric = "knee_deg"\nneutral', 'sides = "sequence"\n[reps.movements.a]\nmetric = "knee_deg"\nneutral'
-              ).replace('end = 110.0\n', 'end = 110.0\n[reps.movements.b]\nmetric = "arm_deg"\nneutral = 30.0\nend = 70.0\n', 1)
+    two = (
+        GOOD.replace(
+            'knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }',
+            'knee_deg = { joint = ["hip", "knee", "ankle"], side = "visible" }\n'
+            'arm_deg = { elevation = ["left_shoulder", "left_wrist"] }',
+        )
+        .replace('metric = "knee_deg"\nneutral', 'sides = "sequence"\n[reps.movements.a]\nmetric = "knee_deg"\nneutral')
+        .replace(
+            "end = 110.0\n", 'end = 110.0\n[reps.movements.b]\nmetric = "arm_deg"\nneutral = 30.0\nend = 70.0\n', 1
+        )
+    )
     assert _speed_limits(parse(two)) == {"knee_deg": 200.0, "arm_deg": 200.0}
     own = two.replace("[metrics]", "max_speed_deg_s = 120.0\n[max_speed_by_metric]\narm_deg = 400.0\n[metrics]")
     assert _speed_limits(parse(own)) == {"knee_deg": 120.0, "arm_deg": 400.0}
@@ -157,9 +203,14 @@ def test_a_metric_may_have_its_own_speed_limit_or_none():
         parse(own.replace("arm_deg = 400.0", "arm_dge = 400.0"))
 
 
-@pytest.mark.parametrize("exercise, view, watched", [
-    ("neck_side_tilt_hold", "front", True), ("cat_cow", "side", False), ("quadruped_side_walk", "above", False),
-])
+@pytest.mark.parametrize(
+    "exercise, view, watched",
+    [
+        ("neck_side_tilt_hold", "front", True),
+        ("cat_cow", "side", False),
+        ("quadruped_side_walk", "above", False),
+    ],
+)
 def test_head_circles_are_watched_only_where_the_face_is_seen(exercise, view, watched):
     """The head-circle rule reads front-view head measures: a side view or a
     view from above cannot see the tilt, and would read the back's movement
@@ -210,11 +261,20 @@ def test_every_number_in_the_bundled_files_is_checked(path: Path, key: str):
         parse_exercise(data, str(path))
 
 
-@pytest.mark.parametrize("text, allowed", [
-    ("min_visibility = 0.0", True), ("min_visibility = 1", True), ("min_visibility = 1.01", False),
-    ("max_speed_deg_s = 1", True), ("max_speed_deg_s = 0.99", False), ("setup_s = 3600", True),
-    ("setup_s = 3600.5", False), ("calibrate_s = 0", True), ("calibrate_s = -0.0", True),
-])
+@pytest.mark.parametrize(
+    "text, allowed",
+    [
+        ("min_visibility = 0.0", True),
+        ("min_visibility = 1", True),
+        ("min_visibility = 1.01", False),
+        ("max_speed_deg_s = 1", True),
+        ("max_speed_deg_s = 0.99", False),
+        ("setup_s = 3600", True),
+        ("setup_s = 3600.5", False),
+        ("calibrate_s = 0", True),
+        ("calibrate_s = -0.0", True),
+    ],
+)
 def test_range_bounds_are_inclusive(text, allowed):
     """The documented bounds are allowed, and an int is fine for a float."""
     changed = GOOD.replace("[metrics]", f"{text}\n[metrics]")

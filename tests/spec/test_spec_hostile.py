@@ -250,8 +250,16 @@ WHOLE_NUMBERS = [("full", "prescription.sets", 0, 101), ("full", "prescription.r
 
 # Not numbers, or not finite, anywhere a number is read: (TOML literal, as the message shows it).
 NOT_NUMBERS = [
-    ("nan", "nan"), ("-nan", "nan"), ("inf", "inf"), ("-inf", "-inf"), ("true", "true"), ("false", "false"),
-    ('"8.0"', "'8.0'"), ('"abc"', "'abc'"), ("[1.0]", "[1.0]"), ("{ a = 1 }", "{'a': 1}"),
+    ("nan", "nan"),
+    ("-nan", "nan"),
+    ("inf", "inf"),
+    ("-inf", "-inf"),
+    ("true", "true"),
+    ("false", "false"),
+    ('"8.0"', "'8.0'"),
+    ('"abc"', "'abc'"),
+    ("[1.0]", "[1.0]"),
+    ("{ a = 1 }", "{'a': 1}"),
     ("1979-05-27", "datetime.date(1979, 5, 27)"),
 ]
 
@@ -293,8 +301,11 @@ def test_the_bases_are_valid(base):
     parse_routine(tomllib.loads(ROUTINE), "r.toml")
 
 
-@pytest.mark.parametrize("base, path", [(b, p) for b, p, _, _ in EXERCISE_NUMBERS + WHOLE_NUMBERS],
-                         ids=[f"{b}:{p}" for b, p, _, _ in EXERCISE_NUMBERS + WHOLE_NUMBERS])
+@pytest.mark.parametrize(
+    "base, path",
+    [(b, p) for b, p, _, _ in EXERCISE_NUMBERS + WHOLE_NUMBERS],
+    ids=[f"{b}:{p}" for b, p, _, _ in EXERCISE_NUMBERS + WHOLE_NUMBERS],
+)
 def test_a_number_that_is_not_one_is_refused(base, path):
     for literal, shown in NOT_NUMBERS:
         msg = refused(base, path, toml_value(literal))
@@ -302,8 +313,11 @@ def test_a_number_that_is_not_one_is_refused(base, path):
         assert "expected a" in msg and " and <= " in msg, f"{literal}: the message states the range: {msg}"
 
 
-@pytest.mark.parametrize("base, path, low, high", EXERCISE_NUMBERS + WHOLE_NUMBERS,
-                         ids=[f"{b}:{p}" for b, p, _, _ in EXERCISE_NUMBERS + WHOLE_NUMBERS])
+@pytest.mark.parametrize(
+    "base, path, low, high",
+    EXERCISE_NUMBERS + WHOLE_NUMBERS,
+    ids=[f"{b}:{p}" for b, p, _, _ in EXERCISE_NUMBERS + WHOLE_NUMBERS],
+)
 def test_a_number_outside_its_range_is_refused(base, path, low, high):
     for value in (low, high):
         assert_names(refused(base, path, value), "ex.toml", path, repr(value))
@@ -325,11 +339,20 @@ def test_a_string_number_is_told_to_lose_its_quotes():
 
 # The issue's reproductions, as TOML text: (file, old line, new line, key, shown value).
 ISSUE_EXAMPLES = [
-    (FULL, "amplitude_above = 12.0\nturn_above = 0.75\nwindow_s = 10.0\nabove",
-     "amplitude_above = nan\nturn_above = 0.75\nwindow_s = 10.0\nabove",
-     "default_rules.neck_circle.amplitude_above", "nan"),
-    (FULL, "amplitude_above = 12.0\nturn_above = 0.75\nwindow_s = 10.0\ncooldown_s",
-     "amplitude_above = nan\nturn_above = 0.75\nwindow_s = 10.0\ncooldown_s", "safety[2].amplitude_above", "nan"),
+    (
+        FULL,
+        "amplitude_above = 12.0\nturn_above = 0.75\nwindow_s = 10.0\nabove",
+        "amplitude_above = nan\nturn_above = 0.75\nwindow_s = 10.0\nabove",
+        "default_rules.neck_circle.amplitude_above",
+        "nan",
+    ),
+    (
+        FULL,
+        "amplitude_above = 12.0\nturn_above = 0.75\nwindow_s = 10.0\ncooldown_s",
+        "amplitude_above = nan\nturn_above = 0.75\nwindow_s = 10.0\ncooldown_s",
+        "safety[2].amplitude_above",
+        "nan",
+    ),
     (FULL, "max_speed_deg_s = 200.0", "max_speed_deg_s = nan", "max_speed_deg_s", "nan"),
     (FULL, "above = 179.0", "above = nan", "safety[0].above", "nan"),
     (FULL, "above = 300.0", "above = nan", "safety[1].above", "nan"),
@@ -350,8 +373,9 @@ ISSUE_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("text, old, new, key, shown", ISSUE_EXAMPLES,
-                         ids=[f"{k}={s}" for _, _, _, k, s in ISSUE_EXAMPLES])
+@pytest.mark.parametrize(
+    "text, old, new, key, shown", ISSUE_EXAMPLES, ids=[f"{k}={s}" for _, _, _, k, s in ISSUE_EXAMPLES]
+)
 def test_the_issues_examples_fail_validate_with_one_line(tmp_path, capsys, text, old, new, key, shown):
     assert text.count(old) == 1
     path = tmp_path / "ex.toml"
@@ -399,8 +423,9 @@ def test_the_safety_defaults_are_read_by_the_same_reader(tmp_path, monkeypatch):
 def test_valid_numbers_keep_their_meaning():
     """An int where a float is expected is fine and read as a float; the
     bounds themselves are allowed."""
-    data = tomllib.loads(FULL.replace("neutral = 150.0", "neutral = 150").replace("min_visibility = 0.5",
-                                                                                  "min_visibility = 1"))
+    data = tomllib.loads(
+        FULL.replace("neutral = 150.0", "neutral = 150").replace("min_visibility = 0.5", "min_visibility = 1")
+    )
     ex = parse_exercise(data, "ex.toml")
     assert ex.reps.movements[0].neutral == 150.0 and isinstance(ex.reps.movements[0].neutral, float)
     assert ex.min_visibility == 1.0
@@ -432,10 +457,14 @@ NOT_TOML = {
     "empty": (b"", r"empty exercise file"),
     "blank": (b"  \n\n\t\n", r"empty exercise file"),
     "syntax": (b'schema = 1\nid = "ex\n', r"not valid TOML \(.*line 2"),
-    "too_large": (b"# " + b"x" * MAX_FILE_BYTES + b"\n",
-                  rf"over {MAX_FILE_BYTES} bytes: too large for an exercise file"),
-    "newline_in_key": (FULL.replace('title = "Example"', 'title = "Example"\n"a\\nb" = 1').encode(),
-                       r"unknown key 'a\\nb'"),
+    "too_large": (
+        b"# " + b"x" * MAX_FILE_BYTES + b"\n",
+        rf"over {MAX_FILE_BYTES} bytes: too large for an exercise file",
+    ),
+    "newline_in_key": (
+        FULL.replace('title = "Example"', 'title = "Example"\n"a\\nb" = 1').encode(),
+        r"unknown key 'a\\nb'",
+    ),
 }
 
 

@@ -76,17 +76,23 @@ def test_a_view_lays_its_keys_over_the_top_level():
 def test_merge_replaces_lists_and_merges_tables():
     base = {"required": ["a", "b"], "reps": {"neutral": 1.0, "end": 2.0}, "metrics": {"m": {"joint": [1], "side": "x"}}}
     view = {"required": ["c"], "reps": {"end": 3.0}, "metrics": {"m": {"measure": "y"}}}
-    assert merge_view(base, view) == {"required": ["c"], "reps": {"neutral": 1.0, "end": 3.0},
-                                      "metrics": {"m": {"measure": "y"}}}
+    assert merge_view(base, view) == {
+        "required": ["c"],
+        "reps": {"neutral": 1.0, "end": 3.0},
+        "metrics": {"m": {"measure": "y"}},
+    }
 
 
-@pytest.mark.parametrize("extra, key", [
-    ('[views.frnt]\n', "views.frnt"),
-    ('[views.front]\nkind = "hold"\n', "views.front.kind"),
-    ('[views.side]\n', "views.side"),
-    ('[views.front.reps]\nend = 150.0\n', "views.front.reps.end"),
-    ('[views.front.metrics]\nknee_deg = { joint = ["hip", "knee"] }\n', "views.front.metrics.knee_deg.joint"),
-])
+@pytest.mark.parametrize(
+    "extra, key",
+    [
+        ("[views.frnt]\n", "views.frnt"),
+        ('[views.front]\nkind = "hold"\n', "views.front.kind"),
+        ("[views.side]\n", "views.side"),
+        ("[views.front.reps]\nend = 150.0\n", "views.front.reps.end"),
+        ('[views.front.metrics]\nknee_deg = { joint = ["hip", "knee"] }\n', "views.front.metrics.knee_deg.joint"),
+    ],
+)
 def test_a_bad_view_names_the_file_and_the_key(extra, key):
     text = TWO_VIEWS.split("[views.front]")[0]
     with pytest.raises(PosecheckError, match=f"ex.toml: .*'{key}'"):
@@ -109,21 +115,24 @@ def test_every_bundled_view_is_a_whole_exercise(path):
         assert all(n in names for r in sub.safety for n in r.metrics)
 
 
-@pytest.mark.parametrize("ratio, hips, away, views, expected", [
-    (0.7, True, False, ("side", "front"), ("front", "")),
-    (0.2, True, False, ("side", "front"), ("side", "")),
-    # In between (a camera at an angle): the current view stays, no message.
-    (0.37, True, False, ("side", "front"), ("side", "")),
-    (0.7, True, False, ("side",), ("side", "Turn side-on to the camera.")),
-    (0.2, True, False, ("front",), ("front", "Turn to face the camera.")),
-    (0.7, True, True, ("front", "behind"), ("behind", "")),
-    (0.7, True, True, ("side",), ("side", "Turn side-on to the camera.")),
-    (0.2, True, False, ("front", "behind"), ("front", "Turn to face the camera or turn your back to the camera.")),
-    # Head and shoulders only: the ratio is over the nose height.
-    (1.6, False, False, ("side", "front"), ("front", "")),
-    (0.5, False, False, ("side", "front"), ("side", "")),
-    (0.6, True, False, ("above",), ("above", "")),
-])
+@pytest.mark.parametrize(
+    "ratio, hips, away, views, expected",
+    [
+        (0.7, True, False, ("side", "front"), ("front", "")),
+        (0.2, True, False, ("side", "front"), ("side", "")),
+        # In between (a camera at an angle): the current view stays, no message.
+        (0.37, True, False, ("side", "front"), ("side", "")),
+        (0.7, True, False, ("side",), ("side", "Turn side-on to the camera.")),
+        (0.2, True, False, ("front",), ("front", "Turn to face the camera.")),
+        (0.7, True, True, ("front", "behind"), ("behind", "")),
+        (0.7, True, True, ("side",), ("side", "Turn side-on to the camera.")),
+        (0.2, True, False, ("front", "behind"), ("front", "Turn to face the camera or turn your back to the camera.")),
+        # Head and shoulders only: the ratio is over the nose height.
+        (1.6, False, False, ("side", "front"), ("front", "")),
+        (0.5, False, False, ("side", "front"), ("side", "")),
+        (0.6, True, False, ("above",), ("above", "")),
+    ],
+)
 def test_choose_view(ratio, hips, away, views, expected):
     assert choose_view(views, Facing(ratio, hips, away), views[0]) == expected
 
@@ -140,9 +149,14 @@ def _standing(shoulder_width_px: float, n: int) -> tuple[np.ndarray, np.ndarray,
     cx = 320.0
     half = shoulder_width_px / 2
     points = {
-        L.LEFT_SHOULDER: (cx + half, 200), L.RIGHT_SHOULDER: (cx - half, 200),
-        L.LEFT_HIP: (cx + 10, 300), L.RIGHT_HIP: (cx - 10, 300), L.LEFT_KNEE: (cx + 10, 380),
-        L.RIGHT_KNEE: (cx - 10, 380), L.LEFT_ANKLE: (cx + 10, 460), L.RIGHT_ANKLE: (cx - 10, 460),
+        L.LEFT_SHOULDER: (cx + half, 200),
+        L.RIGHT_SHOULDER: (cx - half, 200),
+        L.LEFT_HIP: (cx + 10, 300),
+        L.RIGHT_HIP: (cx - 10, 300),
+        L.LEFT_KNEE: (cx + 10, 380),
+        L.RIGHT_KNEE: (cx - 10, 380),
+        L.LEFT_ANKLE: (cx + 10, 460),
+        L.RIGHT_ANKLE: (cx - 10, 460),
         L.NOSE: (cx, 150),
     }
     for lm, (x, y) in points.items():
@@ -188,8 +202,9 @@ def test_the_recording_view_is_the_one_most_frames_show():
 
 
 def test_impossible_views_must_not_be_defined():
-    ex = parse(TWO_VIEWS.replace(
-        'measured_views = ["side"]', 'measured_views = ["side"]\nimpossible_views = ["above"]'))
+    ex = parse(
+        TWO_VIEWS.replace('measured_views = ["side"]', 'measured_views = ["side"]\nimpossible_views = ["above"]')
+    )
     assert ex.impossible_views == ("above",)
     with pytest.raises(PosecheckError, match="impossible_views.*'front'"):
         parse(TWO_VIEWS.replace('measured_views = ["side"]', 'measured_views = ["side"]\nimpossible_views = ["front"]'))

@@ -7,6 +7,7 @@ reps and sides, hold spans under the eased-hold convention (README.md,
 "Hold spans"), partial counts, unsafe and absent spans, and the mirroring
 of a left-side template to the right.
 """
+
 from __future__ import annotations
 
 import json
@@ -97,7 +98,7 @@ def test_hold_span_extends_over_the_eased_approach_and_departure():
 def test_right_side_is_the_mirror_of_the_left_template():
     s = script(TILT_BOTH_SIDES)
     tilt = np.array(build_truth(s)["angles"]["head_tilt_deg"])
-    assert tilt[8 * 15] == pytest.approx(30)   # left hold: + toward the left shoulder
+    assert tilt[8 * 15] == pytest.approx(30)  # left hold: + toward the left shoulder
     assert tilt[23 * 15] == pytest.approx(-30)  # right hold: mirrored
     assert side_sign_warnings(s) == []
 
@@ -113,11 +114,14 @@ def test_mirror_channel_rules():
 
 
 def test_right_side_loop_mirrors_amplitudes_phases_and_cycles():
-    s = script("""
+    s = script(
+        """
 [[block]]
 sides = ["right"]
 segments = [{ loop = { head_turn_deg = 4, head_pitch_deg = 6 }, cycles = { head_turn_deg = 2, head_pitch_deg = 1 }, phase_deg = { head_turn_deg = 90 }, duration_s = 2 }]
-""", target=0)
+""",
+        target=0,
+    )
     segment = s.segments[0]
     assert segment.values == {"head_turn_deg": -4, "head_pitch_deg": 6}
     assert segment.cycles == {"head_turn_deg": 2, "head_pitch_deg": 1}
@@ -213,7 +217,7 @@ segments = [
 
 def test_hold_without_a_target_is_refused():
     with pytest.raises(ScriptError):
-        script('[[block]]\nsegments = [{ hold = 3 }]\n', target=0)
+        script("[[block]]\nsegments = [{ hold = 3 }]\n", target=0)
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
@@ -230,8 +234,19 @@ def test_every_script_is_consistent_and_its_sample_truth_is_current(path):
     if not stored.is_file():
         pytest.skip(f"{stored.name} not rendered")
     on_disk = json.loads(stored.read_text())
-    for key in ("exercise", "frames", "hold_target_s", "reps", "reps_by_side", "partial_reps",
-                "rep_events", "holds", "unsafe", "absent", "variant"):
+    for key in (
+        "exercise",
+        "frames",
+        "hold_target_s",
+        "reps",
+        "reps_by_side",
+        "partial_reps",
+        "rep_events",
+        "holds",
+        "unsafe",
+        "absent",
+        "variant",
+    ):
         assert on_disk[key] == truth[key], key
 
 

@@ -116,7 +116,7 @@ def _fake_player(tmp_path: Path, name: str) -> Path:
     log = tmp_path / f"{name}.txt"
     script = tmp_path / name
     cat, mv = shutil.which("cat"), shutil.which("mv")  # PATH will hold only the fakes
-    script.write_text(f"#!/bin/sh\necho \"$@\" > {log}.part\n{cat} >> {log}.part\n{mv} {log}.part {log}\n")
+    script.write_text(f'#!/bin/sh\necho "$@" > {log}.part\n{cat} >> {log}.part\n{mv} {log}.part {log}\n')
     script.chmod(0o755)
     return log
 

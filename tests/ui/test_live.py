@@ -63,8 +63,10 @@ def test_headless_live_matches_analyze(home):
     ref = analyze_track(track, load_exercise(EXERCISE), look_ahead=False)
     [got] = trainer.results
     assert got.reps == len(ref.reps)
-    assert (got.reps_left, got.reps_right) == (sum(r.side == "left" for r in ref.reps),
-                                               sum(r.side == "right" for r in ref.reps))
+    assert (got.reps_left, got.reps_right) == (
+        sum(r.side == "left" for r in ref.reps),
+        sum(r.side == "right" for r in ref.reps),
+    )
     assert got.partial_reps == ref.partial_reps
     assert got.holds == len(ref.holds)
     assert got.hold_s == pytest.approx(round(sum(h.duration_s for h in ref.holds), 2))
@@ -128,9 +130,24 @@ def _spawned(home: Path) -> Iterator[subprocess.Popen]:
     """`posecheck live` on the long clip, killed if a test leaves it running."""
     env = {**os.environ, "POSECHECK_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "posecheck", "live", "-e", EXERCISE, "--source", str(LONG_CLIP), "--headless",
-         "--realtime", "--accept-notice"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "posecheck",
+            "live",
+            "-e",
+            EXERCISE,
+            "--source",
+            str(LONG_CLIP),
+            "--headless",
+            "--realtime",
+            "--accept-notice",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # Only signal.signal runs before exec (no lock is taken), so the fork under threads is safe here.
         preexec_fn=_default_signals,  # noqa: PLW1509
     )
@@ -152,8 +169,10 @@ def _wait_for(proc: subprocess.Popen, home: Path, kind: str, limit_s: float = 18
             assert proc.poll() is None, f"the session ended before the test could signal it: {proc.returncode}"
             return read_log(logs[0])
         if proc.poll() is not None:
-            raise AssertionError(f"the session ended (exit {proc.returncode}) before '{kind}': "
-                                 f"{proc.stderr.read() if proc.stderr else ''}")
+            raise AssertionError(
+                f"the session ended (exit {proc.returncode}) before '{kind}': "
+                f"{proc.stderr.read() if proc.stderr else ''}"
+            )
         time.sleep(0.1)
     raise AssertionError(f"no '{kind}' logged in {limit_s:.0f} s")
 
@@ -197,12 +216,16 @@ def test_ctrl_c_ends_cleanly_and_keeps_the_results(tmp_path):
     assert row["reps"] == records[-2]["reps"] == 1
 
 
-@pytest.mark.parametrize(("signals", "gap_s", "code"), [
-    ((signal.SIGTERM,), 0.0, 143),
-    ((signal.SIGHUP,), 0.0, 129),
-    ((signal.SIGINT, signal.SIGINT), 0.0, 130),  # a double Ctrl-C, back to back
-    ((signal.SIGINT, signal.SIGINT), 0.01, 130),  # ... and 10 ms apart: the second lands in the shutdown
-], ids=["SIGTERM", "SIGHUP", "double-SIGINT", "double-SIGINT-10ms"])
+@pytest.mark.parametrize(
+    ("signals", "gap_s", "code"),
+    [
+        ((signal.SIGTERM,), 0.0, 143),
+        ((signal.SIGHUP,), 0.0, 129),
+        ((signal.SIGINT, signal.SIGINT), 0.0, 130),  # a double Ctrl-C, back to back
+        ((signal.SIGINT, signal.SIGINT), 0.01, 130),  # ... and 10 ms apart: the second lands in the shutdown
+    ],
+    ids=["SIGTERM", "SIGHUP", "double-SIGINT", "double-SIGINT-10ms"],
+)
 def test_a_signal_closes_the_session_as_ctrl_c_does(tmp_path, signals, gap_s, code):
     home = tmp_path / "home"
     with _spawned(home) as proc:
@@ -221,6 +244,7 @@ def test_a_signal_closes_the_session_as_ctrl_c_does(tmp_path, signals, gap_s, co
 
 
 # --- the same, in this process: signals at a known frame ----------------------------
+
 
 class SignalReachedTheRunner(Exception):
     """A stop signal got past the trainer to the test's own handler."""
@@ -255,6 +279,7 @@ def _at_frame(n: int, action):
         shown.append(res.frame.t_s)
         if len(shown) == n:
             action()
+
     return on_result
 
 
@@ -376,8 +401,10 @@ def test_a_full_disk_under_the_log_stops_the_session_and_says_so(home, capsys):
     trainer.log.write = write_until_full
     assert trainer.run(_at_frame(3, lambda: full.append(True))) == 2
     [line] = capsys.readouterr().err.splitlines()
-    assert line == (f"posecheck: error: {trainer.log.path}: cannot write the session log "
-                    "(No space left on device); the session was stopped")
+    assert line == (
+        f"posecheck: error: {trainer.log.path}: cannot write the session log "
+        "(No space left on device); the session was stopped"
+    )
     [r] = trainer.results
     [row] = history_rows()  # the history still has the exercise
     assert row["reps"] == r.reps and r.duration_s < 20.0
@@ -429,8 +456,18 @@ def test_the_mute_key_is_logged(home):
 def test_two_sessions_at_once_share_the_history(tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "POSECHECK_HOME": str(home)}
-    cmd = [sys.executable, "-m", "posecheck", "live", "-e", EXERCISE, "--source", str(CLIP), "--headless",
-           "--accept-notice"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "posecheck",
+        "live",
+        "-e",
+        EXERCISE,
+        "--source",
+        str(CLIP),
+        "--headless",
+        "--accept-notice",
+    ]
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     try:
         for p in procs:
@@ -458,10 +495,15 @@ def test_the_safety_notice_must_be_accepted_once(tmp_path):
     assert r.stderr.strip() == "posecheck: error: read the notice above, then run again with --accept-notice"
     # Nothing recorded (the home itself is checked first, so its folders may exist).
     assert not list(home.glob("sessions/*.jsonl")) and history_rows(home / "history.db") == []
-    assert subprocess.run([*base, "--accept-notice", "--keys", "1:q"], cwd=ROOT, env=env,
-                          capture_output=True, timeout=60, check=False).returncode == 0
-    again = subprocess.run([*base, "--keys", "1:q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-                           check=False)
+    assert (
+        subprocess.run(
+            [*base, "--accept-notice", "--keys", "1:q"], cwd=ROOT, env=env, capture_output=True, timeout=60, check=False
+        ).returncode
+        == 0
+    )
+    again = subprocess.run(
+        [*base, "--keys", "1:q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert again.returncode == 0 and "not medical advice" not in again.stdout
 
 
@@ -515,8 +557,10 @@ def test_headless_live_matches_analyze_on_samples(case, home):
     [got] = trainer.results
     assert (got.reps, got.partial_reps, got.holds) == (len(ref.reps), ref.partial_reps, len(ref.holds))
     if got.reps_left is not None:
-        assert (got.reps_left, got.reps_right) == (sum(r.side == "left" for r in ref.reps),
-                                                   sum(r.side == "right" for r in ref.reps))
+        assert (got.reps_left, got.reps_right) == (
+            sum(r.side == "left" for r in ref.reps),
+            sum(r.side == "right" for r in ref.reps),
+        )
     assert got.hold_s == pytest.approx(round(sum(h.duration_s for h in ref.holds), 2))
     log = read_log(trainer.log.path)
     assert sorted(e["rule"] for e in log if e["kind"] == "warning") == sorted(w.rule for w in ref.warnings)

@@ -41,8 +41,12 @@ pytestmark = [
 def display() -> Iterator[str]:
     """A private X server; its display name."""
     read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as fh:
         number = fh.readline().strip()
@@ -80,34 +84,51 @@ def _screenshot(display: str) -> np.ndarray:
     assert bits_per_pixel in (24, 32), f"unexpected xwd depth {bits_per_pixel}"
     step = bits_per_pixel // 8
     start = header_size + 12 * ncolors
-    pixels = np.frombuffer(raw[start:start + height * bytes_per_line], np.uint8).reshape(height, bytes_per_line)
-    px = pixels[:, :width * step].reshape(height, width, step)
-    return np.ascontiguousarray(px[..., :3] if byte_order == 0 else px[..., step - 3:][..., ::-1])
+    pixels = np.frombuffer(raw[start : start + height * bytes_per_line], np.uint8).reshape(height, bytes_per_line)
+    px = pixels[:, : width * step].reshape(height, width, step)
+    return np.ascontiguousarray(px[..., :3] if byte_order == 0 else px[..., step - 3 :][..., ::-1])
 
 
 def test_the_window_opens_and_its_keys_work(display, tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "DISPLAY": display, "POSECHECK_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "posecheck", "live", "--routine", "cervical_complex", "--source", str(CLIP),
-         "--accept-notice", "--mute"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "posecheck",
+            "live",
+            "--routine",
+            "cervical_complex",
+            "--source",
+            str(CLIP),
+            "--accept-notice",
+            "--mute",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # Only signal.signal runs before exec (no lock is taken), so the fork under threads is safe here.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     try:
-        window = _wait("the window", lambda: subprocess.run(
-            ["xdotool", "search", "--name", "^posecheck$"], env=env, capture_output=True, text=True,
-            check=False).stdout.split(),
-            proc)[0]
+        window = _wait(
+            "the window",
+            lambda: subprocess.run(
+                ["xdotool", "search", "--name", "^posecheck$"], env=env, capture_output=True, text=True, check=False
+            ).stdout.split(),
+            proc,
+        )[0]
 
         def key(name: str) -> None:
             subprocess.run(["xdotool", "windowactivate", "--sync", window], env=env, capture_output=True, check=False)
             subprocess.run(["xdotool", "key", "--window", window, name], env=env, check=True)
 
         def seen(kind: str, count: int = 1, **fields) -> bool:
-            return sum(e["kind"] == kind and all(e.get(k) == v for k, v in fields.items())
-                       for e in _events(home)) >= count
+            return (
+                sum(e["kind"] == kind and all(e.get(k) == v for k, v in fields.items()) for e in _events(home)) >= count
+            )
 
         _wait("the first exercise", lambda: seen("exercise_start"), proc)
         shot = _screenshot(display)

@@ -16,8 +16,15 @@ SIZES = [(320, 240), (640, 480), (1280, 720), (1920, 1080), (480, 480), (360, 64
 
 
 def state(**kw) -> FrameState:
-    base = {"reps": 3, "reps_by_side": {"left": 2, "right": 1}, "partial_reps": 0, "holding": False,
-            "hold_elapsed_s": 0.0, "phase": "neutral", "warnings": ()}
+    base = {
+        "reps": 3,
+        "reps_by_side": {"left": 2, "right": 1},
+        "partial_reps": 0,
+        "holding": False,
+        "hold_elapsed_s": 0.0,
+        "phase": "neutral",
+        "warnings": (),
+    }
     base.update(kw)
     return FrameState(**base)
 
@@ -58,8 +65,12 @@ def setup_messages() -> tuple[str, ...]:
     found |= set(setup_check._POSITION_HINT.values())
     nobody = np.full((33, 3), np.nan)
     found.add(setup_check.check_setup(all_exercises()[0], nobody, np.zeros(33), (640, 480)).message)
-    facings = [setup_check.Facing(r, hips, away) for r in (0.05, 0.6, 1.0, 2.0, 3.0)
-               for hips in (True, False) for away in (False, True)]
+    facings = [
+        setup_check.Facing(r, hips, away)
+        for r in (0.05, 0.6, 1.0, 2.0, 3.0)
+        for hips in (True, False)
+        for away in (False, True)
+    ]
     for ex in all_exercises():
         for f in facings:
             found.add(setup_check.choose_view(ex.supported_views, f, ex.camera_view)[1])
@@ -91,8 +102,9 @@ def check_layout(w: int, h: int, ex, st: FrameState, values: dict, status: str =
         for item in b.lines:
             assert inside(item.box, b.rect), f"{w}x{h}: {item.text!r} leaves its strip"
     for i, a in enumerate(strips):
-        for b in strips[i + 1:]:
+        for b in strips[i + 1 :]:
             assert a.rect[3] <= b.rect[1] or b.rect[3] <= a.rect[1], f"{w}x{h}: strips overlap"
+
     # The words are all there, in order: wrapped or smaller, never cut.
     def said(b) -> str:
         return " ".join(it.text for it in b.lines)
@@ -141,8 +153,15 @@ def test_skeleton_is_drawn_where_the_landmarks_are():
 def test_setup_instruction_is_shown_across_the_middle():
     ex = load_exercise("squat")
     frame = np.full((480, 640, 3), 128, np.uint8)
-    out = annotate(frame, ex, state(phase="setup", setup_message="Turn side-on to the camera."),
-                   np.full((33, 2), np.nan), np.zeros(33), {}, True)
+    out = annotate(
+        frame,
+        ex,
+        state(phase="setup", setup_message="Turn side-on to the camera."),
+        np.full((33, 2), np.nan),
+        np.zeros(33),
+        {},
+        True,
+    )
     band = out[202:240, :, :]
     assert (np.abs(band.astype(int) - [0, 190, 255]).sum(axis=2) < 10).mean() > 0.4  # amber band
 
@@ -184,8 +203,9 @@ def test_every_message_fits_the_frame(w, h):
     values = {"tilt_left_deg": 25.0, "tilt_right_deg": -25.0}
     tilt = load_exercise("neck_side_tilt_hold")
     for msg in setup_messages():
-        check_layout(w, h, tilt, state(phase="setup", setup_message=msg, warnings=(caution, stop)), values,
-                     status, corner)
+        check_layout(
+            w, h, tilt, state(phase="setup", setup_message=msg, warnings=(caution, stop)), values, status, corner
+        )
     longest_setup = setup_messages()[0]
     for msg, _ in warnings:
         check_layout(w, h, tilt, state(phase="setup", setup_message=longest_setup, warnings=(msg,)), values)
@@ -220,8 +240,9 @@ def test_a_stop_warning_is_drawn_on_top_during_setup(w, h):
     caution = next(r.message for r in ex.safety if r.severity != "stop")
     st = state(phase="setup", setup_message=setup_messages()[0], warnings=(caution, stop))
     frame = np.full((h, w, 3), 128, np.uint8)
-    out = annotate(frame, ex, st, np.full((33, 2), np.nan), np.zeros(33), {}, True,
-                   status=longest_status(), corner="30 fps  41 ms")
+    out = annotate(
+        frame, ex, st, np.full((33, 2), np.nan), np.zeros(33), {}, True, status=longest_status(), corner="30 fps  41 ms"
+    )
     lay = layout_overlay(h, w, ex, st, {}, True, longest_status(), "30 fps  41 ms")
     [banner] = [b for b in lay.warnings if b.stop]
     assert " ".join(it.text for it in banner.lines) == stop
@@ -229,7 +250,7 @@ def test_a_stop_warning_is_drawn_on_top_during_setup(w, h):
     draw_banner(alone, banner)
     x0, y0, x1, y1 = banner.rect
     assert np.array_equal(out[y0:y1, x0:x1], alone[y0:y1, x0:x1])
-    region = out[y0 + 1:y1, x0:x1].astype(int)
+    region = out[y0 + 1 : y1, x0:x1].astype(int)
     assert (np.abs(region - RED).sum(axis=2) < 10).mean() > 0.4  # its red background
     assert (region.min(axis=2) > 200).sum() > 20  # its white text
     assert not (np.abs(region - AMBER).sum(axis=2) < 10).any()  # no setup banner over it

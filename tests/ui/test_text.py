@@ -11,13 +11,15 @@ from posecheck.spec.model import Prescription
 from posecheck.ui.text import first_sentence, status_line
 
 
-def progress_of(ex_id: str, counted: int = 0, by_side: dict[str, int] | None = None, **prescription: float
-                ) -> RoutineProgress:
+def progress_of(
+    ex_id: str, counted: int = 0, by_side: dict[str, int] | None = None, **prescription: float
+) -> RoutineProgress:
     ex = dataclasses.replace(load_exercise(ex_id), prescription=Prescription(**prescription))
     progress = RoutineProgress([ex], (640, 480))
     st = progress.start_next(0.0, 0.0)
-    st.session = SimpleNamespace(engine=SimpleNamespace(state=SimpleNamespace(reps_by_side=by_side or {})),
-                                 reps=[object()] * counted)
+    st.session = SimpleNamespace(
+        engine=SimpleNamespace(state=SimpleNamespace(reps_by_side=by_side or {})), reps=[object()] * counted
+    )
     return progress
 
 

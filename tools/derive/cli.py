@@ -5,6 +5,7 @@ A spec names a rendered sample (``source``), an output ``name`` and a list of
 clip as it is at that step. See README.md beside this file for the keys and
 for the rule each transform applies to the truth.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,15 @@ class SpecError(ValueError):
 
 def _kind(table: dict[str, Any], where: str) -> str:
     for kind, keys in TRANSFORM_KEYS.items():
-        main = {"trim": ("trim_start_s", "trim_end_s"), "card_start": ("card_start_s",),
-                "card_end": ("card_end_s",), "cut": ("cut_at_s",), "join": ("join",),
-                "overlay": ("overlay",), "portrait": ("portrait_lowres",)}[kind]
+        main = {
+            "trim": ("trim_start_s", "trim_end_s"),
+            "card_start": ("card_start_s",),
+            "card_end": ("card_end_s",),
+            "cut": ("cut_at_s",),
+            "join": ("join",),
+            "overlay": ("overlay",),
+            "portrait": ("portrait_lowres",),
+        }[kind]
         if any(k in table for k in main):
             unknown = set(table) - keys
             if unknown:
@@ -123,9 +130,9 @@ class Derivation:
             n = self.ledger.frames
             self.ledger.check_still(n - fade, n - 1, "dissolve")
             self.ledger.check_nothing_inside((n - fade) / fps, n / fps, "dissolve")
-            mixed = [fr.blend(card, f, 1.0 - w) for f, w in zip(self.frames[n - fade:], weights)]
+            mixed = [fr.blend(card, f, 1.0 - w) for f, w in zip(self.frames[n - fade :], weights)]
             pure = [fr.Frame(card, None, fr.IDENTITY) for _ in range(total - fade)]
-            self.frames = self.frames[:n - fade] + mixed + pure
+            self.frames = self.frames[: n - fade] + mixed + pure
             self.ledger = self.ledger.padded(0, total - fade)
             first_hidden = (n - fade) + sum(1 for w in weights if 1.0 - w > 0.5)
             self.ledger = self.ledger.with_absent(first_hidden / fps, self.ledger.frames / fps)
@@ -163,15 +170,25 @@ class Derivation:
         second.check_nothing_inside(b / second.fps - 1e-3, b / second.fps + 1e-3, "join")
         self.ledger = self.ledger.trim_end(a).joined(second.trim_start(b))
         self.frames = self.frames[:a] + second_frames[b:]
-        record.update({"frames_kept": [a, b], "join_clip": f"{other}.mp4",
-                       "join_variant": json.loads((self.samples / f"{other}.truth.json").read_text())["variant"]})
+        record.update(
+            {
+                "frames_kept": [a, b],
+                "join_clip": f"{other}.mp4",
+                "join_variant": json.loads((self.samples / f"{other}.truth.json").read_text())["variant"],
+            }
+        )
 
     def _overlay(self, t: dict[str, Any], record: dict[str, Any]) -> None:
         what = t["overlay"]
         fps = self.ledger.fps
         if what == "skeleton":
-            self.frames = fr.draw_skeleton(self.frames, self.tracks, float(t.get("jitter_px", 3.0)),
-                                           int(t.get("thickness_px", 4)), int(t.get("seed", 0)))
+            self.frames = fr.draw_skeleton(
+                self.frames,
+                self.tracks,
+                float(t.get("jitter_px", 3.0)),
+                int(t.get("thickness_px", 4)),
+                int(t.get("seed", 0)),
+            )
         elif what == "text":
             times = np.arange(len(self.frames)) / fps
             counts = [self.ledger.count_at(x) for x in times]
@@ -184,9 +201,15 @@ class Derivation:
                     hold_s.append(0.0)  # a static hold's timer waits at zero
                 else:
                     hold_s.append(None)
-            self.frames = fr.draw_text(self.frames, self.tracks, counts, hold_s,
-                                       str(t.get("banner", "Keep your back straight")), fps,
-                                       float(t.get("banner_width", 1.0)))
+            self.frames = fr.draw_text(
+                self.frames,
+                self.tracks,
+                counts,
+                hold_s,
+                str(t.get("banner", "Keep your back straight")),
+                fps,
+                float(t.get("banner_width", 1.0)),
+            )
         else:
             raise SpecError(f"overlay must be skeleton or text, not {what!r}")
 
@@ -219,13 +242,20 @@ def _angles_last(truth: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary(truth: dict[str, Any]) -> str:
-    holds = ", ".join(f"{h['start_s']:.2f}-{h['end_s']:.2f} s ({h['duration_s']:.2f} s"
-                      f"{', done' if h['completed'] else ''})" for h in truth["holds"]) or "none"
+    holds = (
+        ", ".join(
+            f"{h['start_s']:.2f}-{h['end_s']:.2f} s ({h['duration_s']:.2f} s{', done' if h['completed'] else ''})"
+            for h in truth["holds"]
+        )
+        or "none"
+    )
     by_side = truth["reps_by_side"]
     sides = f" (L{by_side['left']}/R{by_side['right']})" if by_side else ""
-    return (f"{truth['frames']} frames {truth['size'][0]}x{truth['size'][1]}, reps {truth['reps']}{sides}, "
-            f"partial {truth['partial_reps']}, first rep at "
-            f"{truth['rep_events'][0]['t_s'] if truth['rep_events'] else '-'} s, holds: {holds}")
+    return (
+        f"{truth['frames']} frames {truth['size'][0]}x{truth['size'][1]}, reps {truth['reps']}{sides}, "
+        f"partial {truth['partial_reps']}, first rep at "
+        f"{truth['rep_events'][0]['t_s'] if truth['rep_events'] else '-'} s, holds: {holds}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

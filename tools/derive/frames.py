@@ -7,6 +7,7 @@ join still knows where each body is. Only similarity maps (shift and one
 uniform scale) are used: they keep every 2D angle, so the truth's angles
 stay exact.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -24,10 +25,34 @@ MIN_VISIBILITY = 0.5
 
 # MediaPipe's 33-landmark pose graph (indices), as apps draw it.
 FACE = ((0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10))
-LEFT = ((11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19), (11, 23), (23, 25), (25, 27),
-        (27, 29), (29, 31), (27, 31))
-RIGHT = ((12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20), (12, 24), (24, 26), (26, 28),
-         (28, 30), (30, 32), (28, 32))
+LEFT = (
+    (11, 13),
+    (13, 15),
+    (15, 17),
+    (15, 19),
+    (15, 21),
+    (17, 19),
+    (11, 23),
+    (23, 25),
+    (25, 27),
+    (27, 29),
+    (29, 31),
+    (27, 31),
+)
+RIGHT = (
+    (12, 14),
+    (14, 16),
+    (16, 18),
+    (16, 20),
+    (16, 22),
+    (18, 20),
+    (12, 24),
+    (24, 26),
+    (26, 28),
+    (28, 30),
+    (30, 32),
+    (28, 32),
+)
 MIDDLE = ((11, 12), (23, 24))
 BODY_POINTS = tuple(range(11, 33))
 
@@ -36,9 +61,9 @@ BODY_POINTS = tuple(range(11, 33))
 class Frame:
     """One output frame: its picture and where its person comes from."""
 
-    image: np.ndarray                      # BGR uint8
-    origin: tuple[str, int] | None         # (source clip stem, source frame index); None on a card
-    to_px: np.ndarray                      # 2x3: source pixel -> this frame's pixel
+    image: np.ndarray  # BGR uint8
+    origin: tuple[str, int] | None  # (source clip stem, source frame index); None on a card
+    to_px: np.ndarray  # 2x3: source pixel -> this frame's pixel
 
 
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
@@ -114,7 +139,7 @@ def person_box(frames: list[Frame], tracks: Tracks) -> tuple[float, float, float
 # ---- cards and dissolves ---------------------------------------------------
 
 CARD_STYLES = {
-    "teal": ((96, 64, 20), (170, 140, 40)),      # BGR top, bottom
+    "teal": ((96, 64, 20), (170, 140, 40)),  # BGR top, bottom
     "sunset": ((60, 40, 120), (40, 140, 240)),
     "night": ((40, 20, 20), (90, 60, 50)),
 }
@@ -138,16 +163,30 @@ def draw_card(size: tuple[int, int], lines: list[str], style: str, logo: bool) -
     if logo:
         centre, r = (w // 2, y), max(6, unit // 9)
         cv2.circle(image, centre, r, (255, 255, 255), -1, cv2.LINE_AA)
-        tri = np.array([[centre[0] - r // 3, centre[1] - r // 2], [centre[0] - r // 3, centre[1] + r // 2],
-                        [centre[0] + r // 2, centre[1]]], np.int32)
+        tri = np.array(
+            [
+                [centre[0] - r // 3, centre[1] - r // 2],
+                [centre[0] - r // 3, centre[1] + r // 2],
+                [centre[0] + r // 2, centre[1]],
+            ],
+            np.int32,
+        )
         cv2.fillPoly(image, [tri], CARD_STYLES[style][0], cv2.LINE_AA)
         y += r + unit // 8
     for n, text in enumerate(lines):
         thick = max(1, unit // (110 if n == 0 else 200))
         scale = _text_fit(text, int(w * 0.86), unit / (190 if n == 0 else 320), thick)
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, scale, thick)
-        cv2.putText(image, text, ((w - tw) // 2, y + th), cv2.FONT_HERSHEY_DUPLEX, scale,
-                    (255, 255, 255) if n == 0 else (230, 230, 230), thick, cv2.LINE_AA)
+        cv2.putText(
+            image,
+            text,
+            ((w - tw) // 2, y + th),
+            cv2.FONT_HERSHEY_DUPLEX,
+            scale,
+            (255, 255, 255) if n == 0 else (230, 230, 230),
+            thick,
+            cv2.LINE_AA,
+        )
         y += th + unit // 12
     return image
 
@@ -165,11 +204,12 @@ def dissolve_weights(n: int) -> list[float]:
 
 # ---- drawn over the person --------------------------------------------------
 
+
 def _jitter(n: int, seed: int, sigma_px: float) -> np.ndarray:
     """Smooth per-landmark noise (n, 33, 2): an app's own estimate wobbles
     from frame to frame but not independently (AR(1), 0.75 memory)."""
     rng = np.random.default_rng(seed)
-    step = rng.normal(0.0, sigma_px * np.sqrt(1 - 0.75 ** 2), (n, 33, 2))
+    step = rng.normal(0.0, sigma_px * np.sqrt(1 - 0.75**2), (n, 33, 2))
     out = np.zeros_like(step)
     out[0] = rng.normal(0.0, sigma_px, (33, 2))
     for i in range(1, n):
@@ -177,8 +217,7 @@ def _jitter(n: int, seed: int, sigma_px: float) -> np.ndarray:
     return out
 
 
-def draw_skeleton(frames: list[Frame], tracks: Tracks, jitter_px: float, thickness_px: int,
-                  seed: int) -> list[Frame]:
+def draw_skeleton(frames: list[Frame], tracks: Tracks, jitter_px: float, thickness_px: int, seed: int) -> list[Frame]:
     """An app's skeleton over the person: coloured bones and joint dots from
     the source's cached track, with its own wobble."""
     noise = _jitter(len(frames), seed, jitter_px)
@@ -196,8 +235,14 @@ def draw_skeleton(frames: list[Frame], tracks: Tracks, jitter_px: float, thickne
         for group, pairs in (("face", FACE), ("middle", MIDDLE), ("left", LEFT), ("right", RIGHT)):
             for a, b in pairs:
                 if seen[a] and seen[b]:
-                    cv2.line(image, tuple(int(v) for v in p[a]), tuple(int(v) for v in p[b]),
-                             colours[group], thickness_px, cv2.LINE_AA)
+                    cv2.line(
+                        image,
+                        tuple(int(v) for v in p[a]),
+                        tuple(int(v) for v in p[b]),
+                        colours[group],
+                        thickness_px,
+                        cv2.LINE_AA,
+                    )
         for j in range(33):
             if seen[j]:
                 c = tuple(int(v) for v in p[j])
@@ -207,14 +252,22 @@ def draw_skeleton(frames: list[Frame], tracks: Tracks, jitter_px: float, thickne
     return out
 
 
-def _outlined(image: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: tuple[int, int, int],
-              thick: int) -> None:
+def _outlined(
+    image: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: tuple[int, int, int], thick: int
+) -> None:
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_DUPLEX, scale, (0, 0, 0), thick + 3, cv2.LINE_AA)
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_DUPLEX, scale, colour, thick, cv2.LINE_AA)
 
 
-def draw_text(frames: list[Frame], tracks: Tracks, counts: list[int], hold_s: list[float | None],
-              banner: str, fps: int, banner_width: float = 1.0) -> list[Frame]:
+def draw_text(
+    frames: list[Frame],
+    tracks: Tracks,
+    counts: list[int],
+    hold_s: list[float | None],
+    banner: str,
+    fps: int,
+    banner_width: float = 1.0,
+) -> list[Frame]:
     """An app's rep counter (or hold timer), a session clock, and a
     semi-transparent banner with a cue, laid across the person's body
     (``banner_width`` of the picture's width, centred on the person: a
@@ -237,8 +290,16 @@ def draw_text(frames: list[Frame], tracks: Tracks, counts: list[int], hold_s: li
         image[y0:y1, x0:x1] = cv2.addWeighted(band, 0.55, image[y0:y1, x0:x1], 0.45, 0.0)
         scale = _text_fit(banner, int((x1 - x0) * 0.9), unit / 320, max(1, unit // 240))
         (tw, th), _ = cv2.getTextSize(banner, cv2.FONT_HERSHEY_DUPLEX, scale, max(1, unit // 240))
-        cv2.putText(image, banner, ((x0 + x1 - tw) // 2, (y0 + y1 + th) // 2), cv2.FONT_HERSHEY_DUPLEX, scale,
-                    (255, 255, 255), max(1, unit // 240), cv2.LINE_AA)
+        cv2.putText(
+            image,
+            banner,
+            ((x0 + x1 - tw) // 2, (y0 + y1 + th) // 2),
+            cv2.FONT_HERSHEY_DUPLEX,
+            scale,
+            (255, 255, 255),
+            max(1, unit // 240),
+            cv2.LINE_AA,
+        )
         # Counter and clock, large, over the upper body.
         big = unit / 160
         thick = max(2, unit // 120)
@@ -250,16 +311,24 @@ def draw_text(frames: list[Frame], tracks: Tracks, counts: list[int], hold_s: li
         ty = int(max(unit // 8, min(box[1] + unit // 6, y0 - 8)))
         _outlined(image, label, (x, ty), big, (80, 255, 80), thick)
         seconds = i // fps
-        _outlined(image, f"{seconds // 60:02d}:{seconds % 60:02d}", (w - int(unit * 0.32), int(unit * 0.1)),
-                  unit / 300, (255, 255, 255), max(1, unit // 240))
+        _outlined(
+            image,
+            f"{seconds // 60:02d}:{seconds % 60:02d}",
+            (w - int(unit * 0.32), int(unit * 0.1)),
+            unit / 300,
+            (255, 255, 255),
+            max(1, unit // 240),
+        )
         out.append(replace(f, image=image))
     return out
 
 
 # ---- crops -------------------------------------------------------------------
 
-def portrait_lowres(frames: list[Frame], tracks: Tracks, size: tuple[int, int],
-                    margin: float = 0.12) -> tuple[list[Frame], dict[str, float]]:
+
+def portrait_lowres(
+    frames: list[Frame], tracks: Tracks, size: tuple[int, int], margin: float = 0.12
+) -> tuple[list[Frame], dict[str, float]]:
     """A fixed portrait window around the person, scaled down to ``size``.
 
     The window covers the person's box over the whole clip with ``margin``
@@ -281,7 +350,7 @@ def portrait_lowres(frames: list[Frame], tracks: Tracks, size: tuple[int, int],
         h, w = f.image.shape[:2]
         pad = (max(0, -top), max(0, top + wh - h), max(0, -left), max(0, left + ww - w))
         big = cv2.copyMakeBorder(f.image, *pad, cv2.BORDER_REPLICATE) if any(pad) else f.image
-        crop = big[top + pad[0]:top + pad[0] + wh, left + pad[2]:left + pad[2] + ww]
+        crop = big[top + pad[0] : top + pad[0] + wh, left + pad[2] : left + pad[2] + ww]
         image = cv2.resize(crop, (out_w, out_h), interpolation=cv2.INTER_AREA)
         sx, sy = out_w / ww, out_h / wh
         m = np.array([[sx, 0.0, -left * sx], [0.0, sy, -top * sy]])
@@ -304,11 +373,14 @@ def reframed(frames: list[Frame], tracks: Tracks, zoom: float) -> list[Frame]:
     if x0 < left or x1 > left + win_w or y0 < top or y1 > top + win_h:
         raise RuntimeError(f"zoom {zoom} would cut the person off: choose a smaller zoom")
     m = np.array([[zoom, 0.0, -left * zoom], [0.0, zoom, -top * zoom]])
-    return [replace(f, image=cv2.warpAffine(f.image, m, (w, h), flags=cv2.INTER_LINEAR),
-                    to_px=compose(m, f.to_px)) for f in frames]
+    return [
+        replace(f, image=cv2.warpAffine(f.image, m, (w, h), flags=cv2.INTER_LINEAR), to_px=compose(m, f.to_px))
+        for f in frames
+    ]
 
 
 # ---- writing -----------------------------------------------------------------
+
 
 def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) -> str:
     """H.264 through the ffmpeg that the imageio-ffmpeg wheel ships, as the
@@ -322,10 +394,31 @@ def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) ->
         imageio_ffmpeg = None
     if imageio_ffmpeg is not None:
         command = [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
-            "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-",
-            "-c:v", "libx264", "-preset", "slow", "-crf", str(crf), "-pix_fmt", "yuv420p",
-            "-movflags", "+faststart", str(path),
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgr24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "slow",
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(path),
         ]
         process = subprocess.Popen(command, stdin=subprocess.PIPE)
         assert process.stdin is not None

@@ -11,6 +11,7 @@ transform to the events rather than to the finished JSON.
 Every transform works on whole frames: a time T in a spec is moved to the
 nearest frame boundary k / fps, and that frame time is what the truth uses.
 """
+
 from __future__ import annotations
 
 import copy
@@ -81,16 +82,16 @@ class Hold:
 class Ledger:
     """The truth of one clip as events, plus the per-frame angles and the file's fixed fields."""
 
-    meta: dict[str, Any]            # schema, exercise, fps, hold_target_s, variant (copied as is)
+    meta: dict[str, Any]  # schema, exercise, fps, hold_target_s, variant (copied as is)
     size: tuple[int, int]
     frames: int
-    sided: bool                     # reps_by_side is a dict, not null
+    sided: bool  # reps_by_side is a dict, not null
     reps: list[Rep]
     attempts: list[Attempt]
     holds: list[Hold]
     unsafe: list[dict[str, Any]]
     absent: list[dict[str, Any]]
-    angles: dict[str, np.ndarray]   # one value per frame
+    angles: dict[str, np.ndarray]  # one value per frame
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -117,8 +118,11 @@ class Ledger:
     # ---- the truth file -------------------------------------------------
 
     def hold_rep_events(self) -> list[dict[str, Any]]:
-        return [{"t_s": h.start_s + self.target_s, "side": h.side}
-                for h in self.holds if h.rep == "full" and self.completed(h)]
+        return [
+            {"t_s": h.start_s + self.target_s, "side": h.side}
+            for h in self.holds
+            if h.rep == "full" and self.completed(h)
+        ]
 
     def completed(self, h: Hold) -> bool:
         return h.end_s - h.start_s >= self.target_s - EPS_S
@@ -127,8 +131,7 @@ class Ledger:
         """The truth document (schema 1, the renderer's keys and rounding)."""
         events = [{"t_s": r.t_s, "side": r.side} for r in self.reps] + self.hold_rep_events()
         events.sort(key=lambda e: e["t_s"])
-        partial_n = len(self.attempts) + sum(
-            1 for h in self.holds if h.rep == "full" and not self.completed(h))
+        partial_n = len(self.attempts) + sum(1 for h in self.holds if h.rep == "full" and not self.completed(h))
         by_side = None
         if self.sided:
             by_side = {s: sum(1 for e in events if e["side"] == s) for s in ("left", "right")}
@@ -146,11 +149,17 @@ class Ledger:
             "reps_by_side": by_side,
             "partial_reps": partial_n,
             "rep_events": [{"t_s": _r(e["t_s"]), "side": e["side"]} for e in events],
-            "holds": [{
-                "start_s": _r(h.start_s), "end_s": _r(h.end_s), "duration_s": _r(h.end_s - h.start_s),
-                "completed": self.completed(h), "side": h.side,
-                "segment_s": [_r(h.segment_s[0]), _r(h.segment_s[1])],
-            } for h in self.holds],
+            "holds": [
+                {
+                    "start_s": _r(h.start_s),
+                    "end_s": _r(h.end_s),
+                    "duration_s": _r(h.end_s - h.start_s),
+                    "completed": self.completed(h),
+                    "side": h.side,
+                    "segment_s": [_r(h.segment_s[0]), _r(h.segment_s[1])],
+                }
+                for h in self.holds
+            ],
             "unsafe": [{"start_s": _r(u["start_s"]), "end_s": _r(u["end_s"]), "rule": u["rule"]} for u in self.unsafe],
             "absent": [{"start_s": _r(a["start_s"]), "end_s": _r(a["end_s"])} for a in self.absent],
             "angles": {name: [_r(v) for v in values] for name, values in self.angles.items()},
@@ -162,11 +171,26 @@ class Ledger:
         """Every time moved by ``d_s`` (frames and angles are the caller's business)."""
         return replace(
             self,
-            reps=[replace(r, t_s=r.t_s + d_s, rise_s=r.rise_s + d_s, end_until_s=r.end_until_s + d_s,
-                          back_end_s=r.back_end_s + d_s) for r in self.reps],
+            reps=[
+                replace(
+                    r,
+                    t_s=r.t_s + d_s,
+                    rise_s=r.rise_s + d_s,
+                    end_until_s=r.end_until_s + d_s,
+                    back_end_s=r.back_end_s + d_s,
+                )
+                for r in self.reps
+            ],
             attempts=[replace(a, start_s=a.start_s + d_s, back_end_s=a.back_end_s + d_s) for a in self.attempts],
-            holds=[replace(h, start_s=h.start_s + d_s, end_s=h.end_s + d_s,
-                           segment_s=(h.segment_s[0] + d_s, h.segment_s[1] + d_s)) for h in self.holds],
+            holds=[
+                replace(
+                    h,
+                    start_s=h.start_s + d_s,
+                    end_s=h.end_s + d_s,
+                    segment_s=(h.segment_s[0] + d_s, h.segment_s[1] + d_s),
+                )
+                for h in self.holds
+            ],
             unsafe=[{**u, "start_s": u["start_s"] + d_s, "end_s": u["end_s"] + d_s} for u in self.unsafe],
             absent=[{**a, "start_s": a["start_s"] + d_s, "end_s": a["end_s"] + d_s} for a in self.absent],
         )
@@ -178,40 +202,55 @@ class Ledger:
         for r in self.reps:
             if r.t_s >= t - EPS_S:
                 if r.rise_s < t - EPS_S:
-                    self.notes.append(f"rep at {r.t_s:.3f} s: its rise is under way at frame 0 "
-                                      f"(started {t - r.rise_s:.2f} s before); it counts")
+                    self.notes.append(
+                        f"rep at {r.t_s:.3f} s: its rise is under way at frame 0 "
+                        f"(started {t - r.rise_s:.2f} s before); it counts"
+                    )
                 reps.append(replace(r, rise_s=max(r.rise_s, t)))
             elif t <= r.end_until_s + EPS_S:
                 if r.back_end_s > self.duration_s + EPS_S:
-                    self.notes.append(f"rep at {r.t_s:.3f} s: starts in its end position but the "
-                                      "return is never seen; it does not count")
+                    self.notes.append(
+                        f"rep at {r.t_s:.3f} s: starts in its end position but the "
+                        "return is never seen; it does not count"
+                    )
                     continue
-                self.notes.append(f"rep at {r.t_s:.3f} s: frame 0 is in its end position; it counts "
-                                  f"when the way back ends ({r.back_end_s - t:.3f} s)")
+                self.notes.append(
+                    f"rep at {r.t_s:.3f} s: frame 0 is in its end position; it counts "
+                    f"when the way back ends ({r.back_end_s - t:.3f} s)"
+                )
                 reps.append(replace(r, t_s=r.back_end_s, rise_s=t, end_until_s=max(r.end_until_s, t)))
             elif t < r.back_end_s - EPS_S:
-                raise CutError(f"frame 0 at {t:.3f} s is on the way back from the rep counted at "
-                               f"{r.t_s:.3f} s (back at {r.back_end_s:.3f} s): not defined, choose another time")
+                raise CutError(
+                    f"frame 0 at {t:.3f} s is on the way back from the rep counted at "
+                    f"{r.t_s:.3f} s (back at {r.back_end_s:.3f} s): not defined, choose another time"
+                )
         attempts = []
         for a in self.attempts:
             if a.start_s >= t - EPS_S:
                 attempts.append(a)
             elif t < a.back_end_s - EPS_S:
-                raise CutError(f"frame 0 at {t:.3f} s is inside the partial attempt {a.start_s:.3f}-"
-                               f"{a.back_end_s:.3f} s: not defined, choose another time")
+                raise CutError(
+                    f"frame 0 at {t:.3f} s is inside the partial attempt {a.start_s:.3f}-"
+                    f"{a.back_end_s:.3f} s: not defined, choose another time"
+                )
         holds = []
         for h in self.holds:
             if h.end_s <= t + EPS_S:
                 continue
             if h.start_s < t:
-                self.notes.append(f"hold {h.start_s:.3f}-{h.end_s:.3f} s: seen from frame 0, "
-                                  f"{h.end_s - t:.3f} s of it")
+                self.notes.append(f"hold {h.start_s:.3f}-{h.end_s:.3f} s: seen from frame 0, {h.end_s - t:.3f} s of it")
                 h = replace(h, start_s=t, segment_s=(max(h.segment_s[0], t), h.segment_s[1]))
             holds.append(h)
-        out = replace(self, reps=reps, attempts=attempts, holds=holds,
-                      unsafe=_clip_spans(self.unsafe, t, self.duration_s),
-                      absent=_clip_spans(self.absent, t, self.duration_s),
-                      angles={n: v[k:] for n, v in self.angles.items()}, frames=self.frames - k)
+        out = replace(
+            self,
+            reps=reps,
+            attempts=attempts,
+            holds=holds,
+            unsafe=_clip_spans(self.unsafe, t, self.duration_s),
+            absent=_clip_spans(self.absent, t, self.duration_s),
+            angles={n: v[k:] for n, v in self.angles.items()},
+            frames=self.frames - k,
+        )
         return out.shifted(-t)
 
     def trim_end(self, k: int) -> Ledger:
@@ -223,15 +262,19 @@ class Ledger:
             if r.t_s <= last_s + EPS_S:
                 reps.append(r)
             elif r.rise_s < t - EPS_S:
-                raise CutError(f"the clip ends at {t:.3f} s during the rise of the rep counted at "
-                               f"{r.t_s:.3f} s: not defined, choose another time")
+                raise CutError(
+                    f"the clip ends at {t:.3f} s during the rise of the rep counted at "
+                    f"{r.t_s:.3f} s: not defined, choose another time"
+                )
         attempts = []
         for a in self.attempts:
             if a.back_end_s <= t + EPS_S:
                 attempts.append(a)
             elif a.start_s < t - EPS_S:
-                raise CutError(f"the clip ends at {t:.3f} s inside the partial attempt "
-                               f"{a.start_s:.3f}-{a.back_end_s:.3f} s: not defined")
+                raise CutError(
+                    f"the clip ends at {t:.3f} s inside the partial attempt "
+                    f"{a.start_s:.3f}-{a.back_end_s:.3f} s: not defined"
+                )
         holds = []
         for h in self.holds:
             if h.start_s >= t - EPS_S:
@@ -240,26 +283,36 @@ class Ledger:
                 self.notes.append(f"hold {h.start_s:.3f}-{h.end_s:.3f} s: cut by the end, {t - h.start_s:.3f} s seen")
                 h = replace(h, end_s=t, segment_s=(h.segment_s[0], min(h.segment_s[1], t)))
             holds.append(h)
-        return replace(self, reps=reps, attempts=attempts, holds=holds,
-                       unsafe=_clip_spans(self.unsafe, 0.0, t), absent=_clip_spans(self.absent, 0.0, t),
-                       angles={n: v[:k] for n, v in self.angles.items()}, frames=k)
+        return replace(
+            self,
+            reps=reps,
+            attempts=attempts,
+            holds=holds,
+            unsafe=_clip_spans(self.unsafe, 0.0, t),
+            absent=_clip_spans(self.absent, 0.0, t),
+            angles={n: v[:k] for n, v in self.angles.items()},
+            frames=k,
+        )
 
     def check_still(self, a: int, b: int, what: str) -> None:
         """Frames a-1 .. b (clamped) show one still pose: every angle equal."""
         lo, hi = max(a - 1, 0), min(b, self.frames - 1)
         for name, values in self.angles.items():
-            part = values[lo:hi + 1]
+            part = values[lo : hi + 1]
             if part.size and float(np.ptp(part)) > STILL_DEG:
-                raise CutError(f"{what}: {name} changes by {np.ptp(part):.3f} deg over frames "
-                               f"{lo}-{hi}: not a still rest")
+                raise CutError(
+                    f"{what}: {name} changes by {np.ptp(part):.3f} deg over frames {lo}-{hi}: not a still rest"
+                )
 
     def check_nothing_inside(self, t0: float, t1: float, what: str) -> None:
         """No rep, attempt, hold, unsafe or absent span overlaps (t0, t1)."""
-        spans = ([(r.rise_s, r.back_end_s, f"rep counted at {r.t_s:.3f} s") for r in self.reps]
-                 + [(a.start_s, a.back_end_s, "partial attempt") for a in self.attempts]
-                 + [(h.start_s, h.end_s, "hold") for h in self.holds]
-                 + [(u["start_s"], u["end_s"], f"unsafe {u['rule']}") for u in self.unsafe]
-                 + [(x["start_s"], x["end_s"], "absent span") for x in self.absent])
+        spans = (
+            [(r.rise_s, r.back_end_s, f"rep counted at {r.t_s:.3f} s") for r in self.reps]
+            + [(a.start_s, a.back_end_s, "partial attempt") for a in self.attempts]
+            + [(h.start_s, h.end_s, "hold") for h in self.holds]
+            + [(u["start_s"], u["end_s"], f"unsafe {u['rule']}") for u in self.unsafe]
+            + [(x["start_s"], x["end_s"], "absent span") for x in self.absent]
+        )
         for s, e, name in spans:
             if s < t1 - EPS_S and e > t0 + EPS_S:
                 raise CutError(f"{what}: the {name} ({s:.3f}-{e:.3f} s) overlaps {t0:.3f}-{t1:.3f} s")
@@ -288,13 +341,21 @@ class Ledger:
         tail = other.shifted(self.duration_s)
         names = list(self.angles) + [n for n in other.angles if n not in self.angles]
         # A channel a script never sets stays at 0 (tools/render/README.md, truth format).
-        angles = {n: np.concatenate([self.angles.get(n, np.zeros(self.frames)),
-                                     other.angles.get(n, np.zeros(other.frames))]) for n in names}
-        return replace(self, frames=self.frames + other.frames, reps=self.reps + tail.reps,
-                       attempts=self.attempts + tail.attempts, holds=self.holds + tail.holds,
-                       unsafe=_merge(self.unsafe + tail.unsafe, "rule"),
-                       absent=_merge(self.absent + tail.absent, None), angles=angles,
-                       notes=self.notes + other.notes)
+        angles = {
+            n: np.concatenate([self.angles.get(n, np.zeros(self.frames)), other.angles.get(n, np.zeros(other.frames))])
+            for n in names
+        }
+        return replace(
+            self,
+            frames=self.frames + other.frames,
+            reps=self.reps + tail.reps,
+            attempts=self.attempts + tail.attempts,
+            holds=self.holds + tail.holds,
+            unsafe=_merge(self.unsafe + tail.unsafe, "rule"),
+            absent=_merge(self.absent + tail.absent, None),
+            angles=angles,
+            notes=self.notes + other.notes,
+        )
 
     def padded(self, before: int, after: int) -> Ledger:
         """``before`` frames added at the start and ``after`` at the end, the
@@ -376,7 +437,7 @@ def _end_until(script: ClipScript, timeline: Timeline, index: int) -> float:
 
 def _back_end(script: ClipScript, index: int) -> float:
     """End of the first movement after ``segments[index]`` (the way back)."""
-    for seg in script.segments[index + 1:]:
+    for seg in script.segments[index + 1 :]:
         if seg.kind in ("move", "neutral", "loop"):
             return seg.end_s
     return script.duration_s
@@ -385,8 +446,7 @@ def _back_end(script: ClipScript, index: int) -> float:
 def _returns_to_base(script: ClipScript, index: int) -> bool:
     """The rep move ends at the base posture (a sequence such as a nod completes at neutral)."""
     seg = script.segments[index]
-    return seg.kind == "neutral" or all(
-        abs(v - script.base.get(n, 0.0)) <= EPS_S for n, v in seg.values.items())
+    return seg.kind == "neutral" or all(abs(v - script.base.get(n, 0.0)) <= EPS_S for n, v in seg.values.items())
 
 
 def from_source(samples: Path, scripts: Path, name: str) -> Ledger:
@@ -410,14 +470,21 @@ def from_source(samples: Path, scripts: Path, name: str) -> Ledger:
             attempts.append(Attempt(seg.start_s, _back_end(script, i), seg.side))
     meta = {k: disk[k] for k in ("schema", "exercise", "fps", "hold_target_s", "variant")}
     ledger = Ledger(
-        meta=meta, size=(int(disk["size"][0]), int(disk["size"][1])), frames=int(disk["frames"]),
-        sided=disk["reps_by_side"] is not None, reps=reps, attempts=attempts, holds=holds,
-        unsafe=[dict(u) for u in disk["unsafe"]], absent=[dict(a) for a in disk["absent"]],
+        meta=meta,
+        size=(int(disk["size"][0]), int(disk["size"][1])),
+        frames=int(disk["frames"]),
+        sided=disk["reps_by_side"] is not None,
+        reps=reps,
+        attempts=attempts,
+        holds=holds,
+        unsafe=[dict(u) for u in disk["unsafe"]],
+        absent=[dict(a) for a in disk["absent"]],
         angles={n: np.asarray(v, float) for n, v in disk["angles"].items()},
     )
     again = ledger.to_truth(disk["clip"])
     for key in ("frames", "reps", "reps_by_side", "partial_reps", "rep_events", "holds", "unsafe", "absent"):
         if again[key] != disk[key]:
-            raise CutError(f"{name}: the script's events do not give back the truth file's {key!r}: "
-                           f"{again[key]} vs {disk[key]}")
+            raise CutError(
+                f"{name}: the script's events do not give back the truth file's {key!r}: {again[key]} vs {disk[key]}"
+            )
     return ledger

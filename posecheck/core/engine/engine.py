@@ -65,8 +65,9 @@ class ExerciseEngine:
         self.holds: list[HoldRecord] = self.timer.records
         # Why something seen was not counted, for the report: (t_s, message).
         self.notes: list[tuple[float, str]] = self.counter.notes
-        self.state = EngineState(hold_target_s=exercise.hold.target_s if exercise.hold else 0.0,
-                                 reps_by_side=self.counter.by_side)
+        self.state = EngineState(
+            hold_target_s=exercise.hold.target_s if exercise.hold else 0.0, reps_by_side=self.counter.by_side
+        )
         self._visible_since: float | None = None
         self._last_seen_s: float | None = None
         # The phase of a static hold (a rep exercise's is the counter's).
@@ -79,7 +80,6 @@ class ExerciseEngine:
         return self.counter.partial_reps
 
     # --- per frame -------------------------------------------------------------------
-
 
     def update(self, t_s: float, values: dict[str, float], visible: bool) -> list[Event]:
         """Feed one frame's metric values; returns the events it caused.

@@ -36,8 +36,7 @@ class HoldClock:
         self._still_t: list[float] = []
         self._still: list[tuple[float, ...]] = []
 
-    def update(self, t_s: float, in_position: bool, progress: float = math.nan,
-               still: tuple[float, ...] = ()) -> bool:
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan, still: tuple[float, ...] = ()) -> bool:
         """Feed one frame; False once the hold is broken (out past grace)."""
         if still:
             self._still_t.append(t_s)
@@ -108,8 +107,15 @@ class SettledHoldClock(HoldClock):
     # short.
     LEVEL_BAND = 0.15
 
-    def __init__(self, crossed_s: float, grace_s: float, settle_speed: float,
-                 range_units: float, level_band_units: float, still_band_units: float = 2.0) -> None:
+    def __init__(
+        self,
+        crossed_s: float,
+        grace_s: float,
+        settle_speed: float,
+        range_units: float,
+        level_band_units: float,
+        still_band_units: float = 2.0,
+    ) -> None:
         super().__init__(crossed_s, grace_s, still_band_units)
         self.start_s = None
         self.settle_speed = settle_speed
@@ -124,8 +130,7 @@ class SettledHoldClock(HoldClock):
         """Progress change per second from sample i to sample j."""
         return (self._p[j] - self._p[i]) / (self._t[j] - self._t[i])
 
-    def update(self, t_s: float, in_position: bool, progress: float = math.nan,
-               still: tuple[float, ...] = ()) -> bool:
+    def update(self, t_s: float, in_position: bool, progress: float = math.nan, still: tuple[float, ...] = ()) -> bool:
         held = super().update(t_s, in_position, progress, still)
         if math.isnan(progress):
             return held
@@ -244,7 +249,6 @@ class SettledHoldClock(HoldClock):
         return self.final_span()[1] if self.start_s is not None else self.last_in_s
 
 
-
 class HoldTimer:
     """The hold under way (its clock) and the holds done.
 
@@ -269,15 +273,17 @@ class HoldTimer:
         """Forget the hold under way, if any: nothing is recorded of it."""
         self.clock = None
 
-    def start_settled(self, crossed_s: float, range_units: float,
-                      recent: Iterable[tuple[float, float, tuple[float, ...]]]) -> None:
+    def start_settled(
+        self, crossed_s: float, range_units: float, recent: Iterable[tuple[float, float, tuple[float, ...]]]
+    ) -> None:
         """Time the hold at a rep's end (SettledHoldClock), its threshold
         crossed at crossed_s; `recent` are the excursion's last frames as
         (t_s, progress, still values)."""
         rule = self.rule
         assert rule is not None
-        clock = SettledHoldClock(crossed_s, rule.grace_s, rule.settle_speed, range_units, rule.level_band,
-                                 rule.still_band)
+        clock = SettledHoldClock(
+            crossed_s, rule.grace_s, rule.settle_speed, range_units, rule.level_band, rule.still_band
+        )
         # Replay the frames since the end was first reached (and one
         # window before), so settling right at the threshold is seen.
         for t_r, p_r, still_r in recent:
@@ -299,8 +305,9 @@ class HoldTimer:
             return ()
         return tuple(values.get(n, math.nan) for n in self.rule.still)
 
-    def check_target(self, side: str | None, on_target: Callable[[float], list[Event]] | None = None,
-                     held_s: float | None = None) -> list[Event]:
+    def check_target(
+        self, side: str | None, on_target: Callable[[float], list[Event]] | None = None, held_s: float | None = None
+    ) -> list[Event]:
         """Complete the hold once it has lasted the target.
 
         Args:
@@ -320,8 +327,9 @@ class HoldTimer:
         out = [Event(t_done, EventKind.HOLD_COMPLETED, side)]
         return out + on_target(t_done) if on_target is not None else out
 
-    def end(self, side: str | None,
-            on_target: Callable[[float], list[Event]] | None = None) -> tuple[list[Event], HoldRecord | None]:
+    def end(
+        self, side: str | None, on_target: Callable[[float], list[Event]] | None = None
+    ) -> tuple[list[Event], HoldRecord | None]:
         """Close the hold under way: its events, and its record (None when it
         was too short to be a hold)."""
         assert self.clock is not None and self.rule is not None
@@ -338,6 +346,5 @@ class HoldTimer:
             return out, None
         rec = HoldRecord(start_s, end_s, self.completed, side)
         self.records.append(rec)
-        out.append(Event(end_s, EventKind.HOLD_ENDED, side,
-                         {"duration_s": rec.duration_s, "completed": rec.completed}))
+        out.append(Event(end_s, EventKind.HOLD_ENDED, side, {"duration_s": rec.duration_s, "completed": rec.completed}))
         return out, rec

@@ -111,8 +111,7 @@ class Excursion:
     move: str | None = None
     faults: list[str] = field(default_factory=list)
     steps: set[str] = field(default_factory=set)
-    recent: deque[tuple[float, dict[str, float], tuple[float, ...]]] = field(
-        default_factory=lambda: deque(maxlen=64))
+    recent: deque[tuple[float, dict[str, float], tuple[float, ...]]] = field(default_factory=lambda: deque(maxlen=64))
 
     def observe(self, t_s: float, p: dict[str, float], still: tuple[float, ...], faults_now: list[str]) -> None:
         """One frame of it: progress per movement, still values, faults."""
@@ -130,6 +129,11 @@ class Excursion:
             self.steps.add(step)
             if step not in steps_done:
                 steps_done.append(step)
+
+
+NOT_COUNTED_NO_WAY_BACK = (
+    "The recording starts in the end position and stops before the way back: that rep is not counted."
+)
 
 
 class RepCounter:
@@ -311,9 +315,14 @@ class RepCounter:
         label = self._moves.label(name)
         # The record shares the excursion's fault list, so faults seen on the
         # way back still land on this rep.
-        rec = RepRecord(t_s=t_s, side=label, peak=self._peak_value(name), faults=self._exc.faults,
-                        duration_s=self._exc.end_reached_s - self._exc.left_neutral_s,
-                        progress=self._exc.peak.get(name, 1.0))
+        rec = RepRecord(
+            t_s=t_s,
+            side=label,
+            peak=self._peak_value(name),
+            faults=self._exc.faults,
+            duration_s=self._exc.end_reached_s - self._exc.left_neutral_s,
+            progress=self._exc.peak.get(name, 1.0),
+        )
         self.reps.append(rec)
         self._open_rep = rec
         self.by_side.update(reps_by_side(self.ex, self.reps) or {})
@@ -342,9 +351,8 @@ class RepCounter:
             if self._start_at_end:
                 # Only the end of this hold was recorded: not an attempt
                 # that fell short, and not a rep.
-                self.notes.append((rec.end_s, (f"The recording starts during a hold: {rec.duration_s:.1f} s of "
-                                               f"it seen, under the {self.ex.hold.target_s:g} s target, so it is "
-                                               "not counted.")))
+                seen = f"{rec.duration_s:.1f} s of it seen, under the {self.ex.hold.target_s:g} s target"
+                self.notes.append((rec.end_s, f"The recording starts during a hold: {seen}, so it is not counted."))
             else:
                 self.partial_reps += 1
                 out.append(Event(rec.end_s, EventKind.PARTIAL_REP, rec.side, {"reason": "hold broken early"}))
@@ -371,8 +379,7 @@ class RepCounter:
     def finish(self, t_s: float) -> list[Event]:
         """End of the source: close an open hold at its last in-position time."""
         if self._pending is not None:
-            self.notes.append((t_s, ("The recording starts in the end position and stops before the way back: "
-                                     "that rep is not counted.")))
+            self.notes.append((t_s, NOT_COUNTED_NO_WAY_BACK))
             self._pending = None
         if self.timer.clock is not None:
             return self.end_hold()

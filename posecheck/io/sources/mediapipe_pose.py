@@ -101,11 +101,13 @@ class MediaPipePoseEstimator:
             result = self._run(self._second_look, image, t_ms)
         out = []
         for img_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks):
-            out.append(PoseCandidate(
-                image_xyz=np.array([[p.x, p.y, p.z] for p in img_lms], np.float32),
-                visibility=np.array([p.visibility or 0.0 for p in img_lms], np.float32),
-                world_xyz=np.array([[p.x, p.y, p.z] for p in world_lms], np.float32),
-            ))
+            out.append(
+                PoseCandidate(
+                    image_xyz=np.array([[p.x, p.y, p.z] for p in img_lms], np.float32),
+                    visibility=np.array([p.visibility or 0.0 for p in img_lms], np.float32),
+                    world_xyz=np.array([[p.x, p.y, p.z] for p in world_lms], np.float32),
+                )
+            )
         return out
 
     @staticmethod

@@ -128,8 +128,10 @@ class VideoReader:
         it was not): how many of its header's frames could be read."""
         if not self.cut_short:
             return None
-        return (f"{self.info.path.name}: read {self._frames_read} of the {self.header_frame_count} frames its "
-                "header gives (a cut or broken file?): analysed what could be read")
+        return (
+            f"{self.info.path.name}: read {self._frames_read} of the {self.header_frame_count} frames its "
+            "header gives (a cut or broken file?): analysed what could be read"
+        )
 
     def frames(self) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
         """Yield (index, t_s, BGR frame) until the video ends."""

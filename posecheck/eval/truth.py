@@ -1,0 +1,118 @@
+"""What should come out of a clip: the truth the accuracy benchmark scores against.
+
+Rendered samples carry exact truth (`<clip>.truth.json`, written by the
+renderer from its motion script); the real clips carry hand labels
+(`labels.tsv`) mapped to exercises by `samples/real_clips.toml`, with the
+labels' own tolerance (high confidence exact, medium within one).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ClipTruth:
+    """What should come out of one clip."""
+
+    clip: str
+    exercise: str
+    reps: int
+    reps_by_side: dict[str, int] | None = None
+    partial_reps: int | None = None
+    hold_s: list[float] = field(default_factory=list)
+    unsafe: list[dict[str, Any]] = field(default_factory=list)
+    angles: dict[str, list[float]] = field(default_factory=dict)
+    count_tolerance: int = 0
+    hold_tolerance_s: float = 0.5
+    hold_target_s: float | None = None
+    # False where the truth says nothing about holds (a real clip whose label
+    # gives no hold lengths): then the holds found are not judged.
+    check_holds: bool = True
+    # False where the truth says nothing about unsafe movement (real clips'
+    # labels): then the warnings given are listed but not judged.
+    check_warnings: bool = True
+    mirrored: bool = False
+    view: str = ""  # the rendered camera view: front, side or side_right
+    elevation_deg: float = 0.0  # how far the rendered camera looks down
+
+
+def sample_truths(samples: Path) -> list[tuple[ClipTruth, Path]]:
+    """Truth of every rendered sample (reads `<clip>.truth.json`)."""
+    out = []
+    for p in sorted(samples.glob("*.truth.json")):
+        t = json.loads(p.read_text())
+        by_side = t.get("reps_by_side")
+        out.append(
+            (
+                ClipTruth(
+                    clip=t["clip"],
+                    exercise=t["exercise"],
+                    reps=int(t["reps"]),
+                    reps_by_side={k: by_side[k] for k in ("left", "right")} if by_side else None,
+                    partial_reps=t.get("partial_reps"),
+                    hold_s=[h["duration_s"] for h in t["holds"]],
+                    unsafe=list(t.get("unsafe", [])),
+                    angles=t.get("angles", {}),
+                    hold_target_s=t.get("hold_target_s"),
+                    mirrored=bool(t.get("variant", {}).get("mirrored", False)),
+                    view=str(t.get("variant", {}).get("view", "")),
+                    elevation_deg=float(t.get("variant", {}).get("elevation_deg") or 0.0),
+                ),
+                samples / t["clip"],
+            )
+        )
+    return out
+
+
+def _first_number(text: str) -> float | None:
+    m = re.search(r"(\d+(?:\.\d+)?)", text)
+    return float(m.group(1)) if m else None
+
+
+def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, dict[str, Any]]]:
+    """Truth of the real clips from labels.tsv, mapped by real_clips.toml.
+
+    High-confidence counts must be exact, medium within one; holds within 1 s.
+    """
+    spec = tomllib.loads(mapping.read_text())["clips"]
+    out = []
+    with (clips / "labels.tsv").open(newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            name = row["clip"]
+            if name not in spec:
+                continue
+            conf = row["confidence"].strip()
+            options = spec[name]
+            # "one hold ... N s" is checked; "none" means no hold at all;
+            # anything else (a pause at each rep) is not a hold to time.
+            field_text = row["holds"].strip()
+            holds: list[float] = []
+            check_holds = field_text == "none"
+            if field_text.startswith("one hold"):
+                secs = re.findall(r"(\d+(?:\.\d+)?) s\b", field_text)
+                holds = [float(options.get("hold_s_expected", secs[0]))]
+                check_holds = True
+            out.append(
+                (
+                    ClipTruth(
+                        clip=name,
+                        exercise=options["exercise"],
+                        reps=int(_first_number(row["reps"]) or 0),
+                        hold_s=holds,
+                        count_tolerance=0 if conf == "high" else 1,
+                        hold_tolerance_s=1.0,
+                        check_holds=check_holds,
+                        check_warnings=False,
+                    ),
+                    clips / name,
+                    options,
+                )
+            )
+    return out
