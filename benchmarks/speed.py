@@ -119,10 +119,14 @@ def main() -> int:
     print(f"bare MediaPipe inference:        {bare:7.1f} fps (ceiling)")
     print(f"posecheck analyze:               {full:7.1f} fps = {100 * full / bare:5.1f}% of bare inference")
     print(f"posecheck analyze + annotated:   {annotated:7.1f} fps = {100 * annotated / bare:5.1f}% of bare inference")
-    print(f"engine alone on the track:       {eng:7.0f} fps = {realtime:5.0f}x real time at {info.fps:.0f} fps, "
-          f"{eng / 30:.0f}x at 30 fps")
-    print(f"live latency, capture to overlay: median {lat_med:.0f} ms, 90th percentile {lat_p90:.0f} ms "
-          f"(= {lat_med / (1000 / bare):.2f} x one bare inference)")
+    print(
+        f"engine alone on the track:       {eng:7.0f} fps = {realtime:5.0f}x real time at {info.fps:.0f} fps, "
+        f"{eng / 30:.0f}x at 30 fps"
+    )
+    print(
+        f"live latency, capture to overlay: median {lat_med:.0f} ms, 90th percentile {lat_p90:.0f} ms "
+        f"(= {lat_med / (1000 / bare):.2f} x one bare inference)"
+    )
     return 0
 
 
