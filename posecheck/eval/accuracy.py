@@ -347,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-clips", action="store_true", help="skip ../shared/clips")
     parser.add_argument("--stride", type=int, default=1, help="score every N-th frame only (what --stride costs)")
     args = parser.parse_args(argv)
+    if not args.samples.is_dir():
+        print(f"posecheck.eval.accuracy: error: {args.samples}: no such folder (--samples DIR)", file=sys.stderr)
+        return 2
     try:
         print_table(f"samples ({args.samples})", run_samples(args.samples, args.extract, args.stride))
         if not args.no_clips and (args.clips / "labels.tsv").is_file():
