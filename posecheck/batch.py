@@ -1,6 +1,7 @@
 """Batch analysis of many videos (a physiotherapist's folder) on every core.
 
-Each file runs in a process of its own (the pose model uses about one core),
+Each file runs in a process of its own (the model reads frames on the cores
+it is given: all of them with `--jobs 1`, a share each with more),
 one progress bar counts finished files, every file gets its own report
 folder, and `summary.csv` lists them all. Nothing one file does can stop the
 others: an error, a bug, or the kernel killing its process (out of memory)
@@ -16,6 +17,7 @@ which signal, and nothing else has to run again.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from posecheck.errors import PosecheckError, single_line
+from posecheck.io.sources.parallel import usable_cores
 from posecheck.io.sources.video import VIDEO_SUFFIXES
 from posecheck.outputs import flush_to_disk
 from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
@@ -92,15 +95,7 @@ def batch_jobs(requested: int, n_files: int, cpus: int | None = None) -> int:
     """
     if requested < 1:
         raise PosecheckError(f"--jobs must be a whole number >= 1, got {requested}")
-    return max(1, min(requested, n_files, cpus if cpus is not None else _usable_cpus()))
-
-
-def _usable_cpus() -> int:
-    """Cores this process may run on (taskset and cpusets count, not just the machine's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return max(1, min(requested, n_files, cpus if cpus is not None else usable_cores()))
 
 
 def report_dirs(paths: list[Path], out: Path) -> list[Path]:
@@ -354,7 +349,11 @@ def run_batch(
             on_row(row)
 
     try:
-        work = [(i, (p, exercise_arg, opts, d)) for i, (p, d) in enumerate(zip(paths, dirs))]
+        # The cores are shared out: one file alone reads frames on all of
+        # them, two at once on half each (more threads than cores only adds
+        # switching).
+        per_file = dataclasses.replace(opts, workers=max(1, usable_cores() // n_jobs))
+        work = [(i, (p, exercise_arg, per_file, d)) for i, (p, d) in enumerate(zip(paths, dirs))]
         _run_processes(work, task, n_jobs, finished)
     finally:
         bar.close()

@@ -12,10 +12,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from posecheck.errors import EXIT_USER_ERROR, PosecheckError
 from posecheck.io.report import summary_text, write_report
+from posecheck.io.sources.native import user_stderr
 from posecheck.outputs import check_output_dir, check_output_file
 from posecheck.pipeline import (
     AnalyzeOptions,
@@ -41,12 +42,16 @@ class FrameBar:
         self.enabled = enabled
         self.bar: tqdm[NoReturn] | None = None  # made at the first frame: an input refused before shows no bar
         self.warning: str | None = None
+        self._stream: TextIO = sys.stderr
 
     def __call__(self, done: int, total: int) -> None:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(desc=self.desc, unit="frame", disable=not self.enabled, file=sys.stderr, leave=False)
+            # The model runs on every core, its native log lines silenced
+            # on fd 2 meanwhile: the bar writes to the user's stderr itself.
+            self._stream = user_stderr() if self.enabled else sys.stderr
+            self.bar = tqdm(desc=self.desc, unit="frame", disable=not self.enabled, file=self._stream, leave=False)
         if total and self.bar.total != total:
             self.bar.total = total
         self.bar.update(1)
@@ -57,6 +62,9 @@ class FrameBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            if self._stream is not sys.stderr:
+                self._stream.close()
+            self.bar = None
         if self.warning:
             print(f"posecheck: warning: {self.warning}", file=sys.stderr)
 

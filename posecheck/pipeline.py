@@ -34,6 +34,8 @@ class AnalyzeOptions:
     stride: int = 1
     max_side_px: int | None = None
     calibrate_at_s: float | None = None
+    # Threads (landmarkers) reading a video's frames; None: one per core.
+    workers: int | None = None
 
 
 def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:
@@ -71,7 +73,7 @@ def load_track(path: Path, opts: AnalyzeOptions, progress: FrameProgress | None 
     from posecheck.io.extract import extract_track
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
-    with MediaPipePoseEstimator(opts.model) as estimator:
+    with MediaPipePoseEstimator(opts.model, workers=opts.workers) as estimator:
         return extract_track(path, estimator, progress, opts.stride, opts.max_side_px)
 
 

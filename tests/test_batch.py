@@ -278,7 +278,7 @@ def test_a_batch_starts_no_more_processes_than_the_cap(tmp_path, monkeypatch):
         for index, (path, *_rest) in work:
             on_row(index, {"file": str(path), "status": "ok"})
 
-    monkeypatch.setattr(batch, "_usable_cpus", lambda: 2)
+    monkeypatch.setattr(batch, "usable_cores", lambda: 2)
     monkeypatch.setattr(batch, "_run_processes", spy)
     run_batch([tmp_path / f"{i}.npz" for i in range(5)], EXERCISE, AnalyzeOptions(), tmp_path / "o", 300, False)
     assert started == [2]

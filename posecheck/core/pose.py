@@ -6,11 +6,14 @@ MediaPipe bundle, another model family) is one more adapter, not a rewrite.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -29,13 +32,40 @@ class PoseCandidate:
 
 
 class PoseEstimator(Protocol):
-    """Finds people's pose landmarks in video frames."""
+    """Finds people's pose landmarks in video frames, each frame on its own.
+
+    `detect` must not depend on the frames before it: a video's frames are
+    read several at once (detect_frames). Choosing the person over time is
+    posecheck's own job (person.py), as smoothing is (smoothing.py); only
+    where the detector finds nobody is the person followed from the frame
+    before (`track`, frames in order).
+    """
 
     name: str
 
-    def detect(self, rgb: npt.NDArray[np.uint8], t_ms: int) -> list[PoseCandidate]:
-        """All people found in one RGB frame (H, W, 3) taken at t_ms
-        (milliseconds, strictly increasing over calls)."""
+    def detect(self, rgb: npt.NDArray[np.uint8]) -> list[PoseCandidate]:
+        """All people found in one RGB frame (H, W, 3)."""
+        ...
+
+    def detect_frames(
+        self, frames: Iterable[tuple[K, npt.NDArray[np.uint8]]]
+    ) -> Iterator[tuple[K, list[PoseCandidate]]]:
+        """(key, detect(frame)) for each (key, frame), in order; may read
+        several frames at once."""
+        ...
+
+    def track(
+        self, before: tuple[float, npt.NDArray[np.uint8]] | None, t_s: float, rgb: npt.NDArray[np.uint8]
+    ) -> list[PoseCandidate]:
+        """The person followed into a frame where `detect` found nobody: the
+        first of a run of such frames with `before` (time and frame the
+        person was last found in), the next ones with None. Frames in order;
+        [] when the person cannot be followed (a model that cannot track
+        returns [])."""
+        ...
+
+    def end_track(self) -> None:
+        """End a run of followed frames (the person was found again)."""
         ...
 
     def close(self) -> None:

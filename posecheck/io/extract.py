@@ -1,15 +1,14 @@
 """Video -> landmark track: runs the pose estimator on every frame.
 
-Decoding runs in a background thread that keeps a few frames ready, so it
-overlaps the model's inference (OpenCV releases the GIL while decoding):
-on two cores the whole extraction then runs at the model's own speed.
+Decoding runs in a background thread that keeps a few frames ready, and
+the estimator reads several frames at once (detect_frames, one landmarker
+per core); OpenCV and MediaPipe release the GIL, so the cores stay busy.
+The exerciser is then chosen frame by frame, in order (io/follow.py).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -17,13 +16,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core.person import PersonFollower
 from posecheck.core.pose import PoseEstimator
 from posecheck.core.track import LandmarkTrack, frame_landmarks
-from posecheck.errors import PosecheckError
-from posecheck.io.sources.video import VideoReader
-
-PREFETCH_FRAMES = 8
+from posecheck.io.follow import ExerciserFinder
+from posecheck.io.sources.video import VideoReader, prefetched_frames
 
 
 class FrameProgress(Protocol):
@@ -48,47 +44,13 @@ def _resized(rgb: npt.NDArray[np.uint8], max_side_px: int | None) -> npt.NDArray
     )
 
 
-def prefetched_rgb_frames(
-    reader: VideoReader, stride: int = 1, max_side_px: int | None = None
-) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
-    """(index, t_s, RGB frame) for every `stride`-th frame, decoded and
-    converted in a background thread while the caller works on the last."""
-    q: queue.Queue[tuple[int, float, npt.NDArray[np.uint8]] | BaseException | None] = queue.Queue(
-        maxsize=PREFETCH_FRAMES
-    )
-    stop = threading.Event()
+def rgb_frame(max_side_px: int | None) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]]:
+    """BGR frame -> the RGB frame the model reads (shrunk to max_side_px)."""
 
-    def work() -> None:
-        try:
-            for index, t_s, bgr in reader.frames():
-                if stop.is_set():
-                    return
-                if index % stride:
-                    continue
-                rgb = _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
-                q.put((index, t_s, rgb))
-        except (cv2.error, OSError) as exc:  # a broken file part-way through
-            q.put(exc)
-        finally:
-            q.put(None)
+    def convert(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        return _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
 
-    thread = threading.Thread(target=work, name="posecheck-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise PosecheckError(f"{reader.info.path}: video broken part-way ({item})")
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(timeout=0.05)
+    return convert
 
 
 def extract_track(
@@ -116,12 +78,13 @@ def extract_track(
     """
     reader = VideoReader(video)
     info = reader.info
-    follower = PersonFollower()
+    finder = ExerciserFinder(estimator)
     times: list[float] = []
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     total = info.frame_count // stride if info.frame_count else 0
-    for done, (_, t_s, rgb) in enumerate(prefetched_rgb_frames(reader, stride, max_side_px), start=1):
-        person = follower.choose(t_s, estimator.detect(rgb, int(round(t_s * 1000))))
+    frames = (((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px), stride))
+    for done, ((t_s, rgb), candidates) in enumerate(estimator.detect_frames(frames), start=1):
+        person = finder.choose(t_s, rgb, candidates)
         times.append(t_s)
         img, vis, world = frame_landmarks(person)
         chunks.append((img, vis, world))

@@ -1,11 +1,13 @@
 """The live trainer: camera (or a video file) -> pose -> counting -> overlay.
 
-Three threads, so the picture never freezes:
+Threads, so the picture never freezes:
 - capture (io/camera.py): reads the camera; the newest frame wins (a camera
   frame that waited behind a slow one is dropped). A video file as the
   source is read frame by frame with its own timestamps instead, so `live
   --source` gives exactly what `analyze` gives on that file.
-- inference: the pose model and the exercise session (counting, holds,
+- pose (io/detections.py): one per core, each reading the newest frame
+  when it is free, handed on in capture order;
+- inference: follows the person, runs the exercise session (counting, holds,
   safety), the routine's steps, sets and rests (core/routine_progress.py);
 - the caller's (UI) thread: draws the latest result, reads the keys
   (keys.py), shows it in a window (or writes PNGs when headless).
@@ -31,20 +33,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.events import Event, Phase
-from posecheck.core.person import PersonFollower
-from posecheck.core.pose import PoseEstimator
 from posecheck.core.routine_progress import RoutineProgress
 from posecheck.core.session import FrameState
 from posecheck.core.track import frame_landmarks, mirror_landmarks
 from posecheck.errors import PosecheckError
-from posecheck.io.camera import Capture, Frame
+from posecheck.io.camera import Capture
+from posecheck.io.detections import Detected, DetectionStream
+from posecheck.io.follow import ExerciserFinder
 from posecheck.io.sessionlog import ExerciseResult, SessionLog
 from posecheck.spec import Exercise, Routine, RoutineStep, step_exercise
 from posecheck.ui import text
@@ -93,7 +94,8 @@ class LiveTrainer:
         self.opts = opts
         self.capture = Capture(opts.camera, opts.source, opts.realtime)
         self.estimator = MediaPipePoseEstimator(opts.model)
-        self.follower = PersonFollower()
+        self.detections = DetectionStream(self.capture, self.estimator, self.estimator.workers)
+        self.finder = ExerciserFinder(self.estimator)
         self.cues = Cues(muted=opts.mute)
         session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         self.recorder = SessionRecorder(
@@ -209,11 +211,12 @@ class LiveTrainer:
                     self._handle_command(self._commands.get_nowait(), self._t_s)
                 except queue.Empty:
                     break
-            frame = self.capture.next(timeout_s=0.2)
-            if frame is None:
-                if self.capture.finished:
+            found = self.detections.next(timeout_s=0.2)
+            if found is None:
+                if self.detections.finished:
                     break
                 continue
+            frame = found.frame
             t_s = self._t_s = frame.t_s
             while next_key < len(keys) and keys[next_key][0] <= t_s:
                 self._handle_command(keys[next_key][1], t_s)
@@ -223,10 +226,11 @@ class LiveTrainer:
                     self._record("checkin", position=self.progress.checkin_for, pain="not answered", t_s=round(t_s, 3))
                     self.progress.checkin_for = None
                 self._start_step(t_s)
-            self._process(frame)
+            self._process(found)
 
-    def _process(self, frame: Frame) -> None:
-        found, img, vis, world = _landmarks(self.estimator, self.follower, frame, self.opts.mirrored)
+    def _process(self, detected: Detected) -> None:
+        frame = detected.frame
+        found, img, vis, world = _landmarks(detected, self.finder, self.opts.mirrored)
         st = self.progress.step
         if st is None or self._paused:
             state = FrameState(0, {}, 0, False, 0.0, Phase.SETUP, ())
@@ -267,6 +271,7 @@ class LiveTrainer:
         """
         with self._signals:
             self.capture.start()
+            self.detections.start()
             worker = threading.Thread(target=self._inference, name="posecheck-inference", daemon=True)
             worker.start()
             try:
@@ -306,6 +311,7 @@ class LiveTrainer:
         so a further signal is recorded and changes nothing here."""
         self.capture.stop_event.set()
         self._quit = True
+        self.detections.close()
         # The worker closes the exercise (log, history) before the session
         # ends in the log, and must be out of the model before the model is
         # closed (closing it under a running inference aborts the process).
@@ -329,12 +335,11 @@ class LiveTrainer:
 
 
 def _landmarks(
-    estimator: PoseEstimator, follower: PersonFollower, frame: Frame, mirrored: bool
+    detected: Detected, finder: ExerciserFinder, mirrored: bool
 ) -> tuple[bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """(found, image_xyz, visibility, world_xyz) of the person followed in
-    frame, NaN when none; unmirrored when the picture is mirrored."""
-    rgb = cast("npt.NDArray[np.uint8]", cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB))
-    person = follower.choose(frame.t_s, estimator.detect(rgb, round(frame.t_s * 1000)))
+    the frame, NaN when none; unmirrored when the picture is mirrored."""
+    person = finder.choose(detected.frame.t_s, detected.rgb, detected.candidates)
     img, vis, world = frame_landmarks(person)
     if mirrored:
         img, vis, world = mirror_landmarks(img, vis, world)

@@ -3,15 +3,19 @@ person would see live (ui, since it draws; io only for the frames it reads)."""
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from posecheck.core.analysis import AnalysisResult
 from posecheck.errors import PosecheckError
-from posecheck.io.sources.video import VideoReader
+from posecheck.io.sources.native import user_stderr
+from posecheck.io.sources.video import VideoReader, prefetched_frames
 from posecheck.outputs import atomic_path
 from posecheck.ui.overlay import annotate
 
@@ -34,8 +38,58 @@ def track_rows_for_frames(frame_t_s: np.ndarray, track_t_s: np.ndarray) -> np.nd
     return np.where(past, -1, np.maximum(rows, 0))
 
 
+class _EncoderThread:
+    """Encodes frames into a cv2.VideoWriter in its own thread, a few frames
+    behind the caller (OpenCV releases the GIL while it encodes), so decoding,
+    drawing and encoding run at once."""
+
+    QUEUE_FRAMES = 8
+
+    def __init__(self, writer: cv2.VideoWriter) -> None:
+        self._writer = writer
+        self._q: queue.Queue[npt.NDArray[np.uint8] | None] = queue.Queue(maxsize=self.QUEUE_FRAMES)
+        self._discard = threading.Event()
+        self._error: cv2.error | None = None
+        self._thread = threading.Thread(target=self._run, name="posecheck-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (img := self._q.get()) is not None:
+            if self._discard.is_set() or self._error is not None:
+                continue
+            try:
+                self._writer.write(img)
+            except cv2.error as exc:
+                self._error = exc
+
+    def put(self, img: npt.NDArray[np.uint8]) -> None:
+        if self._error is not None:
+            raise PosecheckError(f"annotated video: the encoder failed ({self._error})")
+        self._q.put(img)
+
+    def close(self, finish: bool) -> None:
+        """Wait for the thread; with finish=False the frames still queued are
+        dropped (the file is being thrown away: an error or Ctrl-C)."""
+        if not finish:
+            self._discard.set()
+        self._q.put(None)
+        self._thread.join()
+        if finish and self._error is not None:
+            raise PosecheckError(f"annotated video: the encoder failed ({self._error})")
+
+
+def _bgr(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    return frame
+
+
 def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_progress: bool) -> None:
-    """Re-read the video and write it with skeleton, counter, timer and warnings.
+    """Read the video again and write it with skeleton, counter, timer and
+    warnings: decoding (a thread), drawing (here) and encoding (a thread)
+    overlap.
+
+    The video is read twice (once for the model, once here) because the
+    overlay of a frame is known only after the whole recording has been
+    analysed: the view and the rest level come from all of it (look-ahead).
 
     Written under a temporary name and checked before it takes `out`'s name:
     OpenCV's writer reports no write errors, so a full disk used to leave an
@@ -51,21 +105,26 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
     track = result.track
     px = track.pixels()
     names = list(result.metrics)
-    bar = tqdm(
-        desc="annotating",
-        total=info.frame_count or None,
-        unit="frame",
-        disable=not show_progress,
-        file=sys.stderr,
-        leave=False,
-    )
     written = 0
     with atomic_path(out) as tmp:
         writer = cv2.VideoWriter(str(tmp), MP4_FOURCC, info.fps, (info.width, info.height))
         if not writer.isOpened():
             raise PosecheckError(f"{out}: cannot write an MP4 video here")
+        # The decoder's native log is silenced on fd 2 while it runs: the
+        # bar writes to the user's stderr itself.
+        stream = user_stderr() if show_progress else sys.stderr
+        bar = tqdm(
+            desc="annotating",
+            total=info.frame_count or None,
+            unit="frame",
+            disable=not show_progress,
+            file=stream,
+            leave=False,
+        )
+        encoder = _EncoderThread(writer)
+        finished = False
         try:
-            for _, t_s, frame in reader.frames():
+            for _, t_s, frame in prefetched_frames(reader, _bgr):
                 j = int(track_rows_for_frames(np.array([t_s]), track.t_s)[0])
                 if j < 0:
                     break
@@ -79,11 +138,15 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
                     values,
                     bool(result.usable[j]),
                 )
-                writer.write(np.ascontiguousarray(img))
+                encoder.put(np.ascontiguousarray(img))
                 written += 1
                 bar.update(1)
+            finished = True
         finally:
+            encoder.close(finish=finished)
             bar.close()
+            if stream is not sys.stderr:
+                stream.close()
             writer.release()
         _check_video(tmp, out, written)
 

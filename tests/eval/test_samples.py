@@ -7,6 +7,7 @@ Fast: runs on the cached landmark tracks (samples/*.npz), no MediaPipe. The
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 
@@ -144,21 +145,21 @@ def test_cached_track_matches_the_model(case):
     15 px of the cached track (a changed model or mediapipe shows here)."""
     import cv2
 
-    from posecheck.core.person import PersonFollower
+    from posecheck.io.follow import ExerciserFinder
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
-    from posecheck.io.sources.video import VideoReader
+    from posecheck.io.sources.video import VideoReader, prefetched_frames
 
     _, video = case
     cached = LandmarkTrack.load(video.with_suffix(".npz"))
     est = MediaPipePoseEstimator()
-    follower = PersonFollower()
+    finder = ExerciserFinder(est)
     w, h = cached.frame_size
     errors = []
+    decoded = prefetched_frames(VideoReader(video), lambda bgr: cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    frames = (((i, t_s, rgb), rgb) for i, t_s, rgb in itertools.takewhile(lambda f: f[1] < MODEL_CHECK_S, decoded))
     try:
-        for i, t_s, bgr in VideoReader(video).frames():
-            if t_s >= MODEL_CHECK_S:
-                break
-            person = follower.choose(t_s, est.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), int(round(t_s * 1000))))
+        for (i, t_s, rgb), candidates in est.detect_frames(frames):
+            person = finder.choose(t_s, rgb, candidates)
             if person is None or np.isnan(cached.image_xyz[i, 0, 0]):
                 assert person is None and np.isnan(cached.image_xyz[i, 0, 0])
                 continue

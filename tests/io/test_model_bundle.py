@@ -151,9 +151,9 @@ def test_a_head_tipped_back_close_up_is_found_by_the_second_look():
         assert not plain.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)).pose_landmarks
     est = MediaPipePoseEstimator()
     try:
-        assert len(est.detect(rgb, 0)) == 1
+        assert len(est.detect(rgb)) == 1
         # A frame with nobody in it stays empty on the second look too.
-        assert est.detect(rgb * 0 + 200, 40) == []
+        assert est.detect(rgb * 0 + 200) == []
     finally:
         est.close()
 
@@ -305,3 +305,72 @@ def test_a_file_that_is_no_video_gives_one_line_on_stderr(tmp_path: Path, conten
     lines = done.stderr.splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert lines[0].startswith(f"posecheck: error: {fake}: ")
+
+
+def test_user_stderr_is_seen_while_another_thread_silences_fd2() -> None:
+    # The progress bar is drawn while the model runs in other threads,
+    # inside native_stderr_silenced(): it must still reach the user.
+    done = _run_python("""
+        import os, threading
+        from posecheck.io.sources.native import native_stderr_silenced, user_stderr
+
+        inside, leave = threading.Event(), threading.Event()
+        def worker():
+            with native_stderr_silenced():
+                inside.set()
+                leave.wait()
+        t = threading.Thread(target=worker)
+        t.start()
+        inside.wait()
+        os.write(2, b"native noise\\n")
+        with user_stderr() as bar:
+            bar.write("progress 50%\\n")
+        leave.set()
+        t.join()
+        os.write(2, b"after\\n")
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["progress 50%", "after"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe is not installed")
+@pytest.mark.model
+def test_frames_read_on_two_threads_give_exactly_the_landmarks_of_one() -> None:
+    # IMAGE mode: no frame depends on another, so reading two at once (one
+    # landmarker each) must change nothing, the second look included.
+    import cv2
+
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
+
+    cap = cv2.VideoCapture(str(SAMPLES_DIR / "neck_flexion_extension_hold_head_side.mp4"))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 370)  # around the second-look frame above (25 s)
+    frames = []
+    for _ in range(12):
+        ok, bgr = cap.read()
+        assert ok
+        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    cap.release()
+    with MediaPipePoseEstimator(workers=1) as one, MediaPipePoseEstimator(workers=2) as two:
+        serial = [one.detect(f) for f in frames]
+        parallel = list(two.detect_frames(enumerate(frames)))
+    assert [k for k, _ in parallel] == list(range(12))
+    assert sum(len(c) for c in serial) >= 10
+    for a, (_, b) in zip(serial, parallel):
+        assert len(a) == len(b)
+        for pa, pb in zip(a, b):
+            assert (pa.image_xyz == pb.image_xyz).all() and (pa.world_xyz == pb.world_xyz).all()
+            assert (pa.visibility == pb.visibility).all()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe is not installed")
+@pytest.mark.model
+def test_a_person_hidden_from_the_detector_by_drawn_text_is_followed() -> None:
+    # Large text over a plank hides it from the person detector on 255 of
+    # its 390 frames; the landmark model, following from the frame before,
+    # still reads it.
+    from posecheck.io.extract import extract_track
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
+
+    with MediaPipePoseEstimator() as est:
+        track = extract_track(SAMPLES_DIR / "plank_side_render_overlay_text.mp4", est)
+    assert len(track) == 390 and track.has_pose.all()

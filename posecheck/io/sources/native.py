@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from typing import TextIO
 
 # Threads inside native_stderr_silenced() now, and the real stderr kept
 # meanwhile; guarded by the lock (the decoder thread and the model thread
@@ -45,6 +46,16 @@ def native_stderr_silenced() -> Iterator[None]:
                 os.dup2(_saved_stderr_fd, 2)
                 os.close(_saved_stderr_fd)
                 _saved_stderr_fd = None
+
+
+def user_stderr() -> TextIO:
+    """A text stream to the user's stderr that stays visible while other
+    threads are inside native_stderr_silenced() (a progress bar drawn while
+    the model runs on every core would otherwise go to /dev/null). Close it
+    when done: it holds a duplicate of the descriptor."""
+    with _silence_lock:
+        fd = os.dup(_saved_stderr_fd if _saved_stderr_fd is not None else 2)
+    return os.fdopen(fd, "w", buffering=1, encoding=getattr(sys.stderr, "encoding", None) or "utf-8")
 
 
 def _redirect_fd2_to_devnull() -> int | None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 import cv2
 import numpy as np
@@ -175,3 +177,56 @@ def _frame_count(value: float) -> int:
     if not math.isfinite(value) or value <= 0:
         return 0
     return int(value)
+
+
+# Frames decoded ahead of their reader by prefetched_frames.
+PREFETCH_FRAMES = 8
+
+F = TypeVar("F")
+
+
+def prefetched_frames(
+    reader: VideoReader,
+    convert: Callable[[npt.NDArray[np.uint8]], F],
+    stride: int = 1,
+) -> Iterator[tuple[int, float, F]]:
+    """(index, t_s, convert(BGR frame)) for every `stride`-th frame, decoded
+    and converted in a background thread, a few frames ahead of the caller
+    (OpenCV releases the GIL while it decodes, so the two overlap).
+
+    Raises:
+        PosecheckError: the file breaks part-way (a decode error).
+    """
+    q: queue.Queue[tuple[int, float, F] | BaseException | None] = queue.Queue(maxsize=PREFETCH_FRAMES)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for index, t_s, bgr in reader.frames():
+                if stop.is_set():
+                    return
+                if index % stride:
+                    continue
+                q.put((index, t_s, convert(bgr)))
+        except (cv2.error, OSError) as exc:  # a broken file part-way through
+            q.put(exc)
+        finally:
+            q.put(None)
+
+    thread = threading.Thread(target=work, name="posecheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise PosecheckError(f"{reader.info.path}: video broken part-way ({item})")
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
