@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from posecheck.errors import PosecheckError
+
 
 @dataclass
 class ClipTruth:
@@ -81,7 +83,12 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
 
     High-confidence counts must be exact, medium within one; holds within 1 s.
     """
-    spec = tomllib.loads(mapping.read_text())["clips"]
+    try:
+        spec = tomllib.loads(mapping.read_text(encoding="utf-8"))["clips"]
+    except FileNotFoundError:
+        raise PosecheckError(f"{mapping}: no such file (the real clips' exercises; or give --no-clips)") from None
+    except (tomllib.TOMLDecodeError, KeyError, UnicodeDecodeError) as exc:
+        raise PosecheckError(f"{mapping}: not a table of real clips ({exc})") from None
     out = []
     with (clips / "labels.tsv").open(newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
