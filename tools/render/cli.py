@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.stills:
             args.out.mkdir(parents=True, exist_ok=True)
             path = args.out / f"{script.name}.stills.png"
-            render_stills(script, [float(t) for t in args.stills.split(",")], path)
+            for line in render_stills(script, [float(t) for t in args.stills.split(",")], path):
+                print(f"{script.name}: {line}")
             print(f"{script.name}: stills written to {path}")
             continue
         report = render_clip(script, args.out, args.keypoints_dir)

@@ -4,8 +4,9 @@ A script is data, not code, so that a new clip for a new exercise is a new
 file, and so that the truth file can be derived from the script alone. The
 format is documented in README.md; in short, a script has clip settings,
 a ``[variant]`` (body, clothes, camera), an optional ``[base]`` posture that
-"neutral" returns to, optional ``[[rule]]`` threshold flags, and a list of
-``[[block]]`` entries, each a list of segments repeated over sides.
+"neutral" returns to, optional ``[[rule]]`` threshold flags, a list of
+``[[block]]`` entries, each a list of segments repeated over sides, and an
+optional ``[bystander]`` who walks through the picture (not in the truth).
 
 This module is torch-free: it only needs the standard library and numpy.
 """
@@ -96,6 +97,81 @@ class Rule:
         return mask
 
 
+GAIT_STRIDE_M = 1.3
+"""Ground a bystander covers in one gait cycle (two steps of 0.65 m): the
+phase follows the distance walked, so the feet keep pace with the ground
+whatever the walking speed."""
+GAIT_HIP_SWING_DEG = 20.0
+"""Hip flexion amplitude (+-) of the walk: a 0.65 m step for a ~0.9 m leg."""
+GAIT_KNEE_SWING_DEG = 50.0
+"""Extra knee flexion at the peak of the swing phase, which lifts the foot clear."""
+GAIT_KNEE_STANCE_DEG = 5.0
+GAIT_ARM_SWING_DEG = 15.0
+"""Shoulder flexion amplitude (+-); each arm swings against its own side's leg
+(the elbows keep the neutral pose's slight bend)."""
+BYSTANDER_MIN_DEPTH_M = 0.6
+"""|depth_m| below this would walk the bystander through an upright exerciser
+(each body is ~0.3-0.5 m deep or wide), which the painter's algorithm cannot
+draw correctly."""
+
+
+@dataclass(frozen=True)
+class Bystander:
+    """A second person who walks straight across the scene at constant speed.
+
+    Only for pictures: the truth stays the exerciser's, so a clip tests that
+    a passer-by does not steal the track. Positions are relative to the
+    centre of the exerciser's base pose (the point the camera is framed on),
+    measured in the camera's horizontal axes: ``x`` across the picture (+ to
+    the image's right as the clip shows it, mirrored or not), ``depth_m``
+    along the line of sight (+ behind the exerciser, farther from the
+    camera; - between the camera and the exerciser). Outside
+    [``enter_s``, ``exit_s``] the bystander is not drawn.
+    """
+
+    body: str
+    clothes: str
+    start_x_m: float
+    end_x_m: float
+    depth_m: float
+    enter_s: float
+    exit_s: float
+
+    @property
+    def speed_m_s(self) -> float:
+        return abs(self.end_x_m - self.start_x_m) / (self.exit_s - self.enter_s)
+
+    def present(self, times_s: np.ndarray) -> np.ndarray:
+        """Boolean mask of the times at which the bystander is drawn."""
+        times_s = np.asarray(times_s, dtype=float)
+        return (times_s >= self.enter_s) & (times_s <= self.exit_s)
+
+    def across_m(self, times_s: np.ndarray) -> np.ndarray:
+        """Position across the picture (x, m) at each time, clamped to the path's ends."""
+        u = np.clip((np.asarray(times_s, dtype=float) - self.enter_s) / (self.exit_s - self.enter_s), 0.0, 1.0)
+        return self.start_x_m + (self.end_x_m - self.start_x_m) * u
+
+    def gait(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
+        """Angle channels of the walk at each time (body frame: facing along the walk).
+
+        Phase 0 is the left leg passing under the body on its way forward,
+        its knee bent most there to clear the foot and straight at both ends
+        of the swing (double support); the right leg is half a cycle behind,
+        and each arm swings opposite its own side's leg, as people walk.
+        """
+        walked_m = np.abs(self.across_m(times_s) - self.start_x_m)
+        phase = 2.0 * math.pi * walked_m / GAIT_STRIDE_M
+        channels: dict[str, np.ndarray] = {}
+        for side, offset in (("left", 0.0), ("right", math.pi)):
+            side_phase = phase + offset
+            channels[f"{side}_hip_flexion_deg"] = GAIT_HIP_SWING_DEG * np.sin(side_phase)
+            channels[f"{side}_knee_flexion_deg"] = GAIT_KNEE_STANCE_DEG + GAIT_KNEE_SWING_DEG * np.maximum(
+                0.0, np.cos(side_phase)
+            )
+            channels[f"{side}_shoulder_flexion_deg"] = -GAIT_ARM_SWING_DEG * np.sin(side_phase)
+        return channels
+
+
 @dataclass(frozen=True)
 class Segment:
     """One timed step of the timeline, after repeats and sides are expanded.
@@ -138,6 +214,8 @@ class ClipScript:
     rules: tuple[Rule, ...]
     segments: tuple[Segment, ...]
     source: Path | None = None
+    bystander: Bystander | None = None
+    """A passer-by drawn in the pictures only; the truth ignores it."""
 
     @property
     def duration_s(self) -> float:
@@ -374,11 +452,49 @@ def _parse_rule(raw: dict[str, Any], index: int) -> Rule:
     return rule
 
 
+_BYSTANDER_NUMBERS = ("start_x_m", "end_x_m", "depth_m", "enter_s", "exit_s")
+
+
+def _parse_bystander(raw: Any, variant: Variant, duration_s: float) -> Bystander:
+    """Validate ``[bystander]``: every key required, typed, and the walk inside the clip."""
+    where = "[bystander]"
+    if not isinstance(raw, dict):
+        raise ScriptError(f"{where}: must be a table")
+    _check_keys(raw, {"body", "clothes", *_BYSTANDER_NUMBERS}, where)
+    values: dict[str, Any] = {}
+    for key in ("body", "clothes", *_BYSTANDER_NUMBERS):
+        if key not in raw:
+            raise ScriptError(f"{where}: missing key {key!r}")
+        value = raw[key]
+        if key in ("body", "clothes"):
+            if not isinstance(value, str):
+                raise ScriptError(f"{where}: {key} must be a preset name (string), got {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScriptError(f"{where}: {key} must be a number, got {value!r}")
+        values[key] = value if key in ("body", "clothes") else float(value)
+    bystander = Bystander(**values)
+    if (bystander.body, bystander.clothes) == (variant.body, variant.clothes):
+        raise ScriptError(f"{where}: body and clothes are the exerciser's; a bystander must look different")
+    if abs(bystander.depth_m) < BYSTANDER_MIN_DEPTH_M:
+        raise ScriptError(f"{where}: depth_m must be at least {BYSTANDER_MIN_DEPTH_M} m behind (+) or in front (-)")
+    if bystander.start_x_m == bystander.end_x_m:
+        raise ScriptError(f"{where}: start_x_m and end_x_m are equal; the bystander must walk")
+    if not 0.0 <= bystander.enter_s < bystander.exit_s <= duration_s:
+        raise ScriptError(
+            f"{where}: need 0 <= enter_s < exit_s <= the clip's {duration_s:g} s, "
+            f"got enter_s = {bystander.enter_s:g}, exit_s = {bystander.exit_s:g}"
+        )
+    return bystander
+
+
 def parse_script(data: dict[str, Any], source: Path | None = None) -> ClipScript:
     """Validate a loaded TOML document and expand its blocks into segments."""
     _check_keys(
         data,
-        {"name", "exercise", "description", "fps", "size", "hold_target_s", "variant", "base", "rule", "block"},
+        {
+            "name", "exercise", "description", "fps", "size", "hold_target_s", "variant", "base", "rule", "block",
+            "bystander",
+        },
         "script",
     )
     hold_target_s = float(data.get("hold_target_s", 0.0))
@@ -419,18 +535,21 @@ def parse_script(data: dict[str, Any], source: Path | None = None) -> ClipScript
     size = tuple(int(v) for v in data.get("size", [640, 480]))
     if len(size) != 2:
         raise ScriptError("size must be [width, height]")
+    variant = _parse_variant(data["variant"])
+    bystander = _parse_bystander(data["bystander"], variant, clock) if "bystander" in data else None
     return ClipScript(
         name=str(data["name"]),
         exercise=str(data["exercise"]),
         fps=fps,
         size=(size[0], size[1]),
         hold_target_s=hold_target_s,
-        variant=_parse_variant(data["variant"]),
+        variant=variant,
         base=base,
         anchor=anchor,
         rules=tuple(_parse_rule(raw, i) for i, raw in enumerate(data.get("rule", []))),
         segments=tuple(segments),
         source=source,
+        bystander=bystander,
     )
 
 
