@@ -1,132 +1,164 @@
-"""Speed of posecheck against bare MediaPipe inference, in one run.
+"""Speed of posecheck against bare MediaPipe, measured side by side in one run.
 
     python benchmarks/speed.py [CLIP] [--exercise ID] [--repeat N]
+        [--legacy-python PATH] [--live-clip CLIP] [--batch-exercise ID --batch FILE...]
 
-On the same clip it measures, in frames per second:
-- bare inference: the PoseLandmarker on frames already decoded in memory
-  (the ceiling on this machine: nothing else to do);
-- the full `posecheck analyze` pipeline (decode, inference, smoothing,
-  engine, safety, report), without and with the annotated video;
-- the engine alone on the recorded track (smoothing, metrics, state machine,
-  safety), and how many times real time that is;
-- live latency from frame capture to the drawn overlay, the clip played at
-  its own pace as a camera would deliver it;
-and prints the ratios. Run it on an otherwise idle machine.
+Each of these runs as a process of its own on the same clip, wall time from
+start to exit (imports, model loading and decoding included), in
+interleaved rounds, median of N:
+- bare legacy MediaPipe: `mp.solutions.pose` of mediapipe 0.10.21
+  (bare_legacy.py, in its own venv: benchmarks/requirements-legacy.txt;
+  skipped, and said so, when that venv is missing);
+- bare Tasks API, one pose, VIDEO mode (bare_tasks.py), posecheck's own
+  mediapipe and bundled model;
+- `posecheck analyze CLIP --json` and `posecheck analyze CLIP --out DIR`
+  (with the annotated MP4).
+Then, in this process: the engine alone on the recorded track (smoothing,
+metrics, state machine, safety), live latency from frame capture to the
+finished frame state (a 640x480 clip played at its own pace, newest frame
+wins, as from a camera), and a batch with `--jobs 1` and `--jobs 2`.
+A ratio is reference time / posecheck time: above 1 posecheck is faster.
+Run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import cv2
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from posecheck.cli import main as cli_main
 from posecheck.core.analysis import analyze_track
 from posecheck.io.extract import extract_track
 from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 from posecheck.io.sources.video import VideoReader
 from posecheck.spec import load_exercise
 
-
-def bare_inference_fps(clip: Path) -> tuple[float, int]:
-    frames = [(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)) for _, t, bgr in VideoReader(clip).frames()]
-    est = MediaPipePoseEstimator()
-    try:
-        est.detect(frames[0][1], 0)  # warm-up outside the timing
-        t0 = time.perf_counter()
-        for t, rgb in frames[1:]:
-            est.detect(rgb, int(round(t * 1000)))
-        dt = time.perf_counter() - t0
-    finally:
-        est.close()
-    return (len(frames) - 1) / dt, len(frames)
+HERE = Path(__file__).resolve().parent
+DEFAULT_CLIP = ROOT.parent / "shared" / "clips" / "squat_side.mp4"
+DEFAULT_LIVE_CLIP = ROOT / "samples" / "neck_side_tilt_short_front.mp4"
+DEFAULT_LEGACY_PYTHON = ROOT / ".bench-legacy" / "bin" / "python"
+DEFAULT_BATCH = [
+    ROOT / "samples" / f"neck_side_tilt_hold_{v}.mp4"
+    for v in ("front", "faults_front", "circle_front", "head_front", "walkout_front", "mirrored_far")
+]
 
 
-def cli_fps(clip: Path, exercise: str, n_frames: int, annotated: bool) -> float:
+def wall_s(cmd: list[str]) -> float:
+    """Seconds from starting the process to its exit; it must succeed."""
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    dt = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return dt
+
+
+def process_runs(clip: Path, exercise: str, legacy_python: Path | None, repeat: int) -> dict[str, list[float]]:
+    """Wall seconds of each process, `repeat` interleaved rounds."""
+    py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-        args = ["analyze", str(clip), "-e", exercise, "-q", "--json", str(Path(tmp) / "r.json")]
-        if annotated:
-            args += ["--out", tmp]
-        t0 = time.perf_counter()
-        code = cli_main(args)
-        dt = time.perf_counter() - t0
-    if code != 0:
-        raise SystemExit(f"analyze failed with {code}")
-    return n_frames / dt
+        cmds = {
+            "bare legacy MediaPipe 0.10.21 (solutions.pose)": (
+                [str(legacy_python), str(HERE / "bare_legacy.py"), str(clip)] if legacy_python else None
+            ),
+            "bare Tasks API, one pose, VIDEO mode": [py, str(HERE / "bare_tasks.py"), str(clip)],
+            "posecheck analyze": [py, "-m", "posecheck", "analyze", str(clip), "-e", exercise, "-q"]
+            + ["--json", str(Path(tmp) / "r.json")],
+            "posecheck analyze --out (annotated MP4)": [py, "-m", "posecheck", "analyze", str(clip)]
+            + ["-e", exercise, "-q", "--out", str(Path(tmp) / "out")],
+        }
+        runs: dict[str, list[float]] = {k: [] for k, c in cmds.items() if c}
+        for _ in range(repeat):
+            for name, cmd in cmds.items():
+                if cmd:
+                    runs[name].append(wall_s(cmd))
+    return runs
 
 
-def engine_fps(clip: Path, exercise: str) -> tuple[float, float]:
-    est = MediaPipePoseEstimator()
-    try:
+def engine_fps(clip: Path, exercise: str) -> tuple[float, float, int]:
+    """Frames a second of the engine alone on the clip's track, times real time, frames."""
+    with MediaPipePoseEstimator() as est:
         track = extract_track(clip, est)
-    finally:
-        est.close()
     ex = load_exercise(exercise)
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()
         analyze_track(track, ex)
         runs.append(time.perf_counter() - t0)
-    dt = statistics.median(runs)
-    fps = len(track) / dt
-    return fps, fps / track.fps
+    fps = len(track) / statistics.median(runs)
+    return fps, fps / track.fps, len(track)
 
 
-def live_latency_ms(clip: Path, exercise: str) -> tuple[float, float]:
-    """Median and 90th percentile from frame capture to drawn overlay, the
-    file played at its own pace with newest-frame-wins, as from a camera."""
-    import os
-
+def live_latency_ms(clip: Path, exercise: str) -> tuple[float, float, int]:
+    """Median and 90th percentile from frame capture to the frame's state,
+    the file played at its own pace with newest-frame-wins, as from a
+    camera; and how many frames were analysed."""
     from posecheck.ui.live import LiveOptions, LiveTrainer, steps_for
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["POSECHECK_HOME"] = home
-        opts = LiveOptions(camera=None, source=clip, headless=True, mute=True, realtime=True)
-        trainer = LiveTrainer(steps_for(load_exercise(exercise), None), opts, clip.name)
-        trainer.run()
-        del os.environ["POSECHECK_HOME"]
+        try:
+            opts = LiveOptions(camera=None, source=clip, headless=True, mute=True, realtime=True)
+            trainer = LiveTrainer(steps_for(load_exercise(exercise), None), opts, clip.name)
+            trainer.run()
+        finally:
+            del os.environ["POSECHECK_HOME"]
     lat = sorted(trainer.latencies_ms)
-    return statistics.median(lat), lat[int(0.9 * (len(lat) - 1))]
+    return statistics.median(lat), lat[int(0.9 * (len(lat) - 1))], len(lat)
+
+
+def batch_s(files: list[Path], exercise: str, jobs: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "posecheck", "analyze", *map(str, files), "-e", exercise]
+        return wall_s([*cmd, "-q", "--out", str(Path(tmp) / "b"), "--jobs", str(jobs)])
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    # The longest sample (61 s): fixed costs (model load, warm-up) weigh as
-    # little as they do on a real recording.
-    p.add_argument("clip", nargs="?", type=Path, default=ROOT / "samples" / "neck_side_tilt_hold_mirrored_far.mp4")
-    p.add_argument("--exercise", default="neck_side_tilt_hold")
-    p.add_argument("--repeat", type=int, default=3, help="best of N for the model runs")
+    p.add_argument("clip", nargs="?", type=Path, default=DEFAULT_CLIP)
+    p.add_argument("--exercise", default="squat")
+    p.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the median is reported")
+    p.add_argument("--legacy-python", type=Path, default=DEFAULT_LEGACY_PYTHON)
+    p.add_argument("--live-clip", type=Path, default=DEFAULT_LIVE_CLIP)
+    p.add_argument("--live-exercise", default="neck_side_tilt_hold")
+    p.add_argument("--batch", type=Path, nargs="*", default=DEFAULT_BATCH)
+    p.add_argument("--batch-exercise", default="neck_side_tilt_hold")
     a = p.parse_args()
     info = VideoReader(a.clip).info
     print(f"clip: {a.clip.name} {info.width}x{info.height} {info.fps:.1f} fps, {info.frame_count} frames")
-    # Interleaved, best of N: this machine's speed drifts by several percent
-    # from run to run, and each measure should see the same conditions.
-    bare = full = annotated = 0.0
-    for _ in range(a.repeat):
-        bare = max(bare, bare_inference_fps(a.clip)[0])
-        full = max(full, cli_fps(a.clip, a.exercise, info.frame_count, False))
-        annotated = max(annotated, cli_fps(a.clip, a.exercise, info.frame_count, True))
-    eng, realtime = engine_fps(a.clip, a.exercise)
-    lat_med, lat_p90 = live_latency_ms(a.clip, a.exercise)
-    print(f"bare MediaPipe inference:        {bare:7.1f} fps (ceiling)")
-    print(f"posecheck analyze:               {full:7.1f} fps = {100 * full / bare:5.1f}% of bare inference")
-    print(f"posecheck analyze + annotated:   {annotated:7.1f} fps = {100 * annotated / bare:5.1f}% of bare inference")
+    legacy = a.legacy_python if a.legacy_python.is_file() else None
+    if legacy is None:
+        print(f"no legacy venv at {a.legacy_python}: see benchmarks/requirements-legacy.txt")
+    runs = process_runs(a.clip, a.exercise, legacy, a.repeat)
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    refs = [k for k in med if k.startswith("bare")]
+    print(f"\nprocess wall time, median of {a.repeat} interleaved (all runs in brackets); ratio = reference / this")
+    for name, s in med.items():
+        ratios = ", ".join(f"{med[r] / s:.2f} vs {r.split(',')[0].split(' (')[0]}" for r in refs if r != name)
+        all_runs = " ".join(f"{x:.1f}" for x in runs[name])
+        print(f"  {name:48s} {s:6.2f} s ({all_runs}) {info.frame_count / s:6.1f} fps  {ratios}")
+    eng, realtime, n = engine_fps(a.clip, a.exercise)
+    print(f"\nengine alone on the track: {eng:.0f} fps = {realtime:.0f}x real time ({n} frames)")
+    live = VideoReader(a.live_clip).info
+    lat_med, lat_p90, n_live = live_latency_ms(a.live_clip, a.live_exercise)
     print(
-        f"engine alone on the track:       {eng:7.0f} fps = {realtime:5.0f}x real time at {info.fps:.0f} fps, "
-        f"{eng / 30:.0f}x at 30 fps"
+        f"live latency, capture to frame state, {a.live_clip.name} {live.width}x{live.height} at "
+        f"{live.fps:.0f} fps: median {lat_med:.1f} ms, 90th percentile {lat_p90:.1f} ms "
+        f"({n_live} of {live.frame_count} frames analysed)"
     )
-    print(
-        f"live latency, capture to overlay: median {lat_med:.0f} ms, 90th percentile {lat_p90:.0f} ms "
-        f"(= {lat_med / (1000 / bare):.2f} x one bare inference)"
-    )
+    if a.batch:
+        one, two = batch_s(a.batch, a.batch_exercise, 1), batch_s(a.batch, a.batch_exercise, 2)
+        print(f"batch of {len(a.batch)} videos: --jobs 1 {one:.1f} s, --jobs 2 {two:.1f} s ({one / two:.2f}x)")
+    print("\n" + json.dumps({"median_s": med, "runs_s": runs}))
     return 0
 
 
