@@ -26,6 +26,14 @@ HOLD_TOLERANCE_S = 0.5
 # 10 s took about 6 of the suite's minutes on 2 cores.
 MODEL_CHECK_S = 4.0
 
+# Clips that get a warning nothing in them justifies, and why. Their warning
+# test runs as a strict expected failure; every other clip's must pass.
+KNOWN_FALSE_WARNINGS = {
+    "forehead_press_head_side.mp4": "lying, head and shoulders, hands on the forehead: for two frames twice "
+    "the detector's crop shifts the model's whole reading 50 px and back (video mode's tracking, used before "
+    "issue 16, hid it): the head flexion swings past the speed limit, two false 'slow down'",
+}
+
 # Clips posecheck does not get right yet, and why (see the issue notes). They
 # run as strict expected failures: fixing one makes its test say so.
 KNOWN_FAILURES = {
@@ -66,6 +74,7 @@ KNOWN_FAILURES = {
     "at 150-170 deg (25 without them): a straight-arm plank, not timed",
     "plank_side_render_overlay_text.mp4": "under the banner the elbow reads anywhere from 5 to 180 deg and "
     "mostly straight: the forearm plank is timed for 2 s of 15.8",
+    "forehead_press_head_side.mp4": KNOWN_FALSE_WARNINGS["forehead_press_head_side.mp4"],
 }
 
 
@@ -170,7 +179,19 @@ def test_cached_track_matches_the_model(case):
     assert errors and max(errors) < 15.0
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            c,
+            id=_id(c),
+            marks=[pytest.mark.xfail(reason=KNOWN_FALSE_WARNINGS[c[0].clip], strict=True)]
+            if c[0].clip in KNOWN_FALSE_WARNINGS
+            else [],
+        )
+        for c in CASES
+    ],
+)
 def test_every_unsafe_interval_warned_and_no_other_warning(case, scores):
     s = _score(case, scores)
     # Warnings are judged on every clip, the known failures too.

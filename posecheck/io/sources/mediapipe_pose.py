@@ -103,8 +103,15 @@ class MediaPipePoseEstimator:
             output_segmentation_masks=False,
         )
         second = dataclasses.replace(options, min_pose_detection_confidence=SECOND_LOOK_DETECTION_CONFIDENCE)
-        # The tracker of frames the detector misses: video mode, one pose.
-        self._tracker_options = dataclasses.replace(options, running_mode=VisionTaskRunningMode.VIDEO, num_poses=1)
+        # The tracker of frames the detector misses: video mode, one pose. It
+        # starts on the last frame the person was found in, with the first
+        # look's detection threshold, else the second look's: a lying
+        # close-up found only by the second look, and tracked from a start at
+        # 0.5, was lost at once (199 of 555 frames); starting every run at
+        # 0.3 lost a plank under drawn text (344 of 390, 390 at 0.5 first).
+        self._tracker_options = [
+            dataclasses.replace(o, running_mode=VisionTaskRunningMode.VIDEO, num_poses=1) for o in (options, second)
+        ]
         self._tracker: Any = None
         create = pose_landmarker.PoseLandmarker.create_from_options
         self._pairs: list[tuple[Any, Any]] = []
@@ -162,15 +169,25 @@ class MediaPipePoseEstimator:
             self.end_track()
             if before is None:
                 return []
-            from mediapipe.tasks.python.vision import pose_landmarker
-
-            with native_stderr_silenced():
-                self._tracker = pose_landmarker.PoseLandmarker.create_from_options(self._tracker_options)
-            self._track_frame(*before)
+            if not self._start_tracker(*before):
+                return []
         found = self._track_frame(t_s, rgb)
         if not found:
             self.end_track()
         return found
+
+    def _start_tracker(self, t_s: float, rgb: npt.NDArray[np.uint8]) -> bool:
+        """A new tracker that has found the person in this frame; False if
+        none of the detection thresholds finds them there."""
+        from mediapipe.tasks.python.vision import pose_landmarker
+
+        for options in self._tracker_options:
+            with native_stderr_silenced():
+                self._tracker = pose_landmarker.PoseLandmarker.create_from_options(options)
+            if self._track_frame(t_s, rgb):
+                return True
+            self.end_track()
+        return False
 
     def _track_frame(self, t_s: float, rgb: npt.NDArray[np.uint8]) -> list[PoseCandidate]:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
