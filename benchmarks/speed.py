@@ -15,7 +15,7 @@ interleaved rounds, median of N:
   (with the annotated MP4).
 Then, in this process: the engine alone on the recorded track (smoothing,
 metrics, state machine, safety), live latency from frame capture to the
-finished frame state (a 640x480 clip played at its own pace, newest frame
+overlay drawn on the frame (a 640x480 clip played at its own pace, newest frame
 wins, as from a camera), and a batch with `--jobs 1` and `--jobs 2`.
 A ratio is reference time / posecheck time: above 1 posecheck is faster.
 Run it on an otherwise idle machine.
@@ -52,17 +52,19 @@ DEFAULT_BATCH = [
 ]
 
 
-def wall_s(cmd: list[str]) -> float:
+def wall_s(cmd: list[str], cwd: Path = ROOT) -> float:
     """Seconds from starting the process to its exit; it must succeed."""
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=cwd)
     dt = time.perf_counter() - t0
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return dt
 
 
-def process_runs(clip: Path, exercise: str, legacy_python: Path | None, repeat: int) -> dict[str, list[float]]:
+def process_runs(
+    clip: Path, exercise: str, legacy_python: Path | None, repeat: int, baseline: Path | None
+) -> dict[str, list[float]]:
     """Wall seconds of each process, `repeat` interleaved rounds."""
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,11 +78,17 @@ def process_runs(clip: Path, exercise: str, legacy_python: Path | None, repeat: 
             "posecheck analyze --out (annotated MP4)": [py, "-m", "posecheck", "analyze", str(clip)]
             + ["-e", exercise, "-q", "--out", str(Path(tmp) / "out")],
         }
+        cwds: dict[str, Path] = {}
+        if baseline is not None:
+            # `python -m posecheck` imports the package from its working folder.
+            name = f"posecheck analyze of {baseline}"
+            cmds[name] = cmds["posecheck analyze"]
+            cwds[name] = baseline.resolve()
         runs: dict[str, list[float]] = {k: [] for k, c in cmds.items() if c}
         for _ in range(repeat):
             for name, cmd in cmds.items():
                 if cmd:
-                    runs[name].append(wall_s(cmd))
+                    runs[name].append(wall_s(cmd, cwds.get(name, ROOT)))
     return runs
 
 
@@ -99,7 +107,7 @@ def engine_fps(clip: Path, exercise: str) -> tuple[float, float, int]:
 
 
 def live_latency_ms(clip: Path, exercise: str) -> tuple[float, float, int]:
-    """Median and 90th percentile from frame capture to the frame's state,
+    """Median and 90th percentile from frame capture to the overlay drawn on it,
     the file played at its own pace with newest-frame-wins, as from a
     camera; and how many frames were analysed."""
     from posecheck.ui.live import LiveOptions, LiveTrainer, steps_for
@@ -130,20 +138,24 @@ def main() -> int:
     p.add_argument("--legacy-python", type=Path, default=DEFAULT_LEGACY_PYTHON)
     p.add_argument("--live-clip", type=Path, default=DEFAULT_LIVE_CLIP)
     p.add_argument("--live-exercise", default="neck_side_tilt_hold")
-    p.add_argument("--batch", type=Path, nargs="*", default=DEFAULT_BATCH)
+    p.add_argument("--batch", type=Path, nargs="*", default=DEFAULT_BATCH, help="videos for the batch (none: skip)")
     p.add_argument("--batch-exercise", default="neck_side_tilt_hold")
+    p.add_argument("--baseline", type=Path, help="another checkout (a git worktree) whose analyze runs alongside")
     a = p.parse_args()
+    a.clip = a.clip.resolve()  # the baseline runs in its own folder
     info = VideoReader(a.clip).info
     print(f"clip: {a.clip.name} {info.width}x{info.height} {info.fps:.1f} fps, {info.frame_count} frames")
     legacy = a.legacy_python if a.legacy_python.is_file() else None
     if legacy is None:
         print(f"no legacy venv at {a.legacy_python}: see benchmarks/requirements-legacy.txt")
-    runs = process_runs(a.clip, a.exercise, legacy, a.repeat)
+    runs = process_runs(a.clip, a.exercise, legacy, a.repeat, a.baseline)
     med = {k: statistics.median(v) for k, v in runs.items()}
     refs = [k for k in med if k.startswith("bare")]
     print(f"\nprocess wall time, median of {a.repeat} interleaved (all runs in brackets); ratio = reference / this")
     for name, s in med.items():
         ratios = ", ".join(f"{med[r] / s:.2f} vs {r.split(',')[0].split(' (')[0]}" for r in refs if r != name)
+        if a.baseline is not None and name.startswith("posecheck analyze") and "--out" not in name:
+            ratios += f", {med[f'posecheck analyze of {a.baseline}'] / s:.2f} vs the baseline"
         all_runs = " ".join(f"{x:.1f}" for x in runs[name])
         print(f"  {name:48s} {s:6.2f} s ({all_runs}) {info.frame_count / s:6.1f} fps  {ratios}")
     eng, realtime, n = engine_fps(a.clip, a.exercise)
@@ -151,7 +163,7 @@ def main() -> int:
     live = VideoReader(a.live_clip).info
     lat_med, lat_p90, n_live = live_latency_ms(a.live_clip, a.live_exercise)
     print(
-        f"live latency, capture to frame state, {a.live_clip.name} {live.width}x{live.height} at "
+        f"live latency, capture to overlay drawn, {a.live_clip.name} {live.width}x{live.height} at "
         f"{live.fps:.0f} fps: median {lat_med:.1f} ms, 90th percentile {lat_p90:.1f} ms "
         f"({n_live} of {live.frame_count} frames analysed)"
     )

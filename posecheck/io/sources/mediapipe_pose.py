@@ -113,19 +113,22 @@ class MediaPipePoseEstimator:
             dataclasses.replace(o, running_mode=VisionTaskRunningMode.VIDEO, num_poses=1) for o in (options, second)
         ]
         self._tracker: Any = None
-        create = pose_landmarker.PoseLandmarker.create_from_options
-        self._pairs: list[tuple[Any, Any]] = []
+        self._create = pose_landmarker.PoseLandmarker.create_from_options
+        self._second_options = second
+        # Per worker [landmarker, second look]; the second look is made at its
+        # first missed frame (most videos have none: 0.3 s saved at start).
+        self._pairs: list[list[Any]] = []
         try:
             with native_stderr_silenced():
                 for _ in range(n_workers):
-                    self._pairs.append((create(options), create(second)))
+                    self._pairs.append([self._create(options), None])
         except (RuntimeError, ValueError) as exc:
             self.close()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise PosecheckError(f"pose model {path}: cannot load as a PoseLandmarker bundle ({first})") from None
         # Each landmarker serves one thread at a time: a call takes a free
         # pair from here and gives it back.
-        self._free: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[list[Any]] = queue.SimpleQueue()
         for pair in self._pairs:
             self._free.put(pair)
         import mediapipe as mp
@@ -140,10 +143,12 @@ class MediaPipePoseEstimator:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         pair = self._free.get()
         try:
-            landmarker, second_look = pair
-            result = self._run(landmarker, image)
+            result = self._run(pair[0], image)
             if not result.pose_landmarks:
-                result = self._run(second_look, image)
+                if pair[1] is None:
+                    with native_stderr_silenced():
+                        pair[1] = self._create(self._second_options)
+                result = self._run(pair[1], image)
         finally:
             self._free.put(pair)
         return _candidates(result)
@@ -222,7 +227,8 @@ class MediaPipePoseEstimator:
         with native_stderr_silenced():
             for pair in self._pairs:
                 for landmarker in pair:
-                    landmarker.close()
+                    if landmarker is not None:
+                        landmarker.close()
         self._pairs = []
 
     def __enter__(self) -> Self:
