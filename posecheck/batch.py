@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from posecheck.errors import PosecheckError, single_line
+from posecheck.io.report_html import write_batch_index
 from posecheck.io.sources.parallel import usable_cores
 from posecheck.io.sources.video import VIDEO_SUFFIXES
 from posecheck.outputs import flush_to_disk
@@ -149,7 +150,7 @@ def analyze_one(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) 
     try:
         exercise = with_overrides(load_exercise(exercise_arg), opts)
         report, result = analyze_path(path, exercise, opts)
-        write_outputs(path, report, result, out, progress=False)
+        write_outputs(path, report, result, out, False, opts)
     except Exception as exc:  # noqa: BLE001 - every failure is this file's row, whatever it is
         return failed_row(path, failure_reason(exc, path))
     by_side = report["reps_by_side"] or {}
@@ -360,4 +361,5 @@ def run_batch(
         summary.close()
     ordered = [rows[i] for i in range(len(paths))]
     summary.rewrite_in_order(ordered)
+    write_batch_index(ordered, out)
     return ordered

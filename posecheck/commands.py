@@ -172,7 +172,7 @@ def analyze_command(args: argparse.Namespace) -> int:
         report, result = analyze_path(path, exercise, opts, bar)
     finally:
         bar.close()
-    written = write_outputs(path, report, result, Path(args.out), not args.quiet) if args.out else []
+    written = write_outputs(path, report, result, Path(args.out), not args.quiet, opts) if args.out else []
     if args.json == "-":
         print(json.dumps(report, indent=2))
     elif args.json:

@@ -102,12 +102,34 @@ def analyze_path(
     return build_report(result, path.name), result
 
 
-def write_outputs(path: Path, report: dict[str, Any], result: AnalysisResult, out: Path, progress: bool) -> list[str]:
-    """report.json, metrics.csv and (for a video) annotated.mp4 in `out`."""
+def options_used(opts: AnalyzeOptions) -> dict[str, Any]:
+    """The options that differ from their defaults, by their command-line
+    names (for the record in report.html)."""
+    names = {
+        "model": "--model",
+        "hold_s": "--hold-s",
+        "reps": "--reps",
+        "mirrored": "--mirrored",
+        "pain_at_s": "--pain-at",
+        "stride": "--stride",
+        "max_side_px": "--max-size",
+        "calibrate_at_s": "--calibrate-at",
+    }
+    default = AnalyzeOptions()
+    return {flag: getattr(opts, key) for key, flag in names.items() if getattr(opts, key) != getattr(default, key)}
+
+
+def write_outputs(
+    path: Path, report: dict[str, Any], result: AnalysisResult, out: Path, progress: bool, opts: AnalyzeOptions
+) -> list[str]:
+    """report.json, report.html, metrics.csv and (for a video) annotated.mp4 in `out`."""
+    from posecheck.io.report_html import write_html_report
+
     out.mkdir(parents=True, exist_ok=True)
     write_report(report, out / "report.json")
+    write_html_report(result, report, options_used(opts), out / "report.html")
     write_metrics_csv(result, out / "metrics.csv")
-    written = ["report.json", "metrics.csv"]
+    written = ["report.json", "report.html", "metrics.csv"]
     if path.suffix.lower() != ".npz":
         from posecheck.ui.render_video import write_annotated_video
 

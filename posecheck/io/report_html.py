@@ -1,0 +1,221 @@
+"""report.html: one analysis as a page a physiotherapist looks at.
+
+One self-contained file (plots inline as PNG data, no script, no network:
+it opens from a USB stick): the prescription against what was done, each
+rep's range of motion and form, the holds against their target, the
+warnings, and each counted or held metric over time with its thresholds,
+reps, holds, warnings and the frames where the person was not in position.
+Built on the field's tools: Jinja2 with autoescape (every name and message
+from an exercise file is escaped: a title with `<script>` shows as text)
+and matplotlib (Agg, no display).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posecheck.core.analysis import AnalysisResult
+from posecheck.core.engine.reps import reps_by_side
+from posecheck.outputs import write_atomically
+from posecheck.spec import Exercise
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _movement_ends(ex: Exercise) -> dict[str, tuple[float, float]]:
+    """Counted metric -> (neutral, end) of its movement."""
+    if ex.reps is None:
+        return {}
+    return {m.metric: (m.neutral, m.end) for m in ex.reps.movements}
+
+
+def _plotted_metrics(ex: Exercise) -> list[str]:
+    """The metrics reps are counted on or holds are timed on, in order."""
+    names = list(_movement_ends(ex))
+    if ex.hold is not None:
+        names += [c.metric for c in ex.hold.when if c.metric not in names]
+    return names
+
+
+def _plot_png(result: AnalysisResult, metric: str) -> str:
+    """One metric over time, as base64 PNG: its thresholds as a band, reps
+    where they counted (a cross for a rep with form faults), holds shaded with their
+    seconds, warnings as flags, frames out of position shaded grey."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ex = result.exercise
+    t = result.track.t_s
+    y = result.metrics[metric]
+    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=90)
+    try:
+        ax.plot(t, y, color="#1f5fa8", linewidth=1.2)
+        ends = _movement_ends(ex).get(metric)
+        if ends is not None:
+            ax.axhspan(min(ends), max(ends), color="#1a7f37", alpha=0.08)
+            ax.axhline(ends[0], color="#555", linestyle=":", linewidth=1)
+            ax.axhline(ends[1], color="#1a7f37", linestyle="--", linewidth=1)
+        if ex.hold is not None:
+            for c in ex.hold.when:
+                if c.metric == metric:
+                    for v in (c.min, c.max):
+                        if math.isfinite(v):
+                            ax.axhline(v, color="#8a5a00", linestyle="--", linewidth=1)
+        out = ~np.asarray(result.usable, bool)
+        if out.any():
+            ax.fill_between(t, 0, 1, where=out, transform=ax.get_xaxis_transform(), color="#999", alpha=0.2, step="mid")
+        for h in result.holds:
+            ax.axvspan(h.start_s, h.end_s, color="#1a7f37" if h.completed else "#b35900", alpha=0.15)
+            ax.text(
+                (h.start_s + h.end_s) / 2,
+                0.95,
+                f"{h.duration_s:.1f} s",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="top",
+                fontsize=8,
+            )
+        if ends is not None:
+            # On the curve at the moment the rep counted (at its end position):
+            # a sided rep's peak is on its own side's reading, not this one.
+            seen = np.isfinite(y)
+            for r in result.reps:
+                at = float(np.interp(r.t_s, t[seen], y[seen])) if seen.any() else math.nan
+                ax.plot([r.t_s], [at], marker="x" if r.faults else "o", color="#b00020" if r.faults else "#1a7f37")
+        for w in result.warnings:
+            ax.axvline(w.fired_s, color="#b00020" if w.severity == "stop" else "#b35900", linewidth=1.5)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel(metric)
+        ax.set_xlim(float(t[0]) if len(t) else 0.0, float(t[-1]) if len(t) else 1.0)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _done_rows(ex: Exercise, result: AnalysisResult) -> list[dict[str, str]]:
+    p = ex.prescription
+    rows = []
+    if ex.reps is not None:
+        by_side = reps_by_side(ex, result.reps)
+        done = ", ".join(f"{k} {v}" for k, v in by_side.items()) if by_side else str(len(result.reps))
+        rows.append(
+            {
+                "what": "reps",
+                "prescribed": str(p.reps) if p.reps else "-",
+                "done": done,
+                "css": "ok" if not p.reps or len(result.reps) >= p.reps else "short",
+            }
+        )
+        rows.append(
+            {
+                "what": "partial reps",
+                "prescribed": "0",
+                "done": str(result.partial_reps),
+                "css": "ok" if not result.partial_reps else "short",
+            }
+        )
+    if ex.hold is not None:
+        full = sum(h.completed for h in result.holds)
+        rows.append(
+            {
+                "what": f"holds of {ex.hold.target_s:g} s",
+                "prescribed": str(p.reps) if p.reps else "-",
+                "done": f"{full} of {len(result.holds)}",
+                "css": "ok" if result.holds and full == len(result.holds) else "short",
+            }
+        )
+    rows.append({"what": "sets", "prescribed": str(p.sets), "done": "1 (one recording)", "css": "ok"})
+    return rows
+
+
+def _rom_trend(reps: list[dict[str, Any]]) -> str:
+    """The first and last thirds of the set's reached share, compared."""
+    shares = [r["progress"] for r in reps if math.isfinite(r["progress"])]
+    if len(shares) < 3:
+        return ""
+    k = max(1, len(shares) // 3)
+    first, last = float(np.mean(shares[:k])), float(np.mean(shares[-k:]))
+    return f"first reps reached {100 * first:.0f}% of the end target, the last {100 * last:.0f}%"
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+
+
+def html_report(result: AnalysisResult, report: dict[str, Any], options: dict[str, Any]) -> str:
+    """The page as text (see the module docstring)."""
+    from posecheck import __version__
+
+    ex = result.exercise
+    ends = _movement_ends(ex)
+    end_of = next(iter(ends.values()))[1] if ends else math.nan
+    reps = [
+        {
+            "n": i + 1,
+            "t_s": r.t_s,
+            "side": r.side,
+            "peak": r.peak,
+            "end": f"{end_of:g}" if math.isfinite(end_of) else "",
+            "reached": f"{100 * r.progress:.0f}%",
+            "progress": r.progress,
+            "faults": ", ".join(r.faults),
+        }
+        for i, r in enumerate(result.reps)
+    ]
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            ex=ex,
+            instructions=" ".join(ex.instructions.split()),
+            report=report,
+            done=_done_rows(ex, result),
+            reps=reps,
+            rom_trend=_rom_trend(reps),
+            holds=[{"n": i + 1, **h} for i, h in enumerate(report["holds"])],
+            target_s=ex.hold.target_s if ex.hold is not None else 0.0,
+            warnings=report["warnings"],
+            plots=[
+                {"metric": m, "png_base64": _plot_png(result, m)} for m in _plotted_metrics(ex) if m in result.metrics
+            ],
+            version=__version__,
+            options=", ".join(f"{k} {v}" for k, v in options.items()),
+        )
+    )
+
+
+def write_html_report(result: AnalysisResult, report: dict[str, Any], options: dict[str, Any], path: Path) -> None:
+    """Write report.html whole or not at all (outputs.write_atomically)."""
+    text = html_report(result, report, options)
+    write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_batch_index(rows: list[dict[str, Any]], out: Path) -> None:
+    """`out/index.html`: the batch's summary table (the rows of summary.csv),
+    each analysed file linked to its report.html."""
+    from posecheck import __version__
+
+    shown = []
+    for r in rows:
+        report = Path(r["out"]) / "report.html" if r.get("out") else None
+        link = report.relative_to(out).as_posix() if report is not None and report.is_file() else ""
+        shown.append({**r, "name": Path(r["file"]).name, "link": link})
+    text = (
+        _environment()
+        .get_template("index.html.j2")
+        .render(rows=shown, ok=sum(r["status"] == "ok" for r in rows), version=__version__)
+    )
+    write_atomically(out / "index.html", lambda tmp: tmp.write_text(text, encoding="utf-8"))

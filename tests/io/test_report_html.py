@@ -1,0 +1,137 @@
+"""report.html and the batch's index.html: content, escaping, self-containment,
+and (marked `browser`) what headless Chromium makes of them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecheck.core.analysis import analyze_track
+from posecheck.core.track import LandmarkTrack
+from posecheck.io.report import build_report
+from posecheck.io.report_html import html_report, write_batch_index, write_html_report
+from posecheck.spec import load_exercise
+
+from conftest import SAMPLES
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = "<script>alert('title')</script>"
+
+
+def _page(exercise, clip: str, options: dict | None = None) -> str:
+    track = LandmarkTrack.load(SAMPLES / f"{clip}.npz")
+    result = analyze_track(track, exercise)
+    return html_report(result, build_report(result, f"{clip}.mp4"), options or {})
+
+
+def test_a_hold_exercise_page_has_the_prescription_the_holds_and_a_plot_per_held_metric():
+    ex = load_exercise("neck_side_tilt_hold")
+    html = _page(ex, "neck_side_tilt_hold_faults_front", {"--reps": 4})
+    assert ex.title in html and "Prescribed and done" in html
+    assert len(re.findall(r"<tr><td>\d+</td><td>(left|right)</td>", html)) == 3  # three holds
+    assert "2 of 3" in html  # holds done of holds
+    plotted = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(plotted) == 2  # tilt_left_deg and tilt_right_deg
+    assert all(len(p) > 1000 for p in plotted)
+    assert "--reps 4" in html  # the options used
+
+
+def test_a_rep_exercise_page_has_each_reps_range_of_motion():
+    html = _page(load_exercise("glute_bridge"), "glute_bridge_side")
+    rows = re.findall(r"<tr><td>(\d+)</td><td>[\d.]+</td><td>", html)
+    assert rows == ["1", "2", "3", "4", "5"]
+
+
+def test_the_page_is_self_contained():
+    html = _page(load_exercise("glute_bridge"), "glute_bridge_side")
+    assert "<script" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_names_and_messages_from_an_exercise_file_are_escaped(tmp_path):
+    text = (ROOT / "exercises" / "glute_bridge.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^title = ".*"$', f'title = "{HOSTILE}"', text, count=1)
+    hostile = tmp_path / "glute_bridge.toml"
+    hostile.write_text(text, encoding="utf-8")
+    ex = load_exercise(str(hostile))
+    assert ex.title == HOSTILE
+    html = _page(ex, "glute_bridge_side")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in html
+
+
+def test_a_batch_index_links_each_report_and_names_the_failures(tmp_path):
+    ok_dir = tmp_path / "a"
+    ok_dir.mkdir()
+    (ok_dir / "report.html").write_text("<html></html>")
+    rows = [
+        {"file": "clips/a.mp4", "status": "ok", "error": "", "out": str(ok_dir), "exercise": "glute_bridge", "reps": 5},
+        {"file": f"clips/{HOSTILE}.mp4", "status": "failed", "error": "no person found", "out": ""},
+    ]
+    write_batch_index(rows, tmp_path)
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="a/report.html"' in html
+    assert "1 of 2 files analysed" in html and "failed: no person found" in html
+    assert "<script" not in html
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def _screenshot(page: Path, png: Path, profile: Path) -> str:
+    """Render `page` in headless Chromium to `png`; its log (stderr)."""
+    chrome = _chromium()
+    assert chrome is not None
+    done = subprocess.run(
+        [
+            chrome,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1000,1400",
+            f"--screenshot={png}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stderr
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (Debian's chromium package)")
+def test_both_pages_render_in_a_real_browser_with_no_console_message(tmp_path):
+    import cv2
+
+    ex = load_exercise("neck_side_tilt_hold")
+    track = LandmarkTrack.load(SAMPLES / "neck_side_tilt_hold_faults_front.npz")
+    result = analyze_track(track, ex)
+    out = tmp_path / "a"
+    out.mkdir()
+    write_html_report(result, build_report(result, "clip.mp4"), {}, out / "report.html")
+    write_batch_index([{"file": "clip.mp4", "status": "ok", "error": "", "out": str(out), "reps": 2}], tmp_path)
+    for page in (out / "report.html", tmp_path / "index.html"):
+        png = page.with_suffix(".png")
+        log = _screenshot(page, png, tmp_path / f"profile-{page.parent.name}")
+        # The pages have no script: any console line is a failed resource or an error.
+        assert "CONSOLE" not in log, log
+        img = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
+        assert img is not None and img.shape[0] > 500
+        assert float(np.std(img)) > 10.0  # not blank: text, tables and (on the report) plots
