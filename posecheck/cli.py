@@ -222,6 +222,11 @@ def _commands() -> list[tuple[str, str, Callable[[argparse.Namespace], int], lis
             [
                 _Option("--exercise", help="only this exercise"),
                 _Option("--plot", metavar="FILE", help="draw reps and range of motion over time (PNG)"),
+                _Option(
+                    "--html",
+                    metavar="FILE",
+                    help="the history as a page: reps, range of motion, hold time and pain by date, per exercise",
+                ),
             ],
         ),
     ]

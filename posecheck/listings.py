@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import EXIT_USER_ERROR, PosecheckError
+from posecheck.outputs import check_output_file
 from posecheck.spec import (
     Exercise,
     Routine,
@@ -226,6 +227,9 @@ def history_command(args: argparse.Namespace) -> int:
     from posecheck.io.sessionlog import history_rows, plot_history
 
     plot = plot_target(Path(args.plot)) if args.plot else None
+    html = Path(args.html) if getattr(args, "html", None) else None
+    if html is not None:
+        check_output_file(html, "--html")
     rows = history_rows(exercise=args.exercise)
     if not rows:
         print("no sessions recorded yet")
@@ -233,4 +237,9 @@ def history_command(args: argparse.Namespace) -> int:
     print_history(rows)
     if plot:
         print(f"wrote {plot_history(rows, plot)}")
+    if html is not None:
+        from posecheck.io.report_html import write_history_html
+
+        write_history_html(rows, html)
+        print(f"wrote {html}")
     return 0

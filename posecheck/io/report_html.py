@@ -1,4 +1,5 @@
-"""report.html: one analysis as a page a physiotherapist looks at.
+"""report.html, the batch's index.html and `history --html`: pages a
+physiotherapist looks at.
 
 One self-contained file (plots inline as PNG data, no script, no network:
 it opens from a USB stick): the prescription against what was done, each
@@ -219,3 +220,121 @@ def write_batch_index(rows: list[dict[str, Any]], out: Path) -> None:
         .render(rows=shown, ok=sum(r["status"] == "ok" for r in rows), version=__version__)
     )
     write_atomically(out / "index.html", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _history_plot_png(rows: list[dict[str, Any]], prescription: Any) -> str:
+    """Reps, range of motion and hold time over the sessions' dates, the
+    prescription as dashed reference lines; pain check-ins marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from datetime import datetime
+
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    when = mdates.date2num([datetime.fromtimestamp(r["started_at"]) for r in rows])
+    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=90)
+    try:
+        ax.xaxis_date()
+        ax.plot(when, [r["reps"] for r in rows], "o-", color="#1f5fa8", label="reps")
+        if prescription is not None and prescription.reps:
+            ax.axhline(prescription.reps, color="#1f5fa8", linestyle="--", linewidth=1, label="reps prescribed")
+        hold = [r["hold_s"] for r in rows]
+        if any(hold):
+            ax.plot(when, hold, "^-", color="#1a7f37", label="held (s)")
+            if prescription is not None and prescription.hold_s:
+                ax.axhline(
+                    prescription.hold_s, color="#1a7f37", linestyle="--", linewidth=1, label="hold prescribed (s)"
+                )
+        rom = [r["range_of_motion"] if r["range_of_motion"] is not None else math.nan for r in rows]
+        if any(math.isfinite(v) for v in rom):
+            ax2 = ax.twinx()
+            ax2.plot(when, rom, "s:", color="#b35900", label="range of motion")
+            ax2.set_ylabel("range of motion")
+        for w, r in zip(when, rows):
+            if r["stopped_for_pain"] or r.get("pain") not in (None, "none"):
+                ax.axvline(float(w), color="#b00020", alpha=0.4, linewidth=3)
+        ax.set_ylabel("reps / seconds")
+        ax.legend(loc="upper left", fontsize=8)
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _prescribed_text(prescription: Any) -> str:
+    if prescription is None:
+        return "unknown (the exercise file is not bundled)"
+    parts = [f"{prescription.sets} set{'s' if prescription.sets != 1 else ''}"]
+    if prescription.reps:
+        parts.append(f"{prescription.reps} reps")
+    if prescription.hold_s:
+        parts.append(f"holds of {prescription.hold_s:g} s")
+    return ", ".join(parts)
+
+
+def history_html(rows: list[dict[str, Any]]) -> str:
+    """The live sessions' history (sessionlog.history_rows, oldest first) as
+    a page: per exercise, reps, range of motion (the median peak), hold time
+    and pain check-ins by date, against the exercise's prescription."""
+    from datetime import datetime
+
+    from posecheck import __version__
+    from posecheck.errors import PosecheckError
+    from posecheck.spec import load_exercise
+
+    def day(t: float) -> str:
+        return datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
+
+    exercises = []
+    for ex_id in dict.fromkeys(r["exercise"] for r in rows):
+        mine = [r for r in rows if r["exercise"] == ex_id]
+        try:
+            ex = load_exercise(ex_id)
+            title, prescription = ex.title, ex.prescription
+        except PosecheckError:
+            title, prescription = ex_id, None
+        shown = [
+            {
+                "date": day(r["started_at"]),
+                "source": r.get("source", ""),
+                "reps": r["reps"],
+                "sides": f"{r['reps_left']} / {r['reps_right']}" if r["reps_left"] is not None else "",
+                "partial_reps": r["partial_reps"],
+                "rom": f"{r['range_of_motion']:g}" if r["range_of_motion"] is not None else "",
+                "hold": f"{r['hold_s']:.1f}" if r["holds"] else "",
+                "warnings": r["warnings"],
+                "pain": "stopped for pain" if r["stopped_for_pain"] else (r.get("pain") or "not asked"),
+                "pain_flag": bool(r["stopped_for_pain"]) or r.get("pain") not in (None, "none"),
+            }
+            for r in mine
+        ]
+        exercises.append(
+            {
+                "title": title,
+                "prescribed": _prescribed_text(prescription),
+                "png_base64": _history_plot_png(mine, prescription),
+                "rows": shown,
+            }
+        )
+    return (
+        _environment()
+        .get_template("history.html.j2")
+        .render(
+            exercises=exercises,
+            n_sessions=len({r["session_id"] for r in rows}),
+            first=day(rows[0]["started_at"]),
+            last=day(rows[-1]["started_at"]),
+            version=__version__,
+        )
+    )
+
+
+def write_history_html(rows: list[dict[str, Any]], path: Path) -> None:
+    """`history --html FILE`, written whole or not at all."""
+    text = history_html(rows)
+    write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -395,3 +395,46 @@ def test_sessions_that_create_the_history_at_the_same_moment_all_write(tmp_path)
             assert con.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 3
         finally:
             con.close()
+
+
+# --- history --html ---------------------------------------------------------------------------------------------------
+
+
+def _three_sessions(home: Path, source: str = "camera 0") -> None:
+    now = time.time()
+    for day, reps in enumerate((6, 8, 10)):
+        sid = f"s{day}"
+        record_session(sid, now - (3 - day) * 86400, source, home / f"{sid}.jsonl")
+        record_result(sid, 0, _result("squat", reps, now - (3 - day) * 86400))
+        record_result(sid, 1, _result("neck_side_tilt_hold", 2, now - (3 - day) * 86400 + 60, pain=day == 2))
+
+
+def test_history_html_shows_each_exercise_by_date_against_its_prescription(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
+    _three_sessions(tmp_path)
+    page = tmp_path / "progress.html"
+    assert main(["history", "--html", str(page)]) == 0
+    assert f"wrote {page}" in capsys.readouterr().out
+    html = page.read_text(encoding="utf-8")
+    assert "3 sessions" in html and "2 exercises" in html
+    assert html.count('src="data:image/png;base64,') == 2  # one plot per exercise
+    assert html.count("stopped for pain") == 1
+    assert "Prescribed: 1 set" in html
+    assert "<script" not in html
+
+
+def test_history_html_escapes_what_was_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
+    _three_sessions(tmp_path, source="<script>alert(1)</script>.mp4")
+    page = tmp_path / "progress.html"
+    assert main(["history", "--html", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.mp4" in html
+
+
+def test_history_html_target_is_checked_before_reading(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
+    _three_sessions(tmp_path)
+    assert main(["history", "--html", str(tmp_path / "missing" / "p.html")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--html" in err

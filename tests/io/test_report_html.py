@@ -135,3 +135,31 @@ def test_both_pages_render_in_a_real_browser_with_no_console_message(tmp_path):
         img = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE)
         assert img is not None and img.shape[0] > 500
         assert float(np.std(img)) > 10.0  # not blank: text, tables and (on the report) plots
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (Debian's chromium package)")
+def test_the_history_page_renders_in_a_real_browser(tmp_path, monkeypatch):
+    import time
+
+    import cv2
+
+    from posecheck.io.report_html import write_history_html
+    from posecheck.io.sessionlog import ExerciseResult, history_rows, record_result, record_session
+
+    monkeypatch.setenv("POSECHECK_HOME", str(tmp_path))
+    now = time.time()
+    for day, reps in enumerate((5, 7, 9, 10)):
+        t = now - (4 - day) * 86400
+        record_session(f"s{day}", t, "camera 0", tmp_path / f"s{day}.jsonl")
+        record_result(
+            f"s{day}",
+            0,
+            ExerciseResult("glute_bridge", t, 60.0, reps, None, None, 1, 0, 0.0, 20.0 + reps, 0, day == 3, "mild"),
+        )
+    page = tmp_path / "history.html"
+    write_history_html(history_rows(), page)
+    log = _screenshot(page, tmp_path / "history.png", tmp_path / "profile")
+    assert "CONSOLE" not in log, log
+    img = cv2.imread(str(tmp_path / "history.png"), cv2.IMREAD_GRAYSCALE)
+    assert img is not None and float(np.std(img)) > 10.0
