@@ -27,6 +27,15 @@ from posecheck.outputs import write_atomically
 from posecheck.spec import Exercise
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# A warning's flag on a plot: its severity and message, cut to this length
+# (the whole message is in the warnings table).
+FLAG_CHARS = 40
+
+
+def _plain(text: str) -> str:
+    """Text from an exercise file as matplotlib should draw it: as written
+    (a `$` would otherwise start mathtext, and a lone one fails the plot)."""
+    return text.replace("$", r"\$")
 
 
 def _movement_ends(ex: Exercise) -> dict[str, tuple[float, float]]:
@@ -91,8 +100,33 @@ def _plot_png(result: AnalysisResult, metric: str) -> str:
             for r in result.reps:
                 at = float(np.interp(r.t_s, t[seen], y[seen])) if seen.any() else math.nan
                 ax.plot([r.t_s], [at], marker="x" if r.faults else "o", color="#b00020" if r.faults else "#1a7f37")
+                if r.faults:
+                    ax.annotate(
+                        _plain(", ".join(r.faults)),
+                        (r.t_s, at),
+                        textcoords="offset points",
+                        xytext=(0, 7),
+                        ha="center",
+                        fontsize=7,
+                        color="#b00020",
+                    )
         for w in result.warnings:
-            ax.axvline(w.fired_s, color="#b00020" if w.severity == "stop" else "#b35900", linewidth=1.5)
+            colour = "#b00020" if w.severity == "stop" else "#b35900"
+            ax.axvline(w.fired_s, color=colour, linewidth=1.5)
+            flag = f"{w.severity}: {w.message}"
+            flag = flag if len(flag) <= FLAG_CHARS else flag[: FLAG_CHARS - 1] + "\u2026"
+            ax.text(
+                w.fired_s,
+                0.03,
+                " " + _plain(flag),
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                color=colour,
+                va="bottom",
+                ha="left",
+                clip_on=True,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+            )
         ax.set_xlabel("time (s)")
         ax.set_ylabel(metric)
         ax.set_xlim(float(t[0]) if len(t) else 0.0, float(t[-1]) if len(t) else 1.0)

@@ -163,3 +163,18 @@ def test_the_history_page_renders_in_a_real_browser(tmp_path, monkeypatch):
     assert "CONSOLE" not in log, log
     img = cv2.imread(str(tmp_path / "history.png"), cv2.IMREAD_GRAYSCALE)
     assert img is not None and float(np.std(img)) > 10.0
+
+
+def test_warnings_and_faults_are_drawn_as_written_even_with_a_dollar_sign():
+    # Matplotlib reads $...$ as maths: a message from an exercise file with a
+    # lone or odd `$` must neither break the plot nor change the words.
+    from dataclasses import replace
+
+    ex = load_exercise("neck_side_tilt_hold")
+    track = LandmarkTrack.load(SAMPLES / "neck_side_tilt_hold_circle_front.npz")
+    result = analyze_track(track, ex)
+    assert result.warnings
+    result.warnings = [replace(w, message=r"costs $5 and $\frac{1}{ more") for w in result.warnings]
+    html = html_report(result, build_report(result, "clip.mp4"), {})
+    assert "costs $5 and $\\frac{1}{ more" in html  # the table has the whole message
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 2
