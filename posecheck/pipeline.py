@@ -122,19 +122,29 @@ def options_used(opts: AnalyzeOptions) -> dict[str, Any]:
 def write_outputs(
     path: Path, report: dict[str, Any], result: AnalysisResult, out: Path, progress: bool, opts: AnalyzeOptions
 ) -> list[str]:
-    """report.json, report.html, metrics.csv and (for a video) annotated.mp4 in `out`."""
-    from posecheck.io.report_html import write_html_report
+    """report.json, metrics.csv, (for a video) annotated.mp4, and report.html
+    in `out` (last: its thumbnails of each rep are taken from the annotated
+    frames, so the video is not read a third time)."""
+    import numpy as np
+
+    from posecheck.io.report_html import rep_thumbnail, write_html_report
 
     out.mkdir(parents=True, exist_ok=True)
     write_report(report, out / "report.json")
-    write_html_report(result, report, options_used(opts), out / "report.html")
     write_metrics_csv(result, out / "metrics.csv")
-    written = ["report.json", "report.html", "metrics.csv"]
+    written = ["report.json", "metrics.csv"]
+    thumbnails: list[str] = []
     if path.suffix.lower() != ".npz":
         from posecheck.ui.render_video import write_annotated_video
 
-        write_annotated_video(path, result, out / "annotated.mp4", progress)
+        t_s = result.track.t_s
+        rows = [min(int(np.searchsorted(t_s, r.t_s - 1e-6)), len(t_s) - 1) for r in result.reps]
+        kept = write_annotated_video(path, result, out / "annotated.mp4", progress, keep_rows=set(rows))
         written.append("annotated.mp4")
+        px = result.track.pixels()
+        thumbnails = [rep_thumbnail(kept[j], px[j]) if j in kept else "" for j in rows]
+    write_html_report(result, report, options_used(opts), out / "report.html", thumbnails)
+    written.insert(1, "report.html")
     return written
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from pathlib import Path
 
 import cv2
@@ -165,6 +167,12 @@ def test_analyze_bundled_sample_video_end_to_end(capsys, tmp_path):
     cap = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == truth["frames"]
     cap.release()
+    # report.html: a thumbnail of each rep, taken from the annotated frames.
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    thumbs = re.findall(r'<img alt="rep \d+" src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(thumbs) == truth["reps"] > 0
+    img = cv2.imdecode(np.frombuffer(base64.b64decode(thumbs[0]), np.uint8), cv2.IMREAD_COLOR)
+    assert img is not None and img.shape[0] == 160
 
 
 def test_pain_stop_ends_the_analysis_and_is_recorded(capsys, tmp_path):

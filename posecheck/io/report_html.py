@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from posecheck.core.analysis import AnalysisResult
 from posecheck.core.engine.reps import reps_by_side
@@ -30,6 +31,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # A warning's flag on a plot: its severity and message, cut to this length
 # (the whole message is in the warnings table).
 FLAG_CHARS = 40
+# Height of a rep's thumbnail in report.html.
+THUMB_HEIGHT_PX = 160
 
 
 def _plain(text: str) -> str:
@@ -181,7 +184,9 @@ def _rom_trend(reps: list[dict[str, Any]]) -> str:
         return ""
     k = max(1, len(shares) // 3)
     first, last = float(np.mean(shares[:k])), float(np.mean(shares[-k:]))
-    return f"first reps reached {100 * first:.0f}% of the end target, the last {100 * last:.0f}%"
+    return (
+        f"the first reps went {100 * first:.0f}% of the way from neutral to the end target, the last {100 * last:.0f}%"
+    )
 
 
 def _environment() -> Any:
@@ -190,7 +195,9 @@ def _environment() -> Any:
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
 
 
-def html_report(result: AnalysisResult, report: dict[str, Any], options: dict[str, Any]) -> str:
+def html_report(
+    result: AnalysisResult, report: dict[str, Any], options: dict[str, Any], thumbnails: list[str] | None = None
+) -> str:
     """The page as text (see the module docstring)."""
     from posecheck import __version__
 
@@ -207,6 +214,7 @@ def html_report(result: AnalysisResult, report: dict[str, Any], options: dict[st
             "reached": f"{100 * r.progress:.0f}%",
             "progress": r.progress,
             "faults": ", ".join(r.faults),
+            "thumb": thumbnails[i] if thumbnails and i < len(thumbnails) else "",
         }
         for i, r in enumerate(result.reps)
     ]
@@ -232,9 +240,38 @@ def html_report(result: AnalysisResult, report: dict[str, Any], options: dict[st
     )
 
 
-def write_html_report(result: AnalysisResult, report: dict[str, Any], options: dict[str, Any], path: Path) -> None:
-    """Write report.html whole or not at all (outputs.write_atomically)."""
-    text = html_report(result, report, options)
+def rep_thumbnail(annotated_bgr: npt.NDArray[np.uint8], px: npt.NDArray[np.float64]) -> str:
+    """A rep's picture for report.html: the annotated frame (skeleton drawn)
+    cut round the person's landmarks with a margin, THUMB_HEIGHT_PX high,
+    as base64 JPEG; the whole frame when no landmark is known."""
+    import cv2
+
+    h, w = annotated_bgr.shape[:2]
+    seen = px[np.isfinite(px).all(axis=1)]
+    crop = annotated_bgr
+    if len(seen):
+        (x0, y0), (x1, y1) = seen.min(axis=0), seen.max(axis=0)
+        margin = 0.15 * max(x1 - x0, y1 - y0, 1.0)
+        xa, ya = max(int(x0 - margin), 0), max(int(y0 - margin), 0)
+        xb, yb = min(int(x1 + margin), w), min(int(y1 + margin), h)
+        if xb - xa > 8 and yb - ya > 8:
+            crop = annotated_bgr[ya:yb, xa:xb]
+    scale = THUMB_HEIGHT_PX / crop.shape[0]
+    small = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), THUMB_HEIGHT_PX), interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return base64.b64encode(jpeg.tobytes()).decode("ascii") if ok else ""
+
+
+def write_html_report(
+    result: AnalysisResult,
+    report: dict[str, Any],
+    options: dict[str, Any],
+    path: Path,
+    thumbnails: list[str] | None = None,
+) -> None:
+    """Write report.html whole or not at all (outputs.write_atomically);
+    `thumbnails`: one base64 JPEG per rep (rep_thumbnail), for a video."""
+    text = html_report(result, report, options, thumbnails)
     write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 

@@ -82,7 +82,9 @@ def _bgr(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return frame
 
 
-def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_progress: bool) -> None:
+def write_annotated_video(
+    video: Path, result: AnalysisResult, out: Path, show_progress: bool, keep_rows: set[int] | None = None
+) -> dict[int, npt.NDArray[np.uint8]]:
     """Read the video again and write it with skeleton, counter, timer and
     warnings: decoding (a thread), drawing (here) and encoding (a thread)
     overlap.
@@ -95,10 +97,15 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
     OpenCV's writer reports no write errors, so a full disk used to leave an
     unplayable annotated.mp4 behind a "wrote" line.
 
+    Returns the annotated frames of the track rows in `keep_rows` (the first
+    source frame drawn with each; report.html's rep thumbnails).
+
     Raises:
         PosecheckError: the video cannot be written whole here.
     """
     from tqdm import tqdm
+
+    kept: dict[int, npt.NDArray[np.uint8]] = {}
 
     reader = VideoReader(video)
     info = reader.info
@@ -138,7 +145,10 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
                     values,
                     bool(result.usable[j]),
                 )
-                encoder.put(np.ascontiguousarray(img))
+                img = np.ascontiguousarray(img)
+                if keep_rows and j in keep_rows and j not in kept:
+                    kept[j] = img.copy()
+                encoder.put(img)
                 written += 1
                 bar.update(1)
             finished = True
@@ -149,6 +159,7 @@ def write_annotated_video(video: Path, result: AnalysisResult, out: Path, show_p
                 stream.close()
             writer.release()
         _check_video(tmp, out, written)
+    return kept
 
 
 def _check_video(path: Path, name: Path, frames: int) -> None:

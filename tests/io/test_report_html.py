@@ -178,3 +178,23 @@ def test_warnings_and_faults_are_drawn_as_written_even_with_a_dollar_sign():
     html = html_report(result, build_report(result, "clip.mp4"), {})
     assert "costs $5 and $\\frac{1}{ more" in html  # the table has the whole message
     assert len(re.findall(r'src="data:image/png;base64,', html)) == 2
+
+
+def test_a_rep_thumbnail_is_the_person_cut_out_at_a_fixed_height():
+    import base64
+
+    import cv2
+
+    from posecheck.io.report_html import THUMB_HEIGHT_PX, rep_thumbnail
+
+    frame = np.zeros((480, 640, 3), np.uint8)
+    px = np.full((33, 2), np.nan)
+    px[:10] = [[300 + 4 * i, 100 + 20 * i] for i in range(10)]  # a person 36 x 180 px
+
+    def decoded(b64: str) -> np.ndarray:
+        return cv2.imdecode(np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_COLOR)
+
+    person = decoded(rep_thumbnail(frame, px))
+    assert person.shape[0] == THUMB_HEIGHT_PX and person.shape[1] < THUMB_HEIGHT_PX  # taller than wide: cut out
+    whole = decoded(rep_thumbnail(frame, np.full((33, 2), np.nan)))
+    assert whole.shape[0] == THUMB_HEIGHT_PX and abs(whole.shape[1] / whole.shape[0] - 640 / 480) < 0.02
