@@ -90,9 +90,6 @@ class DetectionStream:
             with self._cond:
                 self._error = exc
                 self._cond.notify_all()
-        finally:
-            with self._cond:
-                self._cond.notify_all()
 
     def next(self, timeout_s: float) -> Detected | None:
         """The next frame in capture order with its people, or None if none

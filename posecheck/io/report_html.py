@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,35 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+@contextmanager
+def _figure() -> Iterator[tuple[Any, Any]]:
+    """(figure, axes) of one page-wide plot on the Agg backend (no display),
+    closed however the block ends."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=90)
+    try:
+        yield fig, ax
+    finally:
+        plt.close(fig)
+
+
+def _png_base64(fig: Any) -> str:
+    """The figure laid out, as base64 PNG."""
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _had_pain(row: dict[str, Any]) -> bool:
+    """A history row with a stop for pain or a mild or strong check-in."""
+    return bool(row["stopped_for_pain"]) or row.get("pain") not in (None, "none")
+
+
 def _movement_ends(ex: Exercise) -> dict[str, tuple[float, float]]:
     """Counted metric -> (neutral, end) of its movement."""
     if ex.reps is None:
@@ -60,16 +91,10 @@ def _plot_png(result: AnalysisResult, metric: str) -> str:
     """One metric over time, as base64 PNG: its thresholds as a band, reps
     where they counted (a cross for a rep with form faults), holds shaded with their
     seconds, warnings as flags, frames out of position shaded grey."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ex = result.exercise
     t = result.track.t_s
     y = result.metrics[metric]
-    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=90)
-    try:
+    with _figure() as (fig, ax):
         ax.plot(t, y, color="#1f5fa8", linewidth=1.2)
         ends = _movement_ends(ex).get(metric)
         if ends is not None:
@@ -133,12 +158,7 @@ def _plot_png(result: AnalysisResult, metric: str) -> str:
         ax.set_xlabel("time (s)")
         ax.set_ylabel(metric)
         ax.set_xlim(float(t[0]) if len(t) else 0.0, float(t[-1]) if len(t) else 1.0)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-    finally:
-        plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+        return _png_base64(fig)
 
 
 def _done_rows(ex: Exercise, result: AnalysisResult) -> list[dict[str, str]]:
@@ -296,17 +316,12 @@ def write_batch_index(rows: list[dict[str, Any]], out: Path) -> None:
 def _history_plot_png(rows: list[dict[str, Any]], prescription: Any) -> str:
     """Reps, range of motion and hold time over the sessions' dates, the
     prescription as dashed reference lines; pain check-ins marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from datetime import datetime
 
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
+    with _figure() as (fig, ax):
+        import matplotlib.dates as mdates
 
-    when = mdates.date2num([datetime.fromtimestamp(r["started_at"]) for r in rows])
-    fig, ax = plt.subplots(figsize=(9, 2.8), dpi=90)
-    try:
+        when = mdates.date2num([datetime.fromtimestamp(r["started_at"]) for r in rows])
         ax.xaxis_date()
         ax.plot(when, [r["reps"] for r in rows], "o-", color="#1f5fa8", label="reps")
         if prescription is not None and prescription.reps:
@@ -324,17 +339,12 @@ def _history_plot_png(rows: list[dict[str, Any]], prescription: Any) -> str:
             ax2.plot(when, rom, "s:", color="#b35900", label="range of motion")
             ax2.set_ylabel("range of motion")
         for w, r in zip(when, rows):
-            if r["stopped_for_pain"] or r.get("pain") not in (None, "none"):
+            if _had_pain(r):
                 ax.axvline(float(w), color="#b00020", alpha=0.4, linewidth=3)
         ax.set_ylabel("reps / seconds")
         ax.legend(loc="upper left", fontsize=8)
         fig.autofmt_xdate()
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-    finally:
-        plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+        return _png_base64(fig)
 
 
 def _prescribed_text(prescription: Any) -> str:
@@ -380,7 +390,7 @@ def history_html(rows: list[dict[str, Any]]) -> str:
                 "hold": f"{r['hold_s']:.1f}" if r["holds"] else "",
                 "warnings": r["warnings"],
                 "pain": "stopped for pain" if r["stopped_for_pain"] else (r.get("pain") or "not asked"),
-                "pain_flag": bool(r["stopped_for_pain"]) or r.get("pain") not in (None, "none"),
+                "pain_flag": _had_pain(r),
             }
             for r in mine
         ]

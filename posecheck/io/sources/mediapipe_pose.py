@@ -116,7 +116,7 @@ class MediaPipePoseEstimator:
         self._create = pose_landmarker.PoseLandmarker.create_from_options
         self._second_options = second
         # Per worker [landmarker, second look]; the second look is made at its
-        # first missed frame (most videos have none: 0.3 s saved at start).
+        # first missed frame (most videos have none: 0.1 s saved at start).
         self._pairs: list[list[Any]] = []
         try:
             with native_stderr_silenced():
@@ -140,7 +140,7 @@ class MediaPipePoseEstimator:
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[PoseCandidate]:
         """All poses in one RGB frame (H, W, 3). Safe from several threads
         at once, up to `workers` of them at a time."""
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        image = self._image(rgb)
         pair = self._free.get()
         try:
             result = self._run(pair[0], image)
@@ -172,9 +172,7 @@ class MediaPipePoseEstimator:
         """
         if before is not None or self._tracker is None:
             self.end_track()
-            if before is None:
-                return []
-            if not self._start_tracker(*before):
+            if before is None or not self._start_tracker(*before):
                 return []
         found = self._track_frame(t_s, rgb)
         if not found:
@@ -184,20 +182,17 @@ class MediaPipePoseEstimator:
     def _start_tracker(self, t_s: float, rgb: npt.NDArray[np.uint8]) -> bool:
         """A new tracker that has found the person in this frame; False if
         none of the detection thresholds finds them there."""
-        from mediapipe.tasks.python.vision import pose_landmarker
-
         for options in self._tracker_options:
             with native_stderr_silenced():
-                self._tracker = pose_landmarker.PoseLandmarker.create_from_options(options)
+                self._tracker = self._create(options)
             if self._track_frame(t_s, rgb):
                 return True
             self.end_track()
         return False
 
     def _track_frame(self, t_s: float, rgb: npt.NDArray[np.uint8]) -> list[PoseCandidate]:
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         with native_stderr_silenced():
-            return _candidates(self._tracker.detect_for_video(image, round(t_s * 1000)))
+            return _candidates(self._tracker.detect_for_video(self._image(rgb), round(t_s * 1000)))
 
     def end_track(self) -> None:
         """The person was found again, or the run ended: forget the tracker."""
@@ -212,6 +207,9 @@ class MediaPipePoseEstimator:
         """(key, poses) for each (key, RGB frame), in order, `workers`
         frames read at a time (MediaPipe releases the GIL while it runs)."""
         yield from ordered_parallel_map(self.detect, frames, self.workers)
+
+    def _image(self, rgb: npt.NDArray[np.uint8]) -> Any:
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
 
     @staticmethod
     def _run(landmarker: Any, image: Any) -> Any:
