@@ -16,6 +16,7 @@ which signal, and nothing else has to run again.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import multiprocessing
@@ -30,12 +31,14 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO, Any, cast
 
+from posecheck.cluster import LOCAL, Runner, Work, dask_runner, worker_model
 from posecheck.errors import PosecheckError, single_line
 from posecheck.io.report_html import write_batch_index
 from posecheck.io.sources.parallel import usable_cores
 from posecheck.io.sources.video import VIDEO_SUFFIXES
 from posecheck.outputs import flush_to_disk
-from posecheck.pipeline import AnalyzeOptions, analyze_path, with_overrides, write_outputs
+from posecheck.pipeline import AnalyzeOptions, analyze_path, check_input_file, with_overrides, write_outputs
+from posecheck.resume import MADE_FROM_NAME, kept_row, made_from, write_made_from
 from posecheck.spec import load_exercise
 
 SUMMARY_FIELDS = (
@@ -62,7 +65,7 @@ SUMMARY_TMP_NAME = "summary.csv.tmp"
 # folded: a case-insensitive disk sees Summary.CSV as summary.csv).
 RESERVED_NAMES = frozenset(n.casefold() for n in (SUMMARY_NAME, SUMMARY_TMP_NAME, ".", ".."))
 # What write_outputs writes in a file's report folder (checked against the inputs).
-REPORT_FILES = ("report.json", "metrics.csv", "annotated.mp4")
+REPORT_FILES = ("report.json", "report.html", "metrics.csv", "annotated.mp4", MADE_FROM_NAME)
 MAX_BUG_MESSAGE_CHARS = 300
 
 Row = dict[str, Any]
@@ -141,33 +144,43 @@ def failure_reason(exc: Exception, path: Path) -> str:
 
 
 def analyze_one(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) -> Row:
-    """One file of a batch (runs in a process of its own): its summary row.
+    """One file of a batch (in a process of its own, or on a Dask worker,
+    with the model the worker keeps): its summary row.
 
-    Never raises for a file's content: any failure is the row's status and
+    A report folder made from the same input, exercise file and options
+    (resume.py) is kept as it is: the row then has `resumed` set. Never
+    raises for a file's content: any failure is the row's status and
     error, so a scheduler only has to run it and collect the row.
     """
     row: Row = {"file": str(path), "status": "ok", "error": "", "out": str(out)}
     try:
+        check_input_file(path)  # before reading it whole for its hash (a pipe would never end)
+        record = made_from(path, exercise_arg, opts)
+        kept = kept_row(out, record)
+        if kept is not None:
+            return {**kept, **row, "resumed": True}
         exercise = with_overrides(load_exercise(exercise_arg), opts)
-        report, result = analyze_path(path, exercise, opts)
-        write_outputs(path, report, result, out, False, opts)
+        estimator = worker_model(opts) if path.suffix.lower() != ".npz" else None
+        report, result = analyze_path(path, exercise, opts, estimator=estimator)
+        written = write_outputs(path, report, result, out, False, opts)
+        by_side = report["reps_by_side"] or {}
+        row |= {
+            "exercise": report["exercise"],
+            "duration_s": report["duration_s"],
+            "frames": report["frames"],
+            "frames_with_pose": report["frames_with_pose"],
+            "reps": report["reps"],
+            "reps_left": by_side.get("left", ""),
+            "reps_right": by_side.get("right", ""),
+            "partial_reps": report["partial_reps"],
+            "holds": len(report["holds"]),
+            "holds_completed": sum(h["completed"] for h in report["holds"]),
+            "warnings": len(report["warnings"]),
+        }
+        write_made_from(out, record, row, written)
     except Exception as exc:  # noqa: BLE001 - every failure is this file's row, whatever it is
         return failed_row(path, failure_reason(exc, path))
-    by_side = report["reps_by_side"] or {}
-    return {
-        **row,
-        "exercise": report["exercise"],
-        "duration_s": report["duration_s"],
-        "frames": report["frames"],
-        "frames_with_pose": report["frames_with_pose"],
-        "reps": report["reps"],
-        "reps_left": by_side.get("left", ""),
-        "reps_right": by_side.get("right", ""),
-        "partial_reps": report["partial_reps"],
-        "holds": len(report["holds"]),
-        "holds_completed": sum(h["completed"] for h in report["holds"]),
-        "warnings": len(report["warnings"]),
-    }
+    return row
 
 
 def failed_row(path: Path, reason: str) -> Row:
@@ -175,17 +188,18 @@ def failed_row(path: Path, reason: str) -> Row:
     return {"file": str(path), "status": "failed", "error": reason, "out": ""}
 
 
-def died_reason(exitcode: int | None) -> str:
+def died_reason(exitcode: int | None, retried: bool = False) -> str:
     """Why a file's process ended without a row (the kernel's OOM killer
-    sends SIGKILL)."""
+    sends SIGKILL); `retried`: it died on its second try too."""
+    again = ", twice" if retried else ""
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = "unknown signal"
         hint = "; out of memory?" if -exitcode == signal.SIGKILL else ""
-        return f"worker killed (signal {-exitcode}, {name}{hint})"
-    return f"worker ended with exit status {exitcode} and no result"
+        return f"worker killed (signal {-exitcode}, {name}{hint}){again}"
+    return f"worker ended with exit status {exitcode} and no result{again}"
 
 
 class SummaryWriter:
@@ -258,16 +272,20 @@ def _child(task: FileTask, args: tuple[Path, str, AnalyzeOptions, Path], send: C
 
 
 def _run_processes(
-    work: list[tuple[int, tuple[Path, str, AnalyzeOptions, Path]]],
+    work: Work,
     task: FileTask,
     jobs: int,
     on_row: Callable[[int, Row], None],
 ) -> None:
     """Run `task` on every item, `jobs` processes at a time, one process per
     file; `on_row(index, row)` as each ends. A process that dies without a
-    row (killed by a signal) gives a failed row naming the signal."""
+    row (killed by a signal) is run once more (the kernel may have killed
+    it for another's memory); dying again gives a failed row naming the
+    signal."""
     ctx = multiprocessing.get_context()
     queue = deque(work)
+    args_of = dict(work)
+    retried: set[int] = set()
     running: dict[Connection[Any, Any], tuple[int, Path, BaseProcess]] = {}  # read end of its pipe -> its file
     try:
         while queue or running:
@@ -294,7 +312,11 @@ def _run_processes(
                     row = None
                 ready.close()
                 worker.join()
-                on_row(index, row if row is not None else failed_row(path, died_reason(worker.exitcode)))
+                if row is None and index not in retried:
+                    retried.add(index)
+                    queue.append((index, args_of[index]))
+                    continue
+                on_row(index, row if row is not None else failed_row(path, died_reason(worker.exitcode, retried=True)))
     finally:
         for _, _, worker in running.values():
             worker.terminate()
@@ -312,10 +334,13 @@ def run_batch(
     progress: bool,
     task: FileTask = analyze_one,
     on_row: Callable[[Row], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[Row]:
-    """Analyse every file, up to `jobs` at a time, each in its own process;
-    writes `out/summary.csv` row by row as files finish, then once more in
-    input order.
+    """Analyse every file, up to `jobs` at a time, each in its own process
+    (or on the Dask cluster at `scheduler`, see cluster.py; 'local' starts
+    one of `jobs` workers); writes `out/summary.csv` row by row as files
+    finish, then once more in input order. A file whose report folder was
+    made from the same input, exercise and options is kept (resume.py).
 
     `task` is the per-file function and `on_row` is called after each row
     is on disk (both for tests and other front ends).
@@ -328,19 +353,41 @@ def run_batch(
             the batch writes; later only if summary.csv cannot be written
             (a full disk). A file's own failure is never raised: it is its row.
     """
-    from tqdm import tqdm
-
     n_jobs = batch_jobs(jobs, len(paths))
     with_overrides(load_exercise(exercise_arg), opts)  # a bad exercise fails once, up front
     dirs = report_dirs(paths, out)
     _refuse_overwriting_inputs(paths, dirs, out)
+    # The cores are shared out: one file alone reads frames on all of them,
+    # two at once on half each (more threads than cores only adds
+    # switching). A remote cluster's worker has its own cores: one thread.
+    remote = scheduler is not None and scheduler != LOCAL
+    per_file = dataclasses.replace(opts, workers=1 if remote else max(1, usable_cores() // n_jobs))
+    work = [(i, (p, exercise_arg, per_file, d)) for i, (p, d) in enumerate(zip(paths, dirs))]
+    with contextlib.ExitStack() as stack:
+        # A cluster is reached before anything is written.
+        runner = stack.enter_context(dask_runner(scheduler, n_jobs)) if scheduler is not None else None
+        return _run_batch(work, out, n_jobs, progress, task, on_row, runner)
+
+
+def _run_batch(
+    work: Work,
+    out: Path,
+    n_jobs: int,
+    progress: bool,
+    task: FileTask,
+    on_row: Callable[[Row], None] | None,
+    runner: Runner | None,
+) -> list[Row]:
+    """run_batch once its checks are done: processes, or `runner` (a cluster)."""
+    from tqdm import tqdm
+
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PosecheckError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
     summary = SummaryWriter(out)
     rows: dict[int, Row] = {}
-    bar = tqdm(total=len(paths), desc="videos", unit="file", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(work), desc="videos", unit="file", disable=not progress, file=sys.stderr)
 
     def finished(index: int, row: Row) -> None:
         rows[index] = row
@@ -350,16 +397,14 @@ def run_batch(
             on_row(row)
 
     try:
-        # The cores are shared out: one file alone reads frames on all of
-        # them, two at once on half each (more threads than cores only adds
-        # switching).
-        per_file = dataclasses.replace(opts, workers=max(1, usable_cores() // n_jobs))
-        work = [(i, (p, exercise_arg, per_file, d)) for i, (p, d) in enumerate(zip(paths, dirs))]
-        _run_processes(work, task, n_jobs, finished)
+        if runner is None:
+            _run_processes(work, task, n_jobs, finished)
+        else:
+            runner(work, task, finished)
     finally:
         bar.close()
         summary.close()
-    ordered = [rows[i] for i in range(len(paths))]
+    ordered = [rows[i] for i in range(len(work))]
     summary.rewrite_in_order(ordered)
     write_batch_index(ordered, out)
     return ordered

@@ -176,7 +176,17 @@ def _commands() -> list[tuple[str, str, Callable[[argparse.Namespace], int], lis
                     metavar="SECONDS",
                     help="when the person is at rest facing forward (for a recording that starts mid-movement)",
                 ),
-                _Option("--jobs", type=COUNT, default=1, help="files analysed at once in a batch (default 1)"),
+                _Option(
+                    "--jobs",
+                    type=COUNT,
+                    help="files analysed at once in a batch, or the workers of --scheduler local (default 1)",
+                ),
+                _Option(
+                    "--scheduler",
+                    metavar="ADDRESS",
+                    help="run the batch on a Dask cluster (tcp://host:8786), or 'local' for one of --jobs workers;"
+                    " needs posecheck[cluster]",
+                ),
                 _Option("--stride", type=COUNT, default=1, help="analyse every N-th frame (long recordings)"),
                 _Option(
                     "--max-size",

@@ -140,6 +140,7 @@ def _check_outputs(args: argparse.Namespace, paths: list[Path]) -> None:
 
 def analyze_command(args: argparse.Namespace) -> int:
     from posecheck.batch import collect_inputs, run_batch
+    from posecheck.cluster import LOCAL, check_scheduler
 
     opts = _options(args)
     paths = [Path(p) for p in args.paths]
@@ -153,16 +154,35 @@ def analyze_command(args: argparse.Namespace) -> int:
         if args.json:
             raise PosecheckError("--json is for one file; several files write DIR/*/report.json")
         check_output_dir(Path(args.out), "--out")
-        rows = run_batch(collect_inputs(paths), args.exercise, opts, Path(args.out), args.jobs, not args.quiet)
+        if args.scheduler:
+            check_scheduler(args.scheduler)
+            if args.scheduler != LOCAL and args.jobs is not None:
+                raise PosecheckError("--jobs sizes a local cluster; a remote cluster has the workers started for it")
+        rows = run_batch(
+            collect_inputs(paths),
+            args.exercise,
+            opts,
+            Path(args.out),
+            args.jobs or 1,
+            not args.quiet,
+            scheduler=args.scheduler,
+        )
         for r in rows:
             if r["status"] == "ok":
                 sides = f" (left {r['reps_left']}, right {r['reps_right']})" if r["reps_left"] != "" else ""
-                print(f"ok      {r['file']}: reps {r['reps']}{sides}, holds {r['holds']}, warnings {r['warnings']}")
+                kept = " (kept from an earlier run)" if r.get("resumed") else ""
+                print(
+                    f"ok      {r['file']}: reps {r['reps']}{sides}, holds {r['holds']}, warnings {r['warnings']}{kept}"
+                )
             else:
                 print(f"failed  {r['file']}: {r['error']}")
         failed = sum(r["status"] != "ok" for r in rows)
-        print(f"{len(rows) - failed} of {len(rows)} analysed; summary in {Path(args.out) / 'summary.csv'}")
+        kept_n = sum(bool(r.get("resumed")) for r in rows)
+        kept_note = f" ({kept_n} kept from an earlier run)" if kept_n else ""
+        print(f"{len(rows) - failed} of {len(rows)} analysed{kept_note}; summary in {Path(args.out) / 'summary.csv'}")
         return EXIT_USER_ERROR if failed else 0
+    if args.scheduler:
+        raise PosecheckError("--scheduler is for a batch (several files or a folder)")
 
     exercise = with_overrides(load_exercise(args.exercise), opts)
     path = paths[0]

@@ -20,6 +20,7 @@ from posecheck.spec import Exercise, with_prescription
 
 if TYPE_CHECKING:
     from posecheck.io.extract import FrameProgress
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
 
 @dataclass(frozen=True)
@@ -65,39 +66,61 @@ def check_input_file(path: Path) -> None:
         raise PosecheckError(f"{path}: not a regular file")
 
 
-def load_track(path: Path, opts: AnalyzeOptions, progress: FrameProgress | None = None) -> LandmarkTrack:
-    """A landmark track from a video (running the model) or a `.npz` track."""
+def load_track(
+    path: Path,
+    opts: AnalyzeOptions,
+    progress: FrameProgress | None = None,
+    estimator: MediaPipePoseEstimator | None = None,
+) -> LandmarkTrack:
+    """A landmark track from a video (running the model) or a `.npz` track.
+
+    Args:
+        estimator: a pose model to use and keep (a batch worker's, loaded
+            once for all its files); None loads one for this file.
+    """
     check_input_file(path)
     if path.suffix.lower() == ".npz":
         return LandmarkTrack.load(path)
     from posecheck.io.extract import extract_track
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
-    with MediaPipePoseEstimator(opts.model, workers=opts.workers) as estimator:
+    if estimator is not None:
         return extract_track(path, estimator, progress, opts.stride, opts.max_side_px)
+    with MediaPipePoseEstimator(opts.model, workers=opts.workers) as own:
+        return extract_track(path, own, progress, opts.stride, opts.max_side_px)
 
 
-def _track_to_analyse(path: Path, opts: AnalyzeOptions, progress: FrameProgress | None) -> LandmarkTrack:
+def _track_to_analyse(
+    path: Path,
+    opts: AnalyzeOptions,
+    progress: FrameProgress | None,
+    estimator: MediaPipePoseEstimator | None = None,
+) -> LandmarkTrack:
     """The loaded track (see load_track), mirrored back with --mirrored.
 
     Raises:
         PosecheckError: bad input, or no person in any frame.
     """
-    track = load_track(path, opts, progress)
+    track = load_track(path, opts, progress, estimator)
     if len(track) == 0 or not track.has_pose.any():
         raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
     return track.mirrored() if opts.mirrored else track
 
 
 def analyze_path(
-    path: Path, exercise: Exercise, opts: AnalyzeOptions, progress: FrameProgress | None = None
+    path: Path,
+    exercise: Exercise,
+    opts: AnalyzeOptions,
+    progress: FrameProgress | None = None,
+    estimator: MediaPipePoseEstimator | None = None,
 ) -> tuple[dict[str, Any], AnalysisResult]:
-    """Analyse one video or track: (report, result).
+    """Analyse one video or track: (report, result); `estimator` as in
+    load_track.
 
     Raises:
         PosecheckError: bad input, or no person in any frame.
     """
-    track = _track_to_analyse(path, opts, progress)
+    track = _track_to_analyse(path, opts, progress, estimator)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name), result
 

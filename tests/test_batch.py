@@ -145,9 +145,27 @@ def test_a_file_whose_process_is_killed_is_failed_and_the_rest_finish(tmp_path, 
     rows = run_batch(paths, EXERCISE, AnalyzeOptions(), out, jobs, False, task=_kill_own_process_on_b)
 
     assert [r["status"] for r in rows] == ["ok", "failed", "ok"]
-    assert rows[1]["error"] == "worker killed (signal 9, SIGKILL; out of memory?)"
+    assert rows[1]["error"] == "worker killed (signal 9, SIGKILL; out of memory?), twice"
     assert [r["status"] for r in _summary(out)] == ["ok", "failed", "ok"]
     assert set(_reports(out)) == {"a", "c"}
+
+
+def _kill_own_process_once_on_b(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) -> dict[str, Any]:
+    """b.npz's first process is killed (a marker file beside it says it
+    was); its retry runs as usual."""
+    marker = path.with_suffix(".killed")
+    if path.name == "b.npz" and not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return analyze_one(path, exercise_arg, opts, out)
+
+
+def test_a_file_whose_process_is_killed_once_is_retried(tmp_path):
+    paths = _short_tracks(tmp_path / "in", "abc")
+    rows = run_batch(paths, EXERCISE, AnalyzeOptions(), tmp_path / "out", 2, False, task=_kill_own_process_once_on_b)
+    assert [r["status"] for r in rows] == ["ok", "ok", "ok"]
+    assert (tmp_path / "in" / "b.killed").exists()
+    assert rows[1] == {**rows[0], "file": str(paths[1]), "out": str(tmp_path / "out" / "b")}
 
 
 def test_a_file_whose_process_cannot_start_is_failed(tmp_path, monkeypatch):
@@ -167,7 +185,7 @@ def test_a_file_whose_process_cannot_start_is_failed(tmp_path, monkeypatch):
     assert [r["status"] for r in _summary(tmp_path / "out")] == ["failed", "failed"]
 
 
-def _raise(*_args: Any) -> None:
+def _raise(*_args: Any, **_kwargs: Any) -> None:
     raise ZeroDivisionError("float division by zero")
 
 

@@ -23,7 +23,7 @@ sections), `metric_defs` and `rules` (its [metrics], [[form]] and
 
 from posecheck.spec.camera_setup import camera_setup
 from posecheck.spec.catalog import exercise_paths, exercises_dir, routine_paths, routines_dir
-from posecheck.spec.exercise import load_exercise, load_exercise_file, merge_view, parse_exercise
+from posecheck.spec.exercise import exercise_file, load_exercise, load_exercise_file, merge_view, parse_exercise
 from posecheck.spec.model import (
     CHECKABLE,
     POSITIONS,
@@ -57,6 +57,7 @@ __all__ = [
     "RoutineStep",
     "SafetyRule",
     "camera_setup",
+    "exercise_file",
     "exercise_paths",
     "exercises_dir",
     "load_exercise",

@@ -331,10 +331,19 @@ def load_exercise_file(path: Path) -> Exercise:
     return parse_file(path, "exercise", parse_exercise)
 
 
+def exercise_file(id_or_path: str) -> Path:
+    """The file of a bundled exercise id, or the path the user gave.
+
+    Raises:
+        PosecheckError: unknown id (with the closest ids).
+    """
+    return find_data_file(id_or_path, exercises_dir(), "exercise", "posecheck list")
+
+
 def load_exercise(id_or_path: str) -> Exercise:
     """An exercise by bundled id, or from a path to a user's own file.
 
     Raises:
         PosecheckError: unknown id (with the closest ids), or a bad file.
     """
-    return load_exercise_file(find_data_file(id_or_path, exercises_dir(), "exercise", "posecheck list"))
+    return load_exercise_file(exercise_file(id_or_path))

@@ -1,0 +1,117 @@
+"""A batch on a Dask cluster (`--scheduler`): same reports as `--jobs` and
+as one file at a time, a dead worker's file retried once then failed, and
+one clear line without Dask or without a reachable scheduler."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from posecheck.batch import analyze_one, run_batch
+from posecheck.pipeline import AnalyzeOptions
+
+from conftest import SAMPLES, one_line_error, run_cli
+
+EXERCISE = "supine_pelvic_press"
+VIDEO = SAMPLES / "supine_pelvic_press_far_side.mp4"  # 210 frames: the quickest rendered video
+TRACK = VIDEO.with_suffix(".npz")
+COMPARED = ("report.json", "metrics.csv", "report.html")
+
+
+def _inputs(folder: Path) -> list[Path]:
+    folder.mkdir()
+    shutil.copy(VIDEO, folder / "video.mp4")
+    shutil.copy(TRACK, folder / "a.npz")
+    shutil.copy(SAMPLES / "neck_side_tilt_short_front.npz", folder / "b.npz")
+    return sorted(folder.iterdir())
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {f"{d.name}/{n}": (d / n).read_bytes() for d in sorted(out.iterdir()) if d.is_dir() for n in COMPARED}
+
+
+@pytest.mark.model
+def test_local_cluster_jobs_and_one_file_at_a_time_give_identical_reports(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    paths = _inputs(tmp_path / "in")
+
+    rows_dask = run_batch(paths, EXERCISE, AnalyzeOptions(), tmp_path / "dask", 2, False, scheduler="local")
+    rows_jobs = run_batch(paths, EXERCISE, AnalyzeOptions(), tmp_path / "jobs", 2, False)
+    for p in paths:
+        code, _, err = run_cli(capsys, "analyze", str(p), "-e", EXERCISE, "--out", str(tmp_path / "one" / p.stem), "-q")
+        assert code == 0, err
+
+    assert [r["status"] for r in rows_dask] == ["ok", "ok", "ok"]
+    assert [{**r, "out": ""} for r in rows_dask] == [{**r, "out": ""} for r in rows_jobs]
+    dask, jobs, one = (_outputs(tmp_path / d) for d in ("dask", "jobs", "one"))
+    assert len(dask) == 3 * len(COMPARED)
+    assert dask == jobs == one
+    assert (tmp_path / "dask" / "video" / "annotated.mp4").stat().st_size > 0
+    assert (tmp_path / "dask" / "index.html").is_file() and (tmp_path / "dask" / "summary.csv").is_file()
+
+
+def _die_on_b_and_once_on_a(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) -> dict[str, Any]:
+    """Kills its own worker as the kernel's OOM killer would: on b.npz on
+    every try, on a.npz on the first try only (a line in a file beside the
+    input counts the tries that died)."""
+    marker = path.with_suffix(".killed")
+    if path.name == "b.npz" or (path.name == "a.npz" and not marker.exists()):
+        with marker.open("a") as fh:
+            fh.write("died\n")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return analyze_one(path, exercise_arg, opts, out)
+
+
+def test_a_file_whose_dask_worker_dies_is_retried_once_then_failed(tmp_path):
+    pytest.importorskip("distributed")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = [folder / f"{n}.npz" for n in "abc"]
+    for p in paths:
+        shutil.copy(TRACK, p)
+
+    rows = run_batch(
+        paths, EXERCISE, AnalyzeOptions(), tmp_path / "out", 2, False, _die_on_b_and_once_on_a, None, "local"
+    )
+
+    assert [r["status"] for r in rows] == ["ok", "failed", "ok"]
+    assert "worker died" in rows[1]["error"]
+    assert (folder / "a.killed").read_text().count("died") == 1  # its retry finished
+    assert (folder / "b.killed").read_text().count("died") == 2  # tried once more, then failed
+
+
+def test_scheduler_needs_the_cluster_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    code, _, err = run_cli(
+        capsys, "analyze", str(TRACK), str(TRACK), "-e", EXERCISE, "--out", str(tmp_path / "o"), "--scheduler", "local"
+    )
+    assert code == 2
+    assert "pip install 'posecheck[cluster]'" in one_line_error(err)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--scheduler", "nowhere"], "give 'local' or a scheduler address"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--jobs", "2"], "--jobs sizes a local cluster"),
+    ],
+)
+def test_bad_scheduler_options_are_one_line_before_any_work(tmp_path, capsys, extra, said):
+    pytest.importorskip("distributed")
+    code, _, err = run_cli(capsys, "analyze", str(tmp_path), "-e", EXERCISE, "--out", str(tmp_path / "o"), *extra)
+    assert code == 2 and said in one_line_error(err)
+    assert not (tmp_path / "o").exists()
+
+
+def test_scheduler_is_for_a_batch(tmp_path, capsys):
+    code, _, err = run_cli(
+        capsys, "analyze", str(TRACK), "-e", EXERCISE, "--out", str(tmp_path / "o"), "--scheduler", "local"
+    )
+    assert code == 2 and "--scheduler is for a batch" in one_line_error(err)
