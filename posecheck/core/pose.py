@@ -24,11 +24,15 @@ class PoseCandidate:
         image_xyz: (33, 3) normalised image coordinates.
         visibility: (33,) 0..1.
         world_xyz: (33, 3) metres, origin between the hips.
+        second_look: found only by a second, less strict look at a frame
+            the detector missed (a weaker find: a person seen in the frame
+            before is followed instead, see io/follow.py).
     """
 
     image_xyz: npt.NDArray[np.float32]
     visibility: npt.NDArray[np.float32]
     world_xyz: npt.NDArray[np.float32]
+    second_look: bool = False
 
 
 class PoseEstimator(Protocol):
@@ -57,7 +61,8 @@ class PoseEstimator(Protocol):
     def track(
         self, before: tuple[float, npt.NDArray[np.uint8]] | None, t_s: float, rgb: npt.NDArray[np.uint8]
     ) -> list[PoseCandidate]:
-        """The person followed into a frame where `detect` found nobody: the
+        """The person followed into a frame where `detect` found nobody (or
+        found them only at a second look): the
         first of a run of such frames with `before` (time and frame the
         person was last found in), the next ones with None. Frames in order;
         [] when the person cannot be followed (a model that cannot track

@@ -28,11 +28,7 @@ MODEL_CHECK_S = 4.0
 
 # Clips that get a warning nothing in them justifies, and why. Their warning
 # test runs as a strict expected failure; every other clip's must pass.
-KNOWN_FALSE_WARNINGS = {
-    "forehead_press_head_side.mp4": "lying, head and shoulders, hands on the forehead: for two frames twice "
-    "the detector's crop shifts the model's whole reading 50 px and back (video mode's tracking, used before "
-    "issue 16, hid it): the head flexion swings past the speed limit, two false 'slow down'",
-}
+KNOWN_FALSE_WARNINGS: dict[str, str] = {}
 
 # Clips posecheck does not get right yet, and why (see the issue notes). They
 # run as strict expected failures: fixing one makes its test say so.
@@ -74,7 +70,6 @@ KNOWN_FAILURES = {
     "at 150-170 deg (25 without them): a straight-arm plank, not timed",
     "plank_side_render_overlay_text.mp4": "under the banner the elbow reads anywhere from 5 to 180 deg and "
     "mostly straight: the forearm plank is timed for 2 s of 15.8",
-    "forehead_press_head_side.mp4": KNOWN_FALSE_WARNINGS["forehead_press_head_side.mp4"],
 }
 
 

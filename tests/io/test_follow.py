@@ -8,11 +8,11 @@ from posecheck.core.pose import PoseCandidate
 from posecheck.io.follow import ExerciserFinder
 
 
-def _person(x: float) -> PoseCandidate:
+def _person(x: float, second_look: bool = False) -> PoseCandidate:
     xyz = np.zeros((33, 3), np.float32)
     xyz[:, 0] = x + np.linspace(-0.05, 0.05, 33)
     xyz[:, 1] = np.linspace(0.2, 0.8, 33)
-    return PoseCandidate(xyz, np.ones(33, np.float32), np.zeros((33, 3), np.float32))
+    return PoseCandidate(xyz, np.ones(33, np.float32), np.zeros((33, 3), np.float32), second_look)
 
 
 class FakeTracker:
@@ -24,7 +24,7 @@ class FakeTracker:
 
     def track(self, before, t_s, rgb):
         self.calls.append(("track", None if before is None else before[0], t_s))
-        return [_person(0.5)] if self.can_follow(t_s) else []
+        return [_person(0.5)] if self.can_follow(t_s) else []  # followed: x = 0.5
 
     def end_track(self):
         self.calls.append(("end", None, None))
@@ -66,3 +66,35 @@ def test_people_found_by_the_detector_are_chosen_by_the_follower():
     b = finder.choose(0.1, _frame(0.1), [_person(0.52), _person(0.9)])
     assert b is not None and abs(float(b.image_xyz[:, 0].mean()) - 0.52) < 1e-6  # the nearest to before
     assert est.calls == []
+
+
+def _x(p: PoseCandidate | None) -> float | None:
+    return None if p is None else round(float(p.image_xyz[:, 0].mean()), 3)
+
+
+def test_a_second_look_find_right_after_the_person_was_found_is_followed_instead():
+    """The second look's weak crop can shift the whole reading for a frame or
+    two (a false jerk); following the person from the frame before does not."""
+    est = FakeTracker(lambda t: True)
+    finder = ExerciserFinder(est)
+    got = [
+        finder.choose(0.0, _frame(0.0), [_person(0.5)]),
+        finder.choose(0.1, _frame(0.1), [_person(0.6, second_look=True)]),  # followed: 0.5
+        finder.choose(0.2, _frame(0.2), [_person(0.5)]),
+    ]
+    assert [_x(p) for p in got] == [0.5, 0.5, 0.5]
+    assert est.calls == [("track", 0.0, 0.1), ("end", None, None)]
+
+
+def test_a_second_look_find_is_kept_when_following_fails_and_following_is_not_retried_from_it():
+    est = FakeTracker(lambda t: False)
+    finder = ExerciserFinder(est)
+    got = [
+        finder.choose(0.0, _frame(0.0), [_person(0.5)]),
+        finder.choose(0.1, _frame(0.1), [_person(0.52, second_look=True)]),  # following fails: kept
+        finder.choose(0.2, _frame(0.2), [_person(0.54, second_look=True)]),  # not retried from a weak find
+        finder.choose(0.3, _frame(0.3), []),  # nobody, and nothing sure to follow from
+        finder.choose(0.4, _frame(0.4), [_person(0.5, second_look=True)]),  # found anew by the second look
+    ]
+    assert [_x(p) for p in got] == [0.5, 0.52, 0.54, None, 0.5]
+    assert est.calls == [("track", 0.0, 0.1)]

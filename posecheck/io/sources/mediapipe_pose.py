@@ -52,7 +52,9 @@ def model_name(path: Path) -> str:
 # second look). Only missed frames get it, so every frame the model did
 # find keeps exactly its landmarks; the landmark model's presence check
 # (0.5) still rejects what is not a person (a clip with title and end cards
-# gave no pose on a card at 0.3 either).
+# gave no pose on a card at 0.3 either). Its finds are marked
+# (`PoseCandidate.second_look`): right after a frame with the person,
+# following them is preferred (io/follow.py).
 SECOND_LOOK_DETECTION_CONFIDENCE = 0.3
 
 
@@ -144,14 +146,14 @@ class MediaPipePoseEstimator:
         pair = self._free.get()
         try:
             result = self._run(pair[0], image)
-            if not result.pose_landmarks:
-                if pair[1] is None:
-                    with native_stderr_silenced():
-                        pair[1] = self._create(self._second_options)
-                result = self._run(pair[1], image)
+            if result.pose_landmarks:
+                return _candidates(result)
+            if pair[1] is None:
+                with native_stderr_silenced():
+                    pair[1] = self._create(self._second_options)
+            return _candidates(self._run(pair[1], image), second_look=True)
         finally:
             self._free.put(pair)
-        return _candidates(result)
 
     def track(
         self, before: tuple[float, npt.NDArray[np.uint8]] | None, t_s: float, rgb: npt.NDArray[np.uint8]
@@ -236,13 +238,14 @@ class MediaPipePoseEstimator:
         self.close()
 
 
-def _candidates(result: Any) -> list[PoseCandidate]:
+def _candidates(result: Any, second_look: bool = False) -> list[PoseCandidate]:
     """A PoseLandmarkerResult as posecheck's PoseCandidates."""
     return [
         PoseCandidate(
             image_xyz=np.array([[p.x, p.y, p.z] for p in img_lms], np.float32),
             visibility=np.array([p.visibility or 0.0 for p in img_lms], np.float32),
             world_xyz=np.array([[p.x, p.y, p.z] for p in world_lms], np.float32),
+            second_look=second_look,
         )
         for img_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks)
     ]
