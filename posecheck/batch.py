@@ -39,7 +39,7 @@ from posecheck.io.sources.video import VIDEO_SUFFIXES
 from posecheck.outputs import flush_to_disk
 from posecheck.pipeline import AnalyzeOptions, analyze_path, check_input_file, with_overrides, write_outputs
 from posecheck.resume import MADE_FROM_NAME, kept_row, made_from, write_made_from
-from posecheck.spec import load_exercise
+from posecheck.spec import exercise_file, load_exercise
 
 SUMMARY_FIELDS = (
     "file",
@@ -366,11 +366,28 @@ def run_batch(
     with contextlib.ExitStack() as stack:
         # A cluster is reached before anything is written.
         runner = stack.enter_context(dask_runner(scheduler, n_jobs)) if scheduler is not None else None
-        return _run_batch(work, out, n_jobs, progress, task, on_row, runner)
+        return _run_batch(
+            work if runner is None else _absolute(work), work, out, n_jobs, progress, task, on_row, runner
+        )
+
+
+def _absolute(work: Work) -> Work:
+    """The work with absolute paths (input, user's exercise file, model,
+    report folder): a cluster's workers do not share this process's
+    current folder."""
+
+    def absolute(exercise_arg: str) -> str:
+        return str(Path(exercise_arg).absolute()) if exercise_file(exercise_arg) == Path(exercise_arg) else exercise_arg
+
+    return [
+        (i, (p.absolute(), absolute(ex), dataclasses.replace(o, model=o.model and o.model.absolute()), d.absolute()))
+        for i, (p, ex, o, d) in work
+    ]
 
 
 def _run_batch(
     work: Work,
+    given: Work,
     out: Path,
     n_jobs: int,
     progress: bool,
@@ -378,7 +395,8 @@ def _run_batch(
     on_row: Callable[[Row], None] | None,
     runner: Runner | None,
 ) -> list[Row]:
-    """run_batch once its checks are done: processes, or `runner` (a cluster)."""
+    """run_batch once its checks are done: `work` in processes, or on
+    `runner` (a cluster); rows name files and folders as `given`."""
     from tqdm import tqdm
 
     try:
@@ -390,6 +408,8 @@ def _run_batch(
     bar = tqdm(total=len(work), desc="videos", unit="file", disable=not progress, file=sys.stderr)
 
     def finished(index: int, row: Row) -> None:
+        path, _, _, folder = given[index][1]
+        row = {**row, "file": str(path), "out": str(folder) if row.get("out") else ""}
         rows[index] = row
         summary.add(row)
         bar.update(1)

@@ -110,6 +110,18 @@ def test_bad_scheduler_options_are_one_line_before_any_work(tmp_path, capsys, ex
     assert not (tmp_path / "o").exists()
 
 
+def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "summary.csv").write_text("kept\n")  # an earlier batch's summary must survive
+    code, _, err = run_cli(
+        capsys, "analyze", str(TRACK), str(TRACK), "-e", EXERCISE, "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"
+    )
+    assert code == 2 and "cannot reach the scheduler" in one_line_error(err)
+    assert [p.name for p in out.iterdir()] == ["summary.csv"] and (out / "summary.csv").read_text() == "kept\n"
+
+
 def test_scheduler_is_for_a_batch(tmp_path, capsys):
     code, _, err = run_cli(
         capsys, "analyze", str(TRACK), "-e", EXERCISE, "--out", str(tmp_path / "o"), "--scheduler", "local"
