@@ -23,9 +23,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -37,6 +38,7 @@ from posecheck.io.report_html import write_batch_index
 from posecheck.io.sources.parallel import usable_cores
 from posecheck.io.sources.video import VIDEO_SUFFIXES
 from posecheck.outputs import flush_to_disk
+from posecheck.pipeline import REPORT_FILES as PIPELINE_REPORT_FILES
 from posecheck.pipeline import AnalyzeOptions, analyze_path, check_input_file, with_overrides, write_outputs
 from posecheck.resume import MADE_FROM_NAME, kept_row, made_from, write_made_from
 from posecheck.spec import exercise_file, load_exercise
@@ -65,7 +67,7 @@ SUMMARY_TMP_NAME = "summary.csv.tmp"
 # folded: a case-insensitive disk sees Summary.CSV as summary.csv).
 RESERVED_NAMES = frozenset(n.casefold() for n in (SUMMARY_NAME, SUMMARY_TMP_NAME, ".", ".."))
 # What write_outputs writes in a file's report folder (checked against the inputs).
-REPORT_FILES = ("report.json", "report.html", "metrics.csv", "annotated.mp4", MADE_FROM_NAME)
+REPORT_FILES = (*PIPELINE_REPORT_FILES, MADE_FROM_NAME)
 MAX_BUG_MESSAGE_CHARS = 300
 
 Row = dict[str, Any]
@@ -204,12 +206,13 @@ def died_reason(exitcode: int | None, retried: bool = False) -> str:
 
 class SummaryWriter:
     """`out/summary.csv`, a row appended, flushed and synced to disk as each
-    file finishes, so a batch killed half-way keeps what it finished."""
+    file finishes, so a batch killed half-way keeps what it finished. A
+    file name that is not UTF-8 is written as its own bytes (as `ls` does)."""
 
     def __init__(self, out: Path) -> None:
         self.path = out / SUMMARY_NAME
         try:
-            self._fh: IO[str] = self.path.open("w", newline="", encoding="utf-8")
+            self._fh: IO[str] = self.path.open("w", newline="", encoding="utf-8", errors="surrogateescape")
         except OSError as exc:
             raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
         self._csv = csv.DictWriter(self._fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
@@ -232,7 +235,7 @@ class SummaryWriter:
         swapped in whole: a kill during the swap leaves one full summary."""
         tmp = self.path.with_name(SUMMARY_TMP_NAME)
         try:
-            with tmp.open("w", newline="", encoding="utf-8") as fh:
+            with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
                 w = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
                 w.writeheader()
                 w.writerows(rows)
@@ -271,6 +274,25 @@ def _child(task: FileTask, args: tuple[Path, str, AnalyzeOptions, Path], send: C
     send.close()
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[list[int]]:
+    """Hold a Ctrl-C that comes while a worker process is forked; the list
+    yielded says whether one came (the caller raises it once the process is
+    known). Raised inside the fork it lands in an at-fork hook, where Python
+    prints "Exception ignored" and drops it, and the batch ran on to exit 0
+    (2 of 5 tries); in the new child before it ignores SIGINT it printed a
+    stray "Process ForkProcess-3:" (1 of 20)."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        yield caught  # signals are set from the main thread only; an ignored Ctrl-C stays ignored
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _run_processes(
     work: Work,
     task: FileTask,
@@ -294,7 +316,8 @@ def _run_processes(
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(task, args, send), daemon=True)
                 try:
-                    proc.start()
+                    with _ctrl_c_held() as ctrl_c:
+                        proc.start()
                 except OSError as exc:  # no memory or process slot left for a fork
                     recv.close()
                     on_row(index, failed_row(args[0], f"cannot start a worker process ({exc.strerror})"))
@@ -302,6 +325,8 @@ def _run_processes(
                 finally:
                     send.close()  # the child holds the only write end: its death is EOF here
                 running[recv] = (index, args[0], proc)
+                if ctrl_c:
+                    raise KeyboardInterrupt
             if not running:  # every start failed: nothing to wait for
                 continue
             for ready in cast("list[Connection[Any, Any]]", wait(list(running))):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import io
 import math
 import sys
 import traceback
@@ -27,6 +28,7 @@ from posecheck.commands import analyze_command, extract_command, live_command
 from posecheck.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, PosecheckError, single_line
 from posecheck.listings import TABLE_VIEWS, history_command, list_command, show_command, validate_command
 from posecheck.spec import CHECKABLE, POSITIONS, REGIONS
+from posecheck.spec.ranges import STEP_REPS, TARGET_S, Range
 
 # Operating-system errors the user can fix (a path, a permission, a full
 # disk): one line like any other input error, not a bug report.
@@ -75,8 +77,26 @@ def _number(kind: type, low: float, what: str) -> Any:
     return parse
 
 
+def _in_range(kind: type, allowed: Range) -> Any:
+    """An argparse type for an option that overrides an exercise file's
+    number: the file's own range (--hold-s 0 would count every hold done)."""
+
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {allowed}") from None
+        if not allowed.allows(value):
+            raise argparse.ArgumentTypeError(f"'{text}' is not {allowed}")
+        return value
+
+    return parse
+
+
 SECONDS = _number(float, 0.0, "a number of seconds >= 0")
 COUNT = _number(int, 1, "a whole number >= 1")
+HOLD_TARGET_S = _in_range(float, TARGET_S)
+REPS = _in_range(int, STEP_REPS)
 
 
 class _Option:
@@ -157,8 +177,8 @@ def _commands() -> list[tuple[str, str, Callable[[argparse.Namespace], int], lis
                 _Option("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)"),
                 _Option("--out", metavar="DIR", help="write report.json, metrics.csv and annotated.mp4 here"),
                 MODEL,
-                _Option("--hold-s", type=SECONDS, help="override the exercise's hold target (seconds)"),
-                _Option("--reps", type=COUNT, help="override the prescribed reps per set"),
+                _Option("--hold-s", type=HOLD_TARGET_S, help="override the exercise's hold target (seconds)"),
+                _Option("--reps", type=REPS, help="override the prescribed reps per set"),
                 _Option(
                     "--pain-at",
                     type=SECONDS,
@@ -263,13 +283,18 @@ def main(argv: list[str] | None = None) -> int:
 
     The one error boundary: everything a user can cause is one line here.
     """
+    # File names that are not UTF-8 are printed as their own bytes, not a crash.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="surrogateescape")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a reader that went away shows here, not at exit (exit 120)
+        return code
     except PosecheckError as exc:
         print(f"posecheck: error: {single_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR

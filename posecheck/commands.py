@@ -23,6 +23,7 @@ from posecheck.pipeline import (
     analyze_path,
     check_input_file,
     load_track,
+    refuse_reports_over_inputs,
     with_overrides,
     write_outputs,
 )
@@ -134,6 +135,7 @@ def _check_outputs(args: argparse.Namespace, paths: list[Path]) -> None:
         check_input_file(path)
     if args.out:
         check_output_dir(Path(args.out), "--out")
+        refuse_reports_over_inputs(paths, Path(args.out))
     if args.json and args.json != "-":
         check_output_file(Path(args.json), "--json", inputs=paths)
 

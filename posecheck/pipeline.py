@@ -121,6 +121,9 @@ def analyze_path(
         PosecheckError: bad input, or no person in any frame.
     """
     track = _track_to_analyse(path, opts, progress, estimator)
+    for flag, at_s in (("--pain-at", opts.pain_at_s), ("--calibrate-at", opts.calibrate_at_s)):
+        if at_s is not None and at_s > track.duration_s:
+            raise PosecheckError(f"{flag} {at_s:g} s: after the recording ends ({track.duration_s:.1f} s)")
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name), result
 
@@ -140,6 +143,23 @@ def options_used(opts: AnalyzeOptions) -> dict[str, Any]:
     }
     default = AnalyzeOptions()
     return {flag: getattr(opts, key) for key, flag in names.items() if getattr(opts, key) != getattr(default, key)}
+
+
+# What write_outputs may write in a report folder.
+REPORT_FILES = ("report.json", "report.html", "metrics.csv", "annotated.mp4")
+
+
+def refuse_reports_over_inputs(inputs: list[Path], out: Path, names: tuple[str, ...] = REPORT_FILES) -> None:
+    """An input that is one of the files a report folder gets (`analyze
+    out/annotated.mp4 --out out`) would be overwritten by its own report.
+
+    Raises:
+        PosecheckError: naming the input.
+    """
+    written = {(out / n).resolve() for n in names}
+    for path in inputs:
+        if path.resolve() in written:
+            raise PosecheckError(f"{path}: --out {out} writes its reports over this file; choose another --out")
 
 
 def write_outputs(

@@ -66,9 +66,12 @@ def kept_row(out: Path, record: dict[str, Any]) -> Row | None:
     """The summary row of the report in folder `out` if it was made from
     `record` and the files it wrote are all there; None when the file must
     be analysed (again)."""
+    marker = out / MADE_FROM_NAME
+    if not marker.is_file():  # a pipe or a device by that name would never end
+        return None
     try:
-        saved = json.loads((out / MADE_FROM_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested past Python's limit
         return None
     if not isinstance(saved, dict) or saved.get("made_from") != record:
         return None

@@ -300,3 +300,27 @@ def test_a_batch_starts_no_more_processes_than_the_cap(tmp_path, monkeypatch):
     monkeypatch.setattr(batch, "_run_processes", spy)
     run_batch([tmp_path / f"{i}.npz" for i in range(5)], EXERCISE, AnalyzeOptions(), tmp_path / "o", 300, False)
     assert started == [2]
+
+
+def test_a_file_name_that_is_not_utf8_is_analysed_and_named_by_its_bytes(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.npz")  # Latin-1, as copied from an old system
+    shutil.copy(SHORT, folder / name)
+    out = tmp_path / "out"
+    rows = run_batch([folder / name], EXERCISE, AnalyzeOptions(), out, 1, False)
+    assert rows[0]["status"] == "ok", rows[0]
+    assert b"caf\xe9.npz" in (out / "summary.csv").read_bytes()
+    assert "caf\\xe9" in (out / "index.html").read_text(encoding="utf-8")
+    assert (Path(rows[0]["out"]) / "report.html").read_text(encoding="utf-8")
+
+
+def test_ctrl_c_while_a_worker_is_forked_is_held_until_after_it(tmp_path):
+    """Raised inside a fork, a KeyboardInterrupt lands in an at-fork hook and is dropped."""
+    with batch._ctrl_c_held() as caught:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(10_000):  # Python runs the handler between bytecodes: no KeyboardInterrupt here
+            if caught:
+                break
+    assert caught == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -40,6 +40,9 @@ one_line = one_line_error
         ("--calibrate-at", "-inf"),
         ("--reps", "0"),
         ("--reps", "2.5"),
+        ("--reps", "99999999999999999999"),
+        ("--hold-s", "0"),
+        ("--hold-s", "1e9"),
         ("--jobs", "0"),
         ("--jobs", "-3"),
         ("--stride", "0"),
@@ -337,3 +340,58 @@ def test_live_checks_its_source_and_frames_folder_first(capsys, tmp_path, monkey
     )
     assert code == 2
     assert "--frames-out" in one_line(err)
+
+
+@pytest.mark.parametrize("option", ["--pain-at", "--calibrate-at"])
+def test_a_time_after_the_recording_ends_is_refused(capsys, option):
+    code, _, err = run(capsys, *ANALYZE, option, "999")
+    assert code == 2 and "after the recording ends (25.5 s)" in one_line(err)
+
+
+def test_out_over_its_own_input_is_refused_and_the_input_kept(capsys, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    video = folder / "annotated.mp4"
+    shutil.copy(SAMPLES / "supine_pelvic_press_far_side.mp4", video)
+    before = video.read_bytes()
+    code, _, err = run(capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--out", str(folder), "-q")
+    assert code == 2 and "writes its reports over this file" in one_line(err)
+    assert video.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["annotated.mp4"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "exercises/neck_side_tilt_hold.toml"],
+        ["show", "neck_side_tilt_hold"],
+        ["analyze", str(TRACK), "-e", "neck_side_tilt_hold", "--json", "-"],
+        ["list"],
+    ],
+)
+def test_a_reader_that_goes_away_is_not_an_error(argv):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before posecheck writes a byte
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "posecheck", *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
+def test_a_model_bundle_without_its_models_is_one_line(capsys, tmp_path):
+    import zipfile
+
+    bundle = tmp_path / "empty.task"
+    with zipfile.ZipFile(bundle, "w") as z:
+        z.writestr("readme.txt", "not a model")
+    video = SAMPLES / "supine_pelvic_press_far_side.mp4"
+    code, _, err = run(capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--model", str(bundle), "-q")
+    assert code == 2 and "cannot load as a PoseLandmarker bundle" in one_line(err)

@@ -100,3 +100,21 @@ def test_made_from_tells_contents_of_the_same_size_apart(tmp_path):
     ra, rb = (made_from(p, EXERCISE, AnalyzeOptions()) for p in (a, b))
     assert ra["input"]["size"] == rb["input"]["size"] and ra != rb
     assert made_from(a, EXERCISE, AnalyzeOptions(workers=3)) == ra
+
+
+@pytest.mark.parametrize("marker", ["fifo", "deep", "list"])
+def test_a_strange_made_from_file_means_analyse_again(tmp_path, marker):
+    """A pipe by that name must not hang the rerun; JSON nested past
+    Python's limit or of another shape is not a bug row."""
+    import os
+
+    paths, out = _inputs(tmp_path / "in"), tmp_path / "out"
+    run_batch(paths[:1], EXERCISE, AnalyzeOptions(), out, 1, False)
+    made = out / "a" / MADE_FROM_NAME
+    made.unlink()
+    if marker == "fifo":
+        os.mkfifo(made)
+    else:
+        made.write_text("[" * 200_000 if marker == "deep" else "[1, 2]")
+    rows = run_batch(paths[:1], EXERCISE, AnalyzeOptions(), out, 1, False)
+    assert rows[0]["status"] == "ok" and not rows[0].get("resumed")

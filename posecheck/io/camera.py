@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import PosecheckError
+from posecheck.io.sources.native import native_stderr_silenced
 from posecheck.io.sources.video import VideoReader
 
 
@@ -59,10 +60,14 @@ class Capture(threading.Thread):
             self.size = (self._reader.info.width, self._reader.info.height)
         else:
             self._reader = None
-            self._cap = cv2.VideoCapture(camera if camera is not None else 0)
-            if not self._cap.isOpened():
+            # OpenCV's backends print their own lines for a camera that is not
+            # there (8 of them for a missing /dev/video7); posecheck's one line says it.
+            with native_stderr_silenced():
+                self._cap = cv2.VideoCapture(camera if camera is not None else 0)
+                opened = self._cap.isOpened()
+                ok, first = self._cap.read() if opened else (False, None)
+            if not opened:
                 raise PosecheckError(f"camera {camera}: cannot open it (is it connected and free?)")
-            ok, first = self._cap.read()
             if not ok or first is None:
                 self._cap.release()
                 raise PosecheckError(f"camera {camera}: opened but gives no picture")

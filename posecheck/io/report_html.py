@@ -37,6 +37,16 @@ FLAG_CHARS = 40
 THUMB_HEIGHT_PX = 160
 
 
+def _valid_utf8(text: str) -> str:
+    """The page with a file name that is not UTF-8 (bytes from another
+    system, which Python holds as surrogate escapes) showing its odd bytes
+    as \\x escapes: a page must be valid UTF-8."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is not a byte of a name
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _plain(text: str) -> str:
     """Text from an exercise file as matplotlib should draw it: as written
     (a `$` would otherwise start mathtext, and a lone one fails the plot)."""
@@ -292,7 +302,7 @@ def write_html_report(
     """Write report.html whole or not at all (outputs.write_atomically);
     `thumbnails`: one base64 JPEG per rep (rep_thumbnail), for a video."""
     text = html_report(result, report, options, thumbnails)
-    write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(Path(path), lambda tmp: tmp.write_text(_valid_utf8(text), encoding="utf-8"))
 
 
 def write_batch_index(rows: list[dict[str, Any]], out: Path) -> None:
@@ -310,7 +320,7 @@ def write_batch_index(rows: list[dict[str, Any]], out: Path) -> None:
         .get_template("index.html.j2")
         .render(rows=shown, ok=sum(r["status"] == "ok" for r in rows), version=__version__)
     )
-    write_atomically(out / "index.html", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(out / "index.html", lambda tmp: tmp.write_text(_valid_utf8(text), encoding="utf-8"))
 
 
 def _history_plot_png(rows: list[dict[str, Any]], prescription: Any) -> str:
@@ -418,4 +428,4 @@ def history_html(rows: list[dict[str, Any]]) -> str:
 def write_history_html(rows: list[dict[str, Any]], path: Path) -> None:
     """`history --html FILE`, written whole or not at all."""
     text = history_html(rows)
-    write_atomically(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(Path(path), lambda tmp: tmp.write_text(_valid_utf8(text), encoding="utf-8"))

@@ -124,7 +124,7 @@ class MediaPipePoseEstimator:
             with native_stderr_silenced():
                 for _ in range(n_workers):
                     self._pairs.append([self._create(options), None])
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, FileNotFoundError) as exc:  # not a bundle; a zip without the models
             self.close()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise PosecheckError(f"pose model {path}: cannot load as a PoseLandmarker bundle ({first})") from None
