@@ -395,3 +395,14 @@ def test_a_model_bundle_without_its_models_is_one_line(capsys, tmp_path):
     video = SAMPLES / "supine_pelvic_press_far_side.mp4"
     code, _, err = run(capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--model", str(bundle), "-q")
     assert code == 2 and "cannot load as a PoseLandmarker bundle" in one_line(err)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("stride", [7, 1000])
+def test_a_strided_analysis_reports_the_videos_own_length(capsys, stride):
+    video = SAMPLES / "supine_pelvic_press_far_side.mp4"  # 210 frames at 15 fps: 14.0 s
+    code, out, err = run(
+        capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--stride", str(stride), "--json", "-"
+    )
+    assert code == 0, err
+    assert json.loads(out)["duration_s"] == 14.0  # was 14.4 with --stride 7 and 66.7 with --stride 1000

@@ -16,6 +16,10 @@ File format (`.npz`, self-describing, versioned by `format_version`):
     frame_size      (2,) int, width and height in pixels
     model           str, the pose model that produced the landmarks
     source          str, the file name of the video it came from
+    duration_s      float, optional: the source's length in seconds (written
+                    for a track of every N-th frame, whose last frame may lie
+                    up to N-1 frames before the end); without it the length
+                    is the last frame's time plus one frame
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +54,8 @@ class LandmarkTrack:
         frame_size: (width, height) of the source frames in pixels.
         model: name of the pose model that produced the landmarks.
         source: name of the video the track was extracted from.
+        source_duration_s: the source's length when it is not the last
+            frame plus one (`--stride`); None otherwise.
     """
 
     t_s: npt.NDArray[np.float64]
@@ -59,6 +66,7 @@ class LandmarkTrack:
     frame_size: tuple[int, int]
     model: str
     source: str
+    source_duration_s: float | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -84,9 +92,12 @@ class LandmarkTrack:
 
     @property
     def duration_s(self) -> float:
-        """Length of the source: the last frame time plus one frame."""
+        """Length of the source: as recorded (a strided track), else the
+        last frame time plus one frame."""
         if len(self) == 0:
             return 0.0
+        if self.source_duration_s is not None:
+            return self.source_duration_s
         return float(self.t_s[-1] + 1.0 / self.fps)
 
     def pixels(self) -> npt.NDArray[np.float64]:
@@ -105,6 +116,7 @@ class LandmarkTrack:
             "frame_size": self.frame_size,
             "model": self.model,
             "source": self.source,
+            "source_duration_s": self.source_duration_s,
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
@@ -117,6 +129,7 @@ class LandmarkTrack:
             image_xyz=self.image_xyz[index],
             visibility=self.visibility[index],
             world_xyz=self.world_xyz[index],
+            source_duration_s=None,  # a part of the source
         )
 
     @classmethod
@@ -135,6 +148,7 @@ class LandmarkTrack:
             image_xyz=np.concatenate([tr.image_xyz for tr in tracks]),
             visibility=np.concatenate([tr.visibility for tr in tracks]),
             world_xyz=np.concatenate([tr.world_xyz for tr in tracks]),
+            source_duration_s=offset,
         )
         return joined, starts
 
@@ -165,22 +179,21 @@ class LandmarkTrack:
         path = Path(path)
         target = path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
         check_output_file(target, "track")
-        write_atomically(
-            target,
-            lambda tmp: np.savez_compressed(
-                tmp,
-                format=np.array(TRACK_FORMAT),
-                format_version=np.array(TRACK_FORMAT_VERSION),
-                t_s=self.t_s,
-                image_xyz=self.image_xyz,
-                visibility=self.visibility,
-                world_xyz=self.world_xyz,
-                fps=np.array(self.fps),
-                frame_size=np.array(self.frame_size, dtype=np.int64),
-                model=np.array(self.model),
-                source=np.array(self.source),
-            ),
-        )
+        entries: dict[str, Any] = {
+            "format": np.array(TRACK_FORMAT),
+            "format_version": np.array(TRACK_FORMAT_VERSION),
+            "t_s": self.t_s,
+            "image_xyz": self.image_xyz,
+            "visibility": self.visibility,
+            "world_xyz": self.world_xyz,
+            "fps": np.array(self.fps),
+            "frame_size": np.array(self.frame_size, dtype=np.int64),
+            "model": np.array(self.model),
+            "source": np.array(self.source),
+        }
+        if self.source_duration_s is not None:
+            entries["duration_s"] = np.array(self.source_duration_s)
+        write_atomically(target, lambda tmp: np.savez_compressed(tmp, **entries))
         return target
 
     @classmethod

@@ -47,6 +47,7 @@ _ENTRIES = (
     "frame_size",
     "model",
     "source",
+    "duration_s",
 )
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
@@ -159,7 +160,21 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "frame_size": _frame_size(path, raw),
         "model": _text(path, raw, "model"),
         "source": _text(path, raw, "source"),
+        "source_duration_s": _source_duration(path, raw, t_s),
     }
+
+
+def _source_duration(path: Path, raw: dict[str, Any], t_s: npt.NDArray[np.float64]) -> float | None:
+    """The optional `duration_s`: the source's length (a strided track's
+    last frame may lie well before the end); from the last frame on, at
+    most an hour past it."""
+    if "duration_s" not in raw:
+        return None
+    allowed = f"one number of seconds from the last frame ({t_s[-1]:g}) to an hour after it"
+    duration = _scalar(path, raw, "duration_s", allowed)
+    if not t_s[-1] < duration <= t_s[-1] + 3600.0:
+        raise PosecheckError(f"{path}: duration_s is {duration:g}; allowed: {allowed}")
+    return duration
 
 
 def _entry(path: Path, raw: dict[str, Any], key: str) -> Any:

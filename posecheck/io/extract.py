@@ -101,4 +101,8 @@ def extract_track(
         frame_size=(info.width, info.height),
         model=estimator.name,
         source=info.path.name,
+        # Every stride-th frame: the video goes on past the last one analysed.
+        source_duration_s=max(reader.frames_read, times[-1] * info.fps + 1) / info.fps
+        if stride > 1 and times
+        else None,
     )

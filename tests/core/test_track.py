@@ -30,6 +30,14 @@ def test_roundtrip_keeps_everything(tmp_path: Path):
     assert back.duration_s == pytest.approx(10 / 30)
 
 
+def test_a_strided_track_keeps_its_source_length(tmp_path: Path):
+    """Every 4th frame of 10 at 30 fps: the last analysed is frame 8, the source is 10 frames long."""
+    strided = track().select(slice(0, None, 4)).replace(fps=7.5, source_duration_s=10 / 30)
+    back = LandmarkTrack.load(strided.save(tmp_path / "s.npz"))
+    assert back.duration_s == pytest.approx(10 / 30)  # not 8/30 + 4/30
+    assert back.select(slice(0, 2)).duration_s == pytest.approx(4 / 30 + 1 / 7.5)  # a part: its own frames
+
+
 def test_pixels_scale_by_frame_size():
     px = track().pixels()
     assert px[0, 0, 0] == pytest.approx(0.3 * 640)
@@ -123,7 +131,7 @@ def _with(key: str, change):
 
     def build() -> dict[str, np.ndarray]:
         e = _entries()
-        new = change(e[key].copy())
+        new = change(e[key].copy() if key in e else None)  # an optional entry may be added
         if new is None:
             del e[key]
         else:
@@ -247,6 +255,12 @@ BAD_ENTRIES = {
         r"format_version is an array of shape \(2,\)",
     ),
     "format_version 0": (_value("format_version", np.array(0)), r"format_version is 0; allowed: 1 to 1"),
+    "duration_s nan": (_value("duration_s", np.array(np.nan)), r"duration_s is nan; allowed: one number of seconds"),
+    "duration_s before the last frame": (
+        _value("duration_s", np.array(0.1)),
+        r"duration_s is 0.1; allowed: one number of seconds from the last frame \(0.3\)",
+    ),
+    "duration_s an array": (_value("duration_s", np.array([1.0, 2.0])), r"duration_s is an array of shape \(2,\)"),
     "format an array": (
         _value("format", np.array(["posecheck-track"])),
         r"not a posecheck landmark track \(format an array",
