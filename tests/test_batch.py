@@ -311,7 +311,8 @@ def test_a_file_name_that_is_not_utf8_is_analysed_and_named_by_its_bytes(tmp_pat
     rows = run_batch([folder / name], EXERCISE, AnalyzeOptions(), out, 1, False)
     assert rows[0]["status"] == "ok", rows[0]
     assert b"caf\xe9.npz" in (out / "summary.csv").read_bytes()
-    assert "caf\\xe9" in (out / "index.html").read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "caf\\xe9.npz" in index and 'href="caf%E9/report.html"' in index
     assert (Path(rows[0]["out"]) / "report.html").read_text(encoding="utf-8")
 
 

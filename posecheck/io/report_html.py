@@ -16,10 +16,12 @@ from __future__ import annotations
 import base64
 import io
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import numpy.typing as npt
@@ -313,7 +315,9 @@ def write_batch_index(rows: list[dict[str, Any]], out: Path) -> None:
     shown = []
     for r in rows:
         report = Path(r["out"]) / "report.html" if r.get("out") else None
-        link = report.relative_to(out).as_posix() if report is not None and report.is_file() else ""
+        # Percent-encoded from the name's own bytes: a link to a folder
+        # named in another encoding (caf\xe9) still opens it.
+        link = quote(os.fsencode(report.relative_to(out).as_posix())) if report is not None and report.is_file() else ""
         shown.append({**r, "name": Path(r["file"]).name, "link": link})
     text = (
         _environment()
