@@ -127,3 +127,35 @@ def test_scheduler_is_for_a_batch(tmp_path, capsys):
         capsys, "analyze", str(TRACK), "-e", EXERCISE, "--out", str(tmp_path / "o"), "--scheduler", "local"
     )
     assert code == 2 and "--scheduler is for a batch" in one_line_error(err)
+
+
+def test_a_worker_thread_loads_the_model_once_and_keeps_it(monkeypatch):
+    pytest.importorskip("distributed")
+    import pickle
+    import threading
+
+    from posecheck.cluster_plugin import PoseModels
+    from posecheck.io.sources import mediapipe_pose
+
+    made: list[object] = []
+
+    class FakeModel:
+        def __init__(self, model_path, workers):
+            made.append(self)
+            self.closed = False
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(mediapipe_pose, "MediaPipePoseEstimator", FakeModel)
+    plugin = pickle.loads(pickle.dumps(PoseModels()))  # as a worker receives it
+    opts = AnalyzeOptions(workers=1)
+    first = plugin.model(opts)
+    assert plugin.model(opts) is first and len(made) == 1  # kept for the thread's next file
+    other: list[object] = []
+    t = threading.Thread(target=lambda: other.append(plugin.model(opts)))
+    t.start()
+    t.join()
+    assert other[0] is not first and len(made) == 2  # a model follows one video at a time
+    plugin.teardown(None)
+    assert all(m.closed for m in made)
