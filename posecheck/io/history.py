@@ -48,6 +48,8 @@ def plot_target(path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
         raise PosecheckError(f"--plot {path}: is a folder, give a file name such as {path / 'progress.png'}")
+    if path.exists() and not path.is_file():  # /dev/null.png was written for --plot /dev/null
+        raise PosecheckError(f"--plot {path}: exists and is not a regular file; give a file name")
     target = path if path.suffix else path.with_name(f"{path.name}.{DEFAULT_PLOT_FORMAT}")
     allowed = plot_formats()
     if target.suffix[1:].lower() not in allowed:

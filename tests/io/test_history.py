@@ -271,6 +271,7 @@ BAD_PLOTS = {
     "unknown extension": (lambda d: d / "p.xyz", r"cannot write a '.xyz' file; allowed: .*\.pdf, .*\.png, .*\.svg"),
     "a video extension": (lambda d: d / "p.mp4", r"cannot write a '.mp4' file"),
     "an existing folder": (lambda d: d, r"is a folder, give a file name such as .*progress.png"),
+    "a pipe with no extension": (lambda d: os.mkfifo(d / "pipe") or d / "pipe", r"exists and is not a regular file"),
 }
 
 
