@@ -17,10 +17,8 @@ which signal, and nothing else has to run again.
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import multiprocessing
-import os
 import signal
 import sys
 import threading
@@ -30,39 +28,19 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
 from posecheck.cluster import LOCAL, Runner, Work, dask_runner, worker_model
 from posecheck.errors import PosecheckError, single_line
 from posecheck.io.report_html import write_batch_index
 from posecheck.io.sources.parallel import usable_cores
 from posecheck.io.sources.video import VIDEO_SUFFIXES
-from posecheck.outputs import flush_to_disk
 from posecheck.pipeline import REPORT_FILES as PIPELINE_REPORT_FILES
 from posecheck.pipeline import AnalyzeOptions, analyze_path, check_input_file, with_overrides, write_outputs
 from posecheck.resume import MADE_FROM_NAME, kept_row, made_from, write_made_from
 from posecheck.spec import exercise_file, load_exercise
+from posecheck.summary_csv import SUMMARY_NAME, SUMMARY_TMP_NAME, SummaryWriter
 
-SUMMARY_FIELDS = (
-    "file",
-    "status",
-    "error",
-    "exercise",
-    "duration_s",
-    "frames",
-    "frames_with_pose",
-    "reps",
-    "reps_left",
-    "reps_right",
-    "partial_reps",
-    "holds",
-    "holds_completed",
-    "warnings",
-    "out",
-)
-SUMMARY_NAME = "summary.csv"
-# The finished summary is rewritten in input order through this file.
-SUMMARY_TMP_NAME = "summary.csv.tmp"
 # Names in the output folder a file's report folder must never take (case
 # folded: a case-insensitive disk sees Summary.CSV as summary.csv).
 RESERVED_NAMES = frozenset(n.casefold() for n in (SUMMARY_NAME, SUMMARY_TMP_NAME, ".", ".."))
@@ -202,63 +180,6 @@ def died_reason(exitcode: int | None, retried: bool = False) -> str:
         hint = "; out of memory?" if -exitcode == signal.SIGKILL else ""
         return f"worker killed (signal {-exitcode}, {name}{hint}){again}"
     return f"worker ended with exit status {exitcode} and no result{again}"
-
-
-class SummaryWriter:
-    """`out/summary.csv`, a row appended, flushed and synced to disk as each
-    file finishes, so a batch killed half-way keeps what it finished. A
-    file name that is not UTF-8 is written as its own bytes (as `ls` does)."""
-
-    def __init__(self, out: Path) -> None:
-        self.path = out / SUMMARY_NAME
-        try:
-            self._fh: IO[str] = self.path.open("w", newline="", encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
-        self._csv = csv.DictWriter(self._fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
-        self._csv.writeheader()
-        flush_to_disk(self._fh)
-        _sync_dir(out)
-
-    def add(self, row: Row) -> None:
-        try:
-            self._csv.writerow(row)
-            flush_to_disk(self._fh)
-        except OSError as exc:  # a full disk: the batch cannot keep its results
-            raise PosecheckError(f"{self.path}: cannot write the batch summary ({exc.strerror})") from None
-
-    def close(self) -> None:
-        self._fh.close()
-
-    def rewrite_in_order(self, rows: list[Row]) -> None:
-        """The finished summary in input order (the same whatever --jobs),
-        swapped in whole: a kill during the swap leaves one full summary."""
-        tmp = self.path.with_name(SUMMARY_TMP_NAME)
-        try:
-            with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as fh:
-                w = csv.DictWriter(fh, fieldnames=SUMMARY_FIELDS, extrasaction="ignore")
-                w.writeheader()
-                w.writerows(rows)
-                flush_to_disk(fh)
-            os.replace(tmp, self.path)
-            _sync_dir(self.path.parent)
-        except OSError as exc:  # every row is in the summary already, in finishing order
-            tmp.unlink(missing_ok=True)
-            raise PosecheckError(
-                f"{self.path}: cannot sort the batch summary into input order "
-                f"({exc.strerror}); its rows are in finishing order"
-            ) from None
-
-
-def _sync_dir(folder: Path) -> None:
-    """Make a new or renamed file's name itself survive a crash (POSIX)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _child(task: FileTask, args: tuple[Path, str, AnalyzeOptions, Path], send: Connection) -> None:
