@@ -168,10 +168,10 @@ def failed_row(path: Path, reason: str) -> Row:
     return {"file": str(path), "status": "failed", "error": reason, "out": ""}
 
 
-def died_reason(exitcode: int | None, retried: bool = False) -> str:
-    """Why a file's process ended without a row (the kernel's OOM killer
-    sends SIGKILL); `retried`: it died on its second try too."""
-    again = ", twice" if retried else ""
+def died_reason(exitcode: int | None) -> str:
+    """Why a file's processes ended without a row, on the first try and
+    again on the retry (the kernel's OOM killer sends SIGKILL)."""
+    again = ", twice"
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
@@ -242,6 +242,8 @@ def _run_processes(
                 except OSError as exc:  # no memory or process slot left for a fork
                     recv.close()
                     on_row(index, failed_row(args[0], f"cannot start a worker process ({exc.strerror})"))
+                    if ctrl_c:
+                        raise KeyboardInterrupt from None
                     continue
                 finally:
                     send.close()  # the child holds the only write end: its death is EOF here
@@ -262,7 +264,7 @@ def _run_processes(
                     retried.add(index)
                     queue.append((index, args_of[index]))
                     continue
-                on_row(index, row if row is not None else failed_row(path, died_reason(worker.exitcode, retried=True)))
+                on_row(index, row if row is not None else failed_row(path, died_reason(worker.exitcode)))
     finally:
         for _, _, worker in running.values():
             worker.terminate()
@@ -355,7 +357,9 @@ def _run_batch(
 
     def finished(index: int, row: Row) -> None:
         path, _, _, folder = given[index][1]
-        row = {**row, "file": str(path), "out": str(folder) if row.get("out") else ""}
+        sent = str(work[index][1][0])  # absolute on a cluster: the error names it as given
+        error = str(row.get("error", "")).replace(sent, str(path)) if sent != str(path) else row.get("error", "")
+        row = {**row, "file": str(path), "error": error, "out": str(folder) if row.get("out") else ""}
         rows[index] = row
         summary.add(row)
         bar.update(1)

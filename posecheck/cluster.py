@@ -29,6 +29,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,11 +133,24 @@ def dask_runner(address: str, jobs: int) -> Iterator[Runner]:
         else:
             try:
                 client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise PosecheckError(f"--scheduler {address}: cannot reach the scheduler ({exc})") from None
+            except Exception as exc:  # noqa: BLE001 - refused, timed out, a tls:// without certificates, ...
+                raise PosecheckError(
+                    f"--scheduler {address}: cannot reach the scheduler ({_first_line(exc)})"
+                ) from None
             stack.enter_context(client)
-        client.register_plugin(PoseModels(), name=PLUGIN_NAME)
+        try:
+            client.register_plugin(PoseModels(local=address == LOCAL), name=PLUGIN_NAME)
+        except Exception as exc:  # noqa: BLE001 - raised on a worker: posecheck or its extra missing there
+            raise PosecheckError(
+                f"--scheduler {address}: the workers cannot load posecheck ({_first_line(exc)}); "
+                "install posecheck on every worker"
+            ) from None
         yield lambda work, task, on_row: _run(client, work, task, on_row)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _run(client: Any, work: Work, task: Task, on_row: Callable[[int, Row], None]) -> None:
@@ -158,6 +172,8 @@ def _run(client: Any, work: Work, task: Task, on_row: Callable[[int, Row], None]
             row = future.result()
         except distributed.KilledWorker:
             row = failed_row(path, "its worker died on every try (out of memory?)")
+        except CancelledError:  # the scheduler went away: the file was not (all) done
+            row = failed_row(path, "the cluster's scheduler was lost before this file was done; rerun to resume")
         except Exception as exc:  # noqa: BLE001 - a worker's failure is this file's row (posecheck missing there, say)
             row = failed_row(path, failure_reason(exc, path))
         on_row(index, row)

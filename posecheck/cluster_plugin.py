@@ -6,6 +6,7 @@ imported only where Dask distributed is installed (the `cluster` extra).
 
 from __future__ import annotations
 
+import signal
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -21,20 +22,34 @@ if TYPE_CHECKING:
 class PoseModels(WorkerPlugin):
     """One pose model per worker thread, loaded at the thread's first video
     and kept until the worker closes (a model follows one video at a time,
-    so threads do not share one). Sent to the workers empty."""
+    so threads do not share one). Sent to the workers empty.
+
+    Args:
+        local: the workers of `--scheduler local` (see setup).
+    """
 
     name = PLUGIN_NAME
+    # A second batch on the same cluster keeps the first one's plugin (and
+    # models) instead of tearing it down under files still being analysed.
+    idempotent = True
 
-    def __init__(self) -> None:
+    def __init__(self, local: bool = False) -> None:
+        self.local = local
         self._models: dict[tuple[int, str], MediaPipePoseEstimator] = {}
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {}
+        return {"local": self.local}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._models = {}
-        self._lock = threading.Lock()
+        self.__init__(state["local"])  # type: ignore[misc]
+
+    def setup(self, worker: Any) -> None:
+        """A local cluster's workers share the terminal of `posecheck
+        analyze`: Ctrl-C reaches them too, and each printed Dask's traceback.
+        The batch itself stops them (`posecheck: interrupted`)."""
+        if self.local and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def model(self, opts: AnalyzeOptions) -> MediaPipePoseEstimator:
         """This thread's model for `opts.model` (None: the bundled one)."""

@@ -149,6 +149,8 @@ def analyze_command(args: argparse.Namespace) -> int:
     if bool(args.exercise) == bool(args.routine):
         raise PosecheckError("analyze needs --exercise ID or --routine ID (one of them)")
     if args.routine:
+        if args.scheduler:
+            raise PosecheckError("--scheduler is for a batch (several files or a folder), not --routine")
         return _analyze_routine(args, paths, opts)
     if len(paths) > 1 or paths[0].is_dir():
         if not args.out:

@@ -44,8 +44,8 @@ def with_overrides(ex: Exercise, opts: AnalyzeOptions) -> Exercise:
     if opts.hold_s is not None:
         if ex.hold is None:
             raise PosecheckError(f"--hold-s: exercise '{ex.id}' has no hold")
-        if opts.hold_s < 0:
-            raise PosecheckError(f"--hold-s must be >= 0, got {opts.hold_s}")
+        if opts.hold_s <= 0:
+            raise PosecheckError(f"--hold-s must be > 0, got {opts.hold_s}")
     if opts.reps is not None and opts.reps < 1:
         raise PosecheckError(f"--reps must be >= 1, got {opts.reps}")
     if opts.pain_at_s is not None and opts.pain_at_s < 0:
@@ -147,6 +147,8 @@ def options_used(opts: AnalyzeOptions) -> dict[str, Any]:
 
 # What write_outputs may write in a report folder.
 REPORT_FILES = ("report.json", "report.html", "metrics.csv", "annotated.mp4")
+# A batch's mark that a report folder is finished (see resume.py).
+MADE_FROM_NAME = "made_from.json"
 
 
 def refuse_reports_over_inputs(inputs: list[Path], out: Path, names: tuple[str, ...] = REPORT_FILES) -> None:
@@ -173,6 +175,9 @@ def write_outputs(
     from posecheck.io.report_html import rep_thumbnail, write_html_report
 
     out.mkdir(parents=True, exist_ok=True)
+    # A batch's mark that this folder is finished (resume.py) goes first: from
+    # here on the folder holds reports of this run, whatever they were made from.
+    (out / MADE_FROM_NAME).unlink(missing_ok=True)
     write_report(report, out / "report.json")
     write_metrics_csv(result, out / "metrics.csv")
     written = ["report.json", "metrics.csv"]

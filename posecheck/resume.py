@@ -20,12 +20,13 @@ from typing import Any
 
 from posecheck import __version__
 from posecheck.outputs import write_atomically
-from posecheck.pipeline import AnalyzeOptions
+from posecheck.pipeline import MADE_FROM_NAME, AnalyzeOptions
 from posecheck.spec import exercise_file
 
-MADE_FROM_NAME = "made_from.json"
-# Options that only change how fast a file is analysed, not its results.
-SPEED_ONLY_OPTIONS = frozenset({"workers"})
+# Options left out of the record: `workers` changes only how fast a file is
+# analysed; `model` is a path (relative, or absolute as sent to a cluster),
+# and the model is told by its content's sha256 instead.
+NOT_RECORDED_OPTIONS = frozenset({"workers", "model"})
 
 Row = dict[str, Any]
 
@@ -49,7 +50,7 @@ def made_from(path: Path, exercise_arg: str, opts: AnalyzeOptions) -> dict[str, 
     options = {
         f.name: str(getattr(opts, f.name)) if isinstance(getattr(opts, f.name), Path) else getattr(opts, f.name)
         for f in dataclasses.fields(opts)
-        if f.name not in SPEED_ONLY_OPTIONS
+        if f.name not in NOT_RECORDED_OPTIONS
     }
     if opts.model is not None:
         options["model_sha256"] = file_sha256(opts.model)

@@ -21,38 +21,49 @@ from conftest import SAMPLES, one_line_error, run_cli
 EXERCISE = "supine_pelvic_press"
 VIDEO = SAMPLES / "supine_pelvic_press_far_side.mp4"  # 210 frames: the quickest rendered video
 TRACK = VIDEO.with_suffix(".npz")
-COMPARED = ("report.json", "metrics.csv", "report.html")
+COMPARED = ("report.json", "metrics.csv", "report.html", "annotated.mp4")
 
 
 def _inputs(folder: Path) -> list[Path]:
+    """Two videos (one worker reads both with the model it keeps), two
+    tracks, and a broken file (its failed row must read the same too)."""
     folder.mkdir()
     shutil.copy(VIDEO, folder / "video.mp4")
+    shutil.copy(SAMPLES / "supine_head_press_side_right.mp4", folder / "video2.mp4")
     shutil.copy(TRACK, folder / "a.npz")
     shutil.copy(SAMPLES / "neck_side_tilt_short_front.npz", folder / "b.npz")
+    (folder / "broken.npz").write_bytes(b"not a track")
     return sorted(folder.iterdir())
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    return {f"{d.name}/{n}": (d / n).read_bytes() for d in sorted(out.iterdir()) if d.is_dir() for n in COMPARED}
+    return {
+        f"{d.name}/{n}": (d / n).read_bytes()
+        for d in sorted(out.iterdir())
+        if d.is_dir()
+        for n in COMPARED
+        if (d / n).exists()
+    }
 
 
 @pytest.mark.model
-def test_local_cluster_jobs_and_one_file_at_a_time_give_identical_reports(tmp_path, capsys):
+def test_local_cluster_jobs_and_one_file_at_a_time_give_identical_reports(tmp_path, capsys, monkeypatch):
     pytest.importorskip("distributed")
-    paths = _inputs(tmp_path / "in")
+    monkeypatch.chdir(tmp_path)  # relative paths, as a user types them: rows and errors name them so
+    paths = [p.relative_to(tmp_path) for p in _inputs(tmp_path / "in")]
 
-    rows_dask = run_batch(paths, EXERCISE, AnalyzeOptions(), tmp_path / "dask", 2, False, scheduler="local")
+    rows_dask = run_batch(paths, EXERCISE, AnalyzeOptions(), tmp_path / "dask", 1, False, scheduler="local")
     rows_jobs = run_batch(paths, EXERCISE, AnalyzeOptions(), tmp_path / "jobs", 2, False)
-    for p in paths:
+    for p in (p for p in paths if p.name != "broken.npz"):
         code, _, err = run_cli(capsys, "analyze", str(p), "-e", EXERCISE, "--out", str(tmp_path / "one" / p.stem), "-q")
         assert code == 0, err
 
-    assert [r["status"] for r in rows_dask] == ["ok", "ok", "ok"]
+    assert [r["status"] for r in rows_dask] == ["ok", "ok", "failed", "ok", "ok"]  # a, b, broken, video, video2
     assert [{**r, "out": ""} for r in rows_dask] == [{**r, "out": ""} for r in rows_jobs]
+    assert rows_dask[2]["error"].startswith("in/broken.npz: ")
     dask, jobs, one = (_outputs(tmp_path / d) for d in ("dask", "jobs", "one"))
-    assert len(dask) == 3 * len(COMPARED)
+    assert len(dask) == 2 * len(COMPARED) + 2 * (len(COMPARED) - 1)  # tracks have no annotated video
     assert dask == jobs == one
-    assert (tmp_path / "dask" / "video" / "annotated.mp4").stat().st_size > 0
     assert (tmp_path / "dask" / "index.html").is_file() and (tmp_path / "dask" / "summary.csv").is_file()
 
 

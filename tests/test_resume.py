@@ -62,8 +62,23 @@ def test_a_changed_input_exercise_file_or_option_is_analysed_again(tmp_path):
     assert _resumed(run_batch(paths, str(exercise), AnalyzeOptions(), out, 1, False)) == [False] * 3
 
     assert _resumed(run_batch(paths, str(exercise), AnalyzeOptions(hold_s=3.0), out, 1, False)) == [False] * 3
-    # Only the speed of the work changes with the model threads: kept.
-    assert _resumed(run_batch(paths, str(exercise), AnalyzeOptions(hold_s=3.0, workers=1), out, 1, False)) == [True] * 3
+    # --jobs (so the model threads each file gets) changes only the speed: kept.
+    assert _resumed(run_batch(paths, str(exercise), AnalyzeOptions(hold_s=3.0), out, 2, False)) == [True] * 3
+
+
+def test_a_folder_written_over_by_another_run_is_analysed_again(tmp_path, capsys):
+    """Another analysis into a finished folder (here one file with another
+    --hold-s; a rerun cut short is the same) leaves reports the batch's
+    made_from.json does not describe: the next batch redoes the folder."""
+    from conftest import run_cli
+
+    paths, out = _inputs(tmp_path / "in"), tmp_path / "out"
+    run_batch(paths, EXERCISE, AnalyzeOptions(), out, 1, False)
+    code, _, err = run_cli(capsys, "analyze", str(paths[0]), "-e", EXERCISE, "--hold-s", "2", "--out", str(out / "a"))
+    assert code == 0, err
+    rows = run_batch(paths, EXERCISE, AnalyzeOptions(), out, 1, False)
+    assert _resumed(rows) == [False, True, True]
+    assert (out / "a" / "report.json").read_text() == (out / "b" / "report.json").read_text().replace("b.npz", "a.npz")
 
 
 def test_a_report_cut_short_or_missing_a_file_is_analysed_again(tmp_path):
