@@ -120,12 +120,31 @@ def analyze_path(
     Raises:
         PosecheckError: bad input, or no person in any frame.
     """
+    if path.suffix.lower() != ".npz" and (opts.pain_at_s is not None or opts.calibrate_at_s is not None):
+        _refuse_times_after(_header_duration_s(path), opts)  # before the model runs: minutes on a long video
     track = _track_to_analyse(path, opts, progress, estimator)
-    for flag, at_s in (("--pain-at", opts.pain_at_s), ("--calibrate-at", opts.calibrate_at_s)):
-        if at_s is not None and at_s > track.duration_s:
-            raise PosecheckError(f"{flag} {at_s:g} s: after the recording ends ({track.duration_s:.1f} s)")
+    _refuse_times_after(track.duration_s, opts)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name), result
+
+
+def _header_duration_s(path: Path) -> float:
+    """A video's length by its header (0 when the header gives no frame count)."""
+    from posecheck.io.sources.video import VideoReader
+
+    check_input_file(path)
+    reader = VideoReader(path)
+    try:
+        return reader.info.frame_count / reader.info.fps
+    finally:
+        reader.close()
+
+
+def _refuse_times_after(end_s: float, opts: AnalyzeOptions) -> None:
+    """--pain-at and --calibrate-at must fall inside the recording (0: unknown)."""
+    for flag, at_s in (("--pain-at", opts.pain_at_s), ("--calibrate-at", opts.calibrate_at_s)):
+        if end_s > 0 and at_s is not None and at_s > end_s:
+            raise PosecheckError(f"{flag} {at_s:g} s: after the recording ends ({end_s:.1f} s)")
 
 
 def options_used(opts: AnalyzeOptions) -> dict[str, Any]:

@@ -406,3 +406,15 @@ def test_a_strided_analysis_reports_the_videos_own_length(capsys, stride):
     )
     assert code == 0, err
     assert json.loads(out)["duration_s"] == 14.0  # was 14.4 with --stride 7 and 66.7 with --stride 1000
+
+
+def test_a_time_after_a_videos_end_is_refused_before_the_model_runs(capsys, monkeypatch):
+    from posecheck.io.sources import mediapipe_pose
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model ran")
+
+    monkeypatch.setattr(mediapipe_pose, "MediaPipePoseEstimator", no_model)
+    video = SAMPLES / "supine_pelvic_press_far_side.mp4"  # 14.0 s by its header
+    code, _, err = run(capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--calibrate-at", "20", "-q")
+    assert code == 2 and "--calibrate-at 20 s: after the recording ends (14.0 s)" in one_line(err)
