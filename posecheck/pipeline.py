@@ -121,7 +121,10 @@ def analyze_path(
         PosecheckError: bad input, or no person in any frame.
     """
     if path.suffix.lower() != ".npz" and (opts.pain_at_s is not None or opts.calibrate_at_s is not None):
-        _refuse_times_after(_header_duration_s(path), opts)  # before the model runs: minutes on a long video
+        # Before the model runs (minutes on a long video); a header's length
+        # is an estimate (a phone's variable frame rate), so with slack: the
+        # track's own length is checked after.
+        _refuse_times_after(_header_duration_s(path), opts, HEADER_LENGTH_SLACK, 1.0)
     track = _track_to_analyse(path, opts, progress, estimator)
     _refuse_times_after(track.duration_s, opts)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
@@ -140,10 +143,11 @@ def _header_duration_s(path: Path) -> float:
         reader.close()
 
 
-def _refuse_times_after(end_s: float, opts: AnalyzeOptions) -> None:
-    """--pain-at and --calibrate-at must fall inside the recording (0: unknown)."""
+def _refuse_times_after(end_s: float, opts: AnalyzeOptions, slack: float = 1.0, margin_s: float = 0.0) -> None:
+    """--pain-at and --calibrate-at must fall inside the recording (0:
+    length unknown); `slack` and `margin_s` for a length that is an estimate."""
     for flag, at_s in (("--pain-at", opts.pain_at_s), ("--calibrate-at", opts.calibrate_at_s)):
-        if end_s > 0 and at_s is not None and at_s > end_s:
+        if end_s > 0 and at_s is not None and at_s > end_s * slack + margin_s:
             raise PosecheckError(f"{flag} {at_s:g} s: after the recording ends ({end_s:.1f} s)")
 
 
@@ -166,6 +170,9 @@ def options_used(opts: AnalyzeOptions) -> dict[str, Any]:
 
 # What write_outputs may write in a report folder.
 REPORT_FILES = ("report.json", "report.html", "metrics.csv", "annotated.mp4")
+# A time option is refused by the video header's length times this (plus
+# 1 s) before the model runs, and exactly by the track's length after.
+HEADER_LENGTH_SLACK = 1.1
 # A batch's mark that a report folder is finished (see resume.py).
 MADE_FROM_NAME = "made_from.json"
 

@@ -417,4 +417,4 @@ def test_a_time_after_a_videos_end_is_refused_before_the_model_runs(capsys, monk
     monkeypatch.setattr(mediapipe_pose, "MediaPipePoseEstimator", no_model)
     video = SAMPLES / "supine_pelvic_press_far_side.mp4"  # 14.0 s by its header
     code, _, err = run(capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--calibrate-at", "20", "-q")
-    assert code == 2 and "--calibrate-at 20 s: after the recording ends (14.0 s)" in one_line(err)
+    assert code == 2 and "--calibrate-at 20 s: after the recording ends" in one_line(err)
