@@ -97,12 +97,7 @@ class LiveTrainer:
         self.detections = DetectionStream(self.capture, self.estimator, self.estimator.workers)
         self.finder = ExerciserFinder(self.estimator)
         self.cues = Cues(muted=opts.mute)
-        session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        self.recorder = SessionRecorder(
-            session_id, time.time(), source_name, [e.id for e, _ in steps], opts.db, opts.log_dir
-        )
         self.results: list[ExerciseResult] = []
-        self._signals = StopOnSignals()
         # An unexpected error in the inference thread, raised again in the
         # caller's thread once the session is closed.
         self._crash: Exception | None = None
@@ -115,6 +110,19 @@ class LiveTrainer:
         self._paused = False
         self._quit = False
         self.progress = RoutineProgress([e for e, _ in steps], self.capture.size)
+        # Last: from `session_start` on, a stop signal only asks the session
+        # to stop, so it always gets its `session_end` (a SIGTERM between
+        # the two used to kill it with neither, 1 of 843 sweep cases). The
+        # handlers are restored when run() ends.
+        self._signals = StopOnSignals().__enter__()
+        try:
+            session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+            self.recorder = SessionRecorder(
+                session_id, time.time(), source_name, [e.id for e, _ in steps], opts.db, opts.log_dir
+            )
+        except BaseException:
+            self._signals.__exit__()
+            raise
 
     @property
     def log(self) -> SessionLog:
@@ -269,7 +277,7 @@ class LiveTrainer:
         its history row), then `session_end`. An unexpected error in the
         inference thread is raised here, after the same closing.
         """
-        with self._signals:
+        with self._signals:  # entered in __init__; left (handlers restored) here
             self.capture.start()
             self.detections.start()
             worker = threading.Thread(target=self._inference, name="posecheck-inference", daemon=True)

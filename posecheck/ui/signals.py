@@ -39,7 +39,7 @@ class StopOnSignals:
     def __enter__(self) -> StopOnSignals:
         if threading.current_thread() is threading.main_thread():
             for s in STOP_SIGNALS:
-                if signal.getsignal(s) is not signal.SIG_IGN:
+                if s not in self._previous and signal.getsignal(s) is not signal.SIG_IGN:  # entered once
                     self._previous[s] = signal.signal(s, self._handle)
         return self
 

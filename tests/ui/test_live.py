@@ -309,6 +309,17 @@ def test_a_stop_signal_in_process_ends_like_q(sig, home, trapped_signals):
     assert all(signal.getsignal(s) is trapped_signals for s in STOP_SIGNALS)  # handlers given back
 
 
+def test_a_stop_signal_as_soon_as_the_session_has_started_still_ends_it(home, trapped_signals):
+    """SIGTERM after session_start is written but before run(): the session
+    still ends in order (it was the default action: killed, no session_end)."""
+    trainer = _trainer(home)
+    assert [e["kind"] for e in read_log(trainer.log.path)] == ["session_start"]
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert trainer.run() == 143
+    assert [e["kind"] for e in read_log(trainer.log.path)][-1] == "session_end"
+    assert all(signal.getsignal(s) is trapped_signals for s in STOP_SIGNALS)  # handlers given back
+
+
 def test_two_ctrl_c_back_to_back_lose_nothing(home, trapped_signals):
     trainer = _trainer(home)
     assert trainer.run(_at_frame(5, _kill_self(signal.SIGINT, signal.SIGINT))) == 130
