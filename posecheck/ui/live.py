@@ -83,6 +83,22 @@ class LiveOptions:
     realtime: bool = False
 
 
+def _start_session(
+    source_name: str, exercise_ids: list[str], opts: LiveOptions
+) -> tuple[StopOnSignals, SessionRecorder]:
+    """The stop-signal handlers, then the session's record (its
+    `session_start`): from then on a stop signal only asks the session to
+    stop, so it always gets its `session_end` (a SIGTERM between the two
+    used to kill it with neither: 1 of 843 sweep cases)."""
+    signals = StopOnSignals().__enter__()
+    try:
+        session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        return signals, SessionRecorder(session_id, time.time(), source_name, exercise_ids, opts.db, opts.log_dir)
+    except BaseException:
+        signals.__exit__()
+        raise
+
+
 class LiveTrainer:
     """Runs one exercise or a routine, live."""
 
@@ -110,19 +126,8 @@ class LiveTrainer:
         self._paused = False
         self._quit = False
         self.progress = RoutineProgress([e for e, _ in steps], self.capture.size)
-        # Last: from `session_start` on, a stop signal only asks the session
-        # to stop, so it always gets its `session_end` (a SIGTERM between
-        # the two used to kill it with neither, 1 of 843 sweep cases). The
-        # handlers are restored when run() ends.
-        self._signals = StopOnSignals().__enter__()
-        try:
-            session_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-            self.recorder = SessionRecorder(
-                session_id, time.time(), source_name, [e.id for e, _ in steps], opts.db, opts.log_dir
-            )
-        except BaseException:
-            self._signals.__exit__()
-            raise
+        # Last: handlers restored when run() ends.
+        self._signals, self.recorder = _start_session(source_name, [e.id for e, _ in steps], opts)
 
     @property
     def log(self) -> SessionLog:
