@@ -12,6 +12,7 @@ old file or none, never a truncated one.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -106,3 +107,13 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's content, read in 1 MiB pieces (what a model or a
+    batch's input is recorded by)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

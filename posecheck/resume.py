@@ -13,13 +13,12 @@ and a file that failed or was cut short (no `made_from.json`) is retried.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from posecheck import __version__
-from posecheck.outputs import write_atomically
+from posecheck.outputs import file_sha256, write_atomically
 from posecheck.pipeline import MADE_FROM_NAME, AnalyzeOptions
 from posecheck.spec import exercise_file
 
@@ -29,15 +28,6 @@ from posecheck.spec import exercise_file
 NOT_RECORDED_OPTIONS = frozenset({"workers", "model"})
 
 Row = dict[str, Any]
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's content, read in 1 MiB pieces."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def made_from(path: Path, exercise_arg: str, opts: AnalyzeOptions) -> dict[str, Any]:

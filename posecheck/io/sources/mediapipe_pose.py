@@ -10,7 +10,6 @@ install with no network. `model_path` takes any other PoseLandmarker
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import queue
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from posecheck.core.pose import PoseCandidate
 from posecheck.errors import PosecheckError
 from posecheck.io.sources.native import native_stderr_silenced
 from posecheck.io.sources.parallel import ordered_parallel_map, usable_cores
+from posecheck.outputs import file_sha256
 
 K = TypeVar("K")
 
@@ -31,17 +31,9 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 BUNDLED_MODEL = MODELS_DIR / "pose_landmarker_full.task"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def model_name(path: Path) -> str:
     """How reports name a model: file name and the start of its sha256."""
-    return f"{path.name} sha256:{_sha256(path)[:12]}"
+    return f"{path.name} sha256:{file_sha256(path)[:12]}"
 
 
 # A frame where the model finds nobody is looked at again by a second
