@@ -139,11 +139,14 @@ def _reps(t: Table, metrics: tuple[str, ...]) -> RepRule:
     return rule
 
 
-def _condition(t: Table, metrics: tuple[str, ...]) -> Condition:
+def _condition(t: Table, metrics: tuple[str, ...], alternative: bool = False) -> Condition:
+    """A [[hold.when]] condition, with its [[hold.when.or]] alternatives
+    (which have none of their own)."""
     c = Condition(
         metric=check_metric(t, "metric", t.get("metric", str, what="a metric name"), metrics),
         min=t.number("min", THRESHOLD, -math.inf),
         max=t.number("max", THRESHOLD, math.inf),
+        alternatives=() if alternative else tuple(_condition(a, metrics, True) for a in t.tables("or")),
     )
     check_band(t, c.min, c.max)
     t.finish()

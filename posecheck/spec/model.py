@@ -10,6 +10,7 @@ which check every value against these tuples and the ranges in `ranges.py`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from posecheck.core.metrics import MetricDef
@@ -29,15 +30,41 @@ SEVERITIES = ("info", "caution", "stop")
 
 @dataclass(frozen=True)
 class Condition:
-    """A metric kept inside [min, max] (either bound may be open)."""
+    """A metric kept inside [min, max] (either bound may be open).
+
+    `alternatives` are other readings of the same position (`[[hold.when.or]]`):
+    the condition is met when any of them is. A position the model can read
+    from two independent sets of landmarks is then not lost to a misread of
+    one: a forearm plank is the elbow bent or the shoulders low, and drawn
+    lines over the arms, or a wrist hidden behind the body, spoil only the
+    elbow.
+    """
 
     metric: str
     min: float = -math.inf
     max: float = math.inf
+    alternatives: tuple[Condition, ...] = ()
 
     def holds(self, value: float) -> bool:
         """True when value lies inside the band (NaN never does)."""
         return self.min <= value <= self.max
+
+    @property
+    def readings(self) -> tuple[Condition, ...]:
+        """This condition's own band and its alternatives."""
+        return (self, *self.alternatives)
+
+    def judge(self, values: Mapping[str, float]) -> bool | None:
+        """Met when any reading is inside its band; None when none is and
+        one of them cannot be read this frame (NaN): an unknown is neither."""
+        unknown = False
+        for c in self.readings:
+            v = values.get(c.metric, math.nan)
+            if math.isnan(v):
+                unknown = True
+            elif c.holds(v):
+                return True
+        return None if unknown else False
 
 
 @dataclass(frozen=True)

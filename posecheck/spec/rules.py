@@ -93,7 +93,9 @@ def speed_rules(
 ) -> tuple[SafetyRule, ...]:
     """A sudden-movement rule on every angle (`*_deg`) metric the exercise
     counts or holds on, at the exercise's limit or the metric's own (an arm
-    may swing faster than the spine may move; 0 leaves a metric unchecked)."""
+    may swing faster than the spine may move; 0 leaves a metric unchecked).
+    A hold condition's alternatives are not: they are other readings of
+    where the body is, not of how it moves."""
     names: list[str] = []
     if reps is not None:
         names += [m.metric for m in reps.movements]

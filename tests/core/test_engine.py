@@ -415,6 +415,27 @@ def test_other_conditions_alone_do_not_confirm_a_hold():
     assert [round(h.duration_s) for h in eng.holds] == [3, 4]
 
 
+def test_a_condition_met_by_its_alternative_reading_keeps_the_hold():
+    # A forearm plank: "on the forearms" is the elbow (b) bent or the
+    # shoulders (c) low. 0-4 s the elbow reads bent; 4-7 s lines drawn over
+    # the arm make it read straight while the shoulders stay low; 7-9 s it
+    # is lost (NaN), still low; 9-11 s straight arms (both say no).
+    lines = 'a = { joint = ["left_hip", "left_knee", "left_ankle"] }\n'
+    extra = 'b = { joint = ["right_hip", "right_knee", "right_ankle"] }\nc = { joint = ["nose", "left_hip", "left_knee"] }\n'
+    text = HOLD.replace(lines, lines + extra).replace("target_s = 3.0", "target_s = 30.0")
+    text += '[[hold.when]]\nmetric = "b"\nmax = 125.0\n[[hold.when.or]]\nmetric = "c"\nmax = 13.0\n'
+    a = segments((170, 170, 12.0))
+    b = segments((30, 30, 4.0), (160, 160, 3.0), (0, 0, 2.0), (170, 170, 3.0))
+    b[int(7 * FPS) : int(9 * FPS)] = np.nan
+    c = segments((9, 9, 9.0), (20, 20, 3.0))
+    eng, _ = run(exercise(text), {"a": a, "b": b, "c": c})
+    assert [round(h.duration_s) for h in eng.holds] == [9]
+    # Neither reading known for longer than the grace: not timed on NaN.
+    c[int(7 * FPS) : int(9 * FPS)] = np.nan
+    eng, _ = run(exercise(text), {"a": a, "b": b, "c": c})
+    assert [round(h.duration_s) for h in eng.holds] == [7]
+
+
 def test_a_wander_of_the_reading_during_a_hold_is_not_the_way_back():
     # A left hold of 4 s whose reading dips 6 units toward neutral for 0.9 s
     # (longer than the 0.5 s grace; drawn lines over a still head read so)

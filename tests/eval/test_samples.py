@@ -66,8 +66,6 @@ KNOWN_FAILURES = {
     "neck_side_tilt_hold_front_overlay_text.mp4": "text drawn across the shoulders moves them: the shoulder line reads "
     "9-10 deg (1 without it), past the 8 deg 'shoulder hiked' limit, "
     "so one hold breaks after 1 s and its rep is lost",
-    "plank_side_render_overlay_skeleton.mp4": "under the drawn arm lines the model reads the forearm plank's elbow "
-    "at 150-170 deg (25 without them): a straight-arm plank, not timed",
     "plank_side_render_overlay_text.mp4": "under the banner the elbow reads anywhere from 5 to 180 deg and "
     "mostly straight: the forearm plank is timed for 2 s of 15.8",
 }

@@ -283,3 +283,33 @@ def test_range_bounds_are_inclusive(text, allowed):
     else:
         with pytest.raises(PosecheckError, match=re.escape(f"key '{text.split(' = ')[0]}' = {text.split(' = ')[1]}")):
             parse(changed)
+
+
+HOLD_WITH_OR = GOOD.replace('kind = "reps"', 'kind = "hold"').split("[reps]")[0] + (
+    '[hold]\ntarget_s = 10\n[[hold.when]]\nmetric = "knee_deg"\nmin = 150.0\n'
+    '[[hold.when.or]]\nmetric = "knee_deg"\nmax = 20.0\n'
+)
+
+
+def test_a_hold_condition_may_be_read_another_way():
+    (cond,) = parse(HOLD_WITH_OR).hold.when
+    assert (cond.metric, cond.min) == ("knee_deg", 150.0)
+    assert [(a.metric, a.max) for a in cond.alternatives] == [("knee_deg", 20.0)]
+    assert [cond.judge({"knee_deg": v}) for v in (160.0, 10.0, 90.0, math.nan)] == [True, True, False, None]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ('[[hold.when.or.or]]\nmetric = "knee_deg"\n', r"unknown key 'hold.when\[0\].or\[0\].or'"),
+        ('unit = "deg"\n', r"unknown key 'hold.when\[0\].or\[0\].unit'"),
+    ],
+)
+def test_an_alternative_has_no_alternatives_nor_other_keys(extra, message):
+    with pytest.raises(PosecheckError, match=message):
+        parse(HOLD_WITH_OR + extra)
+
+
+def test_an_alternative_names_a_metric_of_the_file():
+    with pytest.raises(PosecheckError, match=r"key 'hold.when\[0\].or\[0\].metric' = 'elbow_deg': not a metric"):
+        parse(HOLD_WITH_OR.replace('metric = "knee_deg"\nmax = 20.0', 'metric = "elbow_deg"\nmax = 20.0'))

@@ -148,6 +148,10 @@ target_s = 10.0
 metric = "knee_deg"
 min = 150.0
 max = 180.0
+[[hold.when.or]]
+metric = "knee_deg"
+min = 0.0
+max = 30.0
 """
 
 SIDED = """
@@ -241,6 +245,8 @@ EXERCISE_NUMBERS = [
     ("hold", "hold.target_s", -1.0, 1e300),
     ("hold", "hold.when[0].min", -1e300, 1e300),
     ("hold", "hold.when[0].max", -1e300, 1e300),
+    ("hold", "hold.when[0].or[0].min", -1e300, 1e300),
+    ("hold", "hold.when[0].or[0].max", -1e300, 1e300),
     ("sided", "reps.neutral", -1e300, 1e300),
     ("sided", "reps.end", -1e300, 1e300),
     ("sided", "reps.partial", -1e300, 1e300),

@@ -24,7 +24,6 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
@@ -154,9 +153,10 @@ class ExerciseEngine:
         from the picture are not at the head because the head is still)."""
         hold = self.ex.hold
         assert hold is not None
-        if any(math.isnan(values.get(c.metric, math.nan)) for c in hold.when):
+        met = [c.judge(values) for c in hold.when]
+        if None in met:
             return None
-        return all(c.holds(values[c.metric]) for c in hold.when) and not form_faults(self.ex.form, values)
+        return all(met) and not form_faults(self.ex.form, values)
 
     def _update_hold_only(self, t_s: float, values: dict[str, float]) -> list[Event]:
         hold = self.ex.hold
