@@ -16,6 +16,7 @@ from posecheck.core.baseline import recording_rest_levels
 from posecheck.core.cuts import CutDetector
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.core.landmarks import Frames
+from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.session import ExerciseSession, FrameState, usable_mask
 from posecheck.core.setup_check import recording_view
 from posecheck.core.smoothing import TrackSmoother
@@ -58,16 +59,20 @@ def frames_of(track: LandmarkTrack) -> Frames:
 def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:
     """First pass: the rest level of each relative metric, from every frame
     (smoothed as the second pass will see them)."""
-    image, world = track.image_xyz, track.world_xyz
-    if smooth:
-        smoother, cuts = TrackSmoother(track.frame_size), CutDetector()
-        image, world = np.empty_like(image), np.empty_like(world)
-        for i, t in enumerate(track.t_s.tolist()):
-            if cuts.update(track.image_xyz[i], track.visibility[i], track.frame_size):
-                smoother.reset()
-            image[i], world[i] = smoother.update(t, track.image_xyz[i], track.world_xyz[i])
-    frames = frames_of(track.replace(image_xyz=image, world_xyz=world))
-    usable = usable_mask(exercise, image, track.visibility)
+    smoother, cuts, legs = TrackSmoother(track.frame_size), CutDetector(), LegSwapRepair()
+    image, world = np.empty_like(track.image_xyz), np.empty_like(track.world_xyz)
+    visibility = np.empty_like(track.visibility)
+    for i, t in enumerate(track.t_s.tolist()):
+        if cuts.update(track.image_xyz[i], track.visibility[i], track.frame_size):
+            smoother.reset()
+            legs.reset()
+        image[i], visibility[i], world[i] = legs.update(
+            t, track.image_xyz[i], track.visibility[i], track.world_xyz[i], track.frame_size
+        )
+        if smooth:
+            image[i], world[i] = smoother.update(t, image[i], world[i])
+    frames = frames_of(track.replace(image_xyz=image, world_xyz=world, visibility=visibility))
+    usable = usable_mask(exercise, image, visibility)
     return recording_rest_levels(exercise, frames, usable, track.t_s.astype(np.float64))
 
 

@@ -20,6 +20,7 @@ from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
 from posecheck.core.fatigue import FatigueMonitor
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
+from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.metrics import evaluate_metrics, metric_seen
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import FacingVote, check_setup, choose_view
@@ -136,6 +137,7 @@ class ExerciseSession:
         self._smoother = TrackSmoother(frame_size) if smooth else None
         self._facing = FacingVote()
         self._cuts = CutDetector()
+        self._legs = LegSwapRepair()
         self._calibrate_at_s = calibrate_at_s
         self._rest_levels = rest_levels
         self._views = (view,) if view is not None else exercise.supported_views
@@ -195,8 +197,10 @@ class ExerciseSession:
         visibility, (33, 3) world landmarks; all NaN when nobody is in view."""
         if self._cuts.update(image_xyz, visibility, self.frame_size):
             self.safety.cut()
+            self._legs.reset()
             if self._smoother is not None:
                 self._smoother.reset()
+        image_xyz, visibility, world_xyz = self._legs.update(t_s, image_xyz, visibility, world_xyz, self.frame_size)
         if self._smoother is not None:
             image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
         facing = None
