@@ -23,29 +23,56 @@ from posecheck.spec import SafetyRule
 # Speeds are measured over this window: long enough to average out landmark
 # jitter, short enough to catch a jerk of a few frames.
 SPEED_WINDOW_S = 0.12
+# A fast change counts as a movement when the reading has moved that way from
+# before it to after it: from CONFIRM_S before the window to CONFIRM_S after,
+# by at least STAYS_SHARE of the change. The model sometimes misreads a frame
+# or a few, a leg jumping 30-100 deg and back (real clips scaled to 320 px or
+# darkened): the jump out and the way back are each fast, but the reading
+# ends where it began. A person cannot move a joint far and back in 0.1 s,
+# while a real jerk (the rendered neck snap: 60 deg in 0.1 s) has moved.
+# The warning comes CONFIRM_S later.
+CONFIRM_S = 0.1
+STAYS_SHARE = 0.5
 
 
 class _SpeedMeter:
-    """|d metric / dt| over the last SPEED_WINDOW_S, per metric."""
+    """|d metric / dt| over a SPEED_WINDOW_S window that ended CONFIRM_S
+    ago; 0 where the reading went out and came back (a misread, not a move)."""
 
     def __init__(self) -> None:
         self._hist: deque[tuple[float, float]] = deque()
+        # When the window of the last speed measured ended.
+        self.at_s = math.nan
 
     def reset(self) -> None:
         """Forget the history (a NaN reading, or a cut)."""
         self._hist.clear()
 
     def update(self, t_s: float, value: float) -> float:
+        self.at_s = t_s
         if math.isnan(value):
             self.reset()
             return math.nan
-        self._hist.append((t_s, value))
-        while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
-            self._hist.popleft()
-        t0, v0 = self._hist[0]
-        if t_s - t0 < SPEED_WINDOW_S * 0.5:
+        hist = self._hist
+        hist.append((t_s, value))
+        while len(hist) > 2 and t_s - hist[1][0] >= SPEED_WINDOW_S + 2 * CONFIRM_S:
+            hist.popleft()
+        # The window ends at the last sample CONFIRM_S old and starts at the
+        # last one SPEED_WINDOW_S before that; the oldest is the reading before.
+        end = next((i for i in range(len(hist) - 1, -1, -1) if t_s - hist[i][0] >= CONFIRM_S - 1e-9), None)
+        if end is None:
             return math.nan
-        return abs(value - v0) / (t_s - t0)
+        t_end, v_end = hist[end]
+        self.at_s = t_end
+        start = next((i for i in range(end, -1, -1) if t_end - hist[i][0] >= SPEED_WINDOW_S - 1e-9), 0)
+        t0, v0 = hist[start]
+        if t_end - t0 < SPEED_WINDOW_S * 0.5:
+            return math.nan
+        change = v_end - v0
+        moved = value - hist[0][1]
+        if moved * change <= 0 or abs(moved) < STAYS_SHARE * abs(change):
+            return 0.0
+        return abs(change) / (t_end - t0)
 
 
 class _LoopMeter:
@@ -135,7 +162,8 @@ class SafetyMonitor:
         """(at fault?, since when) for one rule now; None when unknown (NaN)."""
         if rule.kind == "speed":
             v = speeds.get(rule.metric, math.nan)
-            return (None if math.isnan(v) else v > rule.above), t_s
+            # Timed from when the fast change was measured, not confirmed.
+            return (None if math.isnan(v) else v > rule.above), self._speed[rule.metric].at_s
         if rule.kind == "loop":
             turns, start_s = loops[(rule.metric, rule.metric_y)]
             return turns >= rule.turn_above, start_s

@@ -156,6 +156,28 @@ def test_a_jerk_warns_and_a_smooth_move_does_not():
     assert len(w) == 1 and w[0].t_s == pytest.approx(1.0, abs=0.15)
 
 
+@pytest.mark.parametrize(
+    "name, misread",
+    [
+        ("one frame out and back", [0, 0, 90, 0, 0]),
+        ("three frames out and back", [0, 40, 90, 60, 0]),
+        # One frame off, then a fast but smooth way back to where it was:
+        # the way back alone reads 200+ deg/s over the window.
+        ("a dip and a quick recovery", [0, -32, -20, -13, -8, -5, -3, -2, 0]),
+    ],
+)
+def test_a_misread_that_comes_back_is_not_a_jerk(name, misread):
+    values = np.concatenate([np.zeros(30), misread, np.zeros(30)])
+    assert speed_trace(values).warnings == [], name
+
+
+def test_a_jerk_that_comes_back_slowly_still_warns():
+    # 45 deg out in 0.15 s, held 0.2 s, back in 1 s: a real jerk.
+    values = np.concatenate([np.zeros(30), np.linspace(0, 45, 5), np.full(6, 45), np.linspace(45, 0, 30), np.zeros(10)])
+    w = speed_trace(values).warnings
+    assert len(w) == 1 and w[0].t_s == pytest.approx(1.0, abs=0.15)
+
+
 def test_speed_waits_while_not_exercising():
     jerk = np.concatenate([np.zeros(30), np.linspace(0, 45, 5), np.full(30, 45)])
     assert speed_trace(jerk, exercising=False).warnings == []
