@@ -348,6 +348,19 @@ def test_static_hold_times_only_in_position_with_grace():
     assert [e.kind for e in events].count(EventKind.HOLD_COMPLETED) == 1
 
 
+def test_a_dip_during_the_setup_check_is_bridged_by_the_grace_as_after_it():
+    # In position from the start (setup takes 0.5 s); a 0.2 s dip at 0.2 s,
+    # under the 0.5 s grace: timed from 0, as a dip after setup would be.
+    short = segments((150, 150, 0.2), (50, 50, 0.2), (150, 150, 4.0), (50, 50, 1.0))
+    eng, _ = run(exercise(HOLD), {"a": short})
+    assert [h.start_s for h in eng.holds] == [pytest.approx(0.0)]
+    # A dip longer than the grace (0.7 s, setup running on): timed from
+    # when the position was taken again.
+    long = segments((150, 150, 0.2), (50, 50, 0.7), (150, 150, 4.0), (50, 50, 1.0))
+    eng, _ = run(exercise(HOLD), {"a": long})
+    assert [h.start_s for h in eng.holds] == [pytest.approx(0.9, abs=1 / FPS)]
+
+
 def test_static_hold_broken_by_lost_pose_past_grace():
     trace = np.full(int(6 * FPS), 150.0)
     vis = np.ones(len(trace), bool)

@@ -24,6 +24,7 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
@@ -72,6 +73,7 @@ class ExerciseEngine:
         # The phase of a static hold (a rep exercise's is the counter's).
         self._hold_phase = Phase.SETUP
         self._pos_since: float | None = None
+        self._pos_last_s = math.nan
         self._ready = False
 
     @property
@@ -108,12 +110,15 @@ class ExerciseEngine:
         if not self._ready:
             if self.ex.reps is None and self.ex.hold is not None:
                 # A person already holding the position while the setup check
-                # runs is holding it: the hold will be timed from then.
+                # runs is holding it: the hold will be timed from then, with
+                # the hold's grace for dips as when it is timed.
                 in_pos = self._in_hold_position(values)
-                if in_pos is False:
-                    self._pos_since = None
-                elif in_pos and self._pos_since is None:
-                    self._pos_since = t_s
+                if in_pos:
+                    if self._pos_since is not None and t_s - self._pos_last_s > self.ex.hold.grace_s:
+                        self._pos_since = None
+                    if self._pos_since is None:
+                        self._pos_since = t_s
+                    self._pos_last_s = t_s
             elif self.ex.reps is not None:
                 # The rep machine may arm (see neutral) during setup, so a
                 # first rep that starts right away is not lost; it cannot
@@ -126,9 +131,10 @@ class ExerciseEngine:
             out.append(Event(t_s, EventKind.READY))
             if self.ex.reps is None:
                 self._hold_phase = Phase.IDLE
-                if self._pos_since is not None and self.ex.hold is not None:
-                    clock = HoldClock(self._pos_since, self.ex.hold.grace_s, self.ex.hold.still_band)
-                    clock.last_in_s = t_s
+                hold = self.ex.hold
+                if self._pos_since is not None and hold is not None and t_s - self._pos_last_s <= hold.grace_s:
+                    clock = HoldClock(self._pos_since, hold.grace_s, hold.still_band)
+                    clock.last_in_s = self._pos_last_s
                     self.timer.start(clock)
                     self._hold_phase = Phase.HOLDING
             self._sync_state()
