@@ -213,8 +213,30 @@ def test_slowing_down_suggests_stopping():
 
 
 def test_losing_range_suggests_stopping_but_one_bad_rep_does_not():
-    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.0)]) == ["fatigue"]
-    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.5)]) == []
+    # Said when the rep after the two small ones counts: a rep's range is
+    # known once it is back.
+    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.0), (1.0, 1.5)]) == ["fatigue"]
+    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.0)]) == []
+    assert fatigue_for([(1.0, 1.5)] * 4 + [(1.0, 1.0), (1.0, 1.5), (1.0, 1.5)]) == []
+
+
+def test_the_range_of_a_rep_still_going_deeper_is_not_judged():
+    """A rep counts when it reaches its end and then goes on past it: as it
+    counts it has reached 1.0-1.1 of the range, and later 2.5. One shallow
+    rep (1.0) before it is not two in a row getting smaller."""
+    import dataclasses
+
+    from posecheck.core.events import RepRecord
+    from posecheck.core.fatigue import FatigueMonitor
+    from posecheck.spec import load_exercise
+
+    mon = FatigueMonitor(dataclasses.replace(load_exercise("squat")))
+    said = []
+    for i, final in enumerate([2.5, 2.6, 2.5, 2.5, 1.0, 2.5, 2.5]):
+        rep = RepRecord(t_s=i * 2.0, side=None, peak=0.0, duration_s=1.0, progress=1.05)
+        said += [r for r, _, _ in mon.update(rep)]
+        rep.progress = final  # the rest of its way down, once it is counted
+    assert "fatigue" not in said
 
 
 def test_a_few_frames_longer_is_not_slowing_down():
