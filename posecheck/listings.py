@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from posecheck.errors import EXIT_USER_ERROR, PosecheckError
 from posecheck.outputs import check_output_file
 from posecheck.spec import (
+    Condition,
     Exercise,
     Routine,
     camera_setup,
@@ -126,8 +128,24 @@ def _views_line(ex: Exercise) -> str:
     return ", ".join(f"{v} ({'measured' if v in ex.measured_views else 'supported'})" for v in ex.supported_views)
 
 
+def _band_text(c: Condition) -> str:
+    """One hold condition's band: "150 <= body_line_deg", "elbow_deg <= 125"."""
+    low = f"{c.min:g} <= " if math.isfinite(c.min) else ""
+    high = f" <= {c.max:g}" if math.isfinite(c.max) else ""
+    return f"{low}{c.metric}{high}"
+
+
+def _held_while(ex: Exercise) -> list[str]:
+    """A static hold's position conditions, each with its other readings."""
+    if ex.hold is None or not ex.hold.when:
+        return []
+    conds = [" or ".join(_band_text(r) for r in c.readings) for c in ex.hold.when]
+    return ["held while: " + "; ".join(conds)]
+
+
 def describe_exercise(ex: Exercise) -> str:
-    """`posecheck show EXERCISE`: instructions, camera, prescription, safety."""
+    """`posecheck show EXERCISE`: instructions, camera, position a hold is
+    timed in, prescription, safety."""
     p = ex.prescription
     lines = [
         f"{ex.title} ({ex.id})",
@@ -142,6 +160,7 @@ def describe_exercise(ex: Exercise) -> str:
     pres = [f"{p.sets} set(s)"]
     if p.reps:
         pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
+    lines += _held_while(ex)
     lines.append("prescription: " + ", ".join(pres + _hold_and_rest(ex)))
     for r in ex.safety:
         if r.id == "sudden_movement":

@@ -51,6 +51,15 @@ def test_show_prints_instructions_and_prescription(capsys):
     assert "safety [stop] neck_overextension" in out
 
 
+def test_show_names_the_position_a_hold_is_timed_in_with_its_other_readings(capsys):
+    code, out, _ = run(capsys, "show", "plank")
+    assert code == 0
+    held = next(line for line in out.splitlines() if line.startswith("held while: "))
+    assert "150 <= body_line_deg" in held
+    assert "elbow_deg <= 125 or shoulder_lift_deg <= 13" in held
+    assert "3.5 <= hip_lift_deg <= 30" in held
+
+
 def test_unknown_exercise_suggests_the_closest(capsys):
     assert "did you mean neck_side_tilt_hold" in refused(capsys, "show", "neck_tilt_hold")
 
