@@ -13,13 +13,10 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.baseline import recording_rest_levels
-from posecheck.core.cuts import CutDetector
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.core.landmarks import Frames
-from posecheck.core.leg_swap import LegSwapRepair
-from posecheck.core.session import ExerciseSession, FrameState, usable_mask
+from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
 from posecheck.core.setup_check import recording_view
-from posecheck.core.smoothing import TrackSmoother
 from posecheck.core.track import LandmarkTrack
 from posecheck.spec import Exercise
 
@@ -59,18 +56,13 @@ def frames_of(track: LandmarkTrack) -> Frames:
 def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:
     """First pass: the rest level of each relative metric, from every frame
     (smoothed as the second pass will see them)."""
-    smoother, cuts, legs = TrackSmoother(track.frame_size), CutDetector(), LegSwapRepair()
+    cleaner = LandmarkCleaner(track.frame_size, smooth)
     image, world = np.empty_like(track.image_xyz), np.empty_like(track.world_xyz)
     visibility = np.empty_like(track.visibility)
     for i, t in enumerate(track.t_s.tolist()):
-        if cuts.update(track.image_xyz[i], track.visibility[i], track.frame_size):
-            smoother.reset()
-            legs.reset()
-        image[i], visibility[i], world[i] = legs.update(
-            t, track.image_xyz[i], track.visibility[i], track.world_xyz[i], track.frame_size
+        image[i], visibility[i], world[i], _ = cleaner.update(
+            t, track.image_xyz[i], track.visibility[i], track.world_xyz[i]
         )
-        if smooth:
-            image[i], world[i] = smoother.update(t, image[i], world[i])
     frames = frames_of(track.replace(image_xyz=image, world_xyz=world, visibility=visibility))
     usable = usable_mask(exercise, image, visibility)
     return recording_rest_levels(exercise, frames, usable, track.t_s.astype(np.float64))

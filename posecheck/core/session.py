@@ -106,6 +106,38 @@ def _usable_rows(
     return ok
 
 
+class LandmarkCleaner:
+    """One frame's landmarks as the metrics should read them: legs the model
+    swapped put back (leg_swap.py), then smoothed (smoothing.py; `smooth`
+    off for tracks already smooth), both starting afresh at a cut
+    (cuts.py). The session and the offline rest pass share it, so both read
+    the same landmarks."""
+
+    def __init__(self, frame_size: tuple[int, int], smooth: bool) -> None:
+        self.frame_size = frame_size
+        self._cuts = CutDetector()
+        self._legs = LegSwapRepair()
+        self._smoother = TrackSmoother(frame_size) if smooth else None
+
+    def update(
+        self,
+        t_s: float,
+        image_xyz: npt.NDArray[np.floating],
+        visibility: npt.NDArray[np.floating],
+        world_xyz: npt.NDArray[np.floating],
+    ) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating], bool]:
+        """(image, visibility, world, whether this frame is a cut)."""
+        cut = self._cuts.update(image_xyz, visibility, self.frame_size)
+        if cut:
+            self._legs.reset()
+            if self._smoother is not None:
+                self._smoother.reset()
+        image_xyz, visibility, world_xyz = self._legs.update(t_s, image_xyz, visibility, world_xyz, self.frame_size)
+        if self._smoother is not None:
+            image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
+        return image_xyz, visibility, world_xyz, cut
+
+
 class ExerciseSession:
     """Runs one exercise on a stream of pose frames."""
 
@@ -134,10 +166,8 @@ class ExerciseSession:
         self.root = exercise
         self.frame_size = frame_size
         self._scale = np.array(frame_size, np.float64)
-        self._smoother = TrackSmoother(frame_size) if smooth else None
+        self._cleaner = LandmarkCleaner(frame_size, smooth)
         self._facing = FacingVote()
-        self._cuts = CutDetector()
-        self._legs = LegSwapRepair()
         self._calibrate_at_s = calibrate_at_s
         self._rest_levels = rest_levels
         self._views = (view,) if view is not None else exercise.supported_views
@@ -195,14 +225,9 @@ class ExerciseSession:
     ) -> FrameUpdate:
         """Feed one frame: (33, 3) normalised image landmarks, (33,)
         visibility, (33, 3) world landmarks; all NaN when nobody is in view."""
-        if self._cuts.update(image_xyz, visibility, self.frame_size):
+        image_xyz, visibility, world_xyz, cut = self._cleaner.update(t_s, image_xyz, visibility, world_xyz)
+        if cut:
             self.safety.cut()
-            self._legs.reset()
-            if self._smoother is not None:
-                self._smoother.reset()
-        image_xyz, visibility, world_xyz = self._legs.update(t_s, image_xyz, visibility, world_xyz, self.frame_size)
-        if self._smoother is not None:
-            image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
         facing = None
         if self.engine.state.phase == Phase.SETUP:
             facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size, world_xyz)
