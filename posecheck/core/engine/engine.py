@@ -24,7 +24,6 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
@@ -72,8 +71,9 @@ class ExerciseEngine:
         self._last_seen_s: float | None = None
         # The phase of a static hold (a rep exercise's is the counter's).
         self._hold_phase = Phase.SETUP
-        self._pos_since: float | None = None
-        self._pos_last_s = math.nan
+        # A static hold under way while the setup check runs (its grace as
+        # when timed); the timer takes it over once counting starts.
+        self._setup_clock: HoldClock | None = None
         self._ready = False
 
     @property
@@ -98,6 +98,8 @@ class ExerciseEngine:
             self._visible_since = None
             if self.timer.clock is not None and not self.timer.clock.update(t_s, False):
                 out += self._end_hold()
+            if self._setup_clock is not None and not self._setup_clock.update(t_s, False):
+                self._setup_clock = None
             if self._last_seen_s is not None and t_s - self._last_seen_s > ABANDON_AFTER_S:
                 self.counter.abandon()
             self._sync_state()
@@ -113,12 +115,13 @@ class ExerciseEngine:
                 # runs is holding it: the hold will be timed from then, with
                 # the hold's grace for dips as when it is timed.
                 in_pos = self._in_hold_position(values)
-                if in_pos:
-                    if self._pos_since is not None and t_s - self._pos_last_s > self.ex.hold.grace_s:
-                        self._pos_since = None
-                    if self._pos_since is None:
-                        self._pos_since = t_s
-                    self._pos_last_s = t_s
+                clock = self._setup_clock
+                # Out of position, or unknown, past the grace: that hold is over.
+                if clock is not None and not clock.update(t_s, in_pos is True):
+                    clock = None
+                if clock is None and in_pos:
+                    clock = HoldClock(t_s, self.ex.hold.grace_s, self.ex.hold.still_band)
+                self._setup_clock = clock
             elif self.ex.reps is not None:
                 # The rep machine may arm (see neutral) during setup, so a
                 # first rep that starts right away is not lost; it cannot
@@ -131,10 +134,9 @@ class ExerciseEngine:
             out.append(Event(t_s, EventKind.READY))
             if self.ex.reps is None:
                 self._hold_phase = Phase.IDLE
-                hold = self.ex.hold
-                if self._pos_since is not None and hold is not None and t_s - self._pos_last_s <= hold.grace_s:
-                    clock = HoldClock(self._pos_since, hold.grace_s, hold.still_band)
-                    clock.last_in_s = self._pos_last_s
+                clock = self._setup_clock
+                if clock is not None and clock.update(t_s, False):
+                    # Still in position, or out for less than the grace.
                     self.timer.start(clock)
                     self._hold_phase = Phase.HOLDING
             self._sync_state()
