@@ -77,7 +77,7 @@ def rest_directions(ex: Exercise) -> dict[str, set[int]]:
         for mv in ex.reps.movements:
             mark(mv.metric, 1 if mv.end > mv.neutral else -1)
     if ex.hold is not None:
-        for c in (r for w in ex.hold.when for r in w.readings):
+        for c in ex.hold.readings:
             lower, upper = math.isfinite(c.min), math.isfinite(c.max)
             if lower != upper:  # a band (both bounds) says no direction
                 mark(c.metric, 1 if lower else -1)

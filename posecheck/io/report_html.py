@@ -95,7 +95,7 @@ def _plotted_metrics(ex: Exercise) -> list[str]:
     """The metrics reps are counted on or holds are timed on, in order."""
     names = list(_movement_ends(ex))
     if ex.hold is not None:
-        for c in (r for w in ex.hold.when for r in w.readings):
+        for c in ex.hold.readings:
             if c.metric not in names:
                 names.append(c.metric)
     return names
@@ -116,7 +116,7 @@ def _plot_png(result: AnalysisResult, metric: str) -> str:
             ax.axhline(ends[0], color="#555", linestyle=":", linewidth=1)
             ax.axhline(ends[1], color="#1a7f37", linestyle="--", linewidth=1)
         if ex.hold is not None:
-            for c in (r for w in ex.hold.when for r in w.readings):
+            for c in ex.hold.readings:
                 if c.metric == metric:
                     for v in (c.min, c.max):
                         if math.isfinite(v):

@@ -145,6 +145,11 @@ class HoldRule:
     still: tuple[str, ...] = ()
     still_band: float = 2.0
 
+    @property
+    def readings(self) -> tuple[Condition, ...]:
+        """Every band of the position conditions, their `or` readings included."""
+        return tuple(r for c in self.when for r in c.readings)
+
 
 @dataclass(frozen=True)
 class Prescription:
