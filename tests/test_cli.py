@@ -118,12 +118,14 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
     code, out, _ = run(capsys, "analyze", str(track), "-e", "plank", "--json", "-", "-q")
     assert code == 0
     report = json.loads(out)
+    assert report["camera_roll_deg"] is None  # a track without one: the picture showed none
     assert set(report) == {
         "schema",
         "exercise",
         "view",
         "source",
         "model",
+        "camera_roll_deg",
         "duration_s",
         "frames",
         "frames_with_pose",

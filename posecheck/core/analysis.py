@@ -45,11 +45,12 @@ class AnalysisResult:
 
 def frames_of(track: LandmarkTrack) -> Frames:
     """The arrays metrics read, from a track."""
-    return Frames(
-        px=track.pixels(),
-        world=track.world_xyz.astype(np.float64),
-        visibility=track.visibility.astype(np.float64),
-        size=track.frame_size,
+    return Frames.levelled(
+        track.pixels(),
+        track.world_xyz.astype(np.float64),
+        track.visibility.astype(np.float64),
+        track.frame_size,
+        track.camera_roll_deg,
     )
 
 
@@ -101,7 +102,9 @@ def analyze_track(
         measured = exercise.for_view(view)
         if calibrate_at_s is None and any(m.relative for m in measured.metrics):
             rest = _rest_from_recording(track, measured, smooth)
-    session = ExerciseSession(exercise, track.frame_size, smooth, calibrate_at_s, rest, view)
+    session = ExerciseSession(
+        exercise, track.frame_size, smooth, calibrate_at_s, rest, view, camera_roll_deg=track.camera_roll_deg
+    )
     n = len(track)
     rows: list[dict[str, float]] = []
     smoothed = np.full_like(track.image_xyz, np.nan)

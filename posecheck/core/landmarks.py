@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
+from posecheck.core.level import level_px, level_world, unlevel_px
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -166,12 +167,30 @@ class Frames:
         visibility: (T, 33) visibility 0..1.
         size: (width, height) of the picture in pixels; when known, points
             placed off it make the metrics that read them NaN.
+        roll_deg: the camera's roll `px` and `world` were turned back from
+            (core/level.py; `levelled` makes them), so that the picture's
+            edges are found where they were.
     """
 
     px: FloatArray
     world: FloatArray
     visibility: FloatArray
     size: tuple[int, int] | None = None
+    roll_deg: float = 0.0
+
+    @classmethod
+    def levelled(
+        cls,
+        px: FloatArray,
+        world: FloatArray,
+        visibility: FloatArray,
+        size: tuple[int, int],
+        roll_deg: float | None,
+    ) -> Frames:
+        """Frames of landmarks as the picture shows them, turned to level by
+        the camera's roll (None or 0: as they are)."""
+        roll = roll_deg or 0.0
+        return cls(level_px(px, size, roll), level_world(world, roll), visibility, size, roll)
 
     @functools.cached_property
     def px_per_m(self) -> FloatArray:
@@ -198,8 +217,9 @@ class Frames:
         if self.size is None:
             return np.ones(self.px.shape[:2], bool)
         size = np.asarray(self.size, np.float64)
+        px = unlevel_px(self.px, self.size, self.roll_deg)
         with np.errstate(invalid="ignore"):
-            inside = (self.px >= -OFF_FRAME_MARGIN * size) & (self.px <= (1.0 + OFF_FRAME_MARGIN) * size)
+            inside = (px >= -OFF_FRAME_MARGIN * size) & (px <= (1.0 + OFF_FRAME_MARGIN) * size)
         return np.all(inside, axis=2)
 
     def point(self, name: str, space: str) -> FloatArray:

@@ -49,6 +49,8 @@ class RoutineProgress:
     def __init__(self, exercises: list[Exercise], frame_size: tuple[int, int]) -> None:
         self.exercises = exercises
         self.frame_size = frame_size
+        # The camera's roll once found (core/level.py), for every step's session.
+        self.camera_roll_deg: float | None = None
         self.step: StepState | None = None
         self.next_index = 0
         # The step whose pain check-in is asked, and until when.
@@ -76,9 +78,18 @@ class RoutineProgress:
         """Start the next step at t_s (source seconds); started_at is the wall clock."""
         index = self.next_index
         ex = self.exercises[index]
-        self.step = StepState(index, ex, ExerciseSession(ex, self.frame_size), t_s, started_at)
+        session = ExerciseSession(ex, self.frame_size, camera_roll_deg=self.camera_roll_deg)
+        self.step = StepState(index, ex, session, t_s, started_at)
         self.next_index += 1
         return self.step
+
+    def level_by(self, roll_deg: float) -> None:
+        """The camera's roll is known: the steps from now on read levelled
+        landmarks, and so does the step under way if it is still setting up
+        (nothing counted yet; see ExerciseSession.level_by)."""
+        self.camera_roll_deg = roll_deg
+        if self.step is not None:
+            self.step.session.level_by(roll_deg)
 
     def end_step(self, t_s: float) -> StepState:
         """Close the step under way (once); its check-in is asked until t_s + CHECKIN_S."""

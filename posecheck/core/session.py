@@ -149,6 +149,7 @@ class ExerciseSession:
         calibrate_at_s: float | None = None,
         rest_levels: dict[str, float] | None = None,
         view: str | None = None,
+        camera_roll_deg: float | None = None,
     ) -> None:
         """
         Args:
@@ -162,10 +163,13 @@ class ExerciseSession:
             view: measure in this view of the exercise (offline: the view
                 the recording shows); None chooses it from what the camera
                 sees until counting starts (live).
+            camera_roll_deg: the camera's roll (core/level.py): the metrics
+                read the landmarks turned back to level.
         """
         self.root = exercise
         self.frame_size = frame_size
         self._scale = np.array(frame_size, np.float64)
+        self.camera_roll_deg = camera_roll_deg
         self._cleaner = LandmarkCleaner(frame_size, smooth)
         self._facing = FacingVote()
         self._calibrate_at_s = calibrate_at_s
@@ -196,6 +200,16 @@ class ExerciseSession:
         self.reps: list[RepRecord] = self.engine.reps
         self.holds: list[HoldRecord] = self.engine.holds
         self.warnings: list[WarningRecord] = self.safety.warnings
+
+    def level_by(self, roll_deg: float) -> bool:
+        """Read the landmarks turned back by the camera's roll from now on,
+        if counting has not started (the rest found so far was read with
+        the old roll, so it is found again). Returns whether it was taken."""
+        if self.engine.state.phase != Phase.SETUP:
+            return False
+        self.camera_roll_deg = roll_deg
+        self._use(self.ex, self.safety.warnings)
+        return True
 
     @property
     def view(self) -> str:
@@ -236,11 +250,12 @@ class ExerciseSession:
                 self._use(self.root.for_view(view), self.safety.warnings)
         usable = self._usable(image_xyz, visibility)
         self._baseline.frame(t_s, usable)
-        frames = Frames(
-            px=(np.asarray(image_xyz[None, :, :2], np.float64) * self._scale),
-            world=np.asarray(world_xyz[None], np.float64),
-            visibility=np.asarray(visibility[None], np.float64),
-            size=self.frame_size,
+        frames = Frames.levelled(
+            np.asarray(image_xyz[None, :, :2], np.float64) * self._scale,
+            np.asarray(world_xyz[None], np.float64),
+            np.asarray(visibility[None], np.float64),
+            self.frame_size,
+            self.camera_roll_deg,
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)

@@ -20,6 +20,9 @@ File format (`.npz`, self-describing, versioned by `format_version`):
                     for a track of every N-th frame, whose last frame may lie
                     up to N-1 frames before the end); without it the length
                     is the last frame's time plus one frame
+    camera_roll_deg float, optional: the camera's roll found in the picture
+                    (core/level.py; -20..20, written only when found); the
+                    metrics read the landmarks turned back to level
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
@@ -56,6 +59,8 @@ class LandmarkTrack:
         source: name of the video the track was extracted from.
         source_duration_s: the source's length when it is not the last
             frame plus one (`--stride`); None otherwise.
+        camera_roll_deg: the camera's roll (core/level.py), None when the
+            picture did not show it or it is negligible.
     """
 
     t_s: npt.NDArray[np.float64]
@@ -67,6 +72,7 @@ class LandmarkTrack:
     model: str
     source: str
     source_duration_s: float | None = None
+    camera_roll_deg: float | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -117,6 +123,7 @@ class LandmarkTrack:
             "model": self.model,
             "source": self.source,
             "source_duration_s": self.source_duration_s,
+            "camera_roll_deg": self.camera_roll_deg,
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
@@ -149,6 +156,8 @@ class LandmarkTrack:
             visibility=np.concatenate([tr.visibility for tr in tracks]),
             world_xyz=np.concatenate([tr.world_xyz for tr in tracks]),
             source_duration_s=offset,
+            # One roll for the whole, so only where every part has it.
+            camera_roll_deg=tracks[0].camera_roll_deg if len({tr.camera_roll_deg for tr in tracks}) == 1 else None,
         )
         return joined, starts
 
@@ -161,7 +170,8 @@ class LandmarkTrack:
         counts and signed angles mean what the exercise file says.
         """
         image, visibility, world = mirror_landmarks(self.image_xyz, self.visibility, self.world_xyz)
-        return self.replace(image_xyz=image, visibility=visibility, world_xyz=world)
+        roll = None if self.camera_roll_deg is None else -self.camera_roll_deg
+        return self.replace(image_xyz=image, visibility=visibility, world_xyz=world, camera_roll_deg=roll)
 
     def save(self, path: Path) -> Path:
         """Write the track as a compressed, self-describing `.npz`; returns the
@@ -193,6 +203,8 @@ class LandmarkTrack:
         }
         if self.source_duration_s is not None:
             entries["duration_s"] = np.array(self.source_duration_s)
+        if self.camera_roll_deg is not None:
+            entries["camera_roll_deg"] = np.array(self.camera_roll_deg)
         write_atomically(target, lambda tmp: np.savez_compressed(tmp, **entries))
         return target
 

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.landmarks import NUM_LANDMARKS
+from posecheck.core.level import MAX_ROLL_DEG
 from posecheck.errors import PosecheckError
 
 TRACK_FORMAT = "posecheck-track"
@@ -48,6 +49,7 @@ _ENTRIES = (
     "model",
     "source",
     "duration_s",
+    "camera_roll_deg",
 )
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
@@ -161,7 +163,19 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "model": _text(path, raw, "model"),
         "source": _text(path, raw, "source"),
         "source_duration_s": _source_duration(path, raw, t_s),
+        "camera_roll_deg": _camera_roll(path, raw),
     }
+
+
+def _camera_roll(path: Path, raw: dict[str, Any]) -> float | None:
+    """The optional `camera_roll_deg`, within core/level.py's MAX_ROLL_DEG."""
+    if "camera_roll_deg" not in raw:
+        return None
+    allowed = f"one number of degrees, -{MAX_ROLL_DEG:g} to {MAX_ROLL_DEG:g}"
+    roll = _scalar(path, raw, "camera_roll_deg", allowed)
+    if not -MAX_ROLL_DEG <= roll <= MAX_ROLL_DEG:
+        raise PosecheckError(f"{path}: camera_roll_deg is {roll:g}; allowed: {allowed}")
+    return roll
 
 
 def _source_duration(path: Path, raw: dict[str, Any], t_s: npt.NDArray[np.float64]) -> float | None:

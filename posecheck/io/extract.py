@@ -3,7 +3,8 @@
 Decoding runs in a background thread that keeps a few frames ready, and
 the estimator reads several frames at once (detect_frames, one landmarker
 per core); OpenCV and MediaPipe release the GIL, so the cores stay busy.
-The exerciser is then chosen frame by frame, in order (io/follow.py).
+The exerciser is then chosen frame by frame, in order (io/follow.py), and
+a frame a second is searched for the camera's roll (io/camera_roll.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy.typing as npt
 
 from posecheck.core.pose import PoseEstimator
 from posecheck.core.track import LandmarkTrack, frame_landmarks
+from posecheck.io.camera_roll import RollSampler
 from posecheck.io.follow import ExerciserFinder
 from posecheck.io.sources.video import VideoReader, prefetched_frames
 
@@ -83,11 +85,14 @@ def extract_track(
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     total = info.frame_count // stride if info.frame_count else 0
     frames = (((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px), stride))
+    roll = RollSampler()
     for done, ((t_s, rgb), candidates) in enumerate(estimator.detect_frames(frames), start=1):
         person = finder.choose(t_s, rgb, candidates)
         times.append(t_s)
         img, vis, world = frame_landmarks(person)
         chunks.append((img, vis, world))
+        if roll.wants(t_s):
+            roll.add(t_s, rgb, img)
         if progress is not None:
             progress(done, total)
     if progress is not None and reader.cut_short_warning:
@@ -105,4 +110,5 @@ def extract_track(
         source_duration_s=max(reader.frames_read, times[-1] * info.fps + 1) / info.fps
         if stride > 1 and times
         else None,
+        camera_roll_deg=roll.estimate(),
     )

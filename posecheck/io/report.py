@@ -33,6 +33,7 @@ def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
         "view": ex.camera_view,
         "source": source,
         "model": tr.model,
+        "camera_roll_deg": tr.camera_roll_deg,
         "duration_s": _r(tr.duration_s),
         "frames": len(tr),
         "frames_with_pose": int(tr.has_pose.sum()),

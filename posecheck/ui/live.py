@@ -44,6 +44,7 @@ from posecheck.core.session import FrameState
 from posecheck.core.track import frame_landmarks, mirror_landmarks
 from posecheck.errors import PosecheckError
 from posecheck.io.camera import Capture
+from posecheck.io.camera_roll import StartRoll
 from posecheck.io.detections import Detected, DetectionStream
 from posecheck.io.follow import ExerciserFinder
 from posecheck.io.sessionlog import ExerciseResult, SessionLog
@@ -61,6 +62,12 @@ STALL_AFTER_S = 2.0
 # history): a problem with the user's machine that they can fix, reported in
 # one line, as posecheck's other user-caused errors are.
 EXIT_NOT_STORED = 2
+# The camera's roll is looked for in the first ROLL_FRAMES frames, ROLL_EVERY_S
+# apart: known by 0.2 s, before the setup check passes (setup_s, 0.5 s by
+# default), so nothing is counted with the picture's tilt. (A recording is
+# searched a frame a second throughout: io/extract.py.)
+ROLL_FRAMES = 3
+ROLL_EVERY_S = 0.1
 
 
 @dataclass
@@ -126,6 +133,7 @@ class LiveTrainer:
         self._paused = False
         self._quit = False
         self.progress = RoutineProgress([e for e, _ in steps], self.capture.size)
+        self._roll = StartRoll(ROLL_FRAMES, ROLL_EVERY_S, opts.mirrored)
         # Last: handlers restored when run() ends.
         self._signals, self.recorder = _start_session(source_name, [e.id for e, _ in steps], opts)
 
@@ -244,6 +252,9 @@ class LiveTrainer:
     def _process(self, detected: Detected) -> None:
         frame = detected.frame
         found, img, vis, world = _landmarks(detected, self.finder, self.opts.mirrored)
+        if (roll := self._roll.feed(frame.t_s, detected.rgb, img)) is not None:
+            self.progress.level_by(roll)
+            self._record("camera_roll", deg=roll, t_s=round(frame.t_s, 3))
         st = self.progress.step
         if st is None or self._paused:
             state = FrameState(0, {}, 0, False, 0.0, Phase.SETUP, ())

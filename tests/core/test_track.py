@@ -38,6 +38,17 @@ def test_a_strided_track_keeps_its_source_length(tmp_path: Path):
     assert back.select(slice(0, 2)).duration_s == pytest.approx(4 / 30 + 1 / 7.5)  # a part: its own frames
 
 
+def test_the_camera_roll_is_kept_and_mirrored(tmp_path: Path):
+    tilted = track().replace(camera_roll_deg=6.5)
+    back = LandmarkTrack.load(tilted.save(tmp_path / "r.npz"))
+    assert back.camera_roll_deg == 6.5
+    assert back.mirrored().camera_roll_deg == -6.5  # a mirror turns the picture the other way
+    assert LandmarkTrack.load(track().save(tmp_path / "l.npz")).camera_roll_deg is None
+    joined, _ = LandmarkTrack.played_in_turn([tilted, track()])
+    assert joined.camera_roll_deg is None  # one roll cannot stand for two cameras
+    assert LandmarkTrack.played_in_turn([tilted, tilted])[0].camera_roll_deg == 6.5
+
+
 def test_pixels_scale_by_frame_size():
     px = track().pixels()
     assert px[0, 0, 0] == pytest.approx(0.3 * 640)
@@ -261,6 +272,11 @@ BAD_ENTRIES = {
         r"duration_s is 0.1; allowed: one number of seconds from the last frame \(0.3\)",
     ),
     "duration_s an array": (_value("duration_s", np.array([1.0, 2.0])), r"duration_s is an array of shape \(2,\)"),
+    "camera_roll_deg too large": (
+        _value("camera_roll_deg", np.array(35.0)),
+        r"camera_roll_deg is 35; allowed: one number of degrees, -20 to 20",
+    ),
+    "camera_roll_deg nan": (_value("camera_roll_deg", np.array(np.nan)), r"camera_roll_deg is nan; allowed"),
     "format an array": (
         _value("format", np.array(["posecheck-track"])),
         r"not a posecheck landmark track \(format an array",

@@ -41,6 +41,13 @@ def test_a_hold_exercise_page_has_the_prescription_the_holds_and_a_plot_per_held
     assert "--reps 4" in html  # the options used
 
 
+def test_the_page_says_when_the_camera_was_levelled():
+    plank = load_exercise("plank")
+    tilted = _page(plank, "plank_side_render_tilt_room")
+    assert "The camera was turned 6.0 deg clockwise" in tilted
+    assert "camera was turned" not in _page(plank, "plank_side_render")
+
+
 def test_a_rep_exercise_page_has_each_reps_range_of_motion():
     html = _page(load_exercise("glute_bridge"), "glute_bridge_side")
     rows = re.findall(r"<tr><td>(\d+)</td><td>[\d.]+</td><td>", html)

@@ -575,3 +575,22 @@ def test_headless_live_matches_analyze_on_samples(case, home):
     assert got.hold_s == pytest.approx(round(sum(h.duration_s for h in ref.holds), 2))
     log = read_log(trainer.log.path)
     assert sorted(e["rule"] for e in log if e["kind"] == "warning") == sorted(w.rule for w in ref.warnings)
+
+
+def test_a_tilted_camera_is_levelled_live(home):
+    """A phone turned 6 deg in a room: live finds the roll in its first
+    frames, before counting starts, and times the plank as analyze does on
+    the extracted track (which found the same roll over the whole clip)."""
+    from posecheck.core.track import LandmarkTrack
+
+    video = SAMPLES / "plank_side_render_tilt_room.mp4"
+    opts = LiveOptions(camera=None, source=video, headless=True, mute=True)
+    trainer = LiveTrainer(steps_for(load_exercise("plank"), None), opts, video.name)
+    assert trainer.run() == 0
+    track = LandmarkTrack.load(video.with_suffix(".npz"))
+    [roll] = [e["deg"] for e in read_log(trainer.log.path) if e["kind"] == "camera_roll"]
+    assert roll == track.camera_roll_deg == pytest.approx(6.0, abs=0.5)
+    ref = analyze_track(track, load_exercise("plank"), look_ahead=False)
+    [got] = trainer.results
+    assert got.holds == len(ref.holds) == 1
+    assert got.hold_s == pytest.approx(round(ref.holds[0].duration_s, 2), abs=0.05)

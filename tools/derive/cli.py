@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tools.derive import camera
 from tools.derive import frames as fr
 from tools.derive.ledger import CutError, Ledger, from_source
 from tools.render.truth import write_truth
@@ -32,6 +33,8 @@ TRANSFORM_KEYS: dict[str, set[str]] = {
     "join": {"join", "join_at_s"},
     "overlay": {"overlay", "jitter_px", "thickness_px", "seed", "banner", "banner_width"},
     "portrait": {"portrait_lowres"},
+    "room": {"room_lines", "line_width_px"},
+    "rotate": {"rotate_deg", "corners"},
 }
 
 
@@ -49,6 +52,8 @@ def _kind(table: dict[str, Any], where: str) -> str:
             "join": ("join",),
             "overlay": ("overlay",),
             "portrait": ("portrait_lowres",),
+            "room": ("room_lines",),
+            "rotate": ("rotate_deg",),
         }[kind]
         if any(k in table for k in main):
             unknown = set(table) - keys
@@ -220,6 +225,18 @@ class Derivation:
         self.frames, info = fr.portrait_lowres(self.frames, self.tracks, (w, h))
         self.ledger.size = (w, h)
         record.update({k: (round(v, 5) if isinstance(v, float) else v) for k, v in info.items()})
+
+    def _room(self, t: dict[str, Any], record: dict[str, Any]) -> None:
+        self.frames = camera.room_lines(
+            self.frames, [float(x) for x in t["room_lines"]], int(t.get("line_width_px", 4))
+        )
+
+    def _rotate(self, t: dict[str, Any], record: dict[str, Any]) -> None:
+        try:
+            self.frames, scale = camera.rotated(self.frames, float(t["rotate_deg"]), str(t.get("corners", "black")))
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+        record["scale"] = round(scale, 5)
 
     # ---- output ------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 Each output frame remembers which source frame it shows (``origin``) and the
 affine map from that source's pixels to its own (``to_px``), so that a
 skeleton drawn after a crop still lands on the person, and a crop after a
-join still knows where each body is. Only similarity maps (shift and one
-uniform scale) are used: they keep every 2D angle, so the truth's angles
-stay exact.
+join still knows where each body is. Only similarity maps are used (shift,
+one uniform scale and, in camera.py, a turn of the whole picture): a shift
+and a scale keep every 2D angle, and a turn is the tilted camera whose roll
+posecheck must take back, so the truth's angles stay the level camera's.
 """
 
 from __future__ import annotations
