@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.hold_clock import HoldTimer
+from posecheck.core.engine.neutral_guard import NeutralGuard
 from posecheck.core.events import Event, EventKind, Phase, RepRecord
 from posecheck.spec import Exercise, FormRule, RepRule
 
@@ -146,6 +147,7 @@ class RepCounter:
         self.reps: list[RepRecord] = []
         self.partial_reps = 0
         self._moves = Movements(exercise.reps)
+        self._guard = NeutralGuard(exercise)
         # Reps per side of a sided exercise (the engine's state shows it).
         self.by_side: dict[str, int] = reps_by_side(exercise, []) or {}
         self.phase = Phase.WAIT_NEUTRAL
@@ -186,6 +188,8 @@ class RepCounter:
         if all(math.isnan(v) for v in p.values()):
             return out
         at_neutral = all(math.isnan(v) or v <= 0.0 for v in p.values())
+        if self._guard.holds_back(t_s, p, at_neutral, self.phase in (Phase.MOVING, Phase.END)):
+            return out  # back at neutral faster than a body moves: as if unseen until it stays
         first = not self._start_seen
         self._start_seen = True
         if self.phase == Phase.WAIT_NEUTRAL:
@@ -343,8 +347,7 @@ class RepCounter:
         if rec is None:
             return out
         if rec.completed and self._hold_rep is not None:
-            # The rep counted live at the running estimate of the hold's
-            # start; the record takes the refined start.
+            # Counted live at the hold start's running estimate; the record takes the refined start.
             self._hold_rep.t_s = rec.start_s + self.ex.hold.target_s
         self._hold_rep = None
         if not rec.completed:

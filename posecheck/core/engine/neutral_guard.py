@@ -1,0 +1,76 @@
+"""A return to neutral that comes faster than a body moves is not taken at
+once: it has to stay.
+
+In a small or dark picture the model sometimes misreads a body for a few
+frames: a bridge held at the top reads 172, 146, 126, 121, 76 and then 178
+again (a 202x360 clip, mirrored). The dip passes neutral, so the counter
+re-armed and counted the same bridge twice. A person does not lower the
+hips 50 deg in a tenth of a second and lift them back: the way into neutral
+was faster than the exercise's own speed limit (its sudden-movement rule),
+which no rep at a normal pace reaches (posecheck would say "slow down"). Such
+an arrival is held back until the reading has stayed at neutral for
+CONFIRM_S; a misread is back out by then and is ignored, a real (if sudden)
+return counts CONFIRM_S late. Arrivals within the speed limit count at once
+(a brisk cow-to-cat turn, fast squats).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from posecheck.core.safety import SPEED_WINDOW_S
+from posecheck.spec import Exercise
+
+# The misreads seen last 1-5 frames (up to 0.17 s at 30 fps).
+CONFIRM_S = 0.25
+
+
+class NeutralGuard:
+    """Tells the rep counter whether a frame at neutral may be taken as the
+    return (see the module's docstring). Movements without a speed rule on
+    their metric are always trusted."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        limits = {r.metric: r.above for r in exercise.safety if r.kind == "speed" and r.id == "sudden_movement"}
+        rule = exercise.reps
+        # Per movement: (its metric's speed limit in deg/s, neutral-to-end span in deg).
+        self._limits: dict[str, tuple[float, float]] = {}
+        if rule is not None:
+            for m in rule.movements:
+                if m.metric in limits:
+                    self._limits[m.name] = (limits[m.metric], abs(m.end - m.neutral))
+        self._hist: deque[tuple[float, dict[str, float]]] = deque()
+        self._held_since: float | None = None
+
+    def holds_back(self, t_s: float, progress: dict[str, float], at_neutral: bool, under_way: bool) -> bool:
+        """Feed every frame's progress (0 at neutral, 1 at the end); True
+        when this frame, at neutral while a movement is `under_way`, is not
+        to be taken yet (it arrived too fast and has not stayed)."""
+        self._hist.append((t_s, progress))
+        while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
+            self._hist.popleft()
+        if not (at_neutral and under_way):
+            self._held_since = None
+            return False
+        if self._held_since is not None:
+            if t_s - self._held_since >= CONFIRM_S:
+                self._held_since = None
+                return False
+            return True
+        if self._arrived_too_fast():
+            self._held_since = t_s
+            return True
+        return False
+
+    def _arrived_too_fast(self) -> bool:
+        if len(self._hist) < 2:
+            return False
+        (t0, p0), (t1, p1) = self._hist[0], self._hist[-1]
+        if t1 - t0 <= 0.0:
+            return False
+        for name, (limit, span) in self._limits.items():
+            a, b = p0.get(name, math.nan), p1.get(name, math.nan)
+            if not (math.isnan(a) or math.isnan(b)) and abs(b - a) * span / (t1 - t0) > limit:
+                return True
+        return False
