@@ -9,6 +9,7 @@ stdlib only; no camera, model or cv2.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from posecheck.core.cuts import CutDetector
 from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
 from posecheck.core.fatigue import FatigueMonitor
+from posecheck.core.framing import FramingTally
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.metrics import evaluate_metrics, metric_seen
@@ -178,6 +180,10 @@ class ExerciseSession:
         self.last_t_s: float | None = None
         self._setup_warning: WarningRecord | None = None
         self._noted: set[float] = set()
+        # Every setup message and when it was first given: if counting never
+        # starts, the report says what was asked for most (`finish`).
+        self._setup_asked: Counter[str] = Counter()
+        self._setup_first_s: dict[str, float] = {}
         self._use(exercise.for_view(view or exercise.camera_view), [])
 
     def _use(self, exercise: Exercise, warnings: list[WarningRecord]) -> None:
@@ -195,6 +201,7 @@ class ExerciseSession:
         self.safety = SafetyMonitor(exercise.safety)
         self.safety.warnings.extend(warnings)
         self.fatigue = FatigueMonitor(exercise)
+        self._framing = FramingTally(exercise)
         # The results so far: the engine's and the safety monitor's own
         # lists, re-pointed here whenever they are made anew.
         self.reps: list[RepRecord] = self.engine.reps
@@ -260,6 +267,8 @@ class ExerciseSession:
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)
         values = {n: float(v[0]) for n, v in arrays.items()}
+        if not np.isnan(image_xyz[0, 0]):
+            self._framing.update(t_s, frames, values)
         events: list[Event] = []
         setup_message = ""
         engine_usable = usable
@@ -268,6 +277,9 @@ class ExerciseSession:
             setup_message = status.message
             engine_usable = usable and status.ok
             events += self._note_setup(t_s, setup_message)
+            if setup_message:
+                self._setup_asked[setup_message] += 1
+                self._setup_first_s.setdefault(setup_message, t_s)
         if usable and not setup_message and self._baseline.waiting:
             setup_message = HOLD_STILL_MESSAGE
         engine_values = values
@@ -341,4 +353,13 @@ class ExerciseSession:
     def finish(self, t_s: float | None = None) -> list[Event]:
         """End of the exercise: an open hold ends at its last still moment."""
         end = t_s if t_s is not None else (self.last_t_s or 0.0)
-        return self.engine.finish(end) + self._drain_notes()
+        out = self.engine.finish(end) + self._drain_notes()
+        if self.engine.state.phase == Phase.SETUP and self._setup_asked and not self._noted:
+            # Counting never started, and no one problem lasted long enough to
+            # be noted (the message came and went): the one asked for most.
+            message = self._setup_asked.most_common(1)[0][0]
+            out.append(self.safety.add(self._setup_first_s[message], "setup", Severity.INFO, message))
+        framing = self._framing.note() if self.engine.state.phase != Phase.SETUP else None
+        if framing is not None:  # (never set up: the setup note above says why)
+            out.append(self.safety.add(framing[0], "not_counted", Severity.INFO, framing[1]))
+        return out

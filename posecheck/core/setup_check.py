@@ -58,15 +58,17 @@ class SetupStatus:
     message: str = ""
 
 
-def _part_of(name: str) -> str:
+def part_of(name: str) -> str:
+    """A landmark's body part, its side dropped ("left_wrist" -> "wrist")."""
     for prefix in ("left_", "right_"):
         if name.startswith(prefix):
             return name[len(prefix) :]
     return name.removeprefix("mid_")
 
 
-def _hint_for(missing: list[str]) -> str:
-    parts = {_part_of(n) for n in missing}
+def framing_hint(missing: list[str]) -> str:
+    """What to change so these landmarks (or body parts) come into view."""
+    parts = {part_of(n) for n in missing}
     for names, hint in _BODY_PART_HINT:
         if parts & set(names):
             return hint
@@ -252,7 +254,7 @@ def check_setup(
     vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
     missing = _missing_required(ex, xy, vis)
     if missing:
-        return SetupStatus(False, _hint_for(missing))
+        return SetupStatus(False, framing_hint(missing))
     px = xy * np.asarray(frame_size, np.float64)
     judged = Facing(*facing) if facing is not None else Facing(*facing_ratio(px, vis))
     _, view_message = choose_view(views or ex.supported_views, judged, ex.camera_view)

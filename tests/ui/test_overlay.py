@@ -60,7 +60,7 @@ def warning_messages() -> tuple[tuple[str, bool], ...]:
 def setup_messages() -> tuple[str, ...]:
     """Every instruction setup_check can give, from its own functions: the
     view requests for every exercise's views, body parts, positions."""
-    found = {HOLD_STILL_MESSAGE, setup_check._hint_for([]), "Can't see you: step back into the picture."}
+    found = {HOLD_STILL_MESSAGE, setup_check.framing_hint([]), "Can't see you: step back into the picture."}
     found |= {hint for _, hint in setup_check._BODY_PART_HINT}
     found |= set(setup_check._POSITION_HINT.values())
     nobody = np.full((33, 3), np.nan)
