@@ -143,6 +143,19 @@ def _held_while(ex: Exercise) -> list[str]:
     return ["held while: " + "; ".join(conds)]
 
 
+def _counted_when(ex: Exercise) -> list[str]:
+    """How a rep is counted: each movement's metric from neutral to its end
+    (and where a partial rep begins), so an author sees the thresholds."""
+    if ex.reps is None:
+        return []
+    moves = [
+        f"{m.metric} from {m.neutral:g} (neutral) to {m.end:g} (end), partial past {m.partial:g}"
+        + (f" [{m.name}]" if m.name != "none" else "")
+        for m in ex.reps.movements
+    ]
+    return ["counted on: " + "; ".join(moves)]
+
+
 def describe_exercise(ex: Exercise) -> str:
     """`posecheck show EXERCISE`: instructions, camera, position a hold is
     timed in, prescription, safety."""
@@ -160,7 +173,7 @@ def describe_exercise(ex: Exercise) -> str:
     pres = [f"{p.sets} set(s)"]
     if p.reps:
         pres.append(f"{p.reps} reps" + (" per side" if ex.reps and ex.reps.sides == "alternating" else ""))
-    lines += _held_while(ex)
+    lines += _counted_when(ex) + _held_while(ex)
     lines.append("prescription: " + ", ".join(pres + _hold_and_rest(ex)))
     for r in ex.safety:
         if r.id == "sudden_movement":

@@ -60,6 +60,15 @@ def test_show_names_the_position_a_hold_is_timed_in_with_its_other_readings(caps
     assert "3.5 <= hip_lift_deg <= 30" in held
 
 
+def test_show_gives_the_thresholds_a_rep_is_counted_on(capsys):
+    code, out, _ = run(capsys, "show", "donkey_kick")
+    assert code == 0
+    counted = next(line for line in out.splitlines() if line.startswith("counted on: "))
+    assert "left_thigh_elevation_deg from -65 (neutral) to -20 (end), partial past -42 [left]" in counted
+    assert "[right]" in counted
+    assert "counted on: " not in run(capsys, "show", "plank")[1]  # a static hold has no reps
+
+
 def test_unknown_exercise_suggests_the_closest(capsys):
     assert "did you mean neck_side_tilt_hold" in refused(capsys, "show", "neck_tilt_hold")
 
