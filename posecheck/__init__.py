@@ -19,7 +19,7 @@ Frame by frame, as the live trainer feeds camera frames::
 
     from posecheck import ExerciseSession
 
-    session = ExerciseSession(exercise, frame_size=track.frame_size)
+    session = ExerciseSession(exercise, frame_size=track.frame_size, camera_roll_deg=track.camera_roll_deg)
     for i, t_s in enumerate(track.t_s):
         update = session.update(float(t_s), track.image_xyz[i], track.visibility[i], track.world_xyz[i])
         for event in update.events:

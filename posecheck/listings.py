@@ -148,8 +148,10 @@ def _counted_when(ex: Exercise) -> list[str]:
     (and where a partial rep begins), so an author sees the thresholds."""
     if ex.reps is None:
         return []
+    relative = {m.name for m in ex.metrics if m.relative}
     moves = [
         f"{m.metric} from {m.neutral:g} (neutral) to {m.end:g} (end), partial past {m.partial:g}"
+        + (" (from the person's rest)" if m.metric in relative else "")
         + (f" [{m.name}]" if m.name != "none" else "")
         for m in ex.reps.movements
     ]
@@ -157,8 +159,8 @@ def _counted_when(ex: Exercise) -> list[str]:
 
 
 def describe_exercise(ex: Exercise) -> str:
-    """`posecheck show EXERCISE`: instructions, camera, position a hold is
-    timed in, prescription, safety."""
+    """`posecheck show EXERCISE`: instructions, camera, the thresholds a rep
+    is counted on or the position a hold is timed in, prescription, safety."""
     p = ex.prescription
     lines = [
         f"{ex.title} ({ex.id})",

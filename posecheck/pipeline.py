@@ -128,7 +128,7 @@ def analyze_path(
     track = _track_to_analyse(path, opts, progress, estimator)
     _refuse_times_after(track.duration_s, opts)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
-    return build_report(result, path.name), result
+    return build_report(result, path.name, opts.mirrored), result
 
 
 def _header_duration_s(path: Path) -> float:
@@ -266,6 +266,6 @@ def analyze_routine(
         end = starts[i + 1] if i + 1 < len(starts) else float("inf")
         part = track.select((track.t_s >= starts[i]) & (track.t_s < end))
         ex = with_overrides(step_exercise(step), opts)
-        report = build_report(analyze_track(part, ex), path.name)
+        report = build_report(analyze_track(part, ex), path.name, opts.mirrored)
         reports.append({"step": i + 1, "start_s": starts[i], **report})
     return {"schema": 1, "routine": routine.id, "source": path.name, "model": track.model, "steps": reports}

@@ -22,6 +22,19 @@ from posecheck.core.metrics import MetricDef, metric_landmarks
 from posecheck.core.setup_check import framing_hint, part_of
 from posecheck.spec import Exercise
 
+# How a body part is named in a note (the rest: "wrist" -> "the wrists").
+PART_NAMES = {
+    "nose": "the nose",
+    "foot_index": "the toes",
+    "heel": "the heels",
+    "mouth_left": "the mouth",
+    "mouth_right": "the mouth",
+    "eye_inner": "the eyes",
+    "eye_outer": "the eyes",
+    "pinky": "the hands",
+    "index": "the hands",
+    "thumb": "the hands",
+}
 # Counting needs were unknown in at least this share of the frames with a
 # person (and at least MIN_FRAMES of them): worth a note.
 NOTE_SHARE = 0.5
@@ -40,6 +53,7 @@ class FramingTally:
             groups.append([m.metric for m in exercise.reps.movements])
         if exercise.hold is not None:
             groups += [[r.metric for r in c.readings] for c in exercise.hold.when]
+        self._defs = defs
         self._groups = [[defs[n] for n in g if n in defs] for g in groups]
         self._min_visibility = exercise.min_visibility
         self.person_frames = 0
@@ -64,7 +78,11 @@ class FramingTally:
 
     def _unseen_parts(self, frames: Frames, m: MetricDef) -> set[str]:
         """Body parts (sides merged) the metric reads that are off the
-        picture or below min_visibility on every side it could use."""
+        picture or below min_visibility on every side it could use (a
+        midpoint needs both of its landmarks, as the metrics do; a combined
+        metric, what it combines)."""
+        if m.combine:
+            return set().union(*(self._unseen_parts(frames, self._defs[n]) for n in m.of if n in self._defs))
         seen: dict[str, bool] = {}
         for side in ("left", "right"):
             for name in metric_landmarks(m, side):
@@ -73,7 +91,7 @@ class FramingTally:
                     idx = [landmark_index("left_" + part), landmark_index("right_" + part)]
                 else:
                     part, idx = part_of(name), [landmark_index(name)]
-                ok = any(bool(frames.in_picture[0, i]) and frames.visibility[0, i] >= self._min_visibility for i in idx)
+                ok = all(bool(frames.in_picture[0, i]) and frames.visibility[0, i] >= self._min_visibility for i in idx)
                 seen[part] = seen.get(part, False) or ok
         return {p for p, ok in seen.items() if not ok}
 
@@ -87,9 +105,9 @@ class FramingTally:
         assert self._first_unknown_s is not None
         if not top:
             return self._first_unknown_s, f"What counting reads could not be measured in {share}% of the frames."
-        named = " and ".join(p.replace("_", " ") + "s" for p in top[:3])
+        named = ", ".join(dict.fromkeys(PART_NAMES.get(p, "the " + p.replace("_", " ") + "s") for p in top[:3]))
         message = (
-            f"The {named} were outside the picture or hidden in {share}% of the frames, "
-            f"so counting could not read them. {framing_hint(top)}"
+            f"Outside the picture or hidden in {share}% of the frames: {named}; "
+            f"counting could not read them. {framing_hint(top[:1])}"
         )
         return self._first_unknown_s, message

@@ -135,6 +135,13 @@ def _agreement(roll_rad: float, mid: FloatArray, direction: FloatArray) -> Float
     return np.where(x < 1.0, (1.0 - x**2) ** 2, 0.0)
 
 
+def check_roll(roll_deg: float | None) -> None:
+    """A roll given through the API (a track, a session): None, or a finite
+    number of degrees within MAX_ROLL_DEG (a NaN would blank every reading)."""
+    if roll_deg is not None and not (math.isfinite(roll_deg) and abs(roll_deg) <= MAX_ROLL_DEG):
+        raise ValueError(f"camera_roll_deg must be None or within +-{MAX_ROLL_DEG:g} deg, got {roll_deg!r}")
+
+
 def _turn(xy: FloatArray, roll_deg: float) -> FloatArray:
     r = math.radians(roll_deg)
     c, s = math.cos(r), math.sin(r)

@@ -83,13 +83,13 @@ class RoutineProgress:
         self.next_index += 1
         return self.step
 
-    def level_by(self, roll_deg: float) -> None:
+    def level_by(self, roll_deg: float) -> bool:
         """The camera's roll is known: the steps from now on read levelled
         landmarks, and so does the step under way if it is still setting up
-        (nothing counted yet; see ExerciseSession.level_by)."""
+        (nothing counted yet; see ExerciseSession.level_by). Returns whether
+        the step under way (if any) took it."""
         self.camera_roll_deg = roll_deg
-        if self.step is not None:
-            self.step.session.level_by(roll_deg)
+        return self.step is None or self.step.session.level_by(roll_deg)
 
     def end_step(self, t_s: float) -> StepState:
         """Close the step under way (once); its check-in is asked until t_s + CHECKIN_S."""

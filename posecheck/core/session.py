@@ -23,6 +23,7 @@ from posecheck.core.fatigue import FatigueMonitor
 from posecheck.core.framing import FramingTally
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
+from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_seen
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import FacingVote, check_setup, choose_view
@@ -171,6 +172,7 @@ class ExerciseSession:
         self.root = exercise
         self.frame_size = frame_size
         self._scale = np.array(frame_size, np.float64)
+        check_roll(camera_roll_deg)
         self.camera_roll_deg = camera_roll_deg
         self._cleaner = LandmarkCleaner(frame_size, smooth)
         self._facing = FacingVote()
@@ -214,6 +216,7 @@ class ExerciseSession:
         the old roll, so it is found again). Returns whether it was taken."""
         if self.engine.state.phase != Phase.SETUP:
             return False
+        check_roll(roll_deg)
         self.camera_roll_deg = roll_deg
         self._use(self.ex, self.safety.warnings)
         return True
@@ -267,7 +270,9 @@ class ExerciseSession:
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)
         values = {n: float(v[0]) for n, v in arrays.items()}
-        if not np.isnan(image_xyz[0, 0]):
+        if not np.isnan(image_xyz[0, 0]) and not self._baseline.waiting:
+            # (While the rest is still being found, relative metrics are
+            # unknown for that reason alone.)
             self._framing.update(t_s, frames, values)
         events: list[Event] = []
         setup_message = ""

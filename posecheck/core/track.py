@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
+from posecheck.core.level import check_roll
 from posecheck.core.pose import PoseCandidate
 from posecheck.core.track_file import TRACK_FORMAT, TRACK_FORMAT_VERSION, read_track_file
 
@@ -87,6 +88,7 @@ class LandmarkTrack:
                 raise ValueError(f"{name} must have shape {shape}, but got shape {arr.shape}")
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ValueError("t_s must be strictly increasing")
+        check_roll(self.camera_roll_deg)
 
     def __len__(self) -> int:
         return len(self.t_s)

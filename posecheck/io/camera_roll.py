@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core.level import camera_roll_deg
+from posecheck.core.level import camera_roll_deg, near_vertical
 
 # Frames are searched at this size at most (LSD's time grows with the
 # pixels; room edges are long).
@@ -26,10 +26,15 @@ BOX_MARGIN_PICTURE = 0.03
 
 
 class RollSampler:
-    """Collects segments from frames as a video is read, then estimates."""
+    """Collects segments from frames as a video is read, then estimates.
 
-    def __init__(self, every_s: float = 1.0) -> None:
+    At most `max_frames` frames are kept: past that, every other one is
+    dropped and the sampling slows to half, so a long recording is still
+    sampled from end to end and the estimate stays well under a second."""
+
+    def __init__(self, every_s: float = 1.0, max_frames: int = 64) -> None:
         self.every_s = every_s
+        self.max_frames = max_frames
         self._next_s = -np.inf
         self._segments: list[npt.NDArray[np.float64]] = []
         self._frames = 0
@@ -40,6 +45,11 @@ class RollSampler:
     def frames(self) -> int:
         """Frames sampled so far."""
         return self._frames
+
+    @property
+    def kept_frames(self) -> int:
+        """Frames whose segments are kept for the estimate (at most max_frames)."""
+        return len(self._segments)
 
     def wants(self, t_s: float) -> bool:
         """Whether the frame at t_s is one to sample."""
@@ -61,15 +71,18 @@ class RollSampler:
         if image_xyz is not None and not np.isnan(image_xyz[0, 0]):
             segments = segments[~_in_person_box(segments, np.asarray(image_xyz[:, :2], np.float64), size)]
         self._size = size
-        self._segments.append(segments)
+        self._segments.append(near_vertical(segments, size))
         self._frames += 1
+        if len(self._segments) >= self.max_frames:
+            self._segments = self._segments[::2]
+            self.every_s *= 2.0
 
     def estimate(self) -> float | None:
         """The roll in degrees (core/level.py's convention), or None when
         the frames do not show it."""
         if self._size is None:
             return None
-        return camera_roll_deg(np.concatenate(self._segments), self._size, self._frames)
+        return camera_roll_deg(np.concatenate(self._segments), self._size, self.kept_frames)
 
 
 def _in_person_box(

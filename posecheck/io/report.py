@@ -23,17 +23,20 @@ def _r(x: float, nd: int = 3) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
-def build_report(result: AnalysisResult, source: str) -> dict[str, Any]:
-    """The report as a JSON-ready dict (schema 1)."""
+def build_report(result: AnalysisResult, source: str, mirrored: bool = False) -> dict[str, Any]:
+    """The report as a JSON-ready dict (schema 1). `mirrored`: the track was
+    mirrored back for the analysis (--mirrored); the camera's roll is given
+    as the video shows it."""
     ex = result.exercise
     tr = result.track
+    roll = tr.camera_roll_deg
     return {
         "schema": REPORT_SCHEMA,
         "exercise": ex.id,
         "view": ex.camera_view,
         "source": source,
         "model": tr.model,
-        "camera_roll_deg": tr.camera_roll_deg,
+        "camera_roll_deg": -roll if mirrored and roll is not None else roll,
         "duration_s": _r(tr.duration_s),
         "frames": len(tr),
         "frames_with_pose": int(tr.has_pose.sum()),

@@ -253,8 +253,8 @@ class LiveTrainer:
         frame = detected.frame
         found, img, vis, world = _landmarks(detected, self.finder, self.opts.mirrored)
         if (roll := self._roll.feed(frame.t_s, detected.rgb, img)) is not None:
-            self.progress.level_by(roll)
-            self._record("camera_roll", deg=roll, t_s=round(frame.t_s, 3))
+            now = self.progress.level_by(roll)  # False: the step under way was past setup
+            self._record("camera_roll", deg=roll, t_s=round(frame.t_s, 3), applied_now=now)
         st = self.progress.step
         if st is None or self._paused:
             state = FrameState(0, {}, 0, False, 0.0, Phase.SETUP, ())

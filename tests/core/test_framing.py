@@ -30,7 +30,8 @@ def test_arms_cut_off_by_the_picture_are_named():
     track = LandmarkTrack.load(SAMPLES / "elbow_flexion_near_mirrored.npz").mirrored()
     assert _notes(track, "elbow_flexion", "not_counted") == []
     [note] = _notes(_portrait_crop(track), "elbow_flexion", "not_counted")
-    assert note.startswith("The wrists were outside the picture or hidden in ")
+    assert note.startswith("Outside the picture or hidden in ")
+    assert "% of the frames: the wrists; counting could not read them." in note
     assert note.endswith("Step back so your arms and hands are in view.")
 
 
@@ -54,3 +55,42 @@ def test_a_setup_that_never_passes_is_noted_even_when_it_comes_and_goes():
 def test_a_clean_recording_gets_no_such_note():
     track = LandmarkTrack.load(SAMPLES / "plank_side_render.npz")
     assert _notes(track, "plank", "setup") == _notes(track, "plank", "not_counted") == []
+
+
+def test_a_combined_reading_blames_what_it_combines():
+    import math
+    import tomllib
+
+    from posecheck.core.framing import FramingTally
+    from posecheck.core.landmarks import Frames
+    from posecheck.spec import parse_exercise
+
+    text = """
+schema = 1
+id = "t"
+title = "t"
+position = "standing"
+camera_view = "front"
+regions = ["arms"]
+instructions = "x"
+required = []
+kind = "hold"
+[metrics]
+l_deg = { joint = ["left_shoulder", "left_elbow", "left_wrist"] }
+r_deg = { joint = ["right_shoulder", "right_elbow", "right_wrist"] }
+arms_deg = { combine = "min", of = ["l_deg", "r_deg"] }
+[hold]
+target_s = 10.0
+[[hold.when]]
+metric = "arms_deg"
+min = 150.0
+"""
+    tally = FramingTally(parse_exercise(tomllib.loads(text), "t.toml"))
+    px = np.full((1, 33, 2), 100.0)
+    for side in ("left", "right"):
+        px[0, landmark_index(f"{side}_wrist")] = (100.0, -50.0)  # above the picture
+    frames = Frames(px, np.zeros((1, 33, 3)), np.ones((1, 33)), (640, 480))
+    for i in range(20):
+        tally.update(i / 30, frames, {"arms_deg": math.nan, "l_deg": math.nan, "r_deg": math.nan})
+    at_s, note = tally.note()
+    assert at_s == 0.0 and ": the wrists; counting could not read them." in note

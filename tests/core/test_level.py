@@ -119,3 +119,14 @@ def test_a_plank_filmed_tilted_is_timed_as_filmed_level(roll):
     assert [round(h.duration_s, 2) for h in analyze_track(tilted, plank).holds] != expected
     known = tilted.replace(camera_roll_deg=roll)
     assert [round(h.duration_s, 2) for h in analyze_track(known, plank).holds] == expected
+
+
+@pytest.mark.parametrize("roll", [float("nan"), float("inf"), 35.0])
+def test_a_roll_given_through_the_api_is_checked(roll):
+    from posecheck.core.session import ExerciseSession
+
+    track = LandmarkTrack.load(SAMPLES / "plank_side_render.npz")
+    with pytest.raises(ValueError, match="camera_roll_deg must be None or within"):
+        track.replace(camera_roll_deg=roll)
+    with pytest.raises(ValueError, match="camera_roll_deg must be None or within"):
+        ExerciseSession(load_exercise("plank"), track.frame_size, camera_roll_deg=roll)

@@ -73,3 +73,16 @@ def test_without_a_speed_rule_every_return_counts(frames):
     ex = exercise(BRIDGE.replace("[reps]", "[max_speed_by_metric]\nhip_deg = 0.0\n[reps]"))
     trace = _with_dip(segments((130, 130, 1.0), *_bridge(top_s=2.0)), 2.4, [120.0] * frames)
     assert len(run(ex, {"hip_deg": trace})[0].reps) == 2
+
+
+def test_staying_must_be_seen_frame_after_frame():
+    # A held-back dip, then frames unknown (NaN) or without the pose, then
+    # the misread again: not "stayed at neutral" across the gap.
+    ex = exercise(BRIDGE)
+    clean = segments((130, 130, 1.0), *_bridge(), *_bridge())
+    gap = _with_dip(clean, 2.4, [126.0] + [float("nan")] * 8 + [121.0])
+    assert len(run(ex, {"hip_deg": gap})[0].reps) == 2
+    dipped = _with_dip(clean, 2.4, [126.0] * 10 + [121.0])
+    unseen = np.ones(len(clean), bool)
+    unseen[int(round(2.4 * FPS)) + 1 : int(round(2.4 * FPS)) + 9] = False
+    assert len(run(ex, {"hip_deg": dipped}, visible=unseen)[0].reps) == 2

@@ -76,3 +76,16 @@ def test_live_decides_from_its_first_frames_once(mirrored):
     decided = [(i, g) for i, g in enumerate(got) if g is not None]
     assert len(decided) == 1 and decided[0][0] == 6  # frames 0, 3 and 6 sampled
     assert decided[0][1] == pytest.approx(-5.0 if mirrored else 5.0, abs=0.5)
+
+
+def test_a_long_recording_is_sampled_end_to_end_within_a_bound():
+    sampler = RollSampler(every_s=1.0, max_frames=16)
+    picture = _picture(6.0, person=False)
+    sampled = []
+    for t in range(600):  # ten minutes, a frame a second offered
+        if sampler.wants(float(t)):
+            sampler.add(float(t), picture, None)
+            sampled.append(t)
+    assert sampler.frames == len(sampled) and sampled[-1] > 500  # still sampling at the end
+    assert sampler.kept_frames < 16  # but keeping a bounded, thinned set
+    assert sampler.estimate() == pytest.approx(6.0, abs=0.5)

@@ -205,3 +205,13 @@ def test_a_rep_thumbnail_is_the_person_cut_out_at_a_fixed_height():
     assert person.shape[0] == THUMB_HEIGHT_PX and person.shape[1] < THUMB_HEIGHT_PX  # taller than wide: cut out
     whole = decoded(rep_thumbnail(frame, np.full((33, 2), np.nan)))
     assert whole.shape[0] == THUMB_HEIGHT_PX and abs(whole.shape[1] / whole.shape[0] - 640 / 480) < 0.02
+
+
+def test_the_report_gives_the_roll_as_the_video_shows_it():
+    # --mirrored analyses the track mirrored back (its roll turned the other
+    # way); the report speaks of the video file, so the sign comes back.
+    track = LandmarkTrack.load(SAMPLES / "plank_side_render_tilt_room.npz")
+    plank = load_exercise("plank")
+    assert build_report(analyze_track(track, plank), "v.mp4")["camera_roll_deg"] == 6.0
+    mirrored = analyze_track(track.mirrored(), plank)
+    assert build_report(mirrored, "v.mp4", mirrored=True)["camera_roll_deg"] == 6.0

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import pairwise
 
 from posecheck.core.safety import SPEED_WINDOW_S
 from posecheck.spec import Exercise
 
 # The misreads seen last 1-5 frames (up to 0.17 s at 30 fps).
-CONFIRM_S = 0.25
+CONFIRM_S = 0.2
+# Staying must be seen: a step between frames fed over this many of the
+# usual interval (frames unknown or without the pose) restarts the wait.
+MAX_GAP_FRAMES = 1.5
 
 
 class NeutralGuard:
@@ -42,17 +46,27 @@ class NeutralGuard:
                     self._limits[m.name] = (limits[m.metric], abs(m.end - m.neutral))
         self._hist: deque[tuple[float, dict[str, float]]] = deque()
         self._held_since: float | None = None
+        # The last frame fed had no reading at all.
+        self._unknown = False
 
     def holds_back(self, t_s: float, progress: dict[str, float], at_neutral: bool, under_way: bool) -> bool:
         """Feed every frame's progress (0 at neutral, 1 at the end); True
         when this frame, at neutral while a movement is `under_way`, is not
         to be taken yet (it arrived too fast and has not stayed)."""
+        gap = self._gap(t_s) or self._unknown
         self._hist.append((t_s, progress))
         while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
             self._hist.popleft()
+        self._unknown = all(math.isnan(v) for v in progress.values())
+        if self._unknown:
+            return False  # (the counter skips it; a wait under way restarts after it)
         if not (at_neutral and under_way):
             self._held_since = None
             return False
+        if self._held_since is not None and gap:
+            # Frames were missed (unknown, or the pose not seen): staying
+            # is timed again from here, it was not seen to stay.
+            self._held_since = t_s
         if self._held_since is not None:
             if t_s - self._held_since >= CONFIRM_S:
                 self._held_since = None
@@ -62,6 +76,13 @@ class NeutralGuard:
             self._held_since = t_s
             return True
         return False
+
+    def _gap(self, t_s: float) -> bool:
+        """Whether frames were skipped before t_s: the step from the last
+        frame fed is over MAX_GAP_FRAMES of the recent frame interval."""
+        times = [t for t, _ in self._hist]
+        steps = [b - a for a, b in pairwise(times)]
+        return bool(times and steps) and t_s - times[-1] > MAX_GAP_FRAMES * min(steps)
 
     def _arrived_too_fast(self) -> bool:
         if len(self._hist) < 2:

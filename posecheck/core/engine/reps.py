@@ -185,11 +185,11 @@ class RepCounter:
         assert rr is not None
         out: list[Event] = []
         p = self._moves.progress(values)
-        if all(math.isnan(v) for v in p.values()):
-            return out
         at_neutral = all(math.isnan(v) or v <= 0.0 for v in p.values())
         if self._guard.holds_back(t_s, p, at_neutral, self.phase in (Phase.MOVING, Phase.END)):
             return out  # back at neutral faster than a body moves: as if unseen until it stays
+        if all(math.isnan(v) for v in p.values()):
+            return out
         first = not self._start_seen
         self._start_seen = True
         if self.phase == Phase.WAIT_NEUTRAL:
