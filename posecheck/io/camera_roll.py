@@ -104,6 +104,9 @@ class StartRoll:
         self._sampler: RollSampler | None = RollSampler(every_s)
         self._frames = frames
         self._mirrored = mirrored
+        # The roll as the picture shows it (the log's and the report's
+        # convention), once found.
+        self.found_deg: float | None = None
 
     def feed(self, t_s: float, rgb: npt.NDArray[np.uint8], image_xyz: npt.NDArray[np.floating]) -> float | None:
         """Offer a frame (`image_xyz` the person as the session reads them:
@@ -119,5 +122,5 @@ class StartRoll:
         if sampler.frames < self._frames:
             return None
         self._sampler = None
-        roll = sampler.estimate()
+        self.found_deg = roll = sampler.estimate()
         return -roll if roll is not None and self._mirrored else roll

@@ -254,7 +254,7 @@ class LiveTrainer:
         found, img, vis, world = _landmarks(detected, self.finder, self.opts.mirrored)
         if (roll := self._roll.feed(frame.t_s, detected.rgb, img)) is not None:
             now = self.progress.level_by(roll)  # False: the step under way was past setup
-            self._record("camera_roll", deg=roll, t_s=round(frame.t_s, 3), applied_now=now)
+            self._record("camera_roll", deg=self._roll.found_deg, t_s=round(frame.t_s, 3), applied_now=now)
         st = self.progress.step
         if st is None or self._paused:
             state = FrameState(0, {}, 0, False, 0.0, Phase.SETUP, ())

@@ -11,6 +11,8 @@ import pytest
 
 from posecheck.io.camera_roll import RollSampler, StartRoll
 
+from conftest import SAMPLES, needs_mediapipe
+
 W, H = 640, 360
 
 
@@ -76,6 +78,7 @@ def test_live_decides_from_its_first_frames_once(mirrored):
     decided = [(i, g) for i, g in enumerate(got) if g is not None]
     assert len(decided) == 1 and decided[0][0] == 6  # frames 0, 3 and 6 sampled
     assert decided[0][1] == pytest.approx(-5.0 if mirrored else 5.0, abs=0.5)
+    assert start.found_deg == pytest.approx(5.0, abs=0.5)  # as the picture shows it
 
 
 def test_a_long_recording_is_sampled_end_to_end_within_a_bound():
@@ -89,3 +92,23 @@ def test_a_long_recording_is_sampled_end_to_end_within_a_bound():
     assert sampler.frames == len(sampled) and sampled[-1] > 500  # still sampling at the end
     assert sampler.kept_frames < 16  # but keeping a bounded, thinned set
     assert sampler.estimate() == pytest.approx(6.0, abs=0.5)
+
+
+@needs_mediapipe
+@pytest.mark.model
+def test_extract_writes_the_roll_into_the_track():
+    """The pose model runs: the editor-turned plank's track gets the roll
+    its black corners show, and the same landmarks as the committed track."""
+    from posecheck.core.track import LandmarkTrack
+    from posecheck.io.extract import extract_track
+    from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
+
+    estimator = MediaPipePoseEstimator()
+    try:
+        track = extract_track(SAMPLES / "plank_side_render_tilt_black.mp4", estimator)
+    finally:
+        estimator.close()
+    assert track.camera_roll_deg == -8.0
+    committed = LandmarkTrack.load(SAMPLES / "plank_side_render_tilt_black.npz")
+    np.testing.assert_array_equal(track.image_xyz, committed.image_xyz)
+    assert committed.camera_roll_deg == -8.0
