@@ -95,7 +95,10 @@ class SettledHoldClock(HoldClock):
     over `SETTLE_WINDOW_S`) and ends when the way back starts (progress falls
     faster than that). Measured on rendered clips, this keeps the hold within
     a frame or two of the true still period, where timing from the threshold
-    crossings added the ramps (about a second per hold).
+    crossings added the ramps (about a second per hold). While the hold runs
+    (the timer shown, the target check), a window found still counts as still
+    up to its end: counted to its start, the timer trailed by the window
+    (0.3 s), and a real 0.25 s turn held at 10 fps never reached its target.
     """
 
     SETTLE_WINDOW_S = 0.3
@@ -147,7 +150,7 @@ class SettledHoldClock(HoldClock):
             if self.start_s is None and step < self.settle_speed:
                 self.start_s = self._t[i]
             if self.start_s is not None and abs(step) < self.settle_speed and in_position:
-                self._still_until_s = self._t[i]
+                self._still_until_s = self._t[k]
         return held
 
     @property
