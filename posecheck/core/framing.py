@@ -86,11 +86,9 @@ class FramingTally:
         seen: dict[str, bool] = {}
         for side in ("left", "right"):
             for name in metric_landmarks(m, side):
-                if name.startswith("mid_"):
-                    part = name[len("mid_") :]
-                    idx = [landmark_index("left_" + part), landmark_index("right_" + part)]
-                else:
-                    part, idx = part_of(name), [landmark_index(name)]
+                part = part_of(name)
+                mid = name.startswith("mid_")
+                idx = [landmark_index(f"{s}_{part}") for s in ("left", "right")] if mid else [landmark_index(name)]
                 ok = all(bool(frames.in_picture[0, i]) and frames.visibility[0, i] >= self._min_visibility for i in idx)
                 seen[part] = seen.get(part, False) or ok
         return {p for p, ok in seen.items() if not ok}
