@@ -51,6 +51,7 @@ def frames_of(track: LandmarkTrack) -> Frames:
         track.visibility.astype(np.float64),
         track.frame_size,
         track.camera_roll_deg,
+        None if track.face_deg is None else track.face_deg.astype(np.float64),
     )
 
 
@@ -112,7 +113,8 @@ def analyze_track(
     events: list[Event] = []
     states: list[FrameState] = []
     for i, t in enumerate(track.t_s.tolist()):
-        u = session.update(t, track.image_xyz[i], track.visibility[i], track.world_xyz[i])
+        face = None if track.face_deg is None else track.face_deg[i]
+        u = session.update(t, track.image_xyz[i], track.visibility[i], track.world_xyz[i], face)
         rows.append(u.values)
         smoothed[i] = u.image_xyz
         usable[i] = u.usable

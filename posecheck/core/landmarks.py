@@ -170,6 +170,11 @@ class Frames:
         roll_deg: the camera's roll `px` and `world` were turned back from
             (core/level.py; `levelled` makes them), so that the picture's
             edges are found where they were.
+        face_deg: (T, 3) the head's turn, pitch and tilt read from the face
+            mesh (core/head_pose.py), NaN in a frame where no face was
+            read; None when the track has none (extracted without it). As
+            the picture shows it: the measures that read it level the tilt
+            by `roll_deg`.
     """
 
     px: FloatArray
@@ -177,6 +182,7 @@ class Frames:
     visibility: FloatArray
     size: tuple[int, int] | None = None
     roll_deg: float = 0.0
+    face_deg: FloatArray | None = None
 
     @classmethod
     def levelled(
@@ -186,11 +192,12 @@ class Frames:
         visibility: FloatArray,
         size: tuple[int, int],
         roll_deg: float | None,
+        face_deg: FloatArray | None = None,
     ) -> Frames:
         """Frames of landmarks as the picture shows them, turned to level by
         the camera's roll (None or 0: as they are)."""
         roll = roll_deg or 0.0
-        return cls(level_px(px, size, roll), level_world(world, roll), visibility, size, roll)
+        return cls(level_px(px, size, roll), level_world(world, roll), visibility, size, roll, face_deg)
 
     @functools.cached_property
     def px_per_m(self) -> FloatArray:

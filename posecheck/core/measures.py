@@ -10,10 +10,18 @@ percentages of a body width in percent; 2D measures read image pixels, y down
 subject's own sides.
 
 Built-in measures (`measure = "..."`), their landmarks and signs:
-- head_tilt_deg: lateral neck flexion, the eye line (right_eye -> left_eye)
-  against the shoulder line, + toward the subject's LEFT shoulder, front
-  view. The model's eye line under-reads the true tilt, so the raw angle is
-  multiplied by HEAD_TILT_GAIN (measured on rendered clips with known tilt).
+- head_tilt_deg: lateral neck flexion, + toward the subject's LEFT
+  shoulder, front view. Where the face mesh was read (Frames.face_deg,
+  core/head_pose.py): its tilt against the picture's level, levelled by the
+  camera's roll, taken against the picture axis nearest the shoulder line
+  (upright: level; lying on a side: vertical). Elsewhere head_tilt_eyes_deg.
+  The mesh read rendered tilts within 0.2-0.6 deg on average where the eye
+  line erred 0.8-6.4 (a hand by the face moves the pose model's eye points).
+- head_tilt_eyes_deg: the same from the pose model alone: the eye line
+  (right_eye -> left_eye) against the shoulder line. The model's eye line
+  under-reads the true tilt, so the raw angle is multiplied by
+  HEAD_TILT_GAIN (measured on rendered clips with known tilt). The head-
+  circle rule every exercise gets reads it (no face mesh needed there).
 - head_turn_deg: head rotation, + chin toward the subject's LEFT shoulder,
   front view: atan2(nose offset from the ear midpoint, HEAD_TURN_DEPTH_RATIO
   x ear-to-ear distance), in image pixels. The nose sits in front of the ear
@@ -44,7 +52,9 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   head_pitch_deg. Use `relative = true` (a tilted camera or a pillow
   shifts it). NaN where head_pitch_deg is.
 - head_pitch_front_deg: head flexion FACING the camera, + chin down: the
-  nose's drop below the ear midpoint, asin(drop / (HEAD_TURN_DEPTH_RATIO x
+  face mesh's pitch where it was read (the rotation of its 468 points from a
+  face looking into the camera: 0.8-1.7 deg mean error on rendered nods);
+  elsewhere the nose's drop below the ear midpoint, asin(drop / (HEAD_TURN_DEPTH_RATIO x
   ear span)) x HEAD_NOD_GAIN, in degrees of pitch (it read 0.88-1.12 of the
   true pitch on five rendered front clips). Not zero for a level head: use
   `relative = true`. NaN where the ear-to-nose line is longer than
@@ -68,14 +78,17 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
 from posecheck.core.landmarks import Frames
+
+if TYPE_CHECKING:
+    from posecheck.spec import Exercise
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -101,14 +114,40 @@ HEAD_NOD_GAIN = 1.0 / 0.7
 # this many ear spans long (the face toward the camera; see _head_pitch_front).
 HEAD_FRONT_MAX_PROFILE = 1.0
 
+# Columns of Frames.face_deg (core/head_pose.py).
+FACE_PITCH, FACE_TILT = 1, 2
 
-def _head_tilt(f: Frames, side: str) -> FloatArray:
+
+def _face(f: Frames, column: int) -> FloatArray:
+    """(T,) one of the face mesh's angles (core/head_pose.py); NaN where
+    the track has no face reading."""
+    if f.face_deg is None:
+        return np.full(len(f.px), np.nan)
+    return f.face_deg[:, column]
+
+
+def _head_tilt_eyes(f: Frames, side: str) -> FloatArray:
     eyes = g.segment_angle_deg(f.point("right_eye", "image"), f.point("left_eye", "image"))
     shoulders = g.segment_angle_deg(f.point("right_shoulder", "image"), f.point("left_shoulder", "image"))
     # A tilt toward the subject's left lowers the left eye (image right):
     # the eye line turns clockwise, i.e. negative, relative to the shoulders,
     # so the tilt is the shoulder line's angle minus the eye line's.
     return g.wrap_deg(shoulders - eyes) * HEAD_TILT_GAIN
+
+
+def _head_tilt(f: Frames, side: str) -> FloatArray:
+    from_pose = _head_tilt_eyes(f, side)
+    shoulders = g.segment_angle_deg(f.point("right_shoulder", "image"), f.point("left_shoulder", "image"))
+    # The face mesh's tilt is against the picture's level (the eye line's
+    # angle with its sign turned), levelled by the camera's roll like the
+    # landmarks. It is taken against the picture axis nearest the shoulder
+    # line (level upright, vertical lying on a side), not the line itself:
+    # a hand raised to the head or text drawn over the shoulders moves the
+    # shoulder landmarks by a few degrees (a press read 2 deg "still" while
+    # the head was still leaning into the hand), the axis does not.
+    body = np.round(shoulders / 90.0) * 90.0
+    from_face = g.wrap_deg(body + _face(f, FACE_TILT) + f.roll_deg)
+    return np.where(np.isnan(from_face), from_pose, from_face)
 
 
 def _head_turn(f: Frames, side: str) -> FloatArray:
@@ -145,7 +184,9 @@ def _head_pitch_front(f: Frames, side: str) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.clip(face[:, 1] / (HEAD_TURN_DEPTH_RATIO * span_px), -1.0, 1.0)
         facing = np.hypot(face[:, 0], face[:, 1]) <= HEAD_FRONT_MAX_PROFILE * span_px
-    return np.where(facing, np.degrees(np.arcsin(share)) * HEAD_NOD_GAIN, np.nan)
+    from_face = _face(f, FACE_PITCH)
+    pitch = np.where(np.isnan(from_face), np.degrees(np.arcsin(share)) * HEAD_NOD_GAIN, from_face)
+    return np.where(facing, pitch, np.nan)
 
 
 def _head_pitch_shoulders(f: Frames, side: str) -> FloatArray:
@@ -242,6 +283,7 @@ _SIDE_HIP = ("{side}_shoulder", "{side}_hip", "{side}_knee")
 
 MEASURES: dict[str, Measure] = {
     "head_tilt_deg": Measure(_head_tilt, ("left_eye", "right_eye", *_SHOULDERS), sided=False),
+    "head_tilt_eyes_deg": Measure(_head_tilt_eyes, ("left_eye", "right_eye", *_SHOULDERS), sided=False),
     "head_turn_deg": Measure(_head_turn, _HEAD, sided=False),
     "head_nod_deg": Measure(_head_nod, _HEAD, sided=False),
     "head_pitch_deg": Measure(_head_pitch, (*_HEAD, *_TRUNK), sided=False),
@@ -254,6 +296,20 @@ MEASURES: dict[str, Measure] = {
     "hip_flexion_deg": Measure(_hip_flexion, _SIDE_HIP, sided=True),
     "hip_line_deg": Measure(_hip_line, _SIDE_HIP, sided=True),
 }
+
+
+# The measures that read the face mesh (Frames.face_deg) where it was read.
+FACE_MEASURES = frozenset({"head_tilt_deg", "head_pitch_front_deg"})
+
+
+def reads_face(exercises: Iterable[Exercise]) -> bool:
+    """Whether any view of these exercises has a metric that reads the face
+    mesh: reading it costs about 2 ms a frame (a fifth of the model's time
+    on 2 cores), spent only where used. (The head-circle rule every
+    exercise gets reads head_tilt_eyes_deg: its 12 deg loops need no face.)"""
+    return any(
+        m.measure in FACE_MEASURES for ex in exercises for view in ex.supported_views for m in ex.for_view(view).metrics
+    )
 
 
 def measure_named(name: str) -> Measure:

@@ -246,9 +246,11 @@ class ExerciseSession:
         image_xyz: npt.NDArray[np.floating],
         visibility: npt.NDArray[np.floating],
         world_xyz: npt.NDArray[np.floating],
+        face_deg: npt.NDArray[np.floating] | None = None,
     ) -> FrameUpdate:
         """Feed one frame: (33, 3) normalised image landmarks, (33,)
-        visibility, (33, 3) world landmarks; all NaN when nobody is in view."""
+        visibility, (33, 3) world landmarks; all NaN when nobody is in view;
+        (3,) the face mesh's head angles (core/head_pose.py), if read."""
         image_xyz, visibility, world_xyz, cut = self._cleaner.update(t_s, image_xyz, visibility, world_xyz)
         if cut:
             self.safety.cut()
@@ -266,6 +268,7 @@ class ExerciseSession:
             np.asarray(visibility[None], np.float64),
             self.frame_size,
             self.camera_roll_deg,
+            None if face_deg is None else np.asarray(face_deg, np.float64)[None],
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)

@@ -23,6 +23,9 @@ File format (`.npz`, self-describing, versioned by `format_version`):
     camera_roll_deg float, optional: the camera's roll found in the picture
                     (core/level.py; -20..20, written only when found); the
                     metrics read the landmarks turned back to level
+    face_deg        (T, 3) float32, optional: the head's turn, pitch and tilt
+                    from the face mesh (core/head_pose.py), -180..180; NaN
+                    where no face was read (and wherever no person was)
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
@@ -62,6 +65,9 @@ class LandmarkTrack:
             frame plus one (`--stride`); None otherwise.
         camera_roll_deg: the camera's roll (core/level.py), None when the
             picture did not show it or it is negligible.
+        face_deg: (T, 3) float32 turn, pitch, tilt from the face mesh
+            (core/head_pose.py), NaN rows where no face was read; None for a
+            track extracted without it.
     """
 
     t_s: npt.NDArray[np.float64]
@@ -74,6 +80,7 @@ class LandmarkTrack:
     source: str
     source_duration_s: float | None = None
     camera_roll_deg: float | None = None
+    face_deg: npt.NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -89,6 +96,8 @@ class LandmarkTrack:
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ValueError("t_s must be strictly increasing")
         check_roll(self.camera_roll_deg)
+        if self.face_deg is not None and self.face_deg.shape != (n, 3):
+            raise ValueError(f"face_deg must have shape {(n, 3)}, but got shape {self.face_deg.shape}")
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -126,6 +135,7 @@ class LandmarkTrack:
             "source": self.source,
             "source_duration_s": self.source_duration_s,
             "camera_roll_deg": self.camera_roll_deg,
+            "face_deg": self.face_deg,
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
@@ -138,6 +148,7 @@ class LandmarkTrack:
             image_xyz=self.image_xyz[index],
             visibility=self.visibility[index],
             world_xyz=self.world_xyz[index],
+            face_deg=None if self.face_deg is None else self.face_deg[index],
             source_duration_s=None,  # a part of the source
         )
 
@@ -160,6 +171,12 @@ class LandmarkTrack:
             source_duration_s=offset,
             # One roll for the whole, so only where every part has it.
             camera_roll_deg=tracks[0].camera_roll_deg if len({tr.camera_roll_deg for tr in tracks}) == 1 else None,
+            # The face where a part has it, NaN (none read) in the others.
+            face_deg=None
+            if all(tr.face_deg is None for tr in tracks)
+            else np.concatenate(
+                [np.full((len(tr), 3), np.nan, np.float32) if tr.face_deg is None else tr.face_deg for tr in tracks]
+            ),
         )
         return joined, starts
 
@@ -173,7 +190,11 @@ class LandmarkTrack:
         """
         image, visibility, world = mirror_landmarks(self.image_xyz, self.visibility, self.world_xyz)
         roll = None if self.camera_roll_deg is None else -self.camera_roll_deg
-        return self.replace(image_xyz=image, visibility=visibility, world_xyz=world, camera_roll_deg=roll)
+        # A mirror turns a turn and a tilt the other way; a nod stays a nod.
+        face = None if self.face_deg is None else self.face_deg * np.array([-1.0, 1.0, -1.0], np.float32)
+        return self.replace(
+            image_xyz=image, visibility=visibility, world_xyz=world, camera_roll_deg=roll, face_deg=face
+        )
 
     def save(self, path: Path) -> Path:
         """Write the track as a compressed, self-describing `.npz`; returns the
@@ -207,6 +228,8 @@ class LandmarkTrack:
             entries["duration_s"] = np.array(self.source_duration_s)
         if self.camera_roll_deg is not None:
             entries["camera_roll_deg"] = np.array(self.camera_roll_deg)
+        if self.face_deg is not None:
+            entries["face_deg"] = self.face_deg
         write_atomically(target, lambda tmp: np.savez_compressed(tmp, **entries))
         return target
 

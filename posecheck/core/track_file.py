@@ -50,6 +50,7 @@ _ENTRIES = (
     "source",
     "duration_s",
     "camera_roll_deg",
+    "face_deg",
 )
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
@@ -164,7 +165,33 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "source": _text(path, raw, "source"),
         "source_duration_s": _source_duration(path, raw, t_s),
         "camera_roll_deg": _camera_roll(path, raw),
+        "face_deg": _face(path, raw, ~np.isnan(image[:, 0, 0])),
     }
+
+
+def _face(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32] | None:
+    """The optional `face_deg`: (T, 3) degrees within +-180, each row all
+    numbers or all NaN (no face read), NaN where there is no person."""
+    if "face_deg" not in raw:
+        return None
+    face = _numbers(path, raw, "face_deg", (3,), len(has_person)).astype(np.float64)
+    unread = np.isnan(face)
+    part = np.flatnonzero(unread.any(axis=1) & ~unread.all(axis=1))
+    if part.size:
+        raise PosecheckError(f"{path}: face_deg is part NaN at frame {part[0]}; allowed: three numbers or three NaN")
+    nobody = np.flatnonzero(~unread[:, 0] & ~has_person)
+    if nobody.size:
+        raise PosecheckError(
+            f"{path}: face_deg has a face at frame {nobody[0]}, which has no person; allowed: NaN there"
+        )
+    with np.errstate(invalid="ignore"):
+        out = np.argwhere(np.abs(face) > 180.0)
+    if out.size:
+        frame, column = out[0]
+        raise PosecheckError(
+            f"{path}: face_deg is {face[frame, column]:g} at frame {frame}; allowed: degrees, -180 to 180, or NaN"
+        )
+    return face.astype(np.float32)
 
 
 def _camera_roll(path: Path, raw: dict[str, Any]) -> float | None:

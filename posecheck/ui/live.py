@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.events import Event, Phase
+from posecheck.core.measures import reads_face
 from posecheck.core.routine_progress import RoutineProgress
 from posecheck.core.session import FrameState
 from posecheck.core.track import frame_landmarks, mirror_landmarks
@@ -46,6 +47,7 @@ from posecheck.errors import PosecheckError
 from posecheck.io.camera import Capture
 from posecheck.io.camera_roll import StartRoll
 from posecheck.io.detections import Detected, DetectionStream
+from posecheck.io.face_mesh import FaceMeshReader
 from posecheck.io.follow import ExerciserFinder
 from posecheck.io.sessionlog import ExerciseResult, SessionLog
 from posecheck.spec import Exercise, Routine, RoutineStep, step_exercise
@@ -118,7 +120,7 @@ class LiveTrainer:
         self.capture = Capture(opts.camera, opts.source, opts.realtime)
         self.estimator = MediaPipePoseEstimator(opts.model)
         self.detections = DetectionStream(self.capture, self.estimator, self.estimator.workers)
-        self.finder = ExerciserFinder(self.estimator)
+        self.person = PersonReader(ExerciserFinder(self.estimator), reads_face(e for e, _ in steps), opts.mirrored)
         self.cues = Cues(muted=opts.mute)
         self.results: list[ExerciseResult] = []
         # An unexpected error in the inference thread, raised again in the
@@ -251,7 +253,7 @@ class LiveTrainer:
 
     def _process(self, detected: Detected) -> None:
         frame = detected.frame
-        found, img, vis, world = _landmarks(detected, self.finder, self.opts.mirrored)
+        found, img, vis, world, face = self.person.read(detected)
         if (roll := self._roll.feed(frame.t_s, detected.rgb, img)) is not None:
             now = self.progress.level_by(roll)  # False: the step under way was past setup
             self._record("camera_roll", deg=self._roll.found_deg, t_s=round(frame.t_s, 3), applied_now=now)
@@ -263,7 +265,7 @@ class LiveTrainer:
             ex = self.progress.exercise_shown
             px = img[:, :2].astype(np.float64) * np.asarray(self.capture.size)
         else:
-            upd = st.session.update(frame.t_s, img, vis, world)
+            upd = st.session.update(frame.t_s, img, vis, world, face)
             self._log_events(upd.events, st.exercise.id)
             state, values, usable, ex = upd.state, upd.values, upd.usable, st.exercise
             px = upd.image_xyz[:, :2].astype(np.float64) * np.asarray(self.capture.size)
@@ -358,16 +360,31 @@ class LiveTrainer:
         self.window.close()
 
 
-def _landmarks(
-    detected: Detected, finder: ExerciserFinder, mirrored: bool
-) -> tuple[bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """(found, image_xyz, visibility, world_xyz) of the person followed in
-    the frame, NaN when none; unmirrored when the picture is mirrored."""
-    person = finder.choose(detected.frame.t_s, detected.rgb, detected.candidates)
-    img, vis, world = frame_landmarks(person)
-    if mirrored:
-        img, vis, world = mirror_landmarks(img, vis, world)
-    return person is not None, img, vis, world
+class PersonReader:
+    """The exerciser's landmarks in each frame, as `extract` reads them: the
+    person followed (io/follow.py) and, where an exercise reads it, the
+    face mesh on their face (io/face_mesh.py)."""
+
+    def __init__(self, finder: ExerciserFinder, read_face: bool, mirrored: bool) -> None:
+        self.finder = finder
+        self.face = FaceMeshReader() if read_face else None
+        self.mirrored = mirrored
+
+    def read(
+        self, detected: Detected
+    ) -> tuple[
+        bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float64] | None
+    ]:
+        """(found, image_xyz, visibility, world_xyz, face_deg or None) of the
+        person in the frame, NaN when none; unmirrored when the picture is
+        mirrored (as LandmarkTrack.mirrored)."""
+        person = self.finder.choose(detected.frame.t_s, detected.rgb, detected.candidates)
+        img, vis, world = frame_landmarks(person)
+        head = None if self.face is None else self.face.angles_deg(detected.rgb, img, vis)
+        if self.mirrored:
+            img, vis, world = mirror_landmarks(img, vis, world)
+            head = None if head is None else head * np.array([-1.0, 1.0, -1.0])
+        return person is not None, img, vis, world, head
 
 
 def steps_for(exercise: Exercise | None, routine: Routine | None) -> list[tuple[Exercise, RoutineStep | None]]:

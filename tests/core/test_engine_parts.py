@@ -65,6 +65,23 @@ def test_hold_clock_bridges_dips_shorter_than_the_grace():
     assert clock.final_span() == (0.0, 1.6)
 
 
+def test_a_still_metric_passing_its_level_for_a_frame_is_not_rest():
+    """The head leans into the hand from 1 to 2 s and rests at -5 until 10 s;
+    at 0.4 s a hand sweeping over the face reads -4.8 for one frame: the hold
+    is narrowed to the rest from 2 s, not from that frame."""
+    clock = HoldClock(0.0, grace_s=0.5)
+    t = 0.0
+    while t <= 10.0:
+        tilt = -5.0 * min(max(t - 1.0, 0.0), 1.0)
+        if abs(t - 0.4) < 1e-6:
+            tilt = -4.8
+        clock.update(t, True, still=(tilt,))
+        t = round(t + 0.1, 6)
+    start, end = clock.final_span()
+    assert 1.5 <= start <= 2.0  # within the 2 deg band from -3 on
+    assert end == 10.0
+
+
 def test_settled_hold_clock_starts_when_the_movement_settles():
     # Crosses the end at 0 s but still rises until 1 s; still from then to 3 s.
     clock = SettledHoldClock(0.0, grace_s=0.5, settle_speed=0.25, range_units=20.0, level_band_units=2.0)

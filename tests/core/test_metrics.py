@@ -63,6 +63,38 @@ def test_head_tilt_sign_is_toward_subjects_left():
     assert value(right, measure="head_tilt_deg", negate=True) > 20
 
 
+def test_head_tilt_reads_the_face_mesh_where_it_was_read():
+    """The face mesh's tilt (against the picture's level) replaces the eye
+    line; it is taken against the picture axis nearest the shoulder line (a
+    shoulder raised 5 deg by a hand does not move it), levelled by the
+    camera's roll; NaN in face_deg falls back to the eye line."""
+    pts = {L.RIGHT_SHOULDER: (200, 300), L.LEFT_SHOULDER: (400, 317.5), L.RIGHT_EYE: (280, 100), L.LEFT_EYE: (320, 100)}
+    f = frames(pts)
+    face = np.array([[0.0, 0.0, 12.0]])
+    faced = Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=face)
+    assert value(faced, measure="head_tilt_deg") == pytest.approx(12.0)
+    # Lying on the side: the shoulder line near vertical, the face turned 90.
+    lying = {L.RIGHT_SHOULDER: (300, 400), L.LEFT_SHOULDER: (310, 200), L.RIGHT_EYE: (100, 320), L.LEFT_EYE: (100, 280)}
+    g = frames(lying)
+    on_side = Frames(px=g.px, world=g.world, visibility=g.visibility, face_deg=np.array([[0.0, 0.0, -80.0]]))
+    assert value(on_side, measure="head_tilt_deg") == pytest.approx(10.0)
+    # A camera turned 4 deg: the face reads 4 deg off level, and is levelled.
+    rolled = Frames(px=f.px, world=f.world, visibility=f.visibility, roll_deg=4.0, face_deg=face - 4.0)
+    assert value(rolled, measure="head_tilt_deg") == pytest.approx(12.0)
+    unread = Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.full((1, 3), np.nan))
+    assert value(unread, measure="head_tilt_deg") == pytest.approx(value(f, measure="head_tilt_deg"))
+
+
+def test_head_pitch_front_reads_the_face_mesh_while_facing():
+    base = {L.LEFT_EAR: (360, 100), L.RIGHT_EAR: (240, 100), L.NOSE: (300, 110)}
+    f = frames(base)
+    faced = Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.array([[0.0, 21.0, 0.0]]))
+    assert value(faced, measure="head_pitch_front_deg") == pytest.approx(21.0)
+    side_on = frames({**base, L.NOSE: (500, 110)})  # ear-to-nose past one ear span
+    turned = Frames(px=side_on.px, world=side_on.world, visibility=side_on.visibility, face_deg=faced.face_deg)
+    assert math.isnan(value(turned, measure="head_pitch_front_deg"))
+
+
 def test_head_turn_sign_and_size_from_nose_offset():
     # Front view: chin toward the subject's left moves the nose to the image right.
     a = math.radians(30)

@@ -49,6 +49,29 @@ def test_the_camera_roll_is_kept_and_mirrored(tmp_path: Path):
     assert LandmarkTrack.played_in_turn([tilted, tilted])[0].camera_roll_deg == 6.5
 
 
+def _faced(tr: LandmarkTrack) -> LandmarkTrack:
+    face = np.tile(np.array([10.0, -5.0, 3.0], np.float32), (len(tr), 1))
+    face[3] = np.nan  # no person there
+    face[6] = np.nan  # a person, no face read
+    return tr.replace(face_deg=face)
+
+
+def test_the_face_angles_are_kept_sliced_joined_and_mirrored(tmp_path: Path):
+    faced = _faced(track())
+    back = LandmarkTrack.load(faced.save(tmp_path / "f.npz"))
+    np.testing.assert_array_equal(back.face_deg, faced.face_deg)
+    assert LandmarkTrack.load(track().save(tmp_path / "n.npz")).face_deg is None
+    # A mirror turns a turn and a tilt the other way, not a nod.
+    assert back.mirrored().face_deg[0].tolist() == [-10.0, -5.0, -3.0]
+    assert back.select(slice(5, 8)).face_deg.shape == (3, 3)
+    joined, _ = LandmarkTrack.played_in_turn([faced, track()])
+    assert joined.face_deg.shape == (20, 3)
+    assert np.isnan(joined.face_deg[10:]).all()  # the part without: none read
+    assert LandmarkTrack.played_in_turn([track(), track()])[0].face_deg is None
+    with pytest.raises(ValueError, match=r"face_deg must have shape \(10, 3\)"):
+        track().replace(face_deg=np.zeros((10, 2), np.float32))
+
+
 def test_pixels_scale_by_frame_size():
     px = track().pixels()
     assert px[0, 0, 0] == pytest.approx(0.3 * 640)
@@ -277,11 +300,43 @@ BAD_ENTRIES = {
         r"camera_roll_deg is 35; allowed: one number of degrees, -20 to 20",
     ),
     "camera_roll_deg nan": (_value("camera_roll_deg", np.array(np.nan)), r"camera_roll_deg is nan; allowed"),
+    "face_deg part nan": (
+        lambda: {**_entries(), "face_deg": _face_entry(lambda f: f.__setitem__((2, 1), np.nan))},
+        r"face_deg is part NaN at frame 2; allowed: three numbers or three NaN",
+    ),
+    "face_deg where nobody is": (
+        lambda: {**_entries(), "face_deg": _face_entry(lambda f: f.__setitem__(3, 1.0))},
+        r"face_deg has a face at frame 3, which has no person; allowed: NaN there",
+    ),
+    "face_deg past 180": (
+        lambda: {**_entries(), "face_deg": _face_entry(lambda f: f.__setitem__((4, 2), 400.0))},
+        r"face_deg is 400 at frame 4; allowed: degrees, -180 to 180, or NaN",
+    ),
+    "face_deg inf": (
+        lambda: {**_entries(), "face_deg": _face_entry(lambda f: f.__setitem__((4, 0), np.inf))},
+        r"face_deg is inf at frame 4",
+    ),
+    "face_deg 2 angles": (
+        lambda: {**_entries(), "face_deg": np.zeros((10, 2))},
+        r"face_deg is an array of shape \(10, 2\) \(float64\); allowed: an array of numbers of shape \(T, 3\)",
+    ),
+    "face_deg one frame short": (
+        lambda: {**_entries(), "face_deg": np.zeros((9, 3))},
+        r"face_deg has 9 frames but t_s has 10",
+    ),
     "format an array": (
         _value("format", np.array(["posecheck-track"])),
         r"not a posecheck landmark track \(format an array",
     ),
 }
+
+
+def _face_entry(change) -> np.ndarray:
+    """A valid face_deg for _entries() (frame 3 has no person), then changed."""
+    face = np.zeros((10, 3))
+    face[3] = np.nan
+    change(face)
+    return face
 
 
 def _one_line_about(exc: pytest.ExceptionInfo, path: Path) -> str:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
+import numpy.typing as npt
 
 from posecheck.core.events import Event, EventKind, HoldRecord
 from posecheck.spec import HoldRule
@@ -24,8 +25,12 @@ class HoldClock:
 
     With `still` metrics (HoldRule.still) the finished hold is narrowed to
     when they were at rest too, within `still_band` of their level over the
-    hold: getting into position is not holding it.
+    hold for REST_S at least: getting into position is not holding it, and
+    one frame passing through the level (a hand sweeping over the face
+    reads the head's tilt wrong for a frame) is not resting there.
     """
+
+    REST_S = 0.2
 
     def __init__(self, start_s: float, grace_s: float, still_band_units: float = 2.0) -> None:
         self.start_s: float | None = start_s
@@ -70,20 +75,41 @@ class HoldClock:
                 continue
             level = float(np.median(column[ok]))
             seen = np.flatnonzero(ok)
-            at_rest = np.flatnonzero(ok & (np.abs(column - level) <= self.still_band))
-            if not len(at_rest):
+            runs = _runs(t, seen, np.abs(column[seen] - level) <= self.still_band, self.REST_S)
+            if not runs:
                 continue
             # Narrowed only where the metric was seen moving first (or after).
-            if at_rest[0] != seen[0]:
-                start = max(start, float(t[at_rest[0]]))
-            if at_rest[-1] != seen[-1]:
-                end = min(end, float(t[at_rest[-1]]))
+            if runs[0][0] != seen[0]:
+                start = max(start, float(t[runs[0][0]]))
+            if runs[-1][1] != seen[-1]:
+                end = min(end, float(t[runs[-1][1]]))
         return start, max(end, start)
 
     def _span(self) -> tuple[float, float]:
         """(start_s, end_s) before narrowing."""
         assert self.start_s is not None
         return self.start_s, self.end_s()
+
+
+def _runs(
+    t: npt.NDArray[np.float64], seen: npt.NDArray[np.intp], at_rest: npt.NDArray[np.bool_], min_s: float
+) -> list[tuple[int, int]]:
+    """(first, last) frame indices of the runs of seen frames at rest that
+    last min_s at least; a run that starts or ends the frames seen counts
+    whatever its length (the hold's own edges)."""
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(seen):
+        if not at_rest[k]:
+            k += 1
+            continue
+        m = k
+        while m + 1 < len(seen) and at_rest[m + 1]:
+            m += 1
+        if t[seen[m]] - t[seen[k]] >= min_s - 1e-9 or k == 0 or m == len(seen) - 1:
+            out.append((int(seen[k]), int(seen[m])))
+        k = m + 1
+    return out
 
 
 class SettledHoldClock(HoldClock):

@@ -1,0 +1,55 @@
+"""Add the face mesh's head angles (`face_deg`) to tracks extracted before it.
+
+`posecheck extract` now reads the face mesh on the face the pose model found;
+it reads it from the frame and the pose landmarks alone, so a track that
+already holds the landmarks gets the same `face_deg` from its video without
+running the pose model again (checked against a fresh extract in
+tests/io/test_face_mesh.py). Each VIDEO's track is the .npz beside it.
+
+    python tools/add_face_angles.py samples/*.mp4
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from posecheck.core.track import LandmarkTrack
+from posecheck.io.face_mesh import FaceMeshReader
+
+
+def face_angles(video: Path, track: LandmarkTrack, reader: FaceMeshReader) -> np.ndarray:
+    """(T, 3) face_deg for the track's frames, read from its video."""
+    capture = cv2.VideoCapture(str(video))
+    out = np.full((len(track), 3), np.nan, np.float32)
+    for i in range(len(track)):
+        ok, bgr = capture.read()
+        if not ok:
+            raise SystemExit(f"{video}: ends at frame {i}, its track has {len(track)}")
+        out[i] = reader.angles_deg(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), track.image_xyz[i], track.visibility[i])
+    capture.release()
+    return out
+
+
+def main(videos: list[str]) -> None:
+    reader = FaceMeshReader()
+    for name in videos:
+        video = Path(name)
+        path = video.with_suffix(".npz")
+        track = LandmarkTrack.load(path)
+        if track.fps and abs(len(track) - track.duration_s * track.fps) > 1.5:
+            print(f"{path}: not every frame (a strided track): skipped")
+            continue
+        face = face_angles(video, track, reader)
+        track.replace(face_deg=face).save(path)
+        print(f"{path}: face read in {np.isfinite(face[:, 0]).mean():.0%} of {len(track)} frames")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
