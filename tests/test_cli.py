@@ -128,6 +128,7 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
     assert code == 0
     report = json.loads(out)
     assert report["camera_roll_deg"] is None  # a track without one: the picture showed none
+    assert report["frames_with_face"] is None  # a plank reads no face
     assert set(report) == {
         "schema",
         "exercise",
@@ -138,6 +139,7 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
         "duration_s",
         "frames",
         "frames_with_pose",
+        "frames_with_face",
         "reps",
         "reps_by_side",
         "partial_reps",

@@ -12,8 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from posecheck.core.analysis import AnalysisResult
 from posecheck.core.engine import reps_by_side
+from posecheck.core.measures import reads_face
 from posecheck.outputs import write_atomically
 
 REPORT_SCHEMA = 1
@@ -40,6 +43,12 @@ def build_report(result: AnalysisResult, source: str, mirrored: bool = False) ->
         "duration_s": _r(tr.duration_s),
         "frames": len(tr),
         "frames_with_pose": int(tr.has_pose.sum()),
+        # The head's tilt and nod read from the face mesh in this many frames
+        # (the pose model's points in the others); None where the exercise
+        # reads no face measure or the track has no face reading.
+        "frames_with_face": None
+        if tr.face_deg is None or not reads_face([ex])
+        else int(np.isfinite(tr.face_deg[:, 0]).sum()),
         "reps": len(result.reps),
         "reps_by_side": reps_by_side(ex, result.reps),
         "partial_reps": result.partial_reps,

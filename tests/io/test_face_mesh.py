@@ -116,3 +116,15 @@ def test_the_face_is_read_only_for_exercises_that_measure_with_it():
     assert reads_face([load_exercise("squat"), load_exercise("neck_flexion_extension_hold")])
     assert not reads_face([load_exercise("squat")])
     assert not reads_face([load_exercise("neck_rotation_hold")])  # the turn is the pose model's
+
+
+def test_the_report_says_in_how_many_frames_the_face_was_read():
+    from posecheck.core.analysis import analyze_track
+    from posecheck.io.report import build_report
+    from posecheck.spec import load_exercise
+
+    track = LandmarkTrack.load(SAMPLES / "neck_side_tilt_hold_head_front.npz")
+    report = build_report(analyze_track(track, load_exercise("neck_side_tilt_hold")), "v.mp4")
+    assert report["frames_with_face"] == int(np.isfinite(track.face_deg[:, 0]).sum()) > 0.95 * len(track)
+    old = track.replace(face_deg=None)  # extracted before the face mesh
+    assert build_report(analyze_track(old, load_exercise("neck_side_tilt_hold")), "v.mp4")["frames_with_face"] is None
