@@ -11,6 +11,7 @@ model's way of placing the points and no one frame's noise.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def neutral_frames(truth: dict) -> int:
 def main() -> None:
     truth = json.loads(CLIP.with_suffix(".truth.json").read_text())
     track = LandmarkTrack.load(CLIP.with_suffix(".npz"))
-    reader = FaceMeshReader()
+    reader = FaceMeshReader(check_reference=False)
     video = cv2.VideoCapture(str(CLIP.with_suffix(".mp4")))
     faces = []
     for i in range(neutral_frames(truth)):
@@ -51,7 +52,8 @@ def main() -> None:
     if not faces:
         raise SystemExit("no face read in the neutral frames")
     np.save(REFERENCE_FILE, normalised_face(np.mean(faces, axis=0)).astype(np.float32))
-    print(f"{REFERENCE_FILE}: mean of {len(faces)} frames")
+    digest = hashlib.sha256(REFERENCE_FILE.read_bytes()).hexdigest()
+    print(f"{REFERENCE_FILE}: mean of {len(faces)} frames; set REFERENCE_SHA256 in io/face_mesh.py to {digest}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from posecheck.core.baseline import recording_rest_levels
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
+from posecheck.core.head_pose import face_gaps
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
 from posecheck.core.setup_check import recording_view
@@ -51,8 +52,16 @@ def frames_of(track: LandmarkTrack) -> Frames:
         track.visibility.astype(np.float64),
         track.frame_size,
         track.camera_roll_deg,
-        None if track.face_deg is None else track.face_deg.astype(np.float64),
+        *_face(track),
     )
+
+
+def _face(track: LandmarkTrack) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
+    """The track's (face_deg, face_gap) for Frames (head_pose.face_gaps)."""
+    if track.face_deg is None:
+        return None, None
+    face = track.face_deg.astype(np.float64)
+    return face, face_gaps(track.t_s, np.isfinite(face[:, 0]))
 
 
 def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:

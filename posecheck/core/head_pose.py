@@ -31,6 +31,12 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 FACE_POINTS = 468
+# A frame whose face was not read this soon after one that was is a gap for
+# the measures that read the mesh, not a frame for the pose model's reading:
+# the two differ by 2-16 deg (the mesh's nod against the nose's drop), so
+# switching between them frame by frame put steps into a still head (a
+# false partial rep where the mesh missed three frames).
+FACE_GAP_S = 1.0
 # The face mesh of a face looking straight into a level camera: the model's
 # own reading of a rendered neutral head (tools/make_face_reference.py),
 # centred and scaled to unit RMS radius; x right, y down, z away (pixels).
@@ -70,11 +76,53 @@ def head_angles_deg(mesh: FloatArray) -> FloatArray:
         raise ValueError(f"a face mesh has shape ({FACE_POINTS}, 3), not {mesh.shape}")
     if not np.isfinite(mesh).all():
         return np.full(3, np.nan)
-    r = face_rotation(mesh)
-    # R = Ry(yaw) @ Rx(pitch) @ Rz(roll), camera axes x right, y down, z away.
-    yaw = np.degrees(np.arctan2(r[0, 2], r[2, 2]))
-    pitch = np.degrees(np.arcsin(np.clip(-r[1, 2], -1.0, 1.0)))
-    roll = np.degrees(np.arctan2(r[1, 0], r[1, 1]))
-    # A yaw toward +x (image right) turns an unmirrored subject's chin toward
-    # their right shoulder: the turn is its negative.
-    return np.array([-yaw, pitch, roll])
+    return _angles(face_rotation(mesh)[None])[0]
+
+
+def _angles(r: FloatArray) -> FloatArray:
+    """(N, 3) turn, pitch, tilt of (N, 3, 3) rotations R = Ry(yaw) @ Rx(pitch)
+    @ Rz(roll) in camera axes (x right, y down, z away)."""
+    yaw = np.degrees(np.arctan2(r[:, 0, 2], r[:, 2, 2]))
+    pitch = np.degrees(np.arcsin(np.clip(-r[:, 1, 2], -1.0, 1.0)))
+    roll = np.degrees(np.arctan2(r[:, 1, 0], r[:, 1, 1]))
+    # The face looks along -z; a positive yaw swings the nose toward -x (the
+    # image's left), an unmirrored subject's chin toward their RIGHT
+    # shoulder: the turn is the yaw's negative.
+    return np.stack([-yaw, pitch, roll], axis=1)
+
+
+def _rotations(angles_deg: FloatArray) -> FloatArray:
+    """(N, 3, 3) the rotations `_angles` reads (N, 3) turn, pitch, tilt from."""
+    a, b, c = np.radians(-angles_deg[:, 0]), np.radians(angles_deg[:, 1]), np.radians(angles_deg[:, 2])
+    one, nil = np.ones_like(a), np.zeros_like(a)
+    ry = np.stack([np.cos(a), nil, np.sin(a), nil, one, nil, -np.sin(a), nil, np.cos(a)], axis=1).reshape(-1, 3, 3)
+    rx = np.stack([one, nil, nil, nil, np.cos(b), -np.sin(b), nil, np.sin(b), np.cos(b)], axis=1).reshape(-1, 3, 3)
+    rz = np.stack([np.cos(c), -np.sin(c), nil, np.sin(c), np.cos(c), nil, nil, nil, one], axis=1).reshape(-1, 3, 3)
+    return ry @ rx @ rz
+
+
+def levelled_angles_deg(angles_deg: FloatArray, roll_deg: float) -> FloatArray:
+    """(T, 3) turn, pitch, tilt as a level camera would read them, from those
+    read in a picture turned by the camera's roll (core/level.py: positive =
+    the picture turned counter-clockwise). The roll turns the whole head
+    about the lens axis, so it is taken off the rotation, not off the tilt
+    alone: a nodded or turned head's angles all change with it."""
+    angles = np.asarray(angles_deg, np.float64)
+    if not roll_deg:
+        return angles
+    c, s = np.cos(np.radians(roll_deg)), np.sin(np.radians(roll_deg))
+    level = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    out = np.full_like(angles, np.nan)
+    read = np.isfinite(angles).all(axis=1)
+    out[read] = _angles(level @ _rotations(angles[read]))
+    return out
+
+
+def face_gaps(t_s: FloatArray, read: npt.NDArray[np.bool_], last_read_s: float = -np.inf) -> npt.NDArray[np.bool_]:
+    """(T,) frames where the face was not read within FACE_GAP_S after a
+    frame where it was (causal: only earlier frames count, as live);
+    `last_read_s` is the last read before these frames."""
+    t = np.asarray(t_s, np.float64)
+    last = np.maximum.accumulate(np.where(read, t, -np.inf))
+    last = np.maximum(last, last_read_s)
+    return ~read & (t - last <= FACE_GAP_S)

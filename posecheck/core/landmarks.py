@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
+from posecheck.core.head_pose import levelled_angles_deg
 from posecheck.core.level import level_px, level_world, unlevel_px
 
 FloatArray = npt.NDArray[np.float64]
@@ -173,8 +174,10 @@ class Frames:
         face_deg: (T, 3) the head's turn, pitch and tilt read from the face
             mesh (core/head_pose.py), NaN in a frame where no face was
             read; None when the track has none (extracted without it). As
-            the picture shows it: the measures that read it level the tilt
-            by `roll_deg`.
+            the picture shows it; `face_levelled` is what the measures read.
+        face_gap: (T,) frames where the face was not read but was shortly
+            before (head_pose.face_gaps): the face measures are unknown
+            there rather than the pose model's reading. None: no gaps.
     """
 
     px: FloatArray
@@ -183,6 +186,7 @@ class Frames:
     size: tuple[int, int] | None = None
     roll_deg: float = 0.0
     face_deg: FloatArray | None = None
+    face_gap: npt.NDArray[np.bool_] | None = None
 
     @classmethod
     def levelled(
@@ -193,11 +197,20 @@ class Frames:
         size: tuple[int, int],
         roll_deg: float | None,
         face_deg: FloatArray | None = None,
+        face_gap: npt.NDArray[np.bool_] | None = None,
     ) -> Frames:
         """Frames of landmarks as the picture shows them, turned to level by
         the camera's roll (None or 0: as they are)."""
         roll = roll_deg or 0.0
-        return cls(level_px(px, size, roll), level_world(world, roll), visibility, size, roll, face_deg)
+        return cls(level_px(px, size, roll), level_world(world, roll), visibility, size, roll, face_deg, face_gap)
+
+    @functools.cached_property
+    def face_levelled(self) -> FloatArray | None:
+        """(T, 3) the face mesh's turn, pitch and tilt as a level camera would
+        read them (head_pose.levelled_angles_deg); None without face_deg."""
+        if self.face_deg is None:
+            return None
+        return levelled_angles_deg(self.face_deg, self.roll_deg)
 
     @functools.cached_property
     def px_per_m(self) -> FloatArray:

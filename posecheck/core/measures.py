@@ -118,12 +118,12 @@ HEAD_FRONT_MAX_PROFILE = 1.0
 FACE_PITCH, FACE_TILT = 1, 2
 
 
-def _face(f: Frames, column: int) -> FloatArray:
-    """(T,) one of the face mesh's angles (core/head_pose.py); NaN where
-    the track has no face reading."""
-    if f.face_deg is None:
-        return np.full(len(f.px), np.nan)
-    return f.face_deg[:, column]
+def _face_first(f: Frames, from_face: FloatArray, from_pose: FloatArray) -> FloatArray:
+    """(T,) the face mesh's reading where it was read; unknown in a gap just
+    after one that was (the two readings differ by a few degrees: switching
+    would put steps into a still head); elsewhere the pose model's."""
+    gap = np.zeros(len(from_face), bool) if f.face_gap is None else f.face_gap
+    return np.where(np.isfinite(from_face), from_face, np.where(gap, np.nan, from_pose))
 
 
 def _head_tilt_eyes(f: Frames, side: str) -> FloatArray:
@@ -139,15 +139,17 @@ def _head_tilt(f: Frames, side: str) -> FloatArray:
     from_pose = _head_tilt_eyes(f, side)
     shoulders = g.segment_angle_deg(f.point("right_shoulder", "image"), f.point("left_shoulder", "image"))
     # The face mesh's tilt is against the picture's level (the eye line's
-    # angle with its sign turned), levelled by the camera's roll like the
-    # landmarks. It is taken against the picture axis nearest the shoulder
-    # line (level upright, vertical lying on a side), not the line itself:
-    # a hand raised to the head or text drawn over the shoulders moves the
-    # shoulder landmarks by a few degrees (a press read 2 deg "still" while
-    # the head was still leaning into the hand), the axis does not.
+    # angle with its sign turned), levelled by the camera's roll (the whole
+    # rotation, Frames.face_levelled). It is taken against the picture axis
+    # nearest the shoulder line (level upright, vertical lying on a side),
+    # not the line itself: a hand raised to the head or text drawn over the
+    # shoulders moves the shoulder landmarks by a few degrees (a press read
+    # 2 deg "still" while the head was still leaning into the hand), the
+    # axis does not.
+    if f.face_levelled is None:
+        return from_pose
     body = np.round(shoulders / 90.0) * 90.0
-    from_face = g.wrap_deg(body + _face(f, FACE_TILT) + f.roll_deg)
-    return np.where(np.isnan(from_face), from_pose, from_face)
+    return _face_first(f, g.wrap_deg(body + f.face_levelled[:, FACE_TILT]), from_pose)
 
 
 def _head_turn(f: Frames, side: str) -> FloatArray:
@@ -184,8 +186,9 @@ def _head_pitch_front(f: Frames, side: str) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.clip(face[:, 1] / (HEAD_TURN_DEPTH_RATIO * span_px), -1.0, 1.0)
         facing = np.hypot(face[:, 0], face[:, 1]) <= HEAD_FRONT_MAX_PROFILE * span_px
-    from_face = _face(f, FACE_PITCH)
-    pitch = np.where(np.isnan(from_face), np.degrees(np.arcsin(share)) * HEAD_NOD_GAIN, from_face)
+    pitch = np.degrees(np.arcsin(share)) * HEAD_NOD_GAIN
+    if f.face_levelled is not None:
+        pitch = _face_first(f, f.face_levelled[:, FACE_PITCH], pitch)
     return np.where(facing, pitch, np.nan)
 
 

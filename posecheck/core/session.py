@@ -21,6 +21,7 @@ from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
 from posecheck.core.fatigue import FatigueMonitor
 from posecheck.core.framing import FramingTally
+from posecheck.core.head_pose import face_gaps
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
@@ -186,6 +187,7 @@ class ExerciseSession:
         # starts, the report says what was asked for most (`finish`).
         self._setup_asked: Counter[str] = Counter()
         self._setup_first_s: dict[str, float] = {}
+        self._face_read_s = -math.inf  # the last frame the face mesh was read in
         self._use(exercise.for_view(view or exercise.camera_view), [])
 
     def _use(self, exercise: Exercise, warnings: list[WarningRecord]) -> None:
@@ -233,6 +235,19 @@ class ExerciseSession:
 
     # --- per frame -------------------------------------------------------------------
 
+    def _face(
+        self, t_s: float, face_deg: npt.NDArray[np.floating] | None
+    ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
+        """One frame's (face_deg, face_gap) for Frames (head_pose.face_gaps)."""
+        if face_deg is None:
+            return None, None
+        face = np.asarray(face_deg, np.float64)[None]
+        read = np.isfinite(face[:, 0])
+        gap = face_gaps(np.array([t_s]), read, self._face_read_s)
+        if read[0]:
+            self._face_read_s = t_s
+        return face, gap
+
     def _usable(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]) -> bool:
         """One frame of `usable_mask`, without the arrays (the per-frame path)."""
         if np.isnan(image_xyz[0, 0]):
@@ -268,7 +283,7 @@ class ExerciseSession:
             np.asarray(visibility[None], np.float64),
             self.frame_size,
             self.camera_roll_deg,
-            None if face_deg is None else np.asarray(face_deg, np.float64)[None],
+            *self._face(t_s, face_deg),
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)

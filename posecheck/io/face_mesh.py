@@ -19,12 +19,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core.head_pose import head_angles_deg
+from posecheck.core.head_pose import REFERENCE_FILE, head_angles_deg, reference_face
 from posecheck.core.landmarks import Landmark
 from posecheck.errors import PosecheckError
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "face_landmark.tflite"
 MODEL_SHA256 = "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"
+REFERENCE_SHA256 = "dbcc154fe7b2f18bb18f70101277b032e642de914479fe4bee699fac820518c7"
 INPUT_PX = 192
 # The face region's side over the face's size from the pose points (the
 # larger of the ear span and twice the eyes-to-mouth height): wide enough
@@ -42,16 +43,30 @@ MIN_FACE_PX = 24.0
 MIN_PRESENCE_LOGIT = 0.0
 
 
+def _check_reference() -> None:
+    """The reference face (core/head_pose.py) is whole: checked here, before
+    any frame, so a damaged install is one line and not a crash mid-video."""
+    if not REFERENCE_FILE.is_file():
+        raise PosecheckError(f"{REFERENCE_FILE}: face reference missing (reinstall posecheck)")
+    if hashlib.sha256(REFERENCE_FILE.read_bytes()).hexdigest() != REFERENCE_SHA256:
+        raise PosecheckError(f"{REFERENCE_FILE}: face reference damaged (sha256 differs; reinstall posecheck)")
+    reference_face()
+
+
 class FaceMeshReader:
     """Reads the head's angles (core/head_pose.py) in one frame at a time."""
 
     name = "mediapipe-face-landmark-0.10.21"
 
-    def __init__(self, model: Path = MODEL_FILE) -> None:
+    def __init__(self, model: Path = MODEL_FILE, check_reference: bool = True) -> None:
+        """`check_reference` False only to make the reference itself
+        (tools/make_face_reference.py): `mesh` needs none."""
         if not model.is_file():
             raise PosecheckError(f"{model}: face model missing (reinstall posecheck)")
         if model == MODEL_FILE and hashlib.sha256(model.read_bytes()).hexdigest() != MODEL_SHA256:
             raise PosecheckError(f"{model}: face model damaged (sha256 differs; reinstall posecheck)")
+        if check_reference:
+            _check_reference()
         try:
             self._net = cv2.dnn.readNetFromTFLite(str(model))
         except cv2.error as exc:

@@ -373,17 +373,18 @@ class PersonReader:
     def read(
         self, detected: Detected
     ) -> tuple[
-        bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float64] | None
+        bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32] | None
     ]:
         """(found, image_xyz, visibility, world_xyz, face_deg or None) of the
         person in the frame, NaN when none; unmirrored when the picture is
         mirrored (as LandmarkTrack.mirrored)."""
         person = self.finder.choose(detected.frame.t_s, detected.rgb, detected.candidates)
         img, vis, world = frame_landmarks(person)
-        head = None if self.face is None else self.face.angles_deg(detected.rgb, img, vis)
+        # float32, as a track stores it: live and offline read the same numbers.
+        head = None if self.face is None else self.face.angles_deg(detected.rgb, img, vis).astype(np.float32)
         if self.mirrored:
             img, vis, world = mirror_landmarks(img, vis, world)
-            head = None if head is None else head * np.array([-1.0, 1.0, -1.0])
+            head = None if head is None else head * np.array([-1.0, 1.0, -1.0], np.float32)
         return person is not None, img, vis, world, head
 
 

@@ -47,3 +47,37 @@ def test_an_unread_face_is_nan_and_a_wrong_shape_is_refused():
     assert np.isnan(head_angles_deg(mesh)).all()
     with pytest.raises(ValueError, match=r"a face mesh has shape \(468, 3\)"):
         head_angles_deg(np.zeros((33, 3)))
+
+
+def test_the_camera_roll_is_taken_off_the_whole_rotation():
+    """A camera turned 15 deg (the picture counter-clockwise) turns the whole
+    head about the lens: levelled, a nodded or turned head reads as it is,
+    not only its tilt shifted (adding the roll to the tilt read -4.3 tilt
+    and a 12 deg turn for a level head nodded 40)."""
+    from posecheck.core.head_pose import levelled_angles_deg
+
+    for true in ([0.0, 40.0, 0.0], [40.0, 0.0, 0.0], [25.0, -20.0, 10.0]):
+        c, s = np.cos(np.radians(-15.0)), np.sin(np.radians(-15.0))
+        camera = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+        seen = head_angles_deg(80.0 * reference_face() @ (camera @ _rotation(*true)).T)
+        np.testing.assert_allclose(levelled_angles_deg(seen[None], 15.0)[0], true, atol=1e-6)
+    unread = np.array([[np.nan] * 3, [0.0, 0.0, 5.0]])
+    out = levelled_angles_deg(unread, 10.0)
+    assert np.isnan(out[0]).all() and out[1] == pytest.approx([0.0, 0.0, 15.0])
+
+
+def test_a_frame_without_the_face_soon_after_one_with_it_is_a_gap():
+    from posecheck.core.head_pose import FACE_GAP_S, face_gaps
+
+    t = np.arange(0.0, 3.0, 0.5)
+    read = np.array([True, False, False, False, False, True])
+    # 0.5 and 1.0 s are within FACE_GAP_S (1 s) of the read at 0: gaps; 1.5
+    # and 2.0 s are past it: the pose model's reading again.
+    assert face_gaps(t, read).tolist() == [False, True, True, False, False, False]
+    assert FACE_GAP_S == 1.0
+    # Frame by frame (live) with the last read carried: the same.
+    last, one_by_one = -np.inf, []
+    for ti, r in zip(t, read, strict=True):
+        one_by_one.append(bool(face_gaps(np.array([ti]), np.array([r]), last)[0]))
+        last = ti if r else last
+    assert one_by_one == face_gaps(t, read).tolist()

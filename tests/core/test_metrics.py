@@ -79,10 +79,14 @@ def test_head_tilt_reads_the_face_mesh_where_it_was_read():
     on_side = Frames(px=g.px, world=g.world, visibility=g.visibility, face_deg=np.array([[0.0, 0.0, -80.0]]))
     assert value(on_side, measure="head_tilt_deg") == pytest.approx(10.0)
     # A camera turned 4 deg: the face reads 4 deg off level, and is levelled.
-    rolled = Frames(px=f.px, world=f.world, visibility=f.visibility, roll_deg=4.0, face_deg=face - 4.0)
+    rolled = Frames(px=f.px, world=f.world, visibility=f.visibility, roll_deg=4.0, face_deg=np.array([[0.0, 0.0, 8.0]]))
     assert value(rolled, measure="head_tilt_deg") == pytest.approx(12.0)
     unread = Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.full((1, 3), np.nan))
     assert value(unread, measure="head_tilt_deg") == pytest.approx(value(f, measure="head_tilt_deg"))
+    # Just after a frame where the face was read: unknown, not the eye line
+    # (which reads a few degrees apart: a step in a still head).
+    gap = Frames(f.px, f.world, f.visibility, face_deg=np.full((1, 3), np.nan), face_gap=np.array([True]))
+    assert math.isnan(value(gap, measure="head_tilt_deg"))
 
 
 def test_head_pitch_front_reads_the_face_mesh_while_facing():

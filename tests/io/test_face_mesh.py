@@ -128,3 +128,16 @@ def test_the_report_says_in_how_many_frames_the_face_was_read():
     assert report["frames_with_face"] == int(np.isfinite(track.face_deg[:, 0]).sum()) > 0.95 * len(track)
     old = track.replace(face_deg=None)  # extracted before the face mesh
     assert build_report(analyze_track(old, load_exercise("neck_side_tilt_hold")), "v.mp4")["frames_with_face"] is None
+
+
+def test_a_damaged_face_reference_is_one_line_before_any_frame(tmp_path: Path, monkeypatch):
+    from posecheck.io import face_mesh
+
+    bad = tmp_path / "face_reference.npy"
+    bad.write_bytes(b"\x93NUMPY cut short")
+    monkeypatch.setattr(face_mesh, "REFERENCE_FILE", bad)
+    with pytest.raises(PosecheckError, match=r"face reference damaged \(sha256 differs; reinstall posecheck\)"):
+        FaceMeshReader()
+    monkeypatch.setattr(face_mesh, "REFERENCE_FILE", tmp_path / "none.npy")
+    with pytest.raises(PosecheckError, match=r"face reference missing"):
+        FaceMeshReader()

@@ -75,9 +75,11 @@ class HoldClock:
                 continue
             level = float(np.median(column[ok]))
             seen = np.flatnonzero(ok)
-            runs = _runs(t, seen, np.abs(column[seen] - level) <= self.still_band, self.REST_S)
-            if not runs:
+            at_rest = np.abs(column[seen] - level) <= self.still_band
+            if not at_rest.any():
                 continue
+            # Where it never rested REST_S on end, each frame at rest counts.
+            runs = _runs(t, seen, at_rest, self.REST_S) or [(int(i), int(i)) for i in seen[at_rest]]
             # Narrowed only where the metric was seen moving first (or after).
             if runs[0][0] != seen[0]:
                 start = max(start, float(t[runs[0][0]]))
@@ -95,18 +97,20 @@ def _runs(
     t: npt.NDArray[np.float64], seen: npt.NDArray[np.intp], at_rest: npt.NDArray[np.bool_], min_s: float
 ) -> list[tuple[int, int]]:
     """(first, last) frame indices of the runs of seen frames at rest that
-    last min_s at least; a run that starts or ends the frames seen counts
-    whatever its length (the hold's own edges)."""
+    last min_s at least. A gap in the frames seen (an unknown reading for
+    longer than two frames) ends a run: rest is not assumed across it."""
     out: list[tuple[int, int]] = []
+    times = t[seen]
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
     k = 0
     while k < len(seen):
         if not at_rest[k]:
             k += 1
             continue
         m = k
-        while m + 1 < len(seen) and at_rest[m + 1]:
+        while m + 1 < len(seen) and at_rest[m + 1] and times[m + 1] - times[m] <= 2.0 * step + 1e-9:
             m += 1
-        if t[seen[m]] - t[seen[k]] >= min_s - 1e-9 or k == 0 or m == len(seen) - 1:
+        if times[m] - times[k] >= min_s - 1e-9:
             out.append((int(seen[k]), int(seen[m])))
         k = m + 1
     return out
