@@ -41,6 +41,12 @@ def test_a_hold_exercise_page_has_the_prescription_the_holds_and_a_plot_per_held
     assert "--reps 4" in html  # the options used
 
 
+def test_the_page_says_whether_the_head_was_read_from_the_face_mesh():
+    tilt = _page(load_exercise("neck_side_tilt_hold"), "neck_side_tilt_hold_head_front")
+    assert re.search(r"The head's tilt and nod were read from the face mesh in \d+ of those frames", tilt)
+    assert "face mesh" not in _page(load_exercise("plank"), "plank_side_render")  # reads no face measure
+
+
 def test_the_page_says_when_the_camera_was_levelled():
     plank = load_exercise("plank")
     tilted = _page(plank, "plank_side_render_tilt_room")
