@@ -14,26 +14,29 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from posecheck.core.track import LandmarkTrack
+from posecheck.io.extract import rgb_frame
 from posecheck.io.face_mesh import FaceMeshReader
+from posecheck.io.sources.video import VideoReader, prefetched_frames
 
 
 def face_angles(video: Path, track: LandmarkTrack, reader: FaceMeshReader) -> np.ndarray:
-    """(T, 3) face_deg for the track's frames, read from its video."""
-    capture = cv2.VideoCapture(str(video))
+    """(T, 3) face_deg for the track's frames, read from its video the way
+    extract reads it (the same decoder and RGB frames)."""
     out = np.full((len(track), 3), np.nan, np.float32)
-    for i in range(len(track)):
-        ok, bgr = capture.read()
-        if not ok:
-            raise SystemExit(f"{video}: ends at frame {i}, its track has {len(track)}")
-        out[i] = reader.angles_deg(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), track.image_xyz[i], track.visibility[i])
-    capture.release()
+    done = 0
+    for i, _, rgb in prefetched_frames(VideoReader(video), rgb_frame(None)):
+        if i >= len(track):
+            break
+        out[i] = reader.angles_deg(rgb, track.image_xyz[i], track.visibility[i])
+        done = i + 1
+    if done < len(track):
+        raise SystemExit(f"{video}: ends at frame {done}, its track has {len(track)}")
     return out
 
 

@@ -8,13 +8,14 @@ model found (as MediaPipe's own holistic pipeline does), gives 468 points
 with relative depth; the rotation that best lines them up with a face
 looking straight into the camera (Kabsch, all points at once) read the same
 clips' tilt within 0.2-0.6 deg and their nod within 0.8-1.7 (README,
-"Measures"). Pure: arrays in, degrees out.
+"Metrics"). Pure: arrays in, degrees out.
 
 Angles (degrees, the subject's own sides, as core/measures.py):
 - turn: + chin toward the subject's LEFT shoulder (head_turn_deg's sign);
 - pitch: + chin down (head_pitch_front_deg's sign);
-- tilt: + toward the subject's LEFT shoulder, against the camera's level
-  (head_tilt_deg's sign; that measure subtracts the shoulder line).
+- tilt: + toward the subject's LEFT shoulder, against the picture's level
+  (head_tilt_deg's sign; that measure takes it against the picture axis
+  nearest the shoulder line).
 They are the head's rotation as yaw, then pitch about the turned head's
 own ear-to-ear axis, then roll: a nod while turned reads as a nod, not as a
 tilt.
@@ -41,6 +42,9 @@ FACE_GAP_S = 1.0
 # own reading of a rendered neutral head (tools/make_face_reference.py),
 # centred and scaled to unit RMS radius; x right, y down, z away (pixels).
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "models" / "face_reference.npy"
+# What a mirror (a selfie picture) does to (turn, pitch, tilt): a turn and a
+# tilt go the other way, a nod stays a nod.
+MIRROR_SIGNS = np.array([-1.0, 1.0, -1.0], np.float32)
 
 
 @functools.cache

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.core.head_pose import MIRROR_SIGNS
 from posecheck.core.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
 from posecheck.core.level import check_roll
 from posecheck.core.pose import PoseCandidate
@@ -190,8 +191,7 @@ class LandmarkTrack:
         """
         image, visibility, world = mirror_landmarks(self.image_xyz, self.visibility, self.world_xyz)
         roll = None if self.camera_roll_deg is None else -self.camera_roll_deg
-        # A mirror turns a turn and a tilt the other way; a nod stays a nod.
-        face = None if self.face_deg is None else self.face_deg * np.array([-1.0, 1.0, -1.0], np.float32)
+        face = None if self.face_deg is None else self.face_deg * MIRROR_SIGNS
         return self.replace(
             image_xyz=image, visibility=visibility, world_xyz=world, camera_roll_deg=roll, face_deg=face
         )

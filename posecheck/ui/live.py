@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.events import Event, Phase
+from posecheck.core.head_pose import MIRROR_SIGNS
 from posecheck.core.measures import reads_face
 from posecheck.core.routine_progress import RoutineProgress
 from posecheck.core.session import FrameState
@@ -384,7 +385,7 @@ class PersonReader:
         head = None if self.face is None else self.face.angles_deg(detected.rgb, img, vis).astype(np.float32)
         if self.mirrored:
             img, vis, world = mirror_landmarks(img, vis, world)
-            head = None if head is None else head * np.array([-1.0, 1.0, -1.0], np.float32)
+            head = None if head is None else head * MIRROR_SIGNS
         return person is not None, img, vis, world, head
 
 
