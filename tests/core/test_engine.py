@@ -384,6 +384,19 @@ def test_sequence_counts_one_rep_after_every_step():
     assert [x.kind for x in events].count(EventKind.STEP_DONE) == 2
 
 
+def test_a_sequence_that_starts_in_one_step_and_is_unseen_on_the_way_to_the_next_is_one_rep():
+    # Starts at the extension's end (the cow of cat-cow), is unknown for a
+    # second on its way (a reading lost mid-movement), is next seen at the
+    # flexion's end (the cat), and goes back to neutral: the one rep
+    # (extension, then flexion) counts once, not again on the way back.
+    f = segments((0, 0, 1.5), (0, 40, 1.0), (40, 40, 2.0), (40, 0, 1.0), (0, 0, 1.0))
+    e = segments((20, 20, 1.0), (20, 0, 1.0), (0, 0, 4.5))[: len(f)]
+    seen = np.ones(len(f), bool)
+    seen[int(1.2 * FPS) : int(2.4 * FPS)] = False
+    eng, _ = run(exercise(SEQUENCE), {"f": f, "e": e}, seen)
+    assert len(eng.reps) == 1
+
+
 def test_form_faults_are_attached_to_the_rep():
     text = REPS.replace("[reps]", '[[form]]\nid = "bad"\nmetric = "a"\nmax = 35.0\nmessage = "too far"\n[reps]')
     trace = segments((0, 0, 1.0), *rep(peak=40.0), *rep(peak=32.0))

@@ -162,8 +162,7 @@ class RepCounter:
         # whether it starts in the end position (`_start_at_end`).
         self._start_seen = False
         self._start_at_end = False
-        # The movement whose end position the recording started in, counted
-        # once the way back is seen.
+        # The end position the recording started in, counted once back.
         self._pending: str | None = None
         # Why something seen was not counted, for the report: (t_s, message).
         self.notes: list[tuple[float, str]] = []
@@ -315,7 +314,8 @@ class RepCounter:
             self._exc.mark_steps(name, self._steps_done)
             if len(self._steps_done) < len(rr.movements):
                 return [Event(t_s, EventKind.STEP_DONE, None, {"step": name})]
-            self._steps_done = []
+            # Any end the recording started in is in this rep: not again on the way back.
+            self._steps_done, self._pending = [], None
         label = self._moves.label(name)
         # The record shares the excursion's fault list, so faults seen on the
         # way back still land on this rep.
