@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posecheck.core.analysis import AnalysisResult, analyze_track
-from posecheck.core.measures import reads_face
+from posecheck.core.measures import reads_head
 from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
 from posecheck.io.report import build_report, write_metrics_csv, write_report
@@ -72,15 +72,15 @@ def load_track(
     opts: AnalyzeOptions,
     progress: FrameProgress | None = None,
     estimator: MediaPipePoseEstimator | None = None,
-    read_face: bool = True,
+    read_head: bool = True,
 ) -> LandmarkTrack:
     """A landmark track from a video (running the model) or a `.npz` track.
 
     Args:
         estimator: a pose model to use and keep (a batch worker's, loaded
             once for all its files); None loads one for this file.
-        read_face: read the face mesh too (extract_track); off where the
-            exercise has no measure that reads it.
+        read_head: read the head from the picture too (extract_track); off
+            where the exercise has no measure that reads it.
     """
     check_input_file(path)
     if path.suffix.lower() == ".npz":
@@ -89,9 +89,9 @@ def load_track(
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
 
     if estimator is not None:
-        return extract_track(path, estimator, progress, opts.stride, opts.max_side_px, read_face)
+        return extract_track(path, estimator, progress, opts.stride, opts.max_side_px, read_head)
     with MediaPipePoseEstimator(opts.model, workers=opts.workers) as own:
-        return extract_track(path, own, progress, opts.stride, opts.max_side_px, read_face)
+        return extract_track(path, own, progress, opts.stride, opts.max_side_px, read_head)
 
 
 def _track_to_analyse(
@@ -99,14 +99,14 @@ def _track_to_analyse(
     opts: AnalyzeOptions,
     progress: FrameProgress | None,
     estimator: MediaPipePoseEstimator | None = None,
-    read_face: bool = True,
+    read_head: bool = True,
 ) -> LandmarkTrack:
     """The loaded track (see load_track), mirrored back with --mirrored.
 
     Raises:
         PosecheckError: bad input, or no person in any frame.
     """
-    track = load_track(path, opts, progress, estimator, read_face)
+    track = load_track(path, opts, progress, estimator, read_head)
     if len(track) == 0 or not track.has_pose.any():
         raise PosecheckError(f"{path}: no person found in any of its {len(track)} frames")
     return track.mirrored() if opts.mirrored else track
@@ -130,7 +130,7 @@ def analyze_path(
         # is an estimate (a phone's variable frame rate), so with slack: the
         # track's own length is checked after.
         _refuse_times_after(_header_duration_s(path), opts, HEADER_LENGTH_SLACK, 1.0)
-    track = _track_to_analyse(path, opts, progress, estimator, reads_face([exercise]))
+    track = _track_to_analyse(path, opts, progress, estimator, reads_head([exercise]))
     _refuse_times_after(track.duration_s, opts)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name, opts.mirrored), result
@@ -259,7 +259,7 @@ def analyze_routine(
 
     routine = load_routine(routine_id)
     starts = parse_step_starts(steps_at, len(routine.steps))
-    track = _track_to_analyse(path, opts, progress, read_face=reads_face(step_exercise(s) for s in routine.steps))
+    track = _track_to_analyse(path, opts, progress, read_head=reads_head(step_exercise(s) for s in routine.steps))
     late = [(i + 1, s) for i, s in enumerate(starts) if s > track.t_s[-1]]
     if late:
         late_step, start_s = late[0]

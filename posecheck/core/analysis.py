@@ -52,16 +52,20 @@ def frames_of(track: LandmarkTrack) -> Frames:
         track.visibility.astype(np.float64),
         track.frame_size,
         track.camera_roll_deg,
-        *_face(track),
+        *_with_gaps(track.t_s, track.face_deg),
+        *_with_gaps(track.t_s, track.head_dir_deg),
     )
 
 
-def _face(track: LandmarkTrack) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
-    """The track's (face_deg, face_gap) for Frames (head_pose.face_gaps)."""
-    if track.face_deg is None:
+def _with_gaps(
+    t_s: npt.NDArray[np.float64], reading: npt.NDArray[np.float32] | None
+) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
+    """A reading from the pixels (face_deg, head_dir_deg) and its gaps for
+    Frames (head_pose.face_gaps)."""
+    if reading is None:
         return None, None
-    face = track.face_deg.astype(np.float64)
-    return face, face_gaps(track.t_s, np.isfinite(face[:, 0]))
+    values = reading.astype(np.float64)
+    return values, face_gaps(t_s, np.isfinite(values.reshape(len(values), -1)[:, 0]))
 
 
 def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:
@@ -123,7 +127,8 @@ def analyze_track(
     states: list[FrameState] = []
     for i, t in enumerate(track.t_s.tolist()):
         face = None if track.face_deg is None else track.face_deg[i]
-        u = session.update(t, track.image_xyz[i], track.visibility[i], track.world_xyz[i], face)
+        head_dir = None if track.head_dir_deg is None else float(track.head_dir_deg[i])
+        u = session.update(t, track.image_xyz[i], track.visibility[i], track.world_xyz[i], face, head_dir)
         rows.append(u.values)
         smoothed[i] = u.image_xyz
         usable[i] = u.usable

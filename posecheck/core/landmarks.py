@@ -178,6 +178,10 @@ class Frames:
         face_gap: (T,) frames where the face was not read but was shortly
             before (head_pose.face_gaps): the face measures are unknown
             there rather than the pose model's reading. None: no gaps.
+        head_dir_deg: (T,) a side-on head's ear-to-nose direction in the
+            picture read from its pixels (core/head_profile.py), NaN where
+            not read; None when the track has none. As the picture shows it.
+        head_dir_gap: (T,) as face_gap, for head_dir_deg.
     """
 
     px: FloatArray
@@ -187,6 +191,8 @@ class Frames:
     roll_deg: float = 0.0
     face_deg: FloatArray | None = None
     face_gap: npt.NDArray[np.bool_] | None = None
+    head_dir_deg: FloatArray | None = None
+    head_dir_gap: npt.NDArray[np.bool_] | None = None
 
     @classmethod
     def levelled(
@@ -198,11 +204,23 @@ class Frames:
         roll_deg: float | None,
         face_deg: FloatArray | None = None,
         face_gap: npt.NDArray[np.bool_] | None = None,
+        head_dir_deg: FloatArray | None = None,
+        head_dir_gap: npt.NDArray[np.bool_] | None = None,
     ) -> Frames:
         """Frames of landmarks as the picture shows them, turned to level by
         the camera's roll (None or 0: as they are)."""
         roll = roll_deg or 0.0
-        return cls(level_px(px, size, roll), level_world(world, roll), visibility, size, roll, face_deg, face_gap)
+        return cls(
+            level_px(px, size, roll),
+            level_world(world, roll),
+            visibility,
+            size,
+            roll,
+            face_deg,
+            face_gap,
+            head_dir_deg,
+            head_dir_gap,
+        )
 
     @functools.cached_property
     def face_levelled(self) -> FloatArray | None:

@@ -85,6 +85,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
+from posecheck.core.head_profile import profile_line
 from posecheck.core.landmarks import Frames
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def _head_nod(f: Frames, side: str) -> FloatArray:
 
 def _head_pitch(f: Frames, side: str) -> FloatArray:
     trunk_up = f.point("mid_shoulder", "image") - f.point("mid_hip", "image")
-    face = f.point("nose", "image") - f.point("mid_ear", "image")
+    face = _profile_line(f)
     pitch = g.vector_angle_deg(trunk_up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
     # Undefined when the face points at the camera: the ear-to-nose line is
     # then a few pixels long and its direction is noise (a head facing the
@@ -200,9 +201,21 @@ def _head_pitch_shoulders(f: Frames, side: str) -> FloatArray:
     neck = f.point("mid_ear", "image") - f.point("mid_shoulder", "image")
     along_x = np.abs(neck[:, 0]) > np.abs(neck[:, 1])
     up = np.stack([np.where(along_x, np.sign(neck[:, 0]), 0.0), np.where(along_x, 0.0, np.sign(neck[:, 1]))], axis=1)
-    face = f.point("nose", "image") - f.point("mid_ear", "image")
+    face = _profile_line(f)
     pitch = g.vector_angle_deg(up, face) - 90.0 - HEAD_PITCH_NEUTRAL_DEG
     return np.where(_side_on(f, face) & np.isfinite(neck).all(axis=1), pitch, np.nan)
+
+
+def _profile_line(f: Frames) -> FloatArray:
+    """(T, 2) the ear-to-nose line of a side-on head: its direction read
+    from the head's pixels where the track has it (core/head_profile.py;
+    within a degree of the true nod on rendered clips, where the pose
+    model's two points erred 2-10 deg), else the pose model's."""
+    line = f.point("nose", "image") - f.point("mid_ear", "image")
+    if f.head_dir_deg is None:
+        return line
+    gap = np.zeros(len(line), bool) if f.head_dir_gap is None else f.head_dir_gap
+    return profile_line(f.head_dir_deg, f.roll_deg, line, gap)
 
 
 def _side_on(f: Frames, face: FloatArray) -> npt.NDArray[np.bool_]:
@@ -310,8 +323,24 @@ def reads_face(exercises: Iterable[Exercise]) -> bool:
     mesh: reading it costs about 2 ms a frame (a fifth of the model's time
     on 2 cores), spent only where used. (The head-circle rule every
     exercise gets reads head_tilt_eyes_deg: its 12 deg loops need no face.)"""
+    return _reads(exercises, FACE_MEASURES)
+
+
+# The measures that read a side-on head's line from its pixels
+# (Frames.head_dir_deg) where it was read.
+PROFILE_MEASURES = frozenset({"head_pitch_deg", "head_pitch_shoulders_deg"})
+
+
+def reads_head(exercises: Iterable[Exercise]) -> bool:
+    """Whether these exercises read the head from the picture's pixels (the
+    face mesh or the side-on head's patch): a video is then read with both
+    (io/extract.py), else with the pose model alone."""
+    return _reads(exercises, FACE_MEASURES | PROFILE_MEASURES)
+
+
+def _reads(exercises: Iterable[Exercise], measures: frozenset[str]) -> bool:
     return any(
-        m.measure in FACE_MEASURES for ex in exercises for view in ex.supported_views for m in ex.for_view(view).metrics
+        m.measure in measures for ex in exercises for view in ex.supported_views for m in ex.for_view(view).metrics
     )
 
 

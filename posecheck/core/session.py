@@ -187,7 +187,8 @@ class ExerciseSession:
         # starts, the report says what was asked for most (`finish`).
         self._setup_asked: Counter[str] = Counter()
         self._setup_first_s: dict[str, float] = {}
-        self._face_read_s = -math.inf  # the last frame the face mesh was read in
+        # The last frame each pixel reading (face_deg, head_dir_deg) was read in.
+        self._read_s = {"face": -math.inf, "head_dir": -math.inf}
         self._use(exercise.for_view(view or exercise.camera_view), [])
 
     def _use(self, exercise: Exercise, warnings: list[WarningRecord]) -> None:
@@ -235,18 +236,19 @@ class ExerciseSession:
 
     # --- per frame -------------------------------------------------------------------
 
-    def _face(
-        self, t_s: float, face_deg: npt.NDArray[np.floating] | None
+    def _reading(
+        self, name: str, t_s: float, reading: npt.ArrayLike | None
     ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
-        """One frame's (face_deg, face_gap) for Frames (head_pose.face_gaps)."""
-        if face_deg is None:
+        """One frame's pixel reading (face_deg, head_dir_deg) and its gap for
+        Frames (head_pose.face_gaps)."""
+        if reading is None:
             return None, None
-        face = np.asarray(face_deg, np.float64)[None]
-        read = np.isfinite(face[:, 0])
-        gap = face_gaps(np.array([t_s]), read, self._face_read_s)
+        values = np.asarray(reading, np.float64)[None]
+        read = np.isfinite(values.reshape(1, -1)[:, 0])
+        gap = face_gaps(np.array([t_s]), read, self._read_s[name])
         if read[0]:
-            self._face_read_s = t_s
-        return face, gap
+            self._read_s[name] = t_s
+        return values, gap
 
     def _usable(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]) -> bool:
         """One frame of `usable_mask`, without the arrays (the per-frame path)."""
@@ -262,10 +264,12 @@ class ExerciseSession:
         visibility: npt.NDArray[np.floating],
         world_xyz: npt.NDArray[np.floating],
         face_deg: npt.NDArray[np.floating] | None = None,
+        head_dir_deg: float | None = None,
     ) -> FrameUpdate:
         """Feed one frame: (33, 3) normalised image landmarks, (33,)
         visibility, (33, 3) world landmarks; all NaN when nobody is in view;
-        (3,) the face mesh's head angles (core/head_pose.py), if read."""
+        (3,) the face mesh's head angles (core/head_pose.py), and a side-on
+        head's line direction from its pixels (core/head_profile.py), if read."""
         image_xyz, visibility, world_xyz, cut = self._cleaner.update(t_s, image_xyz, visibility, world_xyz)
         if cut:
             self.safety.cut()
@@ -283,7 +287,8 @@ class ExerciseSession:
             np.asarray(visibility[None], np.float64),
             self.frame_size,
             self.camera_roll_deg,
-            *self._face(t_s, face_deg),
+            *self._reading("face", t_s, face_deg),
+            *self._reading("head_dir", t_s, head_dir_deg),
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)

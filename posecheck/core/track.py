@@ -26,6 +26,10 @@ File format (`.npz`, self-describing, versioned by `format_version`):
     face_deg        (T, 3) float32, optional: the head's turn, pitch and tilt
                     from the face mesh (core/head_pose.py), -180..180; NaN
                     where no face was read (and wherever no person was)
+    head_dir_deg    (T,) float32, optional: the picture direction of a side-on
+                    head's ear-to-nose line read from the head's pixels
+                    (io/head_patch.py), -180..180 as atan2(dy, dx) with y
+                    down; NaN where not read (and wherever no person was)
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
@@ -42,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.head_pose import MIRROR_SIGNS
+from posecheck.core.head_profile import mirrored_direction_deg
 from posecheck.core.landmarks import LEFT_RIGHT_SWAP, NUM_LANDMARKS
 from posecheck.core.level import check_roll
 from posecheck.core.pose import PoseCandidate
@@ -69,6 +74,9 @@ class LandmarkTrack:
         face_deg: (T, 3) float32 turn, pitch, tilt from the face mesh
             (core/head_pose.py), NaN rows where no face was read; None for a
             track extracted without it.
+        head_dir_deg: (T,) float32 a side-on head's ear-to-nose direction
+            in the picture from its pixels (io/head_patch.py), NaN where not
+            read; None for a track extracted without it.
     """
 
     t_s: npt.NDArray[np.float64]
@@ -82,6 +90,7 @@ class LandmarkTrack:
     source_duration_s: float | None = None
     camera_roll_deg: float | None = None
     face_deg: npt.NDArray[np.float32] | None = None
+    head_dir_deg: npt.NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -99,6 +108,8 @@ class LandmarkTrack:
         check_roll(self.camera_roll_deg)
         if self.face_deg is not None and self.face_deg.shape != (n, 3):
             raise ValueError(f"face_deg must have shape {(n, 3)}, but got shape {self.face_deg.shape}")
+        if self.head_dir_deg is not None and self.head_dir_deg.shape != (n,):
+            raise ValueError(f"head_dir_deg must have shape {(n,)}, but got shape {self.head_dir_deg.shape}")
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -137,6 +148,7 @@ class LandmarkTrack:
             "source_duration_s": self.source_duration_s,
             "camera_roll_deg": self.camera_roll_deg,
             "face_deg": self.face_deg,
+            "head_dir_deg": self.head_dir_deg,
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
@@ -150,6 +162,7 @@ class LandmarkTrack:
             visibility=self.visibility[index],
             world_xyz=self.world_xyz[index],
             face_deg=None if self.face_deg is None else self.face_deg[index],
+            head_dir_deg=None if self.head_dir_deg is None else self.head_dir_deg[index],
             source_duration_s=None,  # a part of the source
         )
 
@@ -178,6 +191,11 @@ class LandmarkTrack:
             else np.concatenate(
                 [np.full((len(tr), 3), np.nan, np.float32) if tr.face_deg is None else tr.face_deg for tr in tracks]
             ),
+            head_dir_deg=None
+            if all(tr.head_dir_deg is None for tr in tracks)
+            else np.concatenate(
+                [np.full(len(tr), np.nan, np.float32) if tr.head_dir_deg is None else tr.head_dir_deg for tr in tracks]
+            ),
         )
         return joined, starts
 
@@ -192,8 +210,15 @@ class LandmarkTrack:
         image, visibility, world = mirror_landmarks(self.image_xyz, self.visibility, self.world_xyz)
         roll = None if self.camera_roll_deg is None else -self.camera_roll_deg
         face = None if self.face_deg is None else self.face_deg * MIRROR_SIGNS
+        # A direction in the picture, x flipped: (dx, dy) -> (-dx, dy).
+        head_dir = None if self.head_dir_deg is None else mirrored_direction_deg(self.head_dir_deg)
         return self.replace(
-            image_xyz=image, visibility=visibility, world_xyz=world, camera_roll_deg=roll, face_deg=face
+            image_xyz=image,
+            visibility=visibility,
+            world_xyz=world,
+            camera_roll_deg=roll,
+            face_deg=face,
+            head_dir_deg=head_dir,
         )
 
     def save(self, path: Path) -> Path:
@@ -230,6 +255,8 @@ class LandmarkTrack:
             entries["camera_roll_deg"] = np.array(self.camera_roll_deg)
         if self.face_deg is not None:
             entries["face_deg"] = self.face_deg
+        if self.head_dir_deg is not None:
+            entries["head_dir_deg"] = self.head_dir_deg
         write_atomically(target, lambda tmp: np.savez_compressed(tmp, **entries))
         return target
 

@@ -51,6 +51,7 @@ _ENTRIES = (
     "duration_s",
     "camera_roll_deg",
     "face_deg",
+    "head_dir_deg",
 )
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
@@ -166,6 +167,7 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "source_duration_s": _source_duration(path, raw, t_s),
         "camera_roll_deg": _camera_roll(path, raw),
         "face_deg": _face(path, raw, ~np.isnan(image[:, 0, 0])),
+        "head_dir_deg": _head_dir(path, raw, ~np.isnan(image[:, 0, 0])),
     }
 
 
@@ -192,6 +194,26 @@ def _face(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]) ->
             f"{path}: face_deg is {face[frame, column]:g} at frame {frame}; allowed: degrees, -180 to 180, or NaN"
         )
     return face.astype(np.float32)
+
+
+def _head_dir(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32] | None:
+    """The optional `head_dir_deg`: (T,) degrees within +-180 or NaN (not
+    read), NaN where there is no person."""
+    if "head_dir_deg" not in raw:
+        return None
+    head = _numbers(path, raw, "head_dir_deg", (), len(has_person)).astype(np.float64)
+    nobody = np.flatnonzero(~np.isnan(head) & ~has_person)
+    if nobody.size:
+        raise PosecheckError(
+            f"{path}: head_dir_deg has a head at frame {nobody[0]}, which has no person; allowed: NaN there"
+        )
+    with np.errstate(invalid="ignore"):
+        out = np.flatnonzero(np.abs(head) > 180.0)
+    if out.size:
+        raise PosecheckError(
+            f"{path}: head_dir_deg is {head[out[0]]:g} at frame {out[0]}; allowed: degrees, -180 to 180, or NaN"
+        )
+    return head.astype(np.float32)
 
 
 def _camera_roll(path: Path, raw: dict[str, Any]) -> float | None:

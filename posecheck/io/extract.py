@@ -4,7 +4,8 @@ Decoding runs in a background thread that keeps a few frames ready, and
 the estimator reads several frames at once (detect_frames, one landmarker
 per core); OpenCV and MediaPipe release the GIL, so the cores stay busy.
 The exerciser is then chosen frame by frame, in order (io/follow.py), the
-face mesh is read on their face (io/face_mesh.py), and a frame a second is
+face mesh is read on their face (io/face_mesh.py) and a side-on head's
+patch followed (io/head_patch.py), and a frame a second is
 searched for the camera's roll (io/camera_roll.py).
 """
 
@@ -23,6 +24,7 @@ from posecheck.core.track import LandmarkTrack, frame_landmarks
 from posecheck.io.camera_roll import RollSampler
 from posecheck.io.face_mesh import FaceMeshReader
 from posecheck.io.follow import ExerciserFinder
+from posecheck.io.head_patch import HeadPatchTracker
 from posecheck.io.sources.video import VideoReader, prefetched_frames
 
 
@@ -63,7 +65,7 @@ def extract_track(
     progress: FrameProgress | None = None,
     stride: int = 1,
     max_side_px: int | None = None,
-    read_face: bool = True,
+    read_head: bool = True,
 ) -> LandmarkTrack:
     """Run the estimator over a video and follow the exerciser.
 
@@ -77,8 +79,9 @@ def extract_track(
             README for its effect on accuracy).
         max_side_px: shrink frames whose longer side exceeds this before
             inference (the model works at 256 px; see the README).
-        read_face: read the head's angles from the face mesh (the track's
-            `face_deg`); off gives the bare pose model's track.
+        read_head: read the head from the picture too: its angles from the
+            face mesh (the track's `face_deg`) and a side-on head's line from
+            its patch (`head_dir_deg`); off gives the bare pose model's track.
 
     Raises:
         PosecheckError: the file is missing, unreadable or has no frames.
@@ -91,8 +94,10 @@ def extract_track(
     total = info.frame_count // stride if info.frame_count else 0
     frames = (((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px), stride))
     roll = RollSampler()
-    face = FaceMeshReader() if read_face else None
+    face = FaceMeshReader() if read_head else None
+    head = HeadPatchTracker() if read_head else None
     faces: list[npt.NDArray[np.float64]] = []
+    heads: list[float] = []
     for done, ((t_s, rgb), candidates) in enumerate(estimator.detect_frames(frames), start=1):
         person = finder.choose(t_s, rgb, candidates)
         times.append(t_s)
@@ -100,6 +105,8 @@ def extract_track(
         chunks.append((img, vis, world))
         if face is not None:
             faces.append(face.angles_deg(rgb, img, vis))
+        if head is not None:
+            heads.append(head.direction_deg(rgb, img, vis))
         if roll.wants(t_s):
             roll.add(t_s, rgb, img)
         if progress is not None:
@@ -121,4 +128,5 @@ def extract_track(
         else None,
         camera_roll_deg=roll.estimate(),
         face_deg=np.stack(faces).astype(np.float32) if face is not None and faces else None,
+        head_dir_deg=np.array(heads, np.float32) if head is not None and heads else None,
     )

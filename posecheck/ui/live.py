@@ -33,14 +33,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.events import Event, Phase
 from posecheck.core.head_pose import MIRROR_SIGNS
-from posecheck.core.measures import reads_face
+from posecheck.core.head_profile import mirrored_direction_deg
+from posecheck.core.measures import reads_head
 from posecheck.core.routine_progress import RoutineProgress
 from posecheck.core.session import FrameState
 from posecheck.core.track import frame_landmarks, mirror_landmarks
@@ -50,6 +51,7 @@ from posecheck.io.camera_roll import StartRoll
 from posecheck.io.detections import Detected, DetectionStream
 from posecheck.io.face_mesh import FaceMeshReader
 from posecheck.io.follow import ExerciserFinder
+from posecheck.io.head_patch import HeadPatchTracker
 from posecheck.io.sessionlog import ExerciseResult, SessionLog
 from posecheck.spec import Exercise, Routine, RoutineStep, step_exercise
 from posecheck.ui import text
@@ -121,7 +123,7 @@ class LiveTrainer:
         self.capture = Capture(opts.camera, opts.source, opts.realtime)
         self.estimator = MediaPipePoseEstimator(opts.model)
         self.detections = DetectionStream(self.capture, self.estimator, self.estimator.workers)
-        self.person = PersonReader(ExerciserFinder(self.estimator), reads_face(e for e, _ in steps), opts.mirrored)
+        self.person = PersonReader(ExerciserFinder(self.estimator), reads_head(e for e, _ in steps), opts.mirrored)
         self.cues = Cues(muted=opts.mute)
         self.results: list[ExerciseResult] = []
         # An unexpected error in the inference thread, raised again in the
@@ -254,7 +256,7 @@ class LiveTrainer:
 
     def _process(self, detected: Detected) -> None:
         frame = detected.frame
-        found, img, vis, world, face = self.person.read(detected)
+        found, img, vis, world, face, head_dir = self.person.read(detected)
         if (roll := self._roll.feed(frame.t_s, detected.rgb, img)) is not None:
             now = self.progress.level_by(roll)  # False: the step under way was past setup
             self._record("camera_roll", deg=self._roll.found_deg, t_s=round(frame.t_s, 3), applied_now=now)
@@ -266,7 +268,7 @@ class LiveTrainer:
             ex = self.progress.exercise_shown
             px = img[:, :2].astype(np.float64) * np.asarray(self.capture.size)
         else:
-            upd = st.session.update(frame.t_s, img, vis, world, face)
+            upd = st.session.update(frame.t_s, img, vis, world, face, head_dir)
             self._log_events(upd.events, st.exercise.id)
             state, values, usable, ex = upd.state, upd.values, upd.usable, st.exercise
             px = upd.image_xyz[:, :2].astype(np.float64) * np.asarray(self.capture.size)
@@ -361,32 +363,42 @@ class LiveTrainer:
         self.window.close()
 
 
+class PersonFrame(NamedTuple):
+    """One frame's exerciser (PersonReader.read)."""
+
+    found: bool
+    image_xyz: npt.NDArray[np.float32]
+    visibility: npt.NDArray[np.float32]
+    world_xyz: npt.NDArray[np.float32]
+    face_deg: npt.NDArray[np.float32] | None
+    head_dir_deg: float | None
+
+
 class PersonReader:
     """The exerciser's landmarks in each frame, as `extract` reads them: the
-    person followed (io/follow.py) and, where an exercise reads it, the
-    face mesh on their face (io/face_mesh.py)."""
+    person followed (io/follow.py) and, where an exercise reads them, the
+    face mesh on their face (io/face_mesh.py) and their side-on head's
+    patch (io/head_patch.py)."""
 
-    def __init__(self, finder: ExerciserFinder, read_face: bool, mirrored: bool) -> None:
+    def __init__(self, finder: ExerciserFinder, read_head: bool, mirrored: bool) -> None:
         self.finder = finder
-        self.face = FaceMeshReader() if read_face else None
+        self.face = FaceMeshReader() if read_head else None
+        self.head = HeadPatchTracker() if read_head else None
         self.mirrored = mirrored
 
-    def read(
-        self, detected: Detected
-    ) -> tuple[
-        bool, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32] | None
-    ]:
-        """(found, image_xyz, visibility, world_xyz, face_deg or None) of the
-        person in the frame, NaN when none; unmirrored when the picture is
-        mirrored (as LandmarkTrack.mirrored)."""
+    def read(self, detected: Detected) -> PersonFrame:
+        """The person in the frame, NaN when none; unmirrored when the
+        picture is mirrored (as LandmarkTrack.mirrored)."""
         person = self.finder.choose(detected.frame.t_s, detected.rgb, detected.candidates)
         img, vis, world = frame_landmarks(person)
-        # float32, as a track stores it: live and offline read the same numbers.
-        head = None if self.face is None else self.face.angles_deg(detected.rgb, img, vis).astype(np.float32)
+        # float32, as a track stores them: live and offline read the same numbers.
+        face = None if self.face is None else self.face.angles_deg(detected.rgb, img, vis).astype(np.float32)
+        head = None if self.head is None else np.float32(self.head.direction_deg(detected.rgb, img, vis))
         if self.mirrored:
             img, vis, world = mirror_landmarks(img, vis, world)
-            head = None if head is None else head * MIRROR_SIGNS
-        return person is not None, img, vis, world, head
+            face = None if face is None else face * MIRROR_SIGNS
+            head = None if head is None else mirrored_direction_deg(np.array([head]))[0]
+        return PersonFrame(person is not None, img, vis, world, face, None if head is None else float(head))
 
 
 def steps_for(exercise: Exercise | None, routine: Routine | None) -> list[tuple[Exercise, RoutineStep | None]]:

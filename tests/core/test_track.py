@@ -72,6 +72,25 @@ def test_the_face_angles_are_kept_sliced_joined_and_mirrored(tmp_path: Path):
         track().replace(face_deg=np.zeros((10, 2), np.float32))
 
 
+def test_the_side_on_head_line_is_kept_sliced_joined_and_mirrored(tmp_path: Path):
+    head = np.full(10, 20.0, np.float32)
+    head[3] = np.nan  # no person there
+    head[6] = np.nan  # a person, the head not read
+    read = track().replace(head_dir_deg=head)
+    back = LandmarkTrack.load(read.save(tmp_path / "h.npz"))
+    np.testing.assert_array_equal(back.head_dir_deg, head)
+    assert LandmarkTrack.load(track().save(tmp_path / "n.npz")).head_dir_deg is None
+    # A mirror flips the picture's x: a line pointing right and 20 deg down
+    # points left and 20 deg down.
+    assert back.mirrored().head_dir_deg[0] == pytest.approx(160.0)
+    assert back.select(slice(5, 8)).head_dir_deg.shape == (3,)
+    joined, _ = LandmarkTrack.played_in_turn([read, track()])
+    assert joined.head_dir_deg.shape == (20,) and np.isnan(joined.head_dir_deg[10:]).all()
+    assert LandmarkTrack.played_in_turn([track(), track()])[0].head_dir_deg is None
+    with pytest.raises(ValueError, match=r"head_dir_deg must have shape \(10,\)"):
+        track().replace(head_dir_deg=np.zeros((10, 1), np.float32))
+
+
 def test_pixels_scale_by_frame_size():
     px = track().pixels()
     assert px[0, 0, 0] == pytest.approx(0.3 * 640)
@@ -324,11 +343,37 @@ BAD_ENTRIES = {
         lambda: {**_entries(), "face_deg": np.zeros((9, 3))},
         r"face_deg has 9 frames but t_s has 10",
     ),
+    "head_dir_deg where nobody is": (
+        lambda: {**_entries(), "head_dir_deg": _head_entry(3, 1.0)},
+        r"head_dir_deg has a head at frame 3, which has no person; allowed: NaN there",
+    ),
+    "head_dir_deg past 180": (
+        lambda: {**_entries(), "head_dir_deg": _head_entry(4, -181.0)},
+        r"head_dir_deg is -181 at frame 4; allowed: degrees, -180 to 180, or NaN",
+    ),
+    "head_dir_deg inf": (lambda: {**_entries(), "head_dir_deg": _head_entry(4, np.inf)}, r"head_dir_deg is inf"),
+    "head_dir_deg per frame two": (
+        lambda: {**_entries(), "head_dir_deg": np.zeros((10, 2))},
+        r"head_dir_deg is an array of shape \(10, 2\) \(float64\); allowed: an array of numbers of shape \(T,\)",
+    ),
+    "head_dir_deg text": (
+        lambda: {**_entries(), "head_dir_deg": np.array(["a"] * 10)},
+        r"head_dir_deg is .*; allowed: an array of numbers of shape \(T,\)",
+    ),
     "format an array": (
         _value("format", np.array(["posecheck-track"])),
         r"not a posecheck landmark track \(format an array",
     ),
 }
+
+
+def _head_entry(frame: int, value: float) -> np.ndarray:
+    """A valid head_dir_deg for _entries() (frame 3 has no person), with one
+    frame's value changed."""
+    head = np.zeros(10)
+    head[3] = np.nan
+    head[frame] = value
+    return head
 
 
 def _face_entry(change) -> np.ndarray:

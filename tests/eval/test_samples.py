@@ -33,20 +33,8 @@ KNOWN_FALSE_WARNINGS: dict[str, str] = {}
 # Clips posecheck does not get right yet, and why (see the issue notes). They
 # run as strict expected failures: fixing one makes its test say so.
 KNOWN_FAILURES = {
-    "neck_flexion_extension_hold_far_side.mp4": "small head far from the camera: the model under-reads the "
-    "bend, holds read 0.3-0.7 s long",
-    "neck_flexion_extension_hold_overext_side.mp4": "small head: a 35 deg bend reads 12, the flexion hold "
-    "reads 1.9 s long",
     "neck_rotation_hold_yaw_front.mp4": "camera 25 deg to the side: the turn away from the camera reads "
     "past profile: the reading stays level while the head starts back, one hold reads 0.6 s long",
-    # Head and shoulders only, side-on and close (a laptop): the model reads
-    # a bent-down head unsteadily there.
-    "neck_flexion_extension_hold_head_side.mp4": "the 35 deg bend reads 17-22 and creeps for a second before "
-    "it settles: two flexion holds read 1.0 and 1.5 s long",
-    "norbekov_head_up_down_head_side.mp4": "a still 25 deg look-down reads anywhere from 6 to 18 deg: the dips "
-    "below neutral count as partial reps and one swing as a jerk",
-    "neck_extension_prone_head_side.mp4": "a still 25 deg extension reads 27 and then sinks to 21 in the close-up, "
-    "which ends the first hold at 8.6 s of 10.5",
     # Head and shoulders only, facing the camera (a laptop): counted right
     # (but the one below), holds timed up to 0.6 s off. The tilt and the nod
     # read from the face mesh are right there; the turn is still the pose

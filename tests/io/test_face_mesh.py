@@ -92,7 +92,7 @@ def test_a_missing_or_damaged_model_is_one_line(tmp_path: Path):
 @pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None, reason="mediapipe is not installed")
 def test_extract_reads_the_face_as_the_committed_tracks_hold_it():
     """`extract` reads the face from the frame and the pose landmarks alone:
-    the committed samples' face_deg (added by tools/add_face_angles.py) is
+    the committed samples' face_deg (added by tools/add_head_readings.py) is
     what a fresh extract writes, bit for bit."""
     from posecheck.io.extract import extract_track
     from posecheck.io.sources.mediapipe_pose import MediaPipePoseEstimator
