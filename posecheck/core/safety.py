@@ -62,17 +62,26 @@ class _SpeedMeter:
         end = next((i for i in range(len(hist) - 1, -1, -1) if t_s - hist[i][0] >= CONFIRM_S - 1e-9), None)
         if end is None:
             return math.nan
-        t_end, v_end = hist[end]
+        t_end = hist[end][0]
         self.at_s = t_end
         start = next((i for i in range(end, -1, -1) if t_end - hist[i][0] >= SPEED_WINDOW_S - 1e-9), 0)
-        t0, v0 = hist[start]
+        t0 = hist[start][0]
         if t_end - t0 < SPEED_WINDOW_S * 0.5:
             return math.nan
-        change = v_end - v0
+        change = _middle(hist, end) - _middle(hist, start)
         moved = value - hist[0][1]
         if moved * change <= 0 or abs(moved) < STAYS_SHARE * abs(change):
             return 0.0
         return abs(change) / (t_end - t0)
+
+
+def _middle(hist: deque[tuple[float, float]], i: int) -> float:
+    """The median of the readings at i and its neighbours: on a movement
+    (readings rising or falling) the reading at i itself, while a reading
+    that jumps out for one frame and back (landmark jitter on a dark or
+    small picture) is not taken for where the limb was."""
+    around = [hist[k][1] for k in range(max(i - 1, 0), min(i + 2, len(hist)))]
+    return float(np.median(around))
 
 
 class _LoopMeter:
