@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posecheck.core.analysis import AnalysisResult, analyze_track
-from posecheck.core.measures import reads_head
+from posecheck.core.measures import ALL_HEAD_READS, HeadReads, head_reads
 from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
 from posecheck.io.report import build_report, write_metrics_csv, write_report
@@ -72,15 +72,15 @@ def load_track(
     opts: AnalyzeOptions,
     progress: FrameProgress | None = None,
     estimator: MediaPipePoseEstimator | None = None,
-    read_head: bool = True,
+    read_head: HeadReads = ALL_HEAD_READS,
 ) -> LandmarkTrack:
     """A landmark track from a video (running the model) or a `.npz` track.
 
     Args:
         estimator: a pose model to use and keep (a batch worker's, loaded
             once for all its files); None loads one for this file.
-        read_head: read the head from the picture too (extract_track); off
-            where the exercise has no measure that reads it.
+        read_head: the readings of the head from the picture to add
+            (extract_track): those the exercise's measures use.
     """
     check_input_file(path)
     if path.suffix.lower() == ".npz":
@@ -99,7 +99,7 @@ def _track_to_analyse(
     opts: AnalyzeOptions,
     progress: FrameProgress | None,
     estimator: MediaPipePoseEstimator | None = None,
-    read_head: bool = True,
+    read_head: HeadReads = ALL_HEAD_READS,
 ) -> LandmarkTrack:
     """The loaded track (see load_track), mirrored back with --mirrored.
 
@@ -130,7 +130,7 @@ def analyze_path(
         # is an estimate (a phone's variable frame rate), so with slack: the
         # track's own length is checked after.
         _refuse_times_after(_header_duration_s(path), opts, HEADER_LENGTH_SLACK, 1.0)
-    track = _track_to_analyse(path, opts, progress, estimator, reads_head([exercise]))
+    track = _track_to_analyse(path, opts, progress, estimator, head_reads([exercise]))
     _refuse_times_after(track.duration_s, opts)
     result = analyze_track(track, exercise, pain_at_s=opts.pain_at_s, calibrate_at_s=opts.calibrate_at_s)
     return build_report(result, path.name, opts.mirrored), result
@@ -259,7 +259,7 @@ def analyze_routine(
 
     routine = load_routine(routine_id)
     starts = parse_step_starts(steps_at, len(routine.steps))
-    track = _track_to_analyse(path, opts, progress, read_head=reads_head(step_exercise(s) for s in routine.steps))
+    track = _track_to_analyse(path, opts, progress, read_head=head_reads(step_exercise(s) for s in routine.steps))
     late = [(i + 1, s) for i, s in enumerate(starts) if s > track.t_s[-1]]
     if late:
         late_step, start_s = late[0]

@@ -65,7 +65,7 @@ def _with_gaps(
     if reading is None:
         return None, None
     values = reading.astype(np.float64)
-    return values, face_gaps(t_s, np.isfinite(values.reshape(len(values), -1)[:, 0]))
+    return values, face_gaps(t_s, np.isfinite(values if values.ndim == 1 else values[:, 0]))
 
 
 def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:

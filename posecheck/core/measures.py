@@ -210,7 +210,8 @@ def _profile_line(f: Frames) -> FloatArray:
     """(T, 2) the ear-to-nose line of a side-on head: its direction read
     from the head's pixels where the track has it (core/head_profile.py;
     within a degree of the true nod on rendered clips, where the pose
-    model's two points erred 2-10 deg), else the pose model's."""
+    model's two points erred 2-10 deg); unknown where not read within 1 s
+    after a frame that was; else the pose model's."""
     line = f.point("nose", "image") - f.point("mid_ear", "image")
     if f.head_dir_deg is None:
         return line
@@ -315,15 +316,9 @@ MEASURES: dict[str, Measure] = {
 
 
 # The measures that read the face mesh (Frames.face_deg) where it was read.
+# (The head-circle rule every exercise gets reads head_tilt_eyes_deg: its 12
+# deg loops need no face.)
 FACE_MEASURES = frozenset({"head_tilt_deg", "head_pitch_front_deg"})
-
-
-def reads_face(exercises: Iterable[Exercise]) -> bool:
-    """Whether any view of these exercises has a metric that reads the face
-    mesh: reading it costs about 2 ms a frame (a fifth of the model's time
-    on 2 cores), spent only where used. (The head-circle rule every
-    exercise gets reads head_tilt_eyes_deg: its 12 deg loops need no face.)"""
-    return _reads(exercises, FACE_MEASURES)
 
 
 # The measures that read a side-on head's line from its pixels
@@ -331,11 +326,24 @@ def reads_face(exercises: Iterable[Exercise]) -> bool:
 PROFILE_MEASURES = frozenset({"head_pitch_deg", "head_pitch_shoulders_deg"})
 
 
-def reads_head(exercises: Iterable[Exercise]) -> bool:
-    """Whether these exercises read the head from the picture's pixels (the
-    face mesh or the side-on head's patch): a video is then read with both
-    (io/extract.py), else with the pose model alone."""
-    return _reads(exercises, FACE_MEASURES | PROFILE_MEASURES)
+class HeadReads(NamedTuple):
+    """Which readings of the head from the picture's pixels a video is read
+    with (io/extract.py): the face mesh (`face_deg`), the side-on head's
+    patch (`head_dir_deg`)."""
+
+    face: bool
+    profile: bool
+
+
+ALL_HEAD_READS = HeadReads(face=True, profile=True)
+
+
+def head_reads(exercises: Iterable[Exercise]) -> HeadReads:
+    """The readings these exercises' measures use: each costs time a frame
+    (the mesh about 2 ms, a fifth of the pose model's on 2 cores; the patch
+    under 1 ms where a head is side-on), spent only where used."""
+    chosen = list(exercises)
+    return HeadReads(face=_reads(chosen, FACE_MEASURES), profile=_reads(chosen, PROFILE_MEASURES))
 
 
 def _reads(exercises: Iterable[Exercise], measures: frozenset[str]) -> bool:

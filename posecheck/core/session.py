@@ -244,7 +244,7 @@ class ExerciseSession:
         if reading is None:
             return None, None
         values = np.asarray(reading, np.float64)[None]
-        read = np.isfinite(values.reshape(1, -1)[:, 0])
+        read = np.isfinite(values if values.ndim == 1 else values[:, 0])
         gap = face_gaps(np.array([t_s]), read, self._read_s[name])
         if read[0]:
             self._read_s[name] = t_s

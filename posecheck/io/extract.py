@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.core.measures import ALL_HEAD_READS, HeadReads
 from posecheck.core.pose import PoseEstimator
 from posecheck.core.track import LandmarkTrack, frame_landmarks
 from posecheck.io.camera_roll import RollSampler
@@ -65,7 +66,7 @@ def extract_track(
     progress: FrameProgress | None = None,
     stride: int = 1,
     max_side_px: int | None = None,
-    read_head: bool = True,
+    read_head: HeadReads = ALL_HEAD_READS,
 ) -> LandmarkTrack:
     """Run the estimator over a video and follow the exerciser.
 
@@ -79,9 +80,10 @@ def extract_track(
             README for its effect on accuracy).
         max_side_px: shrink frames whose longer side exceeds this before
             inference (the model works at 256 px; see the README).
-        read_head: read the head from the picture too: its angles from the
-            face mesh (the track's `face_deg`) and a side-on head's line from
-            its patch (`head_dir_deg`); off gives the bare pose model's track.
+        read_head: which readings of the head from the picture to add: its
+            angles from the face mesh (the track's `face_deg`), a side-on
+            head's line from its patch (`head_dir_deg`); neither gives the
+            bare pose model's track.
 
     Raises:
         PosecheckError: the file is missing, unreadable or has no frames.
@@ -94,8 +96,8 @@ def extract_track(
     total = info.frame_count // stride if info.frame_count else 0
     frames = (((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px), stride))
     roll = RollSampler()
-    face = FaceMeshReader() if read_head else None
-    head = HeadPatchTracker() if read_head else None
+    face = FaceMeshReader() if read_head.face else None
+    head = HeadPatchTracker() if read_head.profile else None
     faces: list[npt.NDArray[np.float64]] = []
     heads: list[float] = []
     for done, ((t_s, rgb), candidates) in enumerate(estimator.detect_frames(frames), start=1):

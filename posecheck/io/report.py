@@ -16,7 +16,7 @@ import numpy as np
 
 from posecheck.core.analysis import AnalysisResult
 from posecheck.core.engine import reps_by_side
-from posecheck.core.measures import reads_face
+from posecheck.core.measures import head_reads
 from posecheck.outputs import write_atomically
 
 REPORT_SCHEMA = 1
@@ -47,7 +47,7 @@ def build_report(result: AnalysisResult, source: str, mirrored: bool = False) ->
         # (the pose model's points in the others); None where the exercise
         # reads no face measure or the track has no face reading.
         "frames_with_face": None
-        if tr.face_deg is None or not reads_face([ex])
+        if tr.face_deg is None or not head_reads([ex]).face
         else int(np.isfinite(tr.face_deg[:, 0]).sum()),
         "reps": len(result.reps),
         "reps_by_side": reps_by_side(ex, result.reps),

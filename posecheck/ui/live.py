@@ -41,7 +41,7 @@ import numpy.typing as npt
 from posecheck.core.events import Event, Phase
 from posecheck.core.head_pose import MIRROR_SIGNS
 from posecheck.core.head_profile import mirrored_direction_deg
-from posecheck.core.measures import reads_head
+from posecheck.core.measures import HeadReads, head_reads
 from posecheck.core.routine_progress import RoutineProgress
 from posecheck.core.session import FrameState
 from posecheck.core.track import frame_landmarks, mirror_landmarks
@@ -123,7 +123,7 @@ class LiveTrainer:
         self.capture = Capture(opts.camera, opts.source, opts.realtime)
         self.estimator = MediaPipePoseEstimator(opts.model)
         self.detections = DetectionStream(self.capture, self.estimator, self.estimator.workers)
-        self.person = PersonReader(ExerciserFinder(self.estimator), reads_head(e for e, _ in steps), opts.mirrored)
+        self.person = PersonReader(ExerciserFinder(self.estimator), head_reads(e for e, _ in steps), opts.mirrored)
         self.cues = Cues(muted=opts.mute)
         self.results: list[ExerciseResult] = []
         # An unexpected error in the inference thread, raised again in the
@@ -380,10 +380,10 @@ class PersonReader:
     face mesh on their face (io/face_mesh.py) and their side-on head's
     patch (io/head_patch.py)."""
 
-    def __init__(self, finder: ExerciserFinder, read_head: bool, mirrored: bool) -> None:
+    def __init__(self, finder: ExerciserFinder, reads: HeadReads, mirrored: bool) -> None:
         self.finder = finder
-        self.face = FaceMeshReader() if read_head else None
-        self.head = HeadPatchTracker() if read_head else None
+        self.face = FaceMeshReader() if reads.face else None
+        self.head = HeadPatchTracker() if reads.profile else None
         self.mirrored = mirrored
 
     def read(self, detected: Detected) -> PersonFrame:

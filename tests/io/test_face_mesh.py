@@ -109,13 +109,13 @@ def test_extract_reads_the_face_as_the_committed_tracks_hold_it():
 def test_the_face_is_read_only_for_exercises_that_measure_with_it():
     """About 2 ms a frame: spent on the neck exercises whose tilt or nod read
     it, not on a squat (whose head-circle rule reads the eye line)."""
-    from posecheck.core.measures import reads_face
+    from posecheck.core.measures import head_reads
     from posecheck.spec import load_exercise
 
-    assert reads_face([load_exercise("neck_side_tilt_hold")])
-    assert reads_face([load_exercise("squat"), load_exercise("neck_flexion_extension_hold")])
-    assert not reads_face([load_exercise("squat")])
-    assert not reads_face([load_exercise("neck_rotation_hold")])  # the turn is the pose model's
+    assert head_reads([load_exercise("neck_side_tilt_hold")]).face
+    assert head_reads([load_exercise("squat"), load_exercise("neck_flexion_extension_hold")]).face
+    assert not head_reads([load_exercise("squat")]).face
+    assert not head_reads([load_exercise("neck_rotation_hold")]).face  # the turn is the pose model's
 
 
 def test_the_report_says_in_how_many_frames_the_face_was_read():

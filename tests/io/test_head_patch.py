@@ -18,16 +18,16 @@ import pytest
 from posecheck.core.head_profile import mirrored_direction_deg, profile_line, wrap_direction_deg
 from posecheck.core.landmarks import Landmark
 from posecheck.core.track import LandmarkTrack
-from posecheck.io.head_patch import HeadPatchTracker
+from posecheck.io.head_patch import ANCHOR_FRAMES, HeadPatchTracker
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SIZE = (320, 240)
 CENTRE = np.array([160.0, 110.0])
 
 
-def _head_picture(turn_deg: float, seed: int = 1) -> np.ndarray:
+def _head_picture(turn_deg: float, seed: int = 1, centre: np.ndarray = CENTRE) -> np.ndarray:
     """A textured head-sized blob with a nose, turned by turn_deg (image
-    axes, y down: positive turns x toward y) about CENTRE, on a plain wall."""
+    axes, y down: positive turns x toward y) about `centre`, on a plain wall."""
     rng = np.random.default_rng(seed)
     texture = cv2.GaussianBlur(rng.integers(0, 255, (240, 320), np.uint8), (0, 0), 2.0)
     head = np.full((240, 320), 200, np.uint8)
@@ -36,11 +36,12 @@ def _head_picture(turn_deg: float, seed: int = 1) -> np.ndarray:
     cv2.ellipse(mask, (196, 118), (14, 8), 0, 0, 360, 255, -1)  # the nose, to the right
     head[mask > 0] = texture[mask > 0]
     turn = cv2.getRotationMatrix2D((float(CENTRE[0]), float(CENTRE[1])), -turn_deg, 1.0)
+    turn[:, 2] += centre - CENTRE
     grey = cv2.warpAffine(head, turn, SIZE, borderValue=200)
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
 
 
-def _side_on_pose(turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
+def _side_on_pose(turn_deg: float, centre: np.ndarray = CENTRE) -> tuple[np.ndarray, np.ndarray]:
     """Pose landmarks of a head facing the picture's right, turned with it:
     both ears at the back of the head, the nose in front."""
     image = np.full((33, 3), 0.5, np.float32)
@@ -53,9 +54,9 @@ def _side_on_pose(turn_deg: float) -> tuple[np.ndarray, np.ndarray]:
         (Landmark.LEFT_EYE, (28.0, -4.0)),
         (Landmark.RIGHT_EYE, (27.0, -4.0)),
     ):
-        image[index, :2] = (CENTRE + rot @ np.array(offset)) / SIZE
-    image[Landmark.LEFT_SHOULDER, :2] = (CENTRE + (0.0, 90.0)) / SIZE
-    image[Landmark.RIGHT_SHOULDER, :2] = (CENTRE + (2.0, 90.0)) / SIZE
+        image[index, :2] = (centre + rot @ np.array(offset)) / SIZE
+    image[Landmark.LEFT_SHOULDER, :2] = (centre + (0.0, 90.0)) / SIZE
+    image[Landmark.RIGHT_SHOULDER, :2] = (centre + (2.0, 90.0)) / SIZE
     return image, np.full(33, 0.9, np.float32)
 
 
@@ -74,6 +75,29 @@ def test_a_turning_head_reads_its_turn_to_a_fraction_of_a_degree():
     start = math.degrees(math.atan2(8.0 - 0.5, 40.0 + 5.0))
     assert abs(float(np.median(rest)) - start) < 1.0
     np.testing.assert_allclose(got[20:] - got[0], np.array(turns[20:]), atol=0.5)
+
+
+def test_the_turn_comes_from_the_pixels_not_the_pose_points():
+    # The pose points stay where they were while the picture's head turns:
+    # the reading turns with the head. (Where the line pointed at the start
+    # is the pose points' average over the first ANCHOR_FRAMES read: the
+    # head keeps still for those here.)
+    tracker = HeadPatchTracker()
+    still = _side_on_pose(0.0)
+    turns = [0.0] * ANCHOR_FRAMES + [4.0, 9.0, 15.0, 22.0, 30.0]
+    got = np.array([tracker.direction_deg(_head_picture(t), *still) for t in turns])
+    np.testing.assert_allclose(got[ANCHOR_FRAMES:] - got[0], turns[ANCHOR_FRAMES:], atol=0.5)
+
+
+def test_a_head_by_the_picture_edge_reads_its_turn():
+    # The patch taken inside the picture, the head then moved to its edge:
+    # what lies past the edge is not the head (a repeated border read a 10
+    # deg turn as 8).
+    tracker = HeadPatchTracker()
+    start = tracker.direction_deg(_head_picture(0.0), *_side_on_pose(0.0))
+    edge = np.array([290.0, 110.0])
+    got = [tracker.direction_deg(_head_picture(t, centre=edge), *_side_on_pose(t, edge)) for t in (0.0, 5.0, 10.0)]
+    np.testing.assert_allclose(np.array(got) - start, [0.0, 5.0, 10.0], atol=0.5)
 
 
 def test_a_head_facing_the_camera_is_not_read_and_nothing_is_kept():
@@ -187,9 +211,23 @@ def test_the_side_pitch_reads_the_patch_and_is_unknown_just_after_it():
 
 
 def test_the_head_is_read_from_the_picture_only_for_exercises_that_measure_with_it():
-    from posecheck.core.measures import reads_head
+    from posecheck.core.measures import HeadReads, head_reads
     from posecheck.spec import load_exercise
 
-    assert reads_head([load_exercise("neck_flexion_extension_hold")])
-    assert reads_head([load_exercise("cat_cow")])
-    assert not reads_head([load_exercise("squat")])
+    # Side-on and facing the camera: both; cat-cow reads the patch alone.
+    assert head_reads([load_exercise("neck_flexion_extension_hold")]) == HeadReads(face=True, profile=True)
+    assert head_reads([load_exercise("cat_cow")]) == HeadReads(face=False, profile=True)
+    assert head_reads([load_exercise("neck_side_tilt_hold")]) == HeadReads(face=True, profile=False)
+    assert head_reads([load_exercise("squat")]) == HeadReads(face=False, profile=False)
+
+
+def test_a_track_cut_to_no_frames_with_head_readings_is_analysed():
+    """Stopped for pain before the first frame: nothing, not a crash (the
+    readings' gaps are found on zero rows too)."""
+    from posecheck.core.analysis import analyze_track
+    from posecheck.spec import load_exercise
+
+    track = LandmarkTrack.load(SAMPLES / "neck_flexion_extension_hold_head_side.npz")
+    assert track.head_dir_deg is not None and track.face_deg is not None
+    result = analyze_track(track, load_exercise("neck_flexion_extension_hold"), pain_at_s=track.t_s[0] - 0.5)
+    assert result.reps == [] and result.holds == []
