@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from posecheck.core.baseline import recording_rest_levels
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
-from posecheck.core.head_pose import face_gaps
+from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
 from posecheck.core.setup_check import recording_view
@@ -65,7 +65,7 @@ def _with_gaps(
     if reading is None:
         return None, None
     values = reading.astype(np.float64)
-    return values, face_gaps(t_s, np.isfinite(values if values.ndim == 1 else values[:, 0]))
+    return values, face_gaps(t_s, read_frames(values))
 
 
 def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool) -> dict[str, float]:

@@ -130,3 +130,21 @@ def face_gaps(t_s: FloatArray, read: npt.NDArray[np.bool_], last_read_s: float =
     last = np.maximum.accumulate(np.where(read, t, -np.inf))
     last = np.maximum(last, last_read_s)
     return ~read & (t - last <= FACE_GAP_S)
+
+
+def read_frames(reading: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
+    """(T,) frames where a pixel reading (face_deg rows, head_dir_deg values,
+    or what a measure makes of them) is there: a row is all numbers or all
+    NaN, so its first number decides."""
+    return np.isfinite(reading if reading.ndim == 1 else reading[:, 0])
+
+
+def read_first(reading: FloatArray, gap: npt.NDArray[np.bool_] | None, fallback: FloatArray) -> FloatArray:
+    """(T,) or (T, k): the pixel reading where it was read; unknown in a gap
+    just after a frame read (face_gaps: the two readings differ by a few
+    degrees, switching frame by frame would put steps into a still head);
+    the pose model's `fallback` elsewhere."""
+    shape = (-1,) + (1,) * (reading.ndim - 1)
+    read = read_frames(reading).reshape(shape)
+    unknown = np.zeros(read.shape, bool) if gap is None else np.asarray(gap).reshape(shape)
+    return np.where(read, reading, np.where(unknown, np.nan, fallback))

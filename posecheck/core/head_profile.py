@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.core.head_pose import read_first
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -27,16 +29,14 @@ def mirrored_direction_deg(deg: npt.NDArray[np.floating]) -> npt.NDArray[np.floa
 
 
 def profile_line(
-    direction_deg: FloatArray, roll_deg: float, pose_line: FloatArray, gap: npt.NDArray[np.bool_]
+    direction_deg: FloatArray, roll_deg: float, pose_line: FloatArray, gap: npt.NDArray[np.bool_] | None
 ) -> FloatArray:
     """(T, 2) the ear-to-nose line the side-view measures read: the pose
     model's line's length along the direction read from the pixels (turned
     to level by the camera's roll, as core/level.py turns the points);
     unknown in a gap just after a frame read (the two differ by up to 20
-    deg on a far head: switching would put steps into a still head); the
-    pose model's line elsewhere."""
+    deg on a far head), the pose model's line elsewhere (read_first)."""
     a = np.radians(np.asarray(direction_deg, np.float64) + roll_deg)
     length = np.hypot(pose_line[:, 0], pose_line[:, 1])
-    read = np.stack([np.cos(a) * length, np.sin(a) * length], axis=1)
-    known = np.isfinite(a)[:, None]
-    return np.where(known, read, np.where(np.asarray(gap)[:, None], np.nan, pose_line))
+    along = np.stack([np.cos(a) * length, np.sin(a) * length], axis=1)
+    return read_first(along, gap, pose_line)

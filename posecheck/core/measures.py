@@ -85,6 +85,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
+from posecheck.core.head_pose import read_first
 from posecheck.core.head_profile import profile_line
 from posecheck.core.landmarks import Frames
 
@@ -120,11 +121,8 @@ FACE_PITCH, FACE_TILT = 1, 2
 
 
 def _face_first(f: Frames, from_face: FloatArray, from_pose: FloatArray) -> FloatArray:
-    """(T,) the face mesh's reading where it was read; unknown in a gap just
-    after one that was (the two readings differ by a few degrees: switching
-    would put steps into a still head); elsewhere the pose model's."""
-    gap = np.zeros(len(from_face), bool) if f.face_gap is None else f.face_gap
-    return np.where(np.isfinite(from_face), from_face, np.where(gap, np.nan, from_pose))
+    """(T,) the face mesh's reading where it was read, head_pose.read_first."""
+    return read_first(from_face, f.face_gap, from_pose)
 
 
 def _head_tilt_eyes(f: Frames, side: str) -> FloatArray:
@@ -215,8 +213,7 @@ def _profile_line(f: Frames) -> FloatArray:
     line = f.point("nose", "image") - f.point("mid_ear", "image")
     if f.head_dir_deg is None:
         return line
-    gap = np.zeros(len(line), bool) if f.head_dir_gap is None else f.head_dir_gap
-    return profile_line(f.head_dir_deg, f.roll_deg, line, gap)
+    return profile_line(f.head_dir_deg, f.roll_deg, line, f.head_dir_gap)
 
 
 def _side_on(f: Frames, face: FloatArray) -> npt.NDArray[np.bool_]:

@@ -21,7 +21,7 @@ from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
 from posecheck.core.fatigue import FatigueMonitor
 from posecheck.core.framing import FramingTally
-from posecheck.core.head_pose import face_gaps
+from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
@@ -244,7 +244,7 @@ class ExerciseSession:
         if reading is None:
             return None, None
         values = np.asarray(reading, np.float64)[None]
-        read = np.isfinite(values if values.ndim == 1 else values[:, 0])
+        read = read_frames(values)
         gap = face_gaps(np.array([t_s]), read, self._read_s[name])
         if read[0]:
             self._read_s[name] = t_s

@@ -185,17 +185,8 @@ class LandmarkTrack:
             source_duration_s=offset,
             # One roll for the whole, so only where every part has it.
             camera_roll_deg=tracks[0].camera_roll_deg if len({tr.camera_roll_deg for tr in tracks}) == 1 else None,
-            # The face where a part has it, NaN (none read) in the others.
-            face_deg=None
-            if all(tr.face_deg is None for tr in tracks)
-            else np.concatenate(
-                [np.full((len(tr), 3), np.nan, np.float32) if tr.face_deg is None else tr.face_deg for tr in tracks]
-            ),
-            head_dir_deg=None
-            if all(tr.head_dir_deg is None for tr in tracks)
-            else np.concatenate(
-                [np.full(len(tr), np.nan, np.float32) if tr.head_dir_deg is None else tr.head_dir_deg for tr in tracks]
-            ),
+            face_deg=_joined_reading([(len(tr), tr.face_deg) for tr in tracks]),
+            head_dir_deg=_joined_reading([(len(tr), tr.head_dir_deg) for tr in tracks]),
         )
         return joined, starts
 
@@ -270,6 +261,18 @@ class LandmarkTrack:
             PosecheckError: see `track_file.read_track_file`.
         """
         return cls(**read_track_file(Path(path)))
+
+
+def _joined_reading(
+    parts: list[tuple[int, npt.NDArray[np.float32] | None]],
+) -> npt.NDArray[np.float32] | None:
+    """A pixel reading (face_deg, head_dir_deg) of tracks played in turn,
+    from each part's (frames, reading): where a part has none, NaN (none
+    read); None where no part has one."""
+    shapes = [r.shape[1:] for _, r in parts if r is not None]
+    if not shapes:
+        return None
+    return np.concatenate([np.full((n, *shapes[0]), np.nan, np.float32) if r is None else r for n, r in parts])
 
 
 def mirror_landmarks(

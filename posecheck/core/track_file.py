@@ -181,19 +181,7 @@ def _face(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]) ->
     part = np.flatnonzero(unread.any(axis=1) & ~unread.all(axis=1))
     if part.size:
         raise PosecheckError(f"{path}: face_deg is part NaN at frame {part[0]}; allowed: three numbers or three NaN")
-    nobody = np.flatnonzero(~unread[:, 0] & ~has_person)
-    if nobody.size:
-        raise PosecheckError(
-            f"{path}: face_deg has a face at frame {nobody[0]}, which has no person; allowed: NaN there"
-        )
-    with np.errstate(invalid="ignore"):
-        out = np.argwhere(np.abs(face) > 180.0)
-    if out.size:
-        frame, column = out[0]
-        raise PosecheckError(
-            f"{path}: face_deg is {face[frame, column]:g} at frame {frame}; allowed: degrees, -180 to 180, or NaN"
-        )
-    return face.astype(np.float32)
+    return _degrees_read(path, "face_deg", "a face", face, has_person)
 
 
 def _head_dir(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32] | None:
@@ -202,18 +190,26 @@ def _head_dir(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]
     if "head_dir_deg" not in raw:
         return None
     head = _numbers(path, raw, "head_dir_deg", (), len(has_person)).astype(np.float64)
-    nobody = np.flatnonzero(~np.isnan(head) & ~has_person)
+    return _degrees_read(path, "head_dir_deg", "a head", head, has_person)
+
+
+def _degrees_read(
+    path: Path, key: str, what: str, values: npt.NDArray[np.float64], has_person: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float32]:
+    """A reading from the picture's pixels, (T,) or (T, k): NaN where there
+    is no person, degrees within +-180 or NaN elsewhere."""
+    rows = values[:, None] if values.ndim == 1 else values
+    nobody = np.flatnonzero(~np.isnan(rows[:, 0]) & ~has_person)
     if nobody.size:
-        raise PosecheckError(
-            f"{path}: head_dir_deg has a head at frame {nobody[0]}, which has no person; allowed: NaN there"
-        )
+        raise PosecheckError(f"{path}: {key} has {what} at frame {nobody[0]}, which has no person; allowed: NaN there")
     with np.errstate(invalid="ignore"):
-        out = np.flatnonzero(np.abs(head) > 180.0)
+        out = np.argwhere(np.abs(rows) > 180.0)
     if out.size:
+        frame, column = out[0]
         raise PosecheckError(
-            f"{path}: head_dir_deg is {head[out[0]]:g} at frame {out[0]}; allowed: degrees, -180 to 180, or NaN"
+            f"{path}: {key} is {rows[frame, column]:g} at frame {frame}; allowed: degrees, -180 to 180, or NaN"
         )
-    return head.astype(np.float32)
+    return values.astype(np.float32)
 
 
 def _camera_roll(path: Path, raw: dict[str, Any]) -> float | None:
