@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 from test_engine import REPS, SIDED_HOLD, exercise
 
 from posecheck.core.engine import reps_by_side
@@ -111,3 +112,45 @@ def test_hold_timer_completes_once_and_records_the_hold():
 def test_phases_are_their_strings_in_json_and_text():
     assert Phase.SETUP == "setup" and f"{Phase.WAIT_NEUTRAL}" == "wait_neutral"
     assert json.dumps({"phase": Phase.HOLDING, "kind": EventKind.REP}) == '{"phase": "holding", "kind": "rep"}'
+
+
+def _noisy_hold_trace(sigma_deg: float, seed: int = 3) -> tuple[list[float], list[float]]:
+    """A 10.9 s hold at 31 deg (ramps of 1 s from and to 0), read with
+    Gaussian noise and a third of the frames missing (NaN), at 15 fps: a
+    tilt under drawn face dots (the face mesh misses frames and jitters)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(0.0, 20.0, 1 / 15)
+    true = np.interp(t, [0.0, 3.0, 4.0, 14.9, 15.9, 20.0], [0.0, 0.0, 31.0, 31.0, 0.0, 0.0])
+    read = true + rng.normal(0.0, sigma_deg, len(t))
+    read[rng.random(len(t)) < 0.33] = np.nan
+    return list(t), list(read)
+
+
+def _settled_span(t: list[float], deg: list[float]) -> tuple[float, float]:
+    """Times a hold at the end of a 8 -> 18 deg movement as the rep counter
+    does: from the end's crossing until back at neutral."""
+    progress = [(v - 8.0) / 10.0 for v in deg]
+    crossed = next(ti for ti, p in zip(t, progress, strict=True) if p >= 1.0)
+    clock = SettledHoldClock(crossed, grace_s=0.7, settle_speed=0.25, range_units=10.0, level_band_units=2.0)
+    for ti, p in zip(t, progress, strict=True):
+        if ti < crossed - SettledHoldClock.SETTLE_WINDOW_S or math.isnan(p):
+            continue
+        if ti > crossed and p <= 0.0:
+            break
+        clock.update(ti, p >= 0.7, p)
+    return clock.final_span()
+
+
+def test_settled_hold_clock_times_a_noisy_reading_whole():
+    # Noise of 3 deg a frame against a 2 deg level band: each jitter looked
+    # like the way back and the hold was cut to a few seconds.
+    for seed in range(6):
+        start, end = _settled_span(*_noisy_hold_trace(3.0, seed))
+        assert abs(start - 4.0) <= 0.5 and abs(end - 14.9) <= 0.5, seed
+
+
+def test_settled_hold_clock_leaves_a_clean_reading_as_it_was():
+    t, deg = _noisy_hold_trace(0.05)
+    clean = [v if math.isnan(v) else round(v, 1) for v in deg]
+    start, end = _settled_span(t, clean)
+    assert abs(start - 4.0) <= 0.15 and abs(end - 14.9) <= 0.15

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.core.engine.noise import frame_noise, running_median
 from posecheck.core.events import Event, EventKind, HoldRecord
 from posecheck.spec import HoldRule
 
@@ -207,15 +208,21 @@ class SettledHoldClock(HoldClock):
         last LEVEL_WINDOW_S) for longer than the grace time: the way back, or
         on further (past the held position) - while a slow drift during the
         hold is followed by the trailing median and does not end it.
+
+        A reading noisier than the band (3 sigma of its frame-to-frame noise
+        over the hold past it: dots drawn on a face made a still head's tilt
+        jump +-5 deg a frame, and a 10.8 s hold was cut into 3-7 s pieces)
+        is first steadied by a running median of MEDIAN_S, and the band is
+        widened to that median's own noise.
         """
         assert self.start_s is not None
         t = np.asarray(self._t)
-        p = np.asarray(self._p)
+        p, band = self._steadied(t, np.asarray(self._p))
         first = (t >= self.start_s) & (t <= self.start_s + self.LEVEL_WINDOW_S)
         if not first.any():
             return self.start_s, self.last_in_s
         level = float(np.median(p[first]))
-        near = np.flatnonzero((np.abs(p - level) <= self.band) & (t >= self._crossed_s) & (t <= self.start_s))
+        near = np.flatnonzero((np.abs(p - level) <= band) & (t >= self._crossed_s) & (t <= self.start_s))
         start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
         i0 = int(np.searchsorted(t, self.start_s))
         out_since: int | None = None
@@ -226,19 +233,19 @@ class SettledHoldClock(HoldClock):
                 break
             recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
             trailing = float(np.median(recent)) if len(recent) else level
-            if abs(p[i] - trailing) > self.band and abs(p[i] - level) > self.band:
+            if abs(p[i] - trailing) > band and abs(p[i] - level) > band:
                 back_since = None
                 if out_since is None:
                     out_since, trailing_at_out = i, trailing
                 if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
-                    if p[i] > level and self._stays_from(t, p, i):
+                    if p[i] > level and self._stays_from(t, p, i, band):
                         # Further out and staying there: the model crept
                         # into the held position late (drawn lines over the
                         # face made a still head read 27 then 34 deg), not a
                         # departure. The hold goes on at the new level.
                         level, out_since = float(p[i]), None
                         continue
-                    if self._comes_back(t, p, i, trailing_at_out):
+                    if self._comes_back(t, p, i, trailing_at_out, band):
                         # A wander of the reading that returns to the level
                         # before the hold is over is not the way back.
                         out_since = None
@@ -257,20 +264,36 @@ class SettledHoldClock(HoldClock):
             return start, max(float(t[max(out_since - 1, 0)]), start)
         return start, self.last_in_s
 
-    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int) -> bool:
+    # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
+    # is steadied over MEDIAN_S (0.5 s: a still head's jitter, not the 1-2 s
+    # ramp into or out of a hold).
+    NOISE_K = 3.0
+    MEDIAN_S = 0.5
+
+    def _steadied(self, t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, float]:
+        """(progress, band) to find the hold's span on: as read with the
+        clock's band, or steadied with a band to match (see _span)."""
+        inside = (t >= self.start_s) & (t <= self.last_in_s)
+        sigma = frame_noise(t[inside], p[inside])
+        if not self.NOISE_K * sigma > self.band:
+            return p, self.band
+        frames = max(1.0, self.MEDIAN_S / float(np.median(np.diff(t))))
+        return running_median(t, p, self.MEDIAN_S), max(self.band, self.NOISE_K * sigma * 1.25 / np.sqrt(frames))
+
+    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:
         """From sample i the progress stays within the band of p[i] for the
         next LEVEL_WINDOW_S (or to the end of the hold)."""
         ahead = (t >= t[i]) & (t <= min(t[i] + self.LEVEL_WINDOW_S, self.last_in_s))
-        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * self.band))
+        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * band))
 
-    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float) -> bool:
+    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float, band: float) -> bool:
         """After sample i, before the hold's last in-position moment, the
         progress is back within the band of `ref` for DEPART_FOR_S."""
         since: float | None = None
         for k in range(i + 1, len(t)):
             if t[k] > self.last_in_s:
                 return False
-            if abs(p[k] - ref) <= self.band:
+            if abs(p[k] - ref) <= band:
                 since = t[k] if since is None else since
                 if t[k] - since >= self.DEPART_FOR_S:
                     return True

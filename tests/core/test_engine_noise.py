@@ -1,0 +1,35 @@
+"""The hold clock's noise measures: frame_noise and running_median."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posecheck.core.engine.noise import frame_noise, running_median
+
+
+def test_frame_noise_is_the_jitter_not_the_movement():
+    rng = np.random.default_rng(0)
+    t = np.arange(0.0, 10.0, 1 / 30)
+    ramp = np.interp(t, [0.0, 4.0, 6.0, 10.0], [0.0, 0.0, 40.0, 40.0])
+    assert frame_noise(t, ramp) < 1e-9
+    got = frame_noise(t, ramp + rng.normal(0.0, 2.0, len(t)))
+    assert 1.7 <= got <= 2.3
+
+
+def test_frame_noise_skips_gaps_and_needs_steps():
+    t = np.array([0.0, 0.1, 0.2, 5.0, 5.1, 5.2, 5.3])
+    v = np.array([0.0, 0.0, 0.0, 30.0, 30.0, 30.0, 30.0])
+    assert frame_noise(t, v) == 0.0  # the 0 -> 30 step is across a gap
+    assert math.isnan(frame_noise(t[:3], v[:3]))
+
+
+def test_running_median_keeps_a_step_in_place_and_skips_nan():
+    t = np.arange(0.0, 2.0, 0.1)
+    v = np.where(t < 1.0 - 1e-9, 0.0, 10.0)
+    v[3] = np.nan
+    v[14] = 50.0  # one wild frame
+    out = running_median(t, v, 0.5)
+    assert np.all(out[:9] == 0.0) and np.all(out[11:] == 10.0)
+    assert not np.isnan(out[3])
