@@ -35,6 +35,7 @@ TRANSFORM_KEYS: dict[str, set[str]] = {
     "portrait": {"portrait_lowres"},
     "room": {"room_lines", "line_width_px"},
     "rotate": {"rotate_deg", "corners"},
+    "stored": {"stored_rotated_deg"},
 }
 
 
@@ -54,6 +55,7 @@ def _kind(table: dict[str, Any], where: str) -> str:
             "portrait": ("portrait_lowres",),
             "room": ("room_lines",),
             "rotate": ("rotate_deg",),
+            "stored": ("stored_rotated_deg",),
         }[kind]
         if any(k in table for k in main):
             unknown = set(table) - keys
@@ -76,6 +78,8 @@ class Derivation:
         self.frames: list[fr.Frame] = fr.read_clip(samples / f"{self.source}.mp4", self.source)
         self._check_lengths(self.source, self.ledger, self.frames)
         self.records: list[dict[str, Any]] = []
+        # The MP4's display rotation (a `stored_rotated_deg` transform).
+        self.display_rotation_deg = 0
 
     @staticmethod
     def _check_lengths(name: str, ledger: Ledger, frames: list[fr.Frame]) -> None:
@@ -86,6 +90,10 @@ class Derivation:
         for n, table in enumerate(self.spec.get("transform", [])):
             where = f"[[transform]] #{n + 1}"
             kind = _kind(table, where)
+            if self.display_rotation_deg:
+                raise SpecError(
+                    f"{where}: stored_rotated_deg must be the last transform (it is how the file is stored)"
+                )
             record = dict(table)
             getattr(self, f"_{kind}")(table, record)
             self.records.append(record)
@@ -238,6 +246,13 @@ class Derivation:
             raise SpecError(str(exc)) from None
         record["scale"] = round(scale, 5)
 
+    def _stored(self, t: dict[str, Any], record: dict[str, Any]) -> None:
+        deg = t["stored_rotated_deg"]
+        if deg not in (90, 180, 270):
+            raise SpecError(f"stored_rotated_deg must be 90, 180 or 270, not {deg!r}")
+        self.frames = fr.stored_turned(self.frames, int(deg))
+        self.display_rotation_deg = int(deg)
+
     # ---- output ------------------------------------------------------------------
 
     def write(self, out_dir: Path) -> tuple[Path, Path, str]:
@@ -246,6 +261,9 @@ class Derivation:
         truth["derived"] = {"source": f"{self.source}.mp4", "transforms": self.records}
         video = out_dir / f"{name}.mp4"
         codec = fr.write_mp4(video, self.frames, self.ledger.fps, int(self.spec.get("crf", fr.X264_CRF)))
+        if self.display_rotation_deg:
+            fr.set_display_rotation(video, self.display_rotation_deg)
+            codec += f", shown turned {self.display_rotation_deg} deg"
         path = out_dir / f"{name}.truth.json"
         write_truth(_angles_last(truth), path)
         return video, path, codec

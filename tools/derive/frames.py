@@ -438,3 +438,46 @@ def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) ->
             return codec
         writer.release()
     raise RuntimeError(f"no MP4 encoder: install imageio-ffmpeg, or an OpenCV that writes {OPENCV_CODECS}")
+
+
+# ---- a phone's stored orientation ----------------------------------------------------
+
+_TURN_CLOCKWISE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def stored_turned(frames: list[Frame], display_deg: int) -> list[Frame]:
+    """The pictures as a phone stores them: turned clockwise by display_deg,
+    which the file's display matrix (set_display_rotation) turns back
+    counter-clockwise for whoever plays it. A phone held upright records
+    its sensor's landscape frames this way. (Their `to_px` still maps to
+    the picture as shown: nothing is drawn after this.)"""
+    return [replace(f, image=cv2.rotate(f.image, _TURN_CLOCKWISE[display_deg])) for f in frames]
+
+
+def set_display_rotation(path: Path, display_deg: int) -> None:
+    """Mark an MP4 to be shown turned display_deg counter-clockwise (its
+    display matrix), without re-encoding: ffmpeg's stream copy."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise RuntimeError("a display rotation needs the ffmpeg of imageio-ffmpeg") from None
+    tmp = path.with_suffix(".stored.mp4")
+    path.replace(tmp)
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-display_rotation",
+        str(display_deg),
+        "-i",
+        str(tmp),
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        str(path),
+    ]
+    if subprocess.run(command, check=False).returncode != 0:
+        raise RuntimeError("ffmpeg could not set the display rotation")
+    tmp.unlink()

@@ -75,6 +75,10 @@ class VideoReader:
             raise PosecheckError(f"{path}: is a folder, not a video file")
         with native_stderr_silenced():
             cap = cv2.VideoCapture(str(path))
+            # A phone held upright stores its pictures on their side and
+            # marks the file to be shown turned: read them as shown (OpenCV's
+            # default with FFmpeg, set here so it never silently changes).
+            cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
             opened = cap.isOpened()
             ok, first = cap.read() if opened else (False, None)
             fps = cap.get(cv2.CAP_PROP_FPS)
