@@ -20,3 +20,21 @@ def test_a_phone_video_stored_on_its_side_is_read_upright():
         assert a.shape == b.shape
         # The same picture, but for the re-encoding (mean abs difference 1-2 of 255).
         assert np.abs(a.astype(np.int16) - b.astype(np.int16)).mean() < 4.0
+
+
+def test_a_variable_frame_rate_is_timed_by_the_frames_own_times():
+    """neck_rotation_hold_front_lowlight_vfr (tools/derive: thin_s) stores
+    only every other frame from 12 s to 40 s, each at its own time: the
+    header's rate is the average (12 fps for 15), and index / 12 put the
+    second hold's end 2 s early (a 10.7 s hold read 6.8, its rep lost)."""
+    reader = VideoReader(SAMPLES / "neck_rotation_hold_front_lowlight_vfr.mp4")
+    assert reader.info.fps == 12.0
+    times = np.array([t for _, t, _ in reader.frames()])
+    shown = np.concatenate([np.arange(180), np.arange(180, 600, 2), np.arange(600, 1050)]) / 15.0
+    assert len(times) == len(shown) and np.abs(times - shown).max() < 1e-9
+
+
+def test_a_constant_frame_rate_is_timed_as_index_over_fps_exactly():
+    reader = VideoReader(SAMPLES / "squat_front_far.mp4")
+    fps = reader.info.fps
+    assert all(t == i / fps for i, t, _ in reader.frames())

@@ -36,6 +36,7 @@ TRANSFORM_KEYS: dict[str, set[str]] = {
     "room": {"room_lines", "line_width_px"},
     "rotate": {"rotate_deg", "corners"},
     "stored": {"stored_rotated_deg"},
+    "thin": {"thin_s", "keep_every"},
 }
 
 
@@ -56,6 +57,7 @@ def _kind(table: dict[str, Any], where: str) -> str:
             "room": ("room_lines",),
             "rotate": ("rotate_deg",),
             "stored": ("stored_rotated_deg",),
+            "thin": ("thin_s",),
         }[kind]
         if any(k in table for k in main):
             unknown = set(table) - keys
@@ -80,6 +82,8 @@ class Derivation:
         self.records: list[dict[str, Any]] = []
         # The MP4's display rotation (a `stored_rotated_deg` transform).
         self.display_rotation_deg = 0
+        # Each stored frame's place on the timeline, where a `thin_s` dropped some.
+        self.kept: np.ndarray | None = None
 
     @staticmethod
     def _check_lengths(name: str, ledger: Ledger, frames: list[fr.Frame]) -> None:
@@ -90,10 +94,8 @@ class Derivation:
         for n, table in enumerate(self.spec.get("transform", [])):
             where = f"[[transform]] #{n + 1}"
             kind = _kind(table, where)
-            if self.display_rotation_deg:
-                raise SpecError(
-                    f"{where}: stored_rotated_deg must be the last transform (it is how the file is stored)"
-                )
+            if self.display_rotation_deg or self.kept is not None:
+                raise SpecError(f"{where}: stored_rotated_deg and thin_s come last (they are how the file is stored)")
             record = dict(table)
             getattr(self, f"_{kind}")(table, record)
             self.records.append(record)
@@ -253,6 +255,13 @@ class Derivation:
         self.frames = fr.stored_turned(self.frames, int(deg))
         self.display_rotation_deg = int(deg)
 
+    def _thin(self, t: dict[str, Any], record: dict[str, Any]) -> None:
+        a_s, b_s = (float(x) for x in t["thin_s"])
+        a, b = self.ledger.frame_of(a_s, "thin_s"), self.ledger.frame_of(b_s, "thin_s")
+        self.ledger, self.kept = self.ledger.thinned(a, b, int(t.get("keep_every", 2)))
+        self.frames = [self.frames[int(i)] for i in self.kept]
+        record["frames_kept"] = len(self.kept)
+
     # ---- output ------------------------------------------------------------------
 
     def write(self, out_dir: Path) -> tuple[Path, Path, str]:
@@ -260,7 +269,9 @@ class Derivation:
         truth = self.ledger.to_truth(f"{name}.mp4")
         truth["derived"] = {"source": f"{self.source}.mp4", "transforms": self.records}
         video = out_dir / f"{name}.mp4"
-        codec = fr.write_mp4(video, self.frames, self.ledger.fps, int(self.spec.get("crf", fr.X264_CRF)))
+        codec = fr.write_mp4(
+            video, self.frames, self.ledger.fps, int(self.spec.get("crf", fr.X264_CRF)), frame_index=self.kept
+        )
         if self.display_rotation_deg:
             fr.set_display_rotation(video, self.display_rotation_deg)
             codec += f", shown turned {self.display_rotation_deg} deg"

@@ -383,11 +383,14 @@ def reframed(frames: list[Frame], tracks: Tracks, zoom: float) -> list[Frame]:
 # ---- writing -----------------------------------------------------------------
 
 
-def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) -> str:
+def write_mp4(
+    path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF, frame_index: np.ndarray | None = None
+) -> str:
     """H.264 through the ffmpeg that the imageio-ffmpeg wheel ships, as the
     renderer writes (a fifth of MPEG-4 Part 2's size); OpenCV only without it.
     ``crf``: a wobbling overlay changes every frame, so a long clip with one
-    needs a higher value to stay near 1 MB."""
+    needs a higher value to stay near 1 MB. ``frame_index``: each frame's
+    place on the 1/fps timeline (a variable frame rate; ffmpeg only)."""
     h, w = frames[0].image.shape[:2]
     try:
         import imageio_ffmpeg
@@ -409,6 +412,7 @@ def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) ->
             str(fps),
             "-i",
             "-",
+            *_timestamps(frame_index, fps),
             "-c:v",
             "libx264",
             "-preset",
@@ -429,6 +433,8 @@ def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) ->
         if process.wait() != 0:
             raise RuntimeError(f"ffmpeg failed with exit code {process.returncode}")
         return "h264 (libx264)"
+    if frame_index is not None:
+        raise RuntimeError("a variable frame rate needs the ffmpeg of imageio-ffmpeg")
     for codec in OPENCV_CODECS:
         writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, (w, h))
         if writer.isOpened():
@@ -438,6 +444,25 @@ def write_mp4(path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF) ->
             return codec
         writer.release()
     raise RuntimeError(f"no MP4 encoder: install imageio-ffmpeg, or an OpenCV that writes {OPENCV_CODECS}")
+
+
+def _timestamps(frame_index: np.ndarray | None, fps: int) -> list[str]:
+    """ffmpeg arguments giving stored frame N the time frame_index[N] / fps:
+    a piecewise-linear setpts expression (one piece per run of equal steps)
+    and a variable frame rate kept as written."""
+    if frame_index is None:
+        return []
+    idx = [int(i) for i in frame_index]
+    pieces: list[tuple[int, int, int]] = []  # (first N, its index, step)
+    for n in range(len(idx)):
+        step = idx[n + 1] - idx[n] if n + 1 < len(idx) else (pieces[-1][2] if pieces else 1)
+        if not pieces or step != pieces[-1][2] or idx[n] != pieces[-1][1] + (n - pieces[-1][0]) * pieces[-1][2]:
+            pieces.append((n, idx[n], step))
+    expr = ""
+    for first, start, step in pieces:  # the later pieces tested first
+        piece = f"({start}+(N-{first})*{step})"
+        expr = piece if not expr else f"if(gte(N,{first}),{piece},{expr})"
+    return ["-vf", f"setpts='round({expr}/{fps}/TB)'", "-fps_mode", "vfr"]
 
 
 # ---- a phone's stored orientation ----------------------------------------------------

@@ -93,6 +93,8 @@ class Ledger:
     absent: list[dict[str, Any]]
     angles: dict[str, np.ndarray]  # one value per frame
     notes: list[str] = field(default_factory=list)
+    # Frames of the timeline the file does not store (a variable frame rate: thinned).
+    dropped: int = 0
 
     @property
     def fps(self) -> int:
@@ -104,7 +106,7 @@ class Ledger:
 
     @property
     def duration_s(self) -> float:
-        return self.frames / self.fps
+        return (self.frames + self.dropped) / self.fps
 
     def frame_of(self, t_s: float, what: str) -> int:
         """The frame boundary nearest ``t_s`` (a spec's time is snapped to whole frames)."""
@@ -356,6 +358,17 @@ class Ledger:
             angles=angles,
             notes=self.notes + other.notes,
         )
+
+    def thinned(self, a: int, b: int, every: int) -> tuple[Ledger, np.ndarray]:
+        """Of frames a .. b-1 only every `every`-th stored, each at its own
+        time (a phone in low light: a variable frame rate). The events keep
+        their times; the angles keep the stored frames'. Returns the ledger
+        and the indices of the frames kept."""
+        if not 0 <= a < b <= self.frames or every < 2:
+            raise CutError(f"thin frames {a}-{b} must lie inside the clip, keeping every 2nd or fewer")
+        keep = np.concatenate([np.arange(a), np.arange(a, b, every), np.arange(b, self.frames)])
+        angles = {n: v[keep] for n, v in self.angles.items()}
+        return replace(self, frames=len(keep), dropped=self.dropped + self.frames - len(keep), angles=angles), keep
 
     def padded(self, before: int, after: int) -> Ledger:
         """``before`` frames added at the start and ``after`` at the end, the

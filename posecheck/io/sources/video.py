@@ -55,11 +55,24 @@ class VideoInfo:
     height: int
 
 
+# The least step between two frames' times: MediaPipe's video mode takes
+# whole milliseconds and refuses a timestamp that does not increase.
+MIN_STEP_S = 0.001
+# A timestamp this close to index / fps is that time (float rounding).
+SAME_TIME_S = 1e-6
+
+
 class VideoReader:
     """Frames of a video file, with times taken from the nominal frame rate.
 
-    Times are index / fps, not the container's timestamps: they are strictly
-    increasing (MediaPipe's video mode needs that) and the same on every run.
+    Times are the frames' own (the container's timestamps, from the first
+    frame's), so a phone that lowers its frame rate in low light (a variable
+    frame rate: the header gives the average) is timed as it was filmed;
+    where a timestamp is index / fps to the microsecond, that is the time
+    (a constant-rate file reads bit for bit as before). They are strictly
+    increasing by MIN_STEP_S at least (MediaPipe's video mode needs that, in
+    whole ms): a timestamp that does not move on (a container without them)
+    gives way to one frame at the header's rate.
 
     After `frames()` has run to the end, `frames_read` against
     `header_frame_count` tells a whole file from one cut short (`cut_short`):
@@ -100,6 +113,7 @@ class VideoReader:
         )
         self._cap = cap
         self._first: npt.NDArray[np.uint8] | None = cast("npt.NDArray[np.uint8]", first)
+        self._first_stamp_s = self._stamp_s()
         self._frames_read = 1
         self._at_end = False
 
@@ -142,6 +156,7 @@ class VideoReader:
     def frames(self) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
         """Yield (index, t_s, BGR frame) until the video ends."""
         index = 0
+        last_t_s = -math.inf
         try:
             while True:
                 if self._first is not None:
@@ -154,10 +169,27 @@ class VideoReader:
                         return
                     frame = cast("npt.NDArray[np.uint8]", decoded)
                     self._frames_read += 1
-                yield index, index / self.info.fps, frame
+                last_t_s = self._frame_time_s(index, last_t_s)
+                yield index, last_t_s, frame
                 index += 1
         finally:
             self.close()
+
+    def _stamp_s(self) -> float:
+        """The container's timestamp of the frame just decoded (NaN: none)."""
+        ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        return ms / 1000.0 if math.isfinite(ms) else math.nan
+
+    def _frame_time_s(self, index: int, last_t_s: float) -> float:
+        """Frame `index`'s time, from its timestamp (see the class doc)."""
+        nominal = index / self.info.fps
+        t = nominal
+        stamp = self._stamp_s() - self._first_stamp_s if index else 0.0
+        if math.isfinite(stamp) and abs(stamp - nominal) > SAME_TIME_S:
+            t = stamp
+        if t < last_t_s + MIN_STEP_S:
+            t = last_t_s + 1.0 / self.info.fps
+        return t
 
     def close(self) -> None:
         """Release the decoder (its FFmpeg threads)."""
