@@ -154,3 +154,20 @@ def test_settled_hold_clock_leaves_a_clean_reading_as_it_was():
     clean = [v if math.isnan(v) else round(v, 1) for v in deg]
     start, end = _settled_span(t, clean)
     assert abs(start - 4.0) <= 0.15 and abs(end - 14.9) <= 0.15
+    clock = SettledHoldClock(3.4, grace_s=0.7, settle_speed=0.25, range_units=10.0, level_band_units=2.0)
+    for ti, v in zip(t, clean, strict=True):
+        if ti >= 3.4 and not math.isnan(v) and ti <= 15.0:
+            clock.update(ti, True, (v - 8.0) / 10.0)
+    times, progress = np.asarray(clock._t), np.asarray(clock._p)
+    steadied, band = clock._steadied(times, progress)
+    assert steadied is progress and band == clock.band
+
+
+def test_settled_hold_clock_finds_no_hold_in_a_sweep_through_the_end():
+    """A turn through the end position and straight back, read without
+    noise at 10 fps: no still span (steadied, its top was flattened into
+    0.4 s)."""
+    t = np.arange(0.0, 3.0, 0.1)
+    deg = np.where((t > 1.0) & (t < 2.0), 31.0 * np.sin(np.pi * (t - 1.0)), 0.0)
+    start, end = _settled_span(list(t), list(deg))
+    assert end - start <= 0.15

@@ -266,7 +266,9 @@ class SettledHoldClock(HoldClock):
 
     # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
     # is steadied over MEDIAN_S (0.5 s: a still head's jitter, not the 1-2 s
-    # ramp into or out of a hold).
+    # ramp into or out of a hold), and only over a hold of 2 x MEDIAN_S at
+    # least (a sweep through the end is no hold to steady: its median would
+    # flatten the arc's top into a still span).
     NOISE_K = 3.0
     MEDIAN_S = 0.5
 
@@ -274,10 +276,15 @@ class SettledHoldClock(HoldClock):
         """(progress, band) to find the hold's span on: as read with the
         clock's band, or steadied with a band to match (see _span)."""
         inside = (t >= self.start_s) & (t <= self.last_in_s)
-        sigma = frame_noise(t[inside], p[inside])
-        if not self.NOISE_K * sigma > self.band:
+        if not inside.any() or t[inside][-1] - t[inside][0] < 2 * self.MEDIAN_S:
             return p, self.band
-        frames = max(1.0, self.MEDIAN_S / float(np.median(np.diff(t))))
+        sigma = frame_noise(t[inside], p[inside])
+        if math.isnan(sigma) or self.NOISE_K * sigma <= self.band:
+            return p, self.band
+        # Samples per window as they are (missing frames make fewer).
+        lo = np.searchsorted(t, t - self.MEDIAN_S / 2, side="left")
+        hi = np.searchsorted(t, t + self.MEDIAN_S / 2, side="right")
+        frames = max(1.0, float(np.median(hi - lo)))
         return running_median(t, p, self.MEDIAN_S), max(self.band, self.NOISE_K * sigma * 1.25 / np.sqrt(frames))
 
     def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:

@@ -24,28 +24,31 @@ MAD_TO_SIGMA = 1.4826
 
 def frame_noise(t_s: FloatArray, values: FloatArray) -> float:
     """Standard deviation of one reading's frame-to-frame noise (units of
-    `values`), robust to the movement itself: the median absolute deviation
-    of the steps between consecutive frames, over sqrt(2) since each step
-    holds two readings' noise. A slow drift or a ramp shifts the steps'
-    median, not their spread; steps across a gap (more than 1.5 frames
-    apart) are left out. NaN with fewer than 4 steps."""
+    `values`), blind to the movement itself: the median absolute deviation
+    of the second differences (v[k+1] - 2 v[k] + v[k-1]) over sqrt(6), which
+    is unbiased for white noise, while a ramp gives 0 and a smooth sweep
+    through the end (velocity changing a little each frame) next to 0. (On
+    first differences a rendered, noise-free head circle read as noisy.)
+    Triples spanning a gap (a step over 1.5 frames) are left out; NaN
+    values too. NaN with fewer than 4 triples."""
     t = np.asarray(t_s, np.float64)
     v = np.asarray(values, np.float64)
     ok = np.isfinite(v)
     t, v = t[ok], v[ok]
-    if len(t) < 5:
+    if len(t) < 6:
         return math.nan
     dt = np.diff(t)
-    steps = np.diff(v)[dt <= 1.5 * float(np.median(dt))]
-    if len(steps) < 4:
+    even = dt <= 1.5 * float(np.median(dt))
+    second = np.diff(v, 2)[even[:-1] & even[1:]]
+    if len(second) < 4:
         return math.nan
-    mad = float(np.median(np.abs(steps - np.median(steps))))
-    return MAD_TO_SIGMA * mad / math.sqrt(2.0)
+    mad = float(np.median(np.abs(second - np.median(second))))
+    return MAD_TO_SIGMA * mad / math.sqrt(6.0)
 
 
 def running_median(t_s: FloatArray, values: FloatArray, window_s: float) -> FloatArray:
     """Each value replaced by the median of those within window_s / 2 of it
-    in time (NaN ignored; NaN where none). A median keeps a ramp's shape and
+    in time (t_s ascending; NaN ignored; NaN where none). A median keeps a ramp's shape and
     a step's place, where a mean would smear them, while it cuts white
     noise's spread by about 1.25 / sqrt(n) over n frames."""
     t = np.asarray(t_s, np.float64)
