@@ -35,7 +35,7 @@ from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
 from posecheck.spec import load_exercise, load_routine
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "AnalysisResult",

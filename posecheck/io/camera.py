@@ -83,8 +83,8 @@ class Capture(threading.Thread):
                     if self.stop_event.is_set():
                         return
                     delay = self._t0 + t_s - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
+                    if delay > 0 and self.stop_event.wait(delay):
+                        return
                     with self._cond:
                         self._newest = Frame(t_s, time.monotonic(), bgr)
                         self._cond.notify_all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from posecheck.io.sources.video import VideoReader
+from posecheck.io.sources.video import FrameClock, VideoReader
 
 from conftest import SAMPLES
 
@@ -38,3 +38,27 @@ def test_a_constant_frame_rate_is_timed_as_index_over_fps_exactly():
     reader = VideoReader(SAMPLES / "squat_front_far.mp4")
     fps = reader.info.fps
     assert all(t == i / fps for i, t, _ in reader.frames())
+
+
+def _times(stamps_ms: list[float], fps: float = 25.0) -> list[float]:
+    clock = FrameClock(fps)
+    return [round(clock.time_of(ms / 1000.0) * 1000.0, 3) for ms in stamps_ms]
+
+
+def test_frame_times_follow_the_stamps_and_step_over_breaks():
+    # A slow frame (80 ms) is kept; a 98 s leap (files joined) and a reset
+    # to 0 (a stream starting again) are breaks: one frame on, then the
+    # stamps count from there.
+    assert _times([0, 40, 120, 98120, 98160]) == [0.0, 40.0, 120.0, 160.0, 200.0]
+    assert _times([0, 40, 80, 0, 40]) == [0.0, 40.0, 80.0, 120.0, 160.0]
+
+
+def test_frame_times_without_stamps_are_the_header_rate():
+    assert _times([0, 0, 0, 0]) == [0.0, 40.0, 80.0, 120.0]
+    assert _times([float("nan")] * 3) == [0.0, 40.0, 80.0]
+
+
+def test_frame_times_rise_by_a_whole_millisecond():
+    """Round half to even made 33.5 and 34.5 ms both 34: MediaPipe refuses."""
+    got = [round(t / 1000.0 * 1000) for t in _times([0, 33.5, 34.5, 100])]
+    assert got == sorted(set(got))

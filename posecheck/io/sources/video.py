@@ -55,24 +55,65 @@ class VideoInfo:
     height: int
 
 
-# The least step between two frames' times: MediaPipe's video mode takes
-# whole milliseconds and refuses a timestamp that does not increase.
-MIN_STEP_S = 0.001
 # A timestamp this close to index / fps is that time (float rounding).
 SAME_TIME_S = 1e-6
+# A step between two frames' timestamps longer than this (and 8 frames at
+# the header's rate) is a break in the file, not a slow frame: a phone in
+# low light drops to a half or a third of its rate.
+MAX_GAP_S = 1.0
+
+
+class FrameClock:
+    """Each frame's time from its container timestamp, in frame order.
+
+    Timed from the first frame's timestamp, a phone that lowers its frame
+    rate in low light (a variable frame rate: the header gives the average)
+    is timed as it was filmed; where a timestamp is index / fps to the
+    microsecond, that is the time (a constant-rate file with a
+    sub-millisecond time base reads bit for bit as before). A timestamp that
+    does not move on, goes back or leaps ahead by more than MAX_GAP_S (files
+    joined with `cat`, a stream restarting at 0 read as a 26 h wrap, a
+    container without timestamps) is a break: the frame comes one frame at
+    the header's rate after the last, and the timestamps after it count from
+    there. Times rise by a whole millisecond at least (MediaPipe's video
+    mode takes ms and refuses a repeat).
+    """
+
+    def __init__(self, fps: float) -> None:
+        self.fps = fps
+        self.frame_s = 1.0 / fps
+        self._index = 0
+        self._first_s = math.nan
+        self._last_s = -math.inf
+        # Timestamps after a break count from the frame before it.
+        self._shift_s = 0.0
+
+    def time_of(self, stamp_s: float) -> float:
+        """The next frame's time, given its timestamp (NaN: none)."""
+        index, self._index = self._index, self._index + 1
+        if index == 0:
+            self._first_s, self._last_s = stamp_s, 0.0
+            return 0.0
+        last, stamp = self._last_s, stamp_s - self._first_s
+        nominal = index / self.fps
+        if math.isfinite(stamp) and abs(stamp - nominal) <= SAME_TIME_S:
+            t = nominal
+        elif math.isfinite(stamp) and 0.0 < stamp - self._shift_s - last <= max(MAX_GAP_S, 8 * self.frame_s):
+            t = stamp - self._shift_s
+        else:
+            t = last + self.frame_s
+            if math.isfinite(stamp):
+                self._shift_s = stamp - t
+        if round(t * 1000) <= round(last * 1000):
+            t = (round(last * 1000) + 1) / 1000
+        self._last_s = t
+        return t
 
 
 class VideoReader:
     """Frames of a video file, with times taken from the nominal frame rate.
 
-    Times are the frames' own (the container's timestamps, from the first
-    frame's), so a phone that lowers its frame rate in low light (a variable
-    frame rate: the header gives the average) is timed as it was filmed;
-    where a timestamp is index / fps to the microsecond, that is the time
-    (a constant-rate file reads bit for bit as before). They are strictly
-    increasing by MIN_STEP_S at least (MediaPipe's video mode needs that, in
-    whole ms): a timestamp that does not move on (a container without them)
-    gives way to one frame at the header's rate.
+    Times are the frames' own timestamps (FrameClock).
 
     After `frames()` has run to the end, `frames_read` against
     `header_frame_count` tells a whole file from one cut short (`cut_short`):
@@ -156,7 +197,7 @@ class VideoReader:
     def frames(self) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
         """Yield (index, t_s, BGR frame) until the video ends."""
         index = 0
-        last_t_s = -math.inf
+        clock = FrameClock(self.info.fps)
         try:
             while True:
                 if self._first is not None:
@@ -169,8 +210,7 @@ class VideoReader:
                         return
                     frame = cast("npt.NDArray[np.uint8]", decoded)
                     self._frames_read += 1
-                last_t_s = self._frame_time_s(index, last_t_s)
-                yield index, last_t_s, frame
+                yield index, clock.time_of(self._first_stamp_s if index == 0 else self._stamp_s()), frame
                 index += 1
         finally:
             self.close()
@@ -179,17 +219,6 @@ class VideoReader:
         """The container's timestamp of the frame just decoded (NaN: none)."""
         ms = self._cap.get(cv2.CAP_PROP_POS_MSEC)
         return ms / 1000.0 if math.isfinite(ms) else math.nan
-
-    def _frame_time_s(self, index: int, last_t_s: float) -> float:
-        """Frame `index`'s time, from its timestamp (see the class doc)."""
-        nominal = index / self.info.fps
-        t = nominal
-        stamp = self._stamp_s() - self._first_stamp_s if index else 0.0
-        if math.isfinite(stamp) and abs(stamp - nominal) > SAME_TIME_S:
-            t = stamp
-        if t < last_t_s + MIN_STEP_S:
-            t = last_t_s + 1.0 / self.info.fps
-        return t
 
     def close(self) -> None:
         """Release the decoder (its FFmpeg threads)."""
