@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.baseline import recording_rest_levels
+from posecheck.core.cuts import misread_frames
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
@@ -83,6 +84,23 @@ def _rest_from_recording(track: LandmarkTrack, exercise: Exercise, smooth: bool)
     return recording_rest_levels(exercise, frames, usable, track.t_s.astype(np.float64))
 
 
+def _without_misreads(track: LandmarkTrack) -> LandmarkTrack:
+    """The track with the frames the model read off the body and back
+    (cuts.misread_frames) as frames with nobody in view: nothing counts,
+    times or warns on them."""
+    bad = misread_frames(track.t_s, track.image_xyz, track.visibility, track.frame_size)
+    if not bad.any():
+        return track
+    changes: dict[str, object] = {}
+    for name in ("image_xyz", "world_xyz", "visibility", "face_deg", "head_dir_deg"):
+        values = getattr(track, name)
+        if values is not None:
+            values = values.copy()
+            values[bad] = np.nan
+            changes[name] = values
+    return track.replace(**changes)
+
+
 def analyze_track(
     track: LandmarkTrack,
     exercise: Exercise,
@@ -110,6 +128,7 @@ def analyze_track(
     rest = None
     view = None
     if look_ahead:
+        track = _without_misreads(track)
         view = recording_view(
             exercise.supported_views, track.image_xyz, track.visibility, track.frame_size, track.world_xyz
         )

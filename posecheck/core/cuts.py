@@ -24,15 +24,6 @@ import numpy.typing as npt
 CUT_SHARE = 0.25
 # Landmarks seen at least this well say where the body is.
 SEEN = 0.5
-# A cut this soon after another is not an edit (nobody cuts a video twice in
-# a second) but the model jumping between two readings of the body: on a
-# 202x360 bridge turned by 6 deg the knees were read at the hips and back,
-# 13 jumps in 4 s, and every jump out counted a rep or read as a jerk.
-# From such a second cut the pose is unsure: read as nobody in view until
-# SETTLE_S pass without a cut. A lone cut (a jump cut, two takes joined, a
-# bystander taking the model over) is read on at once, as before.
-BURST_S = 1.0
-SETTLE_S = 0.5
 
 
 class CutDetector:
@@ -40,17 +31,6 @@ class CutDetector:
 
     def __init__(self) -> None:
         self._prev: npt.NDArray[np.float64] | None = None
-        self._last_cut_s = -np.inf
-        self._unsure_until_s = -np.inf
-
-    def unsure(self, t_s: float, cut: bool) -> bool:
-        """Whether the pose at t_s is unsure (see BURST_S), given whether
-        this frame is a cut (update); call once per frame, in order."""
-        if cut:
-            if t_s - self._last_cut_s <= BURST_S:
-                self._unsure_until_s = t_s + SETTLE_S
-            self._last_cut_s = t_s
-        return t_s < self._unsure_until_s
 
     def update(
         self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating], frame_size: tuple[int, int]
@@ -64,15 +44,82 @@ class CutDetector:
         prev, self._prev = self._prev, px
         if prev is None:
             return False
-        seen = np.asarray(visibility) >= SEEN  # NaN is never seen
-        n = int(np.count_nonzero(seen))
-        if n < 4:
-            return False
-        pts = px[seen]
-        box = pts.max(axis=0) - pts.min(axis=0)
-        size = float(np.hypot(box[0], box[1]))
-        if size <= 0:
-            return False
-        moved = np.sqrt(((pts - prev[seen]) ** 2).sum(axis=1))
-        median = float(np.partition(moved, n // 2)[n // 2])  # the upper median: a cheap one per frame
-        return median > CUT_SHARE * size
+        return _jump_share(prev, px, visibility) > CUT_SHARE
+
+
+def _jump_share(
+    before_px: npt.NDArray[np.float64], after_px: npt.NDArray[np.float64], visibility: npt.NDArray[np.floating]
+) -> float:
+    """How far the median well-seen landmark is from `before_px` in
+    `after_px`, as a share of the body's size there (0 when too few are
+    seen to tell)."""
+    seen = np.asarray(visibility) >= SEEN  # NaN is never seen
+    n = int(np.count_nonzero(seen))
+    if n < 4:
+        return 0.0
+    pts = after_px[seen]
+    box = pts.max(axis=0) - pts.min(axis=0)
+    size = float(np.hypot(box[0], box[1]))
+    if size <= 0:
+        return 0.0
+    moved = np.sqrt(((pts - before_px[seen]) ** 2).sum(axis=1))
+    return float(np.partition(moved, n // 2)[n // 2]) / size  # the upper median: a cheap one per frame
+
+
+# A cut followed within this time by a cut back to where the body was before
+# the first is the model reading something else for a while, not an edit:
+# a bystander crossing in front, or a small, dark or turned picture read as
+# a folded body (a 202x360 bridge turned by 6 deg: its knees read at its
+# hips and back, 13 jumps in 4 s, each counting a rep or reading as a jerk).
+OUT_AND_BACK_S = 2.0
+# One frame out and back, alone, is left to the defences against single
+# wrong frames (the speed rule's medians and out-and-back check, the neutral
+# guard): as nobody in view it would restart the smoothing, and a wobbly
+# 202x360 bridge then read a jerk on its way back up. Single frames that
+# flicker (another misread within OUT_AND_BACK_S) are misreads.
+MIN_MISREAD_FRAMES = 2
+
+
+def misread_frames(
+    t_s: npt.NDArray[np.float64],
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+) -> npt.NDArray[np.bool_]:
+    """(T,) frames read off the body and back (see OUT_AND_BACK_S): from
+    a cut to the cut that returns within CUT_SHARE of the last frame before
+    it, MIN_MISREAD_FRAMES or more. Needs the frames after (offline: the
+    whole track); a lone cut (a jump cut, two takes joined) marks nothing."""
+    n = len(t_s)
+    px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
+    detector = CutDetector()
+    cuts = [i for i in range(n) if detector.update(image_xyz[i], visibility[i], frame_size)]
+    person = ~np.isnan(px[:, 0, 0])
+    spans: list[tuple[int, int]] = []  # (first misread frame, the frame back)
+    away = np.zeros(n, bool)  # frames in a span: never where the body was
+    k = 0
+    while k < len(cuts):
+        i = cuts[k]
+        before = np.flatnonzero(person[:i] & ~away[:i])
+        back = None
+        if len(before):
+            ref = px[before[-1]]
+            for m in range(k + 1, len(cuts)):
+                j = cuts[m]
+                if t_s[j] - t_s[i] > OUT_AND_BACK_S:
+                    break
+                if _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE:
+                    back = m
+                    break
+        if back is None:
+            k += 1
+            continue
+        spans.append((i, cuts[back]))
+        away[i : cuts[back]] = True
+        k = back + 1  # a cut back is not a cut out
+    out = np.zeros(n, bool)
+    for a, b in spans:
+        flicker = any(s != (a, b) and abs(t_s[s[0]] - t_s[a]) <= OUT_AND_BACK_S for s in spans)
+        if b - a >= MIN_MISREAD_FRAMES or flicker:
+            out[a:b] = True
+    return out

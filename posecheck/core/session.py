@@ -132,10 +132,6 @@ class LandmarkCleaner:
     ) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating], bool]:
         """(image, visibility, world, whether this frame is a cut)."""
         cut = self._cuts.update(image_xyz, visibility, self.frame_size)
-        if self._cuts.unsure(t_s, cut):
-            image_xyz = np.full_like(image_xyz, np.nan)
-            visibility = np.full_like(visibility, np.nan)
-            world_xyz = np.full_like(world_xyz, np.nan)
         if cut:
             self._legs.reset()
             if self._smoother is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posecheck.core.analysis import analyze_track
-from posecheck.core.cuts import BURST_S, SETTLE_S, CutDetector
+from posecheck.core.cuts import OUT_AND_BACK_S, CutDetector, misread_frames
 from posecheck.core.track import LandmarkTrack
 from posecheck.spec import load_exercise
 
@@ -48,27 +48,41 @@ def test_two_takes_joined_give_no_slow_down_at_the_join():
     assert not [w for w in result.warnings if w.severity != "info" and abs(w.t_s - join_s) < 1.5]
 
 
-def test_a_lone_cut_is_read_on_and_a_burst_of_cuts_is_unsure():
-    det = CutDetector()
-    assert not det.unsure(0.0, False)
-    assert not det.unsure(5.0, True)  # an edit: read on at once
-    assert not det.unsure(5.5, False)
-    assert det.unsure(5.9, True)  # a second jump within BURST_S: the model flips
-    assert det.unsure(5.9 + SETTLE_S - 0.01, False)
-    assert det.unsure(6.2, True)  # another jump: unsure for longer
-    assert det.unsure(6.2 + SETTLE_S - 0.01, False)
-    assert not det.unsure(6.2 + SETTLE_S, False)
-    assert not det.unsure(6.2 + SETTLE_S + BURST_S + 0.1, True)  # long after: an edit again
+def test_a_jump_away_and_back_is_a_misread_and_a_lone_jump_is_not():
+    t = np.arange(12) / 10.0
+    body, other = _person(), _person(dx=0.3, scale=0.6)
+    frames = [body] * 4 + [other] * 3 + [body] * 5  # away at 0.4 s, back at 0.7 s
+    vis = np.ones((12, 33), np.float32)
+    got = misread_frames(t, np.stack(frames), vis, (640, 480))
+    assert got.tolist() == [False] * 4 + [True] * 3 + [False] * 5
+    joined = np.stack([body] * 6 + [other] * 6)  # two takes: one jump, not back
+    assert not misread_frames(t, joined, vis, (640, 480)).any()
+    slow = np.arange(12) * 0.8  # back only after OUT_AND_BACK_S: an edit and another
+    assert OUT_AND_BACK_S < slow[7] - slow[4]
+    assert not misread_frames(slow, np.stack(frames), vis, (640, 480)).any()
 
 
-def _trunk_folded_at(track: LandmarkTrack, times_s: list[float]) -> LandmarkTrack:
+def test_one_wrong_frame_is_left_alone_unless_it_flickers():
+    t = np.arange(20) / 10.0
+    body, other = _person(), _person(dx=0.3, scale=0.6)
+    vis = np.ones((20, 33), np.float32)
+    once = [body] * 20
+    once[8] = other
+    assert not misread_frames(t, np.stack(once), vis, (640, 480)).any()
+    flicker = list(once)
+    flicker[10] = other
+    assert np.flatnonzero(misread_frames(t, np.stack(flicker), vis, (640, 480))).tolist() == [8, 10]
+
+
+def _trunk_folded_at(track: LandmarkTrack, times_s: list[float], frames: tuple[int, ...] = (0, 2, 4)) -> LandmarkTrack:
     """The model flipping between the body and a wrong reading of it: at
-    each time, three frames (every other one) read the trunk folded back
-    over the legs (turned 180 deg about the hips), as a small, dark or
-    turned picture made the real bridge's knees read at its hips."""
+    each time, these frames (by default three, every other one) read the
+    trunk folded back over the legs (turned 180 deg about the hips), as a
+    small, dark or turned picture made the real bridge's knees read at its
+    hips."""
     image = track.image_xyz.copy()
     for t0 in times_s:
-        for k in (0, 2, 4):
+        for k in frames:
             i = int(np.searchsorted(track.t_s, t0)) + k
             hips = (image[i, 23, :2] + image[i, 24, :2]) / 2
             image[i, 0:23, :2] = 2 * hips - image[i, 0:23, :2]
@@ -86,3 +100,31 @@ def test_the_model_flipping_at_the_top_of_a_bridge_counts_nothing():
     flipped = analyze_track(_trunk_folded_at(track, [float(top_s[3]), float(top_s[-3])]), exercise)
     assert len(clean.reps) == len(flipped.reps) == 5
     assert not [w for w in flipped.warnings if w.severity != "info"]
+
+
+def _holds(result) -> list[tuple[float, float]]:
+    return [(round(h.start_s, 1), round(h.end_s, 1)) for h in result.holds]
+
+
+def test_a_plank_read_folded_for_a_moment_is_one_hold():
+    """Three frames (0.2 s) read off the body mid-plank: the hold goes on
+    (blanking the 0.5 s after the model's return instead split it in two)."""
+    track = LandmarkTrack.load(SAMPLES / "plank_side_render.npz")
+    exercise = load_exercise("plank")
+    clean = _holds(analyze_track(track, exercise))
+    for frames in ((0,), (0, 1, 2), (0, 1, 2, 3, 4, 5, 6, 7)):
+        assert _holds(analyze_track(_trunk_folded_at(track, [10.0], frames), exercise)) == clean
+
+
+def test_a_bystander_crossing_in_front_for_half_a_second_breaks_nothing():
+    """The model takes another body (elsewhere in the picture) for 0.5 s
+    and comes back: those frames are not the exerciser's."""
+    track = LandmarkTrack.load(SAMPLES / "plank_side_render.npz")
+    exercise = load_exercise("plank")
+    clean = _holds(analyze_track(track, exercise))
+    image, vis = track.image_xyz.copy(), track.visibility.copy()
+    i0, i1 = (int(np.searchsorted(track.t_s, t)) for t in (9.0, 9.5))
+    image[i0:i1] = track.image_xyz[8] + np.array([0.3, 0.0, 0.0], np.float32)  # someone else, lying still
+    vis[i0:i1] = track.visibility[8]
+    crossed = analyze_track(track.replace(image_xyz=image, visibility=vis), exercise)
+    assert _holds(crossed) == clean and not [w for w in crossed.warnings if w.severity != "info"]
