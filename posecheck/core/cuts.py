@@ -78,6 +78,12 @@ OUT_AND_BACK_S = 2.0
 # 202x360 bridge then read a jerk on its way back up. Single frames that
 # flicker (another misread within OUT_AND_BACK_S) are misreads.
 MIN_MISREAD_FRAMES = 2
+# A jump over CUT_SHARE is beyond a body only between frames this close:
+# the fastest real movement moved 0.12 of the body's size in a frame of
+# 1/15 s (1.8 sizes a second), so 0.25 takes 0.14 s. Farther apart (a
+# strided analysis: --stride 6 on 15 fps reads 2.5 frames a second) a
+# rocking body jumps that far, and its reps were masked away (1 of 4).
+MISREAD_MAX_STEP_S = 0.14
 
 
 def misread_frames(
@@ -93,8 +99,14 @@ def misread_frames(
     n = len(t_s)
     px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
     detector = CutDetector()
-    cuts = [i for i in range(n) if detector.update(image_xyz[i], visibility[i], frame_size)]
     person = ~np.isnan(px[:, 0, 0])
+    seen_t = np.where(person, t_s, -np.inf)
+    prev_t = np.concatenate([[-np.inf], np.maximum.accumulate(seen_t)[:-1]])
+    cuts = [
+        i
+        for i in range(n)
+        if detector.update(image_xyz[i], visibility[i], frame_size) and t_s[i] - prev_t[i] <= MISREAD_MAX_STEP_S
+    ]
     spans: list[tuple[int, int]] = []  # (first misread frame, the frame back)
     away = np.zeros(n, bool)  # frames in a span: never where the body was
     k = 0

@@ -57,9 +57,12 @@ def test_a_jump_away_and_back_is_a_misread_and_a_lone_jump_is_not():
     assert got.tolist() == [False] * 4 + [True] * 3 + [False] * 5
     joined = np.stack([body] * 6 + [other] * 6)  # two takes: one jump, not back
     assert not misread_frames(t, joined, vis, (640, 480)).any()
-    slow = np.arange(12) * 0.8  # back only after OUT_AND_BACK_S: an edit and another
-    assert OUT_AND_BACK_S < slow[7] - slow[4]
-    assert not misread_frames(slow, np.stack(frames), vis, (640, 480)).any()
+    late = [body] * 4 + [other] * 25 + [body] * 11  # back only after OUT_AND_BACK_S: an edit and another
+    t40 = np.arange(40) / 10.0
+    assert OUT_AND_BACK_S < t40[29] - t40[4]
+    assert not misread_frames(t40, np.stack(late), np.ones((40, 33), np.float32), (640, 480)).any()
+    sparse = np.arange(12) * 0.4  # frames 0.4 s apart (a strided analysis): a body may move that far
+    assert not misread_frames(sparse, np.stack(frames), vis, (640, 480)).any()
 
 
 def test_one_wrong_frame_is_left_alone_unless_it_flickers():
