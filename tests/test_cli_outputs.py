@@ -418,3 +418,24 @@ def test_a_time_after_a_videos_end_is_refused_before_the_model_runs(capsys, monk
     video = SAMPLES / "supine_pelvic_press_far_side.mp4"  # 14.0 s by its header
     code, _, err = run(capsys, "analyze", str(video), "-e", "supine_pelvic_press", "--calibrate-at", "20", "-q")
     assert code == 2 and "--calibrate-at 20 s: after the recording ends" in one_line(err)
+
+
+def test_the_annotated_video_of_a_variable_frame_rate_keeps_time(tmp_path):
+    """neck_rotation_hold_front_lowlight_vfr: 840 frames over 70 s, half of
+    them 1/15 s apart, from 12 s to 40 s 2/15 s apart (the header: 12 fps).
+    Written at 12 fps its full-rate parts played 20% slow and its half-rate
+    part 60% fast; at 15 fps, each frame as long as it lasts, it is 70 s and
+    the hold timer keeps time."""
+    import cv2
+
+    from posecheck.core.analysis import analyze_track
+    from posecheck.core.track import LandmarkTrack
+    from posecheck.spec import load_exercise
+    from posecheck.ui import render_video as rv
+
+    name = "neck_rotation_hold_front_lowlight_vfr"
+    result = analyze_track(LandmarkTrack.load(SAMPLES / f"{name}.npz"), load_exercise("neck_rotation_hold"))
+    rv.write_annotated_video(SAMPLES / f"{name}.mp4", result, tmp_path / "annotated.mp4", False)
+    cap = cv2.VideoCapture(str(tmp_path / "annotated.mp4"))
+    assert cap.get(cv2.CAP_PROP_FPS) == 15.0 and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 1050
+    cap.release()

@@ -114,7 +114,8 @@ def write_annotated_video(
     names = list(result.metrics)
     written = 0
     with atomic_path(out) as tmp:
-        writer = cv2.VideoWriter(str(tmp), MP4_FOURCC, info.fps, (info.width, info.height))
+        rate = _output_rate(info.fps, track.t_s, track.fps)
+        writer = cv2.VideoWriter(str(tmp), MP4_FOURCC, rate, (info.width, info.height))
         if not writer.isOpened():
             raise PosecheckError(f"{out}: cannot write an MP4 video here")
         # The decoder's native log is silenced on fd 2 while it runs: the
@@ -130,6 +131,9 @@ def write_annotated_video(
         )
         encoder = _EncoderThread(writer)
         finished = False
+        # Each frame is written when the next one's time is known: as often
+        # as output ticks fall before it (see _output_rate).
+        last: tuple[float, npt.NDArray[np.uint8]] | None = None
         try:
             for _, t_s, frame in prefetched_frames(reader, _bgr):
                 j = int(track_rows_for_frames(np.array([t_s]), track.t_s)[0])
@@ -148,9 +152,15 @@ def write_annotated_video(
                 img = np.ascontiguousarray(img)
                 if keep_rows and j in keep_rows and j not in kept:
                     kept[j] = img.copy()
-                encoder.put(img)
-                written += 1
+                if last is not None:
+                    for _ in range(max(1, round(t_s * rate) - round(last[0] * rate))):
+                        encoder.put(last[1])
+                        written += 1
+                last = (t_s, img)
                 bar.update(1)
+            if last is not None:
+                encoder.put(last[1])
+                written += 1
             finished = True
         finally:
             encoder.close(finish=finished)
@@ -160,6 +170,23 @@ def write_annotated_video(
             writer.release()
         _check_video(tmp, out, written)
     return kept
+
+
+def _output_rate(header_fps: float, track_t_s: np.ndarray, track_fps: float) -> float:
+    """Frames a second to write the annotated video at. A constant-rate
+    source: its own rate, frame for frame. A variable one (a phone in low
+    light; the header gives the average): the rate of its usual frame,
+    each frame written as many times as it lasts, so the drawn timer keeps
+    time where the source slowed down (at the average rate, the full-rate
+    parts played 20% slow and the half-rate part 60% fast)."""
+    steps = np.diff(np.asarray(track_t_s, np.float64))
+    if len(steps) == 0:
+        return header_fps
+    stride = max(1, round(header_fps / track_fps))
+    usual_s = float(np.median(steps)) / stride
+    if usual_s <= 0 or abs(usual_s * header_fps - 1.0) < 1e-6:
+        return header_fps
+    return 1.0 / usual_s
 
 
 def _check_video(path: Path, name: Path, frames: int) -> None:

@@ -504,5 +504,6 @@ def set_display_rotation(path: Path, display_deg: int) -> None:
         str(path),
     ]
     if subprocess.run(command, check=False).returncode != 0:
+        tmp.replace(path)  # the clip as written, not a file moved aside
         raise RuntimeError("ffmpeg could not set the display rotation")
     tmp.unlink()
