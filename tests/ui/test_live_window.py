@@ -131,10 +131,20 @@ def test_the_window_opens_and_its_keys_work(display, tmp_path):
             )
 
         _wait("the first exercise", lambda: seen("exercise_start"), proc)
-        shot = _screenshot(display)
+        # The window paints its first frame a moment after the exercise
+        # starts (a clean CI run once caught it blank): wait for the
+        # picture, as for any other state; a window that never paints
+        # fails here after STATE_LIMIT_S.
+        shots: list[np.ndarray] = []
+
+        def painted() -> bool:
+            shots.append(_screenshot(display))
+            return bool(shots[-1].std() > 10)
+
+        drawn = _wait("a painted window", painted, proc)
         ARTIFACTS.mkdir(exist_ok=True)
-        cv2.imwrite(str(ARTIFACTS / "live_window.png"), shot)
-        assert shot.std() > 10, "the screen is blank"
+        cv2.imwrite(str(ARTIFACTS / "live_window.png"), shots[-1])
+        assert drawn, "the screen is blank"
 
         key("space")
         _wait("the pause", lambda: seen("pause"), proc)
