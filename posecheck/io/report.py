@@ -12,10 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from posecheck.core.analysis import AnalysisResult
 from posecheck.core.engine import reps_by_side
+from posecheck.core.head_pose import read_frames
 from posecheck.core.measures import head_reads
 from posecheck.outputs import write_atomically
 
@@ -48,7 +47,7 @@ def build_report(result: AnalysisResult, source: str, mirrored: bool = False) ->
         # reads no face measure or the track has no face reading.
         "frames_with_face": None
         if tr.face_deg is None or not head_reads([ex]).face
-        else int(np.isfinite(tr.face_deg[:, 0]).sum()),
+        else int(read_frames(tr.face_deg).sum()),
         "reps": len(result.reps),
         "reps_by_side": reps_by_side(ex, result.reps),
         "partial_reps": result.partial_reps,

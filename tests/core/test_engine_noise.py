@@ -41,6 +41,7 @@ def test_running_median_keeps_a_step_in_place_and_skips_nan():
     v = np.where(t < 1.0 - 1e-9, 0.0, 10.0)
     v[3] = np.nan
     v[14] = 50.0  # one wild frame
-    out = running_median(t, v, 0.5)
+    out, samples = running_median(t, v, 0.5)
+    assert samples == 5.0  # 0.5 s of frames 0.1 s apart
     assert np.all(out[:9] == 0.0) and np.all(out[11:] == 10.0)
     assert not np.isnan(out[3])

@@ -383,6 +383,15 @@ def reframed(frames: list[Frame], tracks: Tracks, zoom: float) -> list[Frame]:
 # ---- writing -----------------------------------------------------------------
 
 
+def _ffmpeg() -> str | None:
+    """The ffmpeg that the imageio-ffmpeg wheel ships (the `render` extra), or None."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
 def write_mp4(
     path: Path, frames: list[Frame], fps: int, crf: int = X264_CRF, frame_index: np.ndarray | None = None
 ) -> str:
@@ -392,13 +401,10 @@ def write_mp4(
     needs a higher value to stay near 1 MB. ``frame_index``: each frame's
     place on the 1/fps timeline (a variable frame rate; ffmpeg only)."""
     h, w = frames[0].image.shape[:2]
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        imageio_ffmpeg = None
-    if imageio_ffmpeg is not None:
+    ffmpeg = _ffmpeg()
+    if ffmpeg is not None:
         command = [
-            imageio_ffmpeg.get_ffmpeg_exe(),
+            ffmpeg,
             "-y",
             "-loglevel",
             "error",
@@ -482,14 +488,13 @@ def stored_turned(frames: list[Frame], display_deg: int) -> list[Frame]:
 def set_display_rotation(path: Path, display_deg: int) -> None:
     """Mark an MP4 to be shown turned display_deg counter-clockwise (its
     display matrix), without re-encoding: ffmpeg's stream copy."""
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise RuntimeError("a display rotation needs the ffmpeg of imageio-ffmpeg") from None
+    ffmpeg = _ffmpeg()
+    if ffmpeg is None:
+        raise RuntimeError("a display rotation needs the ffmpeg of imageio-ffmpeg")
     tmp = path.with_suffix(".stored.mp4")
     path.replace(tmp)
     command = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
+        ffmpeg,
         "-y",
         "-loglevel",
         "error",

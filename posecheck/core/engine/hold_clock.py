@@ -281,11 +281,8 @@ class SettledHoldClock(HoldClock):
         sigma = frame_noise(t[inside], p[inside])
         if math.isnan(sigma) or self.NOISE_K * sigma <= self.band:
             return p, self.band
-        # Samples per window as they are (missing frames make fewer).
-        lo = np.searchsorted(t, t - self.MEDIAN_S / 2, side="left")
-        hi = np.searchsorted(t, t + self.MEDIAN_S / 2, side="right")
-        frames = max(1.0, float(np.median(hi - lo)))
-        return running_median(t, p, self.MEDIAN_S), max(self.band, self.NOISE_K * sigma * 1.25 / np.sqrt(frames))
+        steady, samples = running_median(t, p, self.MEDIAN_S)
+        return steady, max(self.band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
 
     def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:
         """From sample i the progress stays within the band of p[i] for the

@@ -46,11 +46,13 @@ def frame_noise(t_s: FloatArray, values: FloatArray) -> float:
     return MAD_TO_SIGMA * mad / math.sqrt(6.0)
 
 
-def running_median(t_s: FloatArray, values: FloatArray, window_s: float) -> FloatArray:
+def running_median(t_s: FloatArray, values: FloatArray, window_s: float) -> tuple[FloatArray, float]:
     """Each value replaced by the median of those within window_s / 2 of it
-    in time (t_s ascending; NaN ignored; NaN where none). A median keeps a ramp's shape and
-    a step's place, where a mean would smear them, while it cuts white
-    noise's spread by about 1.25 / sqrt(n) over n frames."""
+    in time (t_s ascending; NaN ignored; NaN where none), and how many
+    samples a window usually holds (the median count; missing frames make
+    fewer). A median keeps a ramp's shape and a step's place, where a mean
+    would smear them, while it cuts white noise's spread by about
+    1.25 / sqrt(n) over n samples."""
     t = np.asarray(t_s, np.float64)
     v = np.asarray(values, np.float64)
     lo = np.searchsorted(t, t - window_s / 2, side="left")
@@ -61,4 +63,4 @@ def running_median(t_s: FloatArray, values: FloatArray, window_s: float) -> Floa
         w = w[np.isfinite(w)]
         if len(w):
             out[i] = float(np.median(w))
-    return out
+    return out, float(np.median(hi - lo)) if len(t) else 0.0

@@ -111,9 +111,8 @@ class FrameClock:
 
 
 class VideoReader:
-    """Frames of a video file, with times taken from the nominal frame rate.
-
-    Times are the frames' own timestamps (FrameClock).
+    """Frames of a video file, each with its time (FrameClock: its own
+    timestamp in the file).
 
     After `frames()` has run to the end, `frames_read` against
     `header_frame_count` tells a whole file from one cut short (`cut_short`):
