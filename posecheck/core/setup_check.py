@@ -11,6 +11,7 @@ in, a status out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -107,11 +108,15 @@ class Facing(NamedTuple):
             small side-on.
         with_hips: the hips gave the torso length.
         away: the back is toward the camera (seen from behind).
+        trunk_incline_3d_deg: the trunk's angle from the camera's vertical
+            in the model's 3D landmarks (0 upright, 90 level; NaN without
+            them): its slope where the picture foreshortens it.
     """
 
     ratio: float
     with_hips: bool
     away: bool = False
+    trunk_incline_3d_deg: float = math.nan
 
 
 def facing_ratio(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> tuple[float, bool]:
@@ -154,7 +159,20 @@ def frame_facing(
     when the world landmarks are given."""
     px = np.asarray(image_xyz[:, :2], np.float64) * np.asarray(frame_size, np.float64)
     vis = np.nan_to_num(np.asarray(visibility, np.float64), nan=0.0)
-    return Facing(*facing_ratio(px, vis), world_xyz is not None and faces_away(world_xyz))
+    if world_xyz is None:
+        return Facing(*facing_ratio(px, vis))
+    return Facing(*facing_ratio(px, vis), faces_away(world_xyz), trunk_incline_3d_deg(world_xyz))
+
+
+def trunk_incline_3d_deg(world: npt.NDArray[np.floating]) -> float:
+    """The hip-to-shoulder line's angle from straight up in the model's 3D
+    world landmarks (y down, z away from the camera), degrees 0-180."""
+    w = np.asarray(world, np.float64)
+    up = (w[Landmark.LEFT_SHOULDER] + w[Landmark.RIGHT_SHOULDER] - w[Landmark.LEFT_HIP] - w[Landmark.RIGHT_HIP]) / 2.0
+    length = float(np.linalg.norm(up))
+    if not length > 0.0:
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, -float(up[1]) / length))))
 
 
 # How each view is asked for when the person is seen from another.
@@ -210,15 +228,32 @@ def _trunk_incline_deg(px: npt.NDArray[np.floating]) -> float:
     return abs(float(g.segment_angle_deg(hip, sh, "vertical")))
 
 
-def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> str:
+def _trunk_toward_camera(facing: Facing) -> bool:
+    """The picture shows the trunk foreshortened (a front or back view) and
+    the 3D landmarks gave its slope."""
+    front_min = FRONT_MIN_RATIO if facing.with_hips else FRONT_MIN_RATIO_UPPER
+    return facing.ratio >= front_min and not math.isnan(facing.trunk_incline_3d_deg)
+
+
+def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating], facing: Facing) -> str:
     if ex.camera_view == "above":
         return ""  # from above the trunk lies any way in the picture: the view check covers it
-    if (
+    if ex.position in ("lying", "hands_and_knees") and _trunk_toward_camera(facing):
+        # Seen from the head or the feet the trunk points at the camera and
+        # its slope is in depth: a push-up filmed from the front reads 0-6
+        # deg in the picture. The model's 3D landmarks keep it: 63-84 there
+        # (rendered, near and 20 deg to one side), while people upright
+        # facing the camera read 35 at the most (every front sample, the
+        # real front squat and seated clips), hips in the picture or not
+        # (the model places them either way).
+        incline = facing.trunk_incline_3d_deg
+    elif (
         min(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
         and max(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
     ):
         return ""  # upper-body framing: the position cannot be told, so not judged
-    incline = _trunk_incline_deg(px)
+    else:
+        incline = _trunk_incline_deg(px)
     upright = incline < 40.0
     flat = incline > 55.0
     if ex.position in ("standing", "seated", "hanging") and not upright:
@@ -233,7 +268,7 @@ def check_setup(
     image_xyz: npt.NDArray[np.floating],
     visibility: npt.NDArray[np.floating],
     frame_size: tuple[int, int],
-    facing: tuple[float, bool] | tuple[float, bool, bool] | None = None,
+    facing: Facing | tuple[float, bool] | tuple[float, bool, bool] | None = None,
     views: tuple[str, ...] = (),
 ) -> SetupStatus:
     """Whether this frame shows the person set up for the exercise.
@@ -243,8 +278,9 @@ def check_setup(
         visibility: (33,) visibility.
         frame_size: (width, height) in pixels.
         facing: (shoulder width over torso length, hips used[, facing
-            away]) judged over several frames (`FacingVote`); default: this
-            frame's ratio alone, not facing away.
+            away[, the trunk's 3D slope]]) judged over several frames
+            (`FacingVote`); default: this frame's ratio alone, not facing
+            away, no 3D slope.
         views: the views the exercise supports (default: `ex`'s own; a
             view's definition passes its exercise's).
     """
@@ -258,7 +294,7 @@ def check_setup(
     px = xy * np.asarray(frame_size, np.float64)
     judged = Facing(*facing) if facing is not None else Facing(*facing_ratio(px, vis))
     _, view_message = choose_view(views or ex.supported_views, judged, ex.camera_view)
-    for message in (_position_message(ex, px, vis), view_message):
+    for message in (_position_message(ex, px, vis, judged), view_message):
         if message:
             return SetupStatus(False, message)
     return SetupStatus(True)
@@ -276,7 +312,8 @@ class FacingVote:
     several frames."""
 
     def __init__(self) -> None:
-        self._frames: list[tuple[float, float, bool, bool]] = []  # t_s, ratio, hips, away
+        self._frames: list[Facing] = []
+        self._times_s: list[float] = []
 
     def update(
         self,
@@ -289,13 +326,17 @@ class FacingVote:
         """Feed one frame; the facing to judge, None if nobody."""
         if np.isnan(image_xyz[0, 0]):
             return None
-        ratio, hips, away = frame_facing(image_xyz, visibility, frame_size, world_xyz)
-        self._frames.append((t_s, ratio, hips, away))
-        while self._frames[0][0] < t_s - VIEW_VOTE_S:
+        now = frame_facing(image_xyz, visibility, frame_size, world_xyz)
+        self._frames.append(now)
+        self._times_s.append(t_s)
+        while self._times_s[0] < t_s - VIEW_VOTE_S:
             self._frames.pop(0)
-        same = [(r, a) for _, r, h, a in self._frames if h == hips]
-        away = sum(a for _, a in same) * 2 > len(same)
-        return Facing(float(np.median([r for r, _ in same])), hips, away)
+            self._times_s.pop(0)
+        same = [f for f in self._frames if f.with_hips == now.with_hips]
+        away = sum(f.away for f in same) * 2 > len(same)
+        slopes = [f.trunk_incline_3d_deg for f in same if not math.isnan(f.trunk_incline_3d_deg)]
+        slope = float(np.median(slopes)) if slopes else math.nan
+        return Facing(float(np.median([f.ratio for f in same])), now.with_hips, away, slope)
 
 
 def recording_view(
