@@ -11,8 +11,11 @@ import pytest
 from posecheck.core.landmarks import Landmark as L
 from posecheck.core.session import ExerciseSession
 from posecheck.core.setup_check import Facing, choose_view, recording_view, seen_view
+from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
-from posecheck.spec import exercise_paths, load_exercise_file, merge_view, parse_exercise
+from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, merge_view, parse_exercise
+
+from conftest import SAMPLES
 
 TWO_VIEWS = """
 schema = 1
@@ -259,3 +262,28 @@ def test_a_front_exercise_seen_from_behind_asks_to_turn_round():
     for i in range(30):
         update = session.update(i / 15, image[i], vis[i], world[i])
     assert update.state.setup_message == "Turn to face the camera."
+
+
+@pytest.mark.parametrize(
+    "clip, exercise, view",
+    [
+        ("squat_behind_far", "squat", "behind"),
+        ("squat_behind_yaw_far", "squat", "behind"),
+        ("squat_front_far", "squat", "front"),
+        ("push_up_front", "push_up", "front"),
+        ("push_up_far_front", "push_up", "front"),
+        ("push_up_yaw_side", "push_up", "side"),
+    ],
+)
+def test_rendered_clips_are_measured_in_the_view_they_show(clip, exercise, view):
+    """The bundled views on rendered clips: each recording (whole, offline)
+    and each session (live, from its first frames) picks the view filmed."""
+    ex = load_exercise(exercise)
+    track = LandmarkTrack.load(SAMPLES / f"{clip}.npz")
+    assert (
+        recording_view(ex.supported_views, track.image_xyz, track.visibility, track.frame_size, track.world_xyz) == view
+    )
+    session = ExerciseSession(ex, track.frame_size)
+    for i in range(30):
+        session.update(float(track.t_s[i]), track.image_xyz[i], track.visibility[i], track.world_xyz[i])
+    assert session.view == view
