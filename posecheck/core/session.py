@@ -27,7 +27,7 @@ from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_seen
 from posecheck.core.safety import SafetyMonitor
-from posecheck.core.setup_check import FacingVote, check_setup, choose_view
+from posecheck.core.setup_check import LiveViewChoice, check_setup
 from posecheck.core.smoothing import TrackSmoother
 from posecheck.spec import Exercise
 
@@ -176,10 +176,10 @@ class ExerciseSession:
         check_roll(camera_roll_deg)
         self.camera_roll_deg = camera_roll_deg
         self._cleaner = LandmarkCleaner(frame_size, smooth)
-        self._facing = FacingVote()
+        self._views = (view,) if view is not None else exercise.supported_views
+        self._view_choice = LiveViewChoice(self._views, frame_size)
         self._calibrate_at_s = calibrate_at_s
         self._rest_levels = rest_levels
-        self._views = (view,) if view is not None else exercise.supported_views
         self.last_t_s: float | None = None
         self._setup_warning: WarningRecord | None = None
         self._noted: set[float] = set()
@@ -273,12 +273,12 @@ class ExerciseSession:
         image_xyz, visibility, world_xyz, cut = self._cleaner.update(t_s, image_xyz, visibility, world_xyz)
         if cut:
             self.safety.cut()
-        facing = None
-        if self.engine.state.phase == Phase.SETUP:
-            facing = self._facing.update(t_s, image_xyz, visibility, self.frame_size, world_xyz)
-            view, _ = choose_view(self._views, facing, self.ex.camera_view)
-            if view != self.ex.camera_view:
-                self._use(self.root.for_view(view), self.safety.warnings)
+        counted, phase = bool(self.reps or self.holds or self.partial_reps), self.engine.state.phase
+        facing, view = self._view_choice.update(
+            t_s, image_xyz, visibility, world_xyz, self.ex.camera_view, phase, counted
+        )
+        if view != self.ex.camera_view:
+            self._use(self.root.for_view(view), self.safety.warnings)
         usable = self._usable(image_xyz, visibility)
         self._baseline.frame(t_s, usable)
         frames = Frames.levelled(

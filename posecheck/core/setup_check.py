@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
+from posecheck.core.events import Phase
 from posecheck.core.landmarks import SIDED_NAMES, Landmark, landmark_index
 from posecheck.spec import Exercise
 
@@ -29,6 +30,10 @@ SIDE_MAX_RATIO = 0.32
 # Seen from above (the back toward a camera 55-70 deg up) about 0.56-0.66; a
 # person on hands and knees facing a camera at floor level 1.8, 25 deg up 2.7.
 ABOVE_MAX_RATIO = 1.2
+# The trunk's angle from upright: under this standing or seated, over
+# FLAT_MIN_DEG lying or on hands and knees (in between: neither).
+UPRIGHT_MAX_DEG = 40.0
+FLAT_MIN_DEG = 55.0
 # Without hips in view: shoulder width over the nose-to-shoulder-line height.
 FRONT_MIN_RATIO_UPPER = 1.3
 SIDE_MAX_RATIO_UPPER = 0.8
@@ -238,24 +243,31 @@ def _trunk_toward_camera(facing: Facing) -> bool:
 def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating], facing: Facing) -> str:
     if ex.camera_view == "above":
         return ""  # from above the trunk lies any way in the picture: the view check covers it
-    if ex.position in ("lying", "hands_and_knees") and _trunk_toward_camera(facing):
+    if _trunk_toward_camera(facing):
         # Seen from the head or the feet the trunk points at the camera and
         # its slope is in depth: a push-up filmed from the front reads 0-6
         # deg in the picture. The model's 3D landmarks keep it: 63-84 there
         # (rendered, near and 20 deg to one side), while people upright
-        # facing the camera read 35 at the most (every front sample, the
+        # facing the camera read 38 at the most (every front sample, the
         # real front squat and seated clips), hips in the picture or not
-        # (the model places them either way).
-        incline = facing.trunk_incline_3d_deg
-    elif (
+        # (the model places them either way). The slope is from the
+        # camera's vertical: a camera pitched up or down shifts it as much.
+        # Upright exercises are refused only on a body clearly down (a
+        # laptop user leaning in must not be told to sit up).
+        slope = facing.trunk_incline_3d_deg
+        if ex.position in ("lying", "hands_and_knees") and not slope > FLAT_MIN_DEG:
+            return _POSITION_HINT[ex.position]
+        if ex.position in ("standing", "seated", "hanging") and slope > FLAT_MIN_DEG:
+            return _POSITION_HINT[ex.position]
+        return ""
+    if (
         min(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
         and max(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
     ):
         return ""  # upper-body framing: the position cannot be told, so not judged
-    else:
-        incline = _trunk_incline_deg(px)
-    upright = incline < 40.0
-    flat = incline > 55.0
+    incline = _trunk_incline_deg(px)
+    upright = incline < UPRIGHT_MAX_DEG
+    flat = incline > FLAT_MIN_DEG
     if ex.position in ("standing", "seated", "hanging") and not upright:
         return _POSITION_HINT[ex.position]
     if ex.position in ("lying", "hands_and_knees") and not flat:
@@ -337,6 +349,58 @@ class FacingVote:
         slopes = [f.trunk_incline_3d_deg for f in same if not math.isnan(f.trunk_incline_3d_deg)]
         slope = float(np.median(slopes)) if slopes else math.nan
         return Facing(float(np.median([f.ratio for f in same])), now.with_hips, away, slope)
+
+
+# Live, once set up and before anything is counted, another view the
+# exercise supports seen this long takes over (its rest found again): a
+# person who walks to the spot with the back to the camera and then turns
+# side-on is measured side-on (the first 0.5 s had fixed the view, and the
+# squats after it counted nothing).
+VIEW_SWITCH_S = 1.0
+
+
+# Set up and at rest: the view may still change until something counts.
+IDLE_PHASES = (Phase.WAIT_NEUTRAL, Phase.NEUTRAL, Phase.IDLE)
+
+
+class LiveViewChoice:
+    """The view a live session measures in: the supported view the vote
+    sees, at once during the setup check; once set up, at rest and with
+    nothing counted yet, after VIEW_SWITCH_S of another one; from the
+    first movement on, the view counting started in."""
+
+    def __init__(self, views: tuple[str, ...], frame_size: tuple[int, int]) -> None:
+        self._views = views
+        self._frame_size = frame_size
+        self._vote = FacingVote()
+        self._other: tuple[str, float] | None = None  # another view, seen since
+
+    def update(
+        self,
+        t_s: float,
+        image_xyz: npt.NDArray[np.floating],
+        visibility: npt.NDArray[np.floating],
+        world_xyz: npt.NDArray[np.floating] | None,
+        current: str,
+        phase: Phase,
+        counted: bool,
+    ) -> tuple[Facing | None, str]:
+        """Feed one frame: (the facing voted, None if nobody or the view is
+        kept without a vote; the view to measure in)."""
+        setting_up = phase == Phase.SETUP
+        if not setting_up and (len(self._views) < 2 or phase not in IDLE_PHASES or counted):
+            return None, current
+        facing = self._vote.update(t_s, image_xyz, visibility, self._frame_size, world_xyz)
+        view, _ = choose_view(self._views, facing, current)
+        if view == current or setting_up:
+            self._other = None
+            return facing, view
+        if self._other is None or self._other[0] != view:
+            self._other = (view, t_s)
+        if t_s - self._other[1] < VIEW_SWITCH_S:
+            return facing, current
+        self._other = None
+        return facing, view
 
 
 def recording_view(

@@ -25,6 +25,10 @@ from conftest import SAMPLES
         # Facing the camera upright, for a push-up (which may be filmed from
         # the front): the trunk's 3D slope tells standing from down.
         ("squat_front_far", "push_up", "Get down on your hands and knees for this exercise."),
+        # Down on the hands facing the camera, for an upright exercise: in
+        # the picture the trunk reads upright (0-6 deg), in 3D 63-84.
+        ("push_up_front", "shoulder_raises", "Stand up for this exercise."),
+        ("push_up_front", "seated_nod", "Sit down on a chair for this exercise."),
         # On hands and knees side-on at floor level, for an exercise seen from above.
         ("cat_cow_side", "quadruped_side_walk", "Put the camera up high, looking down on your back."),
         # Seen from above, for an exercise seen side-on at floor level.

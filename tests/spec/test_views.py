@@ -287,3 +287,46 @@ def test_rendered_clips_are_measured_in_the_view_they_show(clip, exercise, view)
     for i in range(30):
         session.update(float(track.t_s[i]), track.image_xyz[i], track.visibility[i], track.world_xyz[i])
     assert session.view == view
+
+
+def _turned_round(first: str, first_s: float, then: str, blend_s: float = 0.7) -> tuple:
+    """`first_s` of one rendered clip, a turn of `blend_s` (landmarks drawn
+    from its last frame to the next clip's first), then the whole of the
+    other: (t_s, image, visibility, world) frame by frame."""
+    a, b = (LandmarkTrack.load(SAMPLES / f"{c}.npz") for c in (first, then))
+    keep = a.t_s < first_s
+    dt = 1.0 / b.fps
+    turn = np.linspace(0.0, 1.0, round(blend_s * b.fps) + 2)[1:-1]
+    parts = []
+    for name in ("image_xyz", "visibility", "world_xyz"):
+        x, y = getattr(a, name)[keep], getattr(b, name)
+        mid = np.array([(1 - f) * x[-1] + f * y[0] for f in turn], x.dtype)
+        parts.append(np.concatenate([x, mid, y]))
+    n = len(parts[0])
+    return (np.arange(n) * dt, *parts)
+
+
+@pytest.mark.parametrize("first", ["squat_behind_far", "squat_front_far"])
+def test_live_the_view_follows_a_turn_before_anything_counts(first):
+    """Walking to the spot back to (or facing) the camera, then squatting
+    side-on: once set up the view used to be fixed, and the squats counted
+    nothing. Until something counts, a supported view seen for
+    VIEW_SWITCH_S takes over."""
+    t_s, image, vis, world = _turned_round(first, 1.5, "squat_side_render")
+    session = ExerciseSession(load_exercise("squat"), (640, 480))
+    views = set()
+    for i in range(len(t_s)):
+        session.update(float(t_s[i]), image[i], vis[i], world[i])
+        views.add(session.view)
+    assert first.split("_")[1] in views  # it was set up in the first view
+    assert session.view == "side" and len(session.reps) == 5
+
+
+def test_live_the_view_stays_once_counting_started():
+    """Side-on squats, then the person turns to face the camera: what was
+    counted stays, and so does the view."""
+    t_s, image, vis, world = _turned_round("squat_side_render", 24.0, "squat_front_far")
+    session = ExerciseSession(load_exercise("squat"), (640, 480))
+    for i in range(len(t_s)):
+        session.update(float(t_s[i]), image[i], vis[i], world[i])
+    assert session.view == "side" and len(session.reps) >= 5
