@@ -254,19 +254,16 @@ def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArr
         # camera's vertical: a camera pitched up or down shifts it as much.
         # Upright exercises are refused only on a body clearly down (a
         # laptop user leaning in must not be told to sit up).
-        slope = facing.trunk_incline_3d_deg
-        if ex.position in ("lying", "hands_and_knees") and not slope > FLAT_MIN_DEG:
-            return _POSITION_HINT[ex.position]
-        if ex.position in ("standing", "seated", "hanging") and slope > FLAT_MIN_DEG:
-            return _POSITION_HINT[ex.position]
-        return ""
-    if (
+        incline = facing.trunk_incline_3d_deg
+        upright = not incline > FLAT_MIN_DEG
+    elif (
         min(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
         and max(vis[Landmark.LEFT_HIP], vis[Landmark.RIGHT_HIP]) < 0.5
     ):
         return ""  # upper-body framing: the position cannot be told, so not judged
-    incline = _trunk_incline_deg(px)
-    upright = incline < UPRIGHT_MAX_DEG
+    else:
+        incline = _trunk_incline_deg(px)
+        upright = incline < UPRIGHT_MAX_DEG
     flat = incline > FLAT_MIN_DEG
     if ex.position in ("standing", "seated", "hanging") and not upright:
         return _POSITION_HINT[ex.position]
@@ -324,8 +321,7 @@ class FacingVote:
     several frames."""
 
     def __init__(self) -> None:
-        self._frames: list[Facing] = []
-        self._times_s: list[float] = []
+        self._frames: list[tuple[float, Facing]] = []  # t_s, the frame's facing
 
     def update(
         self,
@@ -339,12 +335,10 @@ class FacingVote:
         if np.isnan(image_xyz[0, 0]):
             return None
         now = frame_facing(image_xyz, visibility, frame_size, world_xyz)
-        self._frames.append(now)
-        self._times_s.append(t_s)
-        while self._times_s[0] < t_s - VIEW_VOTE_S:
+        self._frames.append((t_s, now))
+        while self._frames[0][0] < t_s - VIEW_VOTE_S:
             self._frames.pop(0)
-            self._times_s.pop(0)
-        same = [f for f in self._frames if f.with_hips == now.with_hips]
+        same = [f for _, f in self._frames if f.with_hips == now.with_hips]
         away = sum(f.away for f in same) * 2 > len(same)
         slopes = [f.trunk_incline_3d_deg for f in same if not math.isnan(f.trunk_incline_3d_deg)]
         slope = float(np.median(slopes)) if slopes else math.nan
