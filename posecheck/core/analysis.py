@@ -129,9 +129,7 @@ def analyze_track(
     view = None
     if look_ahead:
         track = _without_misreads(track)
-        view = recording_view(
-            exercise.supported_views, track.image_xyz, track.visibility, track.frame_size, track.world_xyz
-        )
+        view = recording_view(exercise, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
         measured = exercise.for_view(view)
         if calibrate_at_s is None and any(m.relative for m in measured.metrics):
             rest = _rest_from_recording(track, measured, smooth)

@@ -398,23 +398,39 @@ class LiveViewChoice:
 
 
 def recording_view(
-    views: tuple[str, ...],
+    ex: Exercise,
     image_xyz: npt.NDArray[np.floating],
     visibility: npt.NDArray[np.floating],
     frame_size: tuple[int, int],
     world_xyz: npt.NDArray[np.floating] | None = None,
 ) -> str:
-    """The view a whole recording shows, among `views` (the exercise's, its
-    own first): the supported view most frames with a person are seen from
-    (frames in between do not vote); the exercise's own view when none is."""
+    """The view a whole recording of `ex` shows, among its supported views:
+    the one most frames with the person in the exercise's position are seen
+    from (frames in between do not vote); among all frames with a person
+    when none is in position; the exercise's own view when none votes.
+
+    Only frames in position vote because recordings hold more than the
+    exercise: a side-on push-up filmed with 10 s of standing facing the
+    camera before and after was measured "front" and counted nothing.
+    """
+    views = ex.supported_views
     if len(views) == 1 or "any" in views:
         return views[0]
     votes = dict.fromkeys(views, 0)
+    votes_in_position = dict.fromkeys(views, 0)
+    size = np.asarray(frame_size, np.float64)
     for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
         if np.isnan(xyz[0, 0]):
             continue
-        seen = seen_view(frame_facing(xyz, vis, frame_size, None if world_xyz is None else world_xyz[i]), views)
-        if seen in votes:
-            votes[seen] += 1
+        facing = frame_facing(xyz, vis, frame_size, None if world_xyz is None else world_xyz[i])
+        seen = seen_view(facing, views)
+        if seen not in votes:
+            continue
+        votes[seen] += 1
+        px = np.asarray(xyz[:, :2], np.float64) * size
+        if not _position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing):
+            votes_in_position[seen] += 1
+    if any(votes_in_position.values()):
+        votes = votes_in_position
     best = max(views, key=lambda v: votes[v])
     return best if votes[best] else views[0]

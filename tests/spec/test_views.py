@@ -3,11 +3,14 @@ from what the camera sees, and the session measuring in that view."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import tomllib
 
 import numpy as np
 import pytest
 
+from posecheck.core.analysis import analyze_track
 from posecheck.core.landmarks import Landmark as L
 from posecheck.core.session import ExerciseSession
 from posecheck.core.setup_check import Facing, choose_view, recording_view, seen_view
@@ -199,9 +202,11 @@ def test_the_recording_view_is_the_one_most_frames_show():
     side, _, _ = _standing(20.0, 10)
     image = np.concatenate([side, front])
     visibility = np.ones((30, 33), np.float32)
-    assert recording_view(("side", "front"), image, visibility, (640, 480)) == "front"
-    assert recording_view(("side", "front"), image[:10], visibility[:10], (640, 480)) == "side"
-    assert recording_view(("side",), image, visibility, (640, 480)) == "side"
+    ex = parse(TWO_VIEWS)
+    assert recording_view(ex, image, visibility, (640, 480)) == "front"
+    assert recording_view(ex, image[:10], visibility[:10], (640, 480)) == "side"
+    side_only = parse(TWO_VIEWS.split("[views.front]")[0])
+    assert recording_view(side_only, image, visibility, (640, 480)) == "side"
 
 
 def test_impossible_views_must_not_be_defined():
@@ -250,7 +255,7 @@ def test_a_back_is_measured_from_behind(nose_z_m, view):
         session.update(i / 15, image[i], vis[i], world[i])
     assert session.view == view
     # Offline the same from the whole recording.
-    assert recording_view(ex.supported_views, image, vis, (640, 480), world) == view
+    assert recording_view(ex, image, vis, (640, 480), world) == view
 
 
 def test_a_front_exercise_seen_from_behind_asks_to_turn_round():
@@ -280,30 +285,51 @@ def test_rendered_clips_are_measured_in_the_view_they_show(clip, exercise, view)
     and each session (live, from its first frames) picks the view filmed."""
     ex = load_exercise(exercise)
     track = LandmarkTrack.load(SAMPLES / f"{clip}.npz")
-    assert (
-        recording_view(ex.supported_views, track.image_xyz, track.visibility, track.frame_size, track.world_xyz) == view
-    )
+    assert recording_view(ex, track.image_xyz, track.visibility, track.frame_size, track.world_xyz) == view
     session = ExerciseSession(ex, track.frame_size)
     for i in range(30):
         session.update(float(track.t_s[i]), track.image_xyz[i], track.visibility[i], track.world_xyz[i])
     assert session.view == view
 
 
-def _turned_round(first: str, first_s: float, then: str, blend_s: float = 0.7) -> tuple:
-    """`first_s` of one rendered clip, a turn of `blend_s` (landmarks drawn
-    from its last frame to the next clip's first), then the whole of the
-    other: (t_s, image, visibility, world) frame by frame."""
-    a, b = (LandmarkTrack.load(SAMPLES / f"{c}.npz") for c in (first, then))
-    keep = a.t_s < first_s
-    dt = 1.0 / b.fps
-    turn = np.linspace(0.0, 1.0, round(blend_s * b.fps) + 2)[1:-1]
-    parts = []
+def _joined(pieces: list[tuple[str, float, float]], blend_s: float = 0.7) -> LandmarkTrack:
+    """Rendered clips joined: each piece (clip, from_s, to_s), a turn of
+    `blend_s` between them (landmarks drawn from one piece's last frame to
+    the next one's first). All pieces are 640x480 at 15 fps."""
+    tracks = [LandmarkTrack.load(SAMPLES / f"{c}.npz") for c, _, _ in pieces]
+    tracks = [t.select((t.t_s >= a) & (t.t_s < b)) for t, (_, a, b) in zip(tracks, pieces)]
+    turn = np.linspace(0.0, 1.0, round(blend_s * tracks[0].fps) + 2)[1:-1]
+    arrays = {}
     for name in ("image_xyz", "visibility", "world_xyz"):
-        x, y = getattr(a, name)[keep], getattr(b, name)
-        mid = np.array([(1 - f) * x[-1] + f * y[0] for f in turn], x.dtype)
-        parts.append(np.concatenate([x, mid, y]))
-    n = len(parts[0])
-    return (np.arange(n) * dt, *parts)
+        parts = [getattr(tracks[0], name)]
+        for before, after in itertools.pairwise(tracks):
+            x, y = getattr(before, name)[-1], getattr(after, name)[0]
+            parts += [np.array([(1 - f) * x + f * y for f in turn], x.dtype), getattr(after, name)]
+        arrays[name] = np.concatenate(parts)
+    n = len(arrays["image_xyz"])
+    return tracks[0].replace(
+        t_s=np.arange(n) / tracks[0].fps, source_duration_s=None, face_deg=None, head_dir_deg=None, **arrays
+    )
+
+
+def _turned_round(first: str, first_s: float, then: str, blend_s: float = 0.7) -> tuple:
+    """`first_s` of one rendered clip, a turn, then the whole of the other:
+    (t_s, image, visibility, world) frame by frame."""
+    track = _joined([(first, 0.0, first_s), (then, 0.0, math.inf)], blend_s)
+    return track.t_s, track.image_xyz, track.visibility, track.world_xyz
+
+
+@pytest.mark.parametrize("standing", ["arm_circles_far_front", "chin_digit_writing_front"])
+def test_offline_only_frames_in_position_vote_for_the_view(standing):
+    """A side-on push-up recording with 12 s of the person standing facing
+    the camera before and after: most frames show a front, but only frames
+    in the exercise's position (down) vote, so the push-ups are measured
+    side-on and counted (the front view counted none)."""
+    track = _joined([(standing, 0.0, 12.0), ("push_up_yaw_side", 0.0, math.inf), (standing, 0.0, 12.0)])
+    ex = load_exercise("push_up")
+    view = recording_view(ex, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+    assert view == "side"
+    assert len(analyze_track(track, ex).reps) == 4
 
 
 @pytest.mark.parametrize("first", ["squat_behind_far", "squat_front_far"])
