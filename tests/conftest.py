@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from posecheck.core.track import LandmarkTrack
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -59,3 +62,23 @@ def one_line_error(err: str) -> str:
     assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
     assert "Traceback" not in err
     return lines[0]
+
+
+def joined_clips(pieces: list[tuple[str, float, float]], blend_s: float = 0.7) -> LandmarkTrack:
+    """Rendered clips joined: each piece (clip, from_s, to_s), a turn of
+    `blend_s` between them (landmarks drawn from one piece's last frame to
+    the next one's first). All pieces are 640x480 at 15 fps."""
+    tracks = [LandmarkTrack.load(SAMPLES / f"{c}.npz") for c, _, _ in pieces]
+    tracks = [t.select((t.t_s >= a) & (t.t_s < b)) for t, (_, a, b) in zip(tracks, pieces)]
+    turn = np.linspace(0.0, 1.0, round(blend_s * tracks[0].fps) + 2)[1:-1]
+    arrays = {}
+    for name in ("image_xyz", "visibility", "world_xyz"):
+        parts = [getattr(tracks[0], name)]
+        for before, after in itertools.pairwise(tracks):
+            x, y = getattr(before, name)[-1], getattr(after, name)[0]
+            parts += [np.array([(1 - f) * x + f * y for f in turn], x.dtype), getattr(after, name)]
+        arrays[name] = np.concatenate(parts)
+    n = len(arrays["image_xyz"])
+    return tracks[0].replace(
+        t_s=np.arange(n) / tracks[0].fps, source_duration_s=None, face_deg=None, head_dir_deg=None, **arrays
+    )

@@ -25,7 +25,8 @@ from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
-from posecheck.core.metrics import evaluate_metrics, metric_seen
+from posecheck.core.metrics import MetricDef, evaluate_metrics, metric_seen
+from posecheck.core.position_watch import PositionWatch
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import LiveViewChoice, check_setup
 from posecheck.core.smoothing import TrackSmoother
@@ -142,6 +143,17 @@ class LandmarkCleaner:
         return image_xyz, visibility, world_xyz, cut
 
 
+def _seen_values(ex: Exercise, guarded: list[MetricDef], frames: Frames, values: dict[str, float]) -> dict[str, float]:
+    """The values the safety rules judge: NaN where a metric reads a
+    landmark the model barely sees (metrics.metric_seen)."""
+    defs = {m.name: m for m in ex.metrics}
+    out = dict(values)
+    for m in guarded:
+        if not metric_seen(frames, m, defs, ex.min_visibility)[0]:
+            out[m.name] = math.nan
+    return out
+
+
 class ExerciseSession:
     """Runs one exercise on a stream of pose frames."""
 
@@ -178,6 +190,7 @@ class ExerciseSession:
         self._cleaner = LandmarkCleaner(frame_size, smooth)
         self._views = (view,) if view is not None else exercise.supported_views
         self._view_choice = LiveViewChoice(self._views, frame_size)
+        self._position = PositionWatch(frame_size)
         self._calibrate_at_s = calibrate_at_s
         self._rest_levels = rest_levels
         self.last_t_s: float | None = None
@@ -196,7 +209,6 @@ class ExerciseSession:
         counting starts: nothing counted is lost)."""
         self.ex = exercise
         self._required = _required_indices(exercise)
-        self._defs = {m.name: m for m in exercise.metrics}
         # The metrics a safety rule reads (only their readings are checked
         # for being seen).
         watched = {n for r in exercise.safety for n in r.metrics}
@@ -308,14 +320,18 @@ class ExerciseSession:
             if setup_message:
                 self._setup_asked[setup_message] += 1
                 self._setup_first_s.setdefault(setup_message, t_s)
+        else:
+            setup_message = self._position.update(t_s, self.ex, image_xyz, visibility, world_xyz, phase)
+            if setup_message:
+                events += self.engine.void_excursion()
         if usable and not setup_message and self._baseline.waiting:
             setup_message = HOLD_STILL_MESSAGE
         engine_values = values
         if usable:
             st = self.engine.state
             exercising = st.phase != Phase.SETUP and (self.ex.kind != "hold" or st.holding)
-            events += self.safety.update(t_s, self._seen_values(frames, values), exercising)
-        if not engine_usable:
+            events += self.safety.update(t_s, _seen_values(self.ex, self._guarded, frames, values), exercising)
+        if not engine_usable or setup_message:
             engine_values = {n: math.nan for n in values}
         if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
             events += self.engine.void_excursion()
@@ -339,15 +355,6 @@ class ExerciseSession:
             setup_message=setup_message,
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))
-
-    def _seen_values(self, frames: Frames, values: dict[str, float]) -> dict[str, float]:
-        """The values the safety rules judge: NaN where a metric reads a
-        landmark the model barely sees (metrics.metric_seen)."""
-        out = dict(values)
-        for m in self._guarded:
-            if not metric_seen(frames, m, self._defs, self.ex.min_visibility)[0]:
-                out[m.name] = math.nan
-        return out
 
     def _note_setup(self, t_s: float, message: str) -> list[Event]:
         """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the

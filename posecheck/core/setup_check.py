@@ -240,7 +240,9 @@ def _trunk_toward_camera(facing: Facing) -> bool:
     return facing.ratio >= front_min and not math.isnan(facing.trunk_incline_3d_deg)
 
 
-def _position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating], facing: Facing) -> str:
+def position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating], facing: Facing) -> str:
+    """What to change so the person is in `ex`'s position ("" when in it, or
+    when the picture cannot tell): `px` pixel landmarks, `vis` visibility."""
     if ex.camera_view == "above":
         return ""  # from above the trunk lies any way in the picture: the view check covers it
     if _trunk_toward_camera(facing):
@@ -303,7 +305,7 @@ def check_setup(
     px = xy * np.asarray(frame_size, np.float64)
     judged = Facing(*facing) if facing is not None else Facing(*facing_ratio(px, vis))
     _, view_message = choose_view(views or ex.supported_views, judged, ex.camera_view)
-    for message in (_position_message(ex, px, vis, judged), view_message):
+    for message in (position_message(ex, px, vis, judged), view_message):
         if message:
             return SetupStatus(False, message)
     return SetupStatus(True)
@@ -428,7 +430,7 @@ def recording_view(
             continue
         votes[seen] += 1
         px = np.asarray(xyz[:, :2], np.float64) * size
-        if not _position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing):
+        if not position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing):
             votes_in_position[seen] += 1
     if any(votes_in_position.values()):
         votes = votes_in_position

@@ -111,7 +111,8 @@ def _setup_text(state: FrameState, usable: bool) -> str:
         # The one thing to change before counting starts, where it is seen.
         return state.setup_message or (STEP_INTO_PICTURE if not usable else GET_READY)
     if state.setup_message and usable:
-        # Set up, but the rest position is not known yet ("hold still").
+        # Set up, but the rest position is not known yet ("hold still"), or
+        # the person left the exercise's position (core/position_watch.py).
         return state.setup_message
     if not usable:
         return CANNOT_SEE_YOU

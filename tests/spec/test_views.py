@@ -3,7 +3,6 @@ from what the camera sees, and the session measuring in that view."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import tomllib
 
@@ -18,7 +17,7 @@ from posecheck.core.track import LandmarkTrack
 from posecheck.errors import PosecheckError
 from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, merge_view, parse_exercise
 
-from conftest import SAMPLES
+from conftest import SAMPLES, joined_clips
 
 TWO_VIEWS = """
 schema = 1
@@ -292,30 +291,10 @@ def test_rendered_clips_are_measured_in_the_view_they_show(clip, exercise, view)
     assert session.view == view
 
 
-def _joined(pieces: list[tuple[str, float, float]], blend_s: float = 0.7) -> LandmarkTrack:
-    """Rendered clips joined: each piece (clip, from_s, to_s), a turn of
-    `blend_s` between them (landmarks drawn from one piece's last frame to
-    the next one's first). All pieces are 640x480 at 15 fps."""
-    tracks = [LandmarkTrack.load(SAMPLES / f"{c}.npz") for c, _, _ in pieces]
-    tracks = [t.select((t.t_s >= a) & (t.t_s < b)) for t, (_, a, b) in zip(tracks, pieces)]
-    turn = np.linspace(0.0, 1.0, round(blend_s * tracks[0].fps) + 2)[1:-1]
-    arrays = {}
-    for name in ("image_xyz", "visibility", "world_xyz"):
-        parts = [getattr(tracks[0], name)]
-        for before, after in itertools.pairwise(tracks):
-            x, y = getattr(before, name)[-1], getattr(after, name)[0]
-            parts += [np.array([(1 - f) * x + f * y for f in turn], x.dtype), getattr(after, name)]
-        arrays[name] = np.concatenate(parts)
-    n = len(arrays["image_xyz"])
-    return tracks[0].replace(
-        t_s=np.arange(n) / tracks[0].fps, source_duration_s=None, face_deg=None, head_dir_deg=None, **arrays
-    )
-
-
 def _turned_round(first: str, first_s: float, then: str, blend_s: float = 0.7) -> tuple:
     """`first_s` of one rendered clip, a turn, then the whole of the other:
     (t_s, image, visibility, world) frame by frame."""
-    track = _joined([(first, 0.0, first_s), (then, 0.0, math.inf)], blend_s)
+    track = joined_clips([(first, 0.0, first_s), (then, 0.0, math.inf)], blend_s)
     return track.t_s, track.image_xyz, track.visibility, track.world_xyz
 
 
@@ -325,7 +304,7 @@ def test_offline_only_frames_in_position_vote_for_the_view(standing):
     the camera before and after: most frames show a front, but only frames
     in the exercise's position (down) vote, so the push-ups are measured
     side-on and counted (the front view counted none)."""
-    track = _joined([(standing, 0.0, 12.0), ("push_up_yaw_side", 0.0, math.inf), (standing, 0.0, 12.0)])
+    track = joined_clips([(standing, 0.0, 12.0), ("push_up_yaw_side", 0.0, math.inf), (standing, 0.0, 12.0)])
     ex = load_exercise("push_up")
     view = recording_view(ex, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
     assert view == "side"
