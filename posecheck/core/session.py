@@ -323,7 +323,7 @@ class ExerciseSession:
         else:
             setup_message = self._position.update(t_s, self.ex, image_xyz, visibility, world_xyz, phase)
             if setup_message:
-                events += self.engine.void_excursion()
+                events += self.engine.pause_for_position()
         if usable and not setup_message and self._baseline.waiting:
             setup_message = HOLD_STILL_MESSAGE
         engine_values = values

@@ -274,6 +274,7 @@ def test_a_front_exercise_seen_from_behind_asks_to_turn_round():
         ("squat_behind_far", "squat", "behind"),
         ("squat_behind_yaw_far", "squat", "behind"),
         ("squat_front_far", "squat", "front"),
+        ("squat_front_high_far", "squat", "front"),
         ("push_up_front", "push_up", "front"),
         ("push_up_far_front", "push_up", "front"),
         ("push_up_yaw_side", "push_up", "side"),

@@ -210,6 +210,18 @@ class ExerciseEngine:
         for nothing (RepCounter.void_excursion)."""
         return self.counter.void_excursion() if self.ex.reps is not None else []
 
+    def pause_for_position(self) -> list[Event]:
+        """The person is out of the exercise's position (core/position_watch.py):
+        a movement under way counts for nothing, and counting starts again
+        only from neutral (values that come back mid-way are passing through,
+        not a rep's start)."""
+        if self.ex.reps is None:
+            return []
+        if self.counter.phase == Phase.NEUTRAL:
+            self.counter.phase = Phase.WAIT_NEUTRAL
+            self._sync_state()
+        return self.counter.void_excursion()
+
     def finish(self, t_s: float) -> list[Event]:
         """End of the source: close an open hold at its last in-position time."""
         if self.ex.reps is not None:
