@@ -18,8 +18,8 @@ from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
-from posecheck.core.setup_check import recording_view
 from posecheck.core.track import LandmarkTrack
+from posecheck.core.view_choice import recording_view
 from posecheck.spec import Exercise
 
 

@@ -28,8 +28,9 @@ from posecheck.core.level import check_roll
 from posecheck.core.metrics import MetricDef, evaluate_metrics, metric_seen
 from posecheck.core.position_watch import PositionWatch
 from posecheck.core.safety import SafetyMonitor
-from posecheck.core.setup_check import LiveViewChoice, check_setup
+from posecheck.core.setup_check import check_setup
 from posecheck.core.smoothing import TrackSmoother
+from posecheck.core.view_choice import LiveViewChoice
 from posecheck.spec import Exercise
 
 # A setup problem lasting this long is recorded in the warnings.
@@ -321,17 +322,20 @@ class ExerciseSession:
                 self._setup_asked[setup_message] += 1
                 self._setup_first_s.setdefault(setup_message, t_s)
         else:
+            # Counting paused out of the exercise's position (noted as setup is).
             setup_message = self._position.update(t_s, self.ex, image_xyz, visibility, world_xyz, phase)
+            events += self._note_setup(t_s, setup_message)
             if setup_message:
                 events += self.engine.pause_for_position()
+        paused = bool(setup_message) and self.engine.state.phase != Phase.SETUP
         if usable and not setup_message and self._baseline.waiting:
             setup_message = HOLD_STILL_MESSAGE
         engine_values = values
         if usable:
             st = self.engine.state
-            exercising = st.phase != Phase.SETUP and (self.ex.kind != "hold" or st.holding)
+            exercising = st.phase != Phase.SETUP and not paused and (self.ex.kind != "hold" or st.holding)
             events += self.safety.update(t_s, _seen_values(self.ex, self._guarded, frames, values), exercising)
-        if not engine_usable or setup_message:
+        if not engine_usable or paused:
             engine_values = {n: math.nan for n in values}
         if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
             events += self.engine.void_excursion()

@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
-from posecheck.core.events import Phase
 from posecheck.core.landmarks import SIDED_NAMES, Landmark, landmark_index
 from posecheck.spec import Exercise
 
@@ -240,9 +239,22 @@ def _trunk_toward_camera(facing: Facing) -> bool:
     return facing.ratio >= front_min and not math.isnan(facing.trunk_incline_3d_deg)
 
 
-def position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating], facing: Facing) -> str:
+def position_message(
+    ex: Exercise,
+    px: npt.NDArray[np.floating],
+    vis: npt.NDArray[np.floating],
+    facing: Facing,
+    clearly: bool = False,
+) -> str:
     """What to change so the person is in `ex`'s position ("" when in it, or
-    when the picture cannot tell): `px` pixel landmarks, `vis` visibility."""
+    when the picture cannot tell): `px` pixel landmarks, `vis` visibility.
+
+    `clearly`: refuse only the clearly other position (an upright exercise
+    past FLAT_MIN_DEG, a lying or hands-and-knees one under
+    UPRIGHT_MAX_DEG), not the band in between. Once counting runs the body
+    passes through that band by design: a real side-on squat's trunk leans
+    41-47 deg before the knees reach the end, a half hang leans back 43.
+    """
     if ex.camera_view == "above":
         return ""  # from above the trunk lies any way in the picture: the view check covers it
     if _trunk_toward_camera(facing):
@@ -267,6 +279,8 @@ def position_message(ex: Exercise, px: npt.NDArray[np.floating], vis: npt.NDArra
         incline = _trunk_incline_deg(px)
         upright = incline < UPRIGHT_MAX_DEG
     flat = incline > FLAT_MIN_DEG
+    if clearly:
+        upright, flat = not flat, not incline < UPRIGHT_MAX_DEG
     if ex.position in ("standing", "seated", "hanging") and not upright:
         return _POSITION_HINT[ex.position]
     if ex.position in ("lying", "hands_and_knees") and not flat:
@@ -345,94 +359,3 @@ class FacingVote:
         slopes = [f.trunk_incline_3d_deg for f in same if not math.isnan(f.trunk_incline_3d_deg)]
         slope = float(np.median(slopes)) if slopes else math.nan
         return Facing(float(np.median([f.ratio for f in same])), now.with_hips, away, slope)
-
-
-# Live, once set up and before anything is counted, another view the
-# exercise supports seen this long takes over (its rest found again): a
-# person who walks to the spot with the back to the camera and then turns
-# side-on is measured side-on (the first 0.5 s had fixed the view, and the
-# squats after it counted nothing).
-VIEW_SWITCH_S = 1.0
-
-
-# Set up and at rest: the view may still change until something counts.
-IDLE_PHASES = (Phase.WAIT_NEUTRAL, Phase.NEUTRAL, Phase.IDLE)
-
-
-class LiveViewChoice:
-    """The view a live session measures in: the supported view the vote
-    sees, at once during the setup check; once set up, at rest and with
-    nothing counted yet, after VIEW_SWITCH_S of another one; from the
-    first movement on, the view counting started in."""
-
-    def __init__(self, views: tuple[str, ...], frame_size: tuple[int, int]) -> None:
-        self._views = views
-        self._frame_size = frame_size
-        self._vote = FacingVote()
-        self._other: tuple[str, float] | None = None  # another view, seen since
-
-    def update(
-        self,
-        t_s: float,
-        image_xyz: npt.NDArray[np.floating],
-        visibility: npt.NDArray[np.floating],
-        world_xyz: npt.NDArray[np.floating] | None,
-        current: str,
-        phase: Phase,
-        counted: bool,
-    ) -> tuple[Facing | None, str]:
-        """Feed one frame: (the facing voted, None if nobody or the view is
-        kept without a vote; the view to measure in)."""
-        setting_up = phase == Phase.SETUP
-        if not setting_up and (len(self._views) < 2 or phase not in IDLE_PHASES or counted):
-            return None, current
-        facing = self._vote.update(t_s, image_xyz, visibility, self._frame_size, world_xyz)
-        view, _ = choose_view(self._views, facing, current)
-        if view == current or setting_up:
-            self._other = None
-            return facing, view
-        if self._other is None or self._other[0] != view:
-            self._other = (view, t_s)
-        if t_s - self._other[1] < VIEW_SWITCH_S:
-            return facing, current
-        self._other = None
-        return facing, view
-
-
-def recording_view(
-    ex: Exercise,
-    image_xyz: npt.NDArray[np.floating],
-    visibility: npt.NDArray[np.floating],
-    frame_size: tuple[int, int],
-    world_xyz: npt.NDArray[np.floating] | None = None,
-) -> str:
-    """The view a whole recording of `ex` shows, among its supported views:
-    the one most frames with the person in the exercise's position are seen
-    from (frames in between do not vote); among all frames with a person
-    when none is in position; the exercise's own view when none votes.
-
-    Only frames in position vote because recordings hold more than the
-    exercise: a side-on push-up filmed with 10 s of standing facing the
-    camera before and after was measured "front" and counted nothing.
-    """
-    views = ex.supported_views
-    if len(views) == 1 or "any" in views:
-        return views[0]
-    votes = dict.fromkeys(views, 0)
-    votes_in_position = dict.fromkeys(views, 0)
-    size = np.asarray(frame_size, np.float64)
-    for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
-        if np.isnan(xyz[0, 0]):
-            continue
-        facing = frame_facing(xyz, vis, frame_size, None if world_xyz is None else world_xyz[i])
-        seen = seen_view(facing, views)
-        if seen not in votes:
-            continue
-        votes[seen] += 1
-        px = np.asarray(xyz[:, :2], np.float64) * size
-        if not position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing):
-            votes_in_position[seen] += 1
-    if any(votes_in_position.values()):
-        votes = votes_in_position
-    best = max(views, key=lambda v: votes[v])
-    return best if votes[best] else views[0]

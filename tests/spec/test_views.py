@@ -12,8 +12,9 @@ import pytest
 from posecheck.core.analysis import analyze_track
 from posecheck.core.landmarks import Landmark as L
 from posecheck.core.session import ExerciseSession
-from posecheck.core.setup_check import Facing, choose_view, recording_view, seen_view
+from posecheck.core.setup_check import Facing, choose_view, seen_view
 from posecheck.core.track import LandmarkTrack
+from posecheck.core.view_choice import recording_view
 from posecheck.errors import PosecheckError
 from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, merge_view, parse_exercise
 
