@@ -100,7 +100,7 @@ def recording_view(
             continue
         votes[seen] += 1
         px = np.asarray(xyz[:, :2], np.float64) * size
-        if not position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing):
+        if not position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing, clearly=True):
             votes_in_position[seen] += 1
     if any(votes_in_position.values()):
         votes = votes_in_position
