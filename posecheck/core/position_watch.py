@@ -5,8 +5,8 @@ knees, standing...) before anything counts; after that it used to stay
 silent. A person who stands up after the last push-up and bends the arms,
 squats or circles them was counted 1-5 more push-ups. Now, after setup,
 clearly out of the position (setup_check.position_message `clearly`: the
-band in between is passed through by design) for POSITION_LOST_S at rest or
-on the way out of it pauses counting: the person is asked to get back into
+band in between is passed through by design) for POSITION_LOST_S at rest
+(for exercises done down, on the way out of rest too) pauses counting: the person is asked to get back into
 position, nothing counts, a movement under way counts for nothing, and
 counting starts again after `setup_s` back in position, from neutral.
 Pure: landmark arrays in, a message out.
@@ -25,12 +25,6 @@ from posecheck.spec import Exercise
 # pauses: a frame or two of a misread, or a short shift of the body between
 # reps, must not stop anything.
 POSITION_LOST_S = 1.0
-
-# Once paused, back in position this long before counting resumes, as long
-# as the setup check asks for at first (Exercise.setup_s): passing through
-# the position is not being in it. A push-up exercise run on squats filmed
-# from a shelf (camera 30 deg down) read "down" at each squat's bottom for a
-# moment and counted 5 partial push-ups.
 
 # The phases the position is watched in: at rest; and for exercises done
 # down (lying, on hands and knees) on the way out of rest too: a person
@@ -86,6 +80,10 @@ class PositionWatch:
             if self.message:
                 if self._back_since_s is None:
                     self._back_since_s = t_s
+                # Back in position as long as the setup check asks for at
+                # first: passing through it is not being in it (a push-up
+                # exercise run on squats filmed from a shelf read "down" at
+                # each squat's bottom for a moment: 5 partial push-ups).
                 if t_s - self._back_since_s >= ex.setup_s:
                     self.message, self._back_since_s = "", None
             return self.message
