@@ -135,6 +135,10 @@ class RoutineProgress:
             return True
         return False
 
+    def resting(self, t_s: float) -> bool:
+        """In the rest between two sets of the step under way."""
+        return self.step is not None and t_s < self.step.rest_until_t_s
+
     def reps_in_set(self) -> dict[str, int] | int:
         """The reps of the set under way: by side ({"left": n, "right": n})
         when the exercise counts sides, else one count."""

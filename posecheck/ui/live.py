@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -271,6 +271,9 @@ class LiveTrainer:
             upd = st.session.update(frame.t_s, img, vis, world, face, head_dir)
             self._log_events(upd.events, st.exercise.id)
             state, values, usable, ex = upd.state, upd.values, upd.usable, st.exercise
+            if state.phase != Phase.SETUP and self.progress.resting(frame.t_s):
+                # Resting between sets: no "get back into position" beside "Rest 45 s".
+                state = replace(state, setup_message="")
             px = upd.image_xyz[:, :2].astype(np.float64) * np.asarray(self.capture.size)
             if self.progress.end_set_if_due(frame.t_s):
                 self._record("set_done", exercise=ex.id, set=st.sets_done, t_s=round(frame.t_s, 3))

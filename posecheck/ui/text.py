@@ -53,7 +53,7 @@ def status_line(progress: RoutineProgress, t_s: float, paused: bool, quitting: b
         if progress.checkin_for is not None:
             return CHECKIN_QUESTION
         return ROUTINE_DONE if quitting or not progress.more_steps else ""
-    if t_s < st.rest_until_t_s:
+    if progress.resting(t_s):
         return f"Rest {math.ceil(st.rest_until_t_s - t_s)} s"
     p = st.exercise.prescription
     if p.reps:

@@ -72,6 +72,7 @@ def test_sets_end_with_a_rest_and_the_step_after_the_last_set():
     assert progress.end_set_if_due(6.0)
     assert progress.step is not None
     assert (progress.step.sets_done, progress.step.rest_until_t_s) == (1, 36.0)
+    assert progress.resting(6.0) and progress.resting(35.9) and not progress.resting(36.0)
     assert progress.reps_in_set() == 0 and not progress.step_done()
     assert not progress.end_set_if_due(7.0)  # counted once
     counted(progress, reps=6)
