@@ -111,6 +111,14 @@ def _start_session(
         raise
 
 
+def _rest_hint(state: FrameState, progress: RoutineProgress, t_s: float) -> FrameState:
+    """The state to show: resting between sets, no "get back into
+    position" beside "Rest 45 s"."""
+    if state.phase != Phase.SETUP and progress.resting(t_s):
+        return replace(state, setup_message="")
+    return state
+
+
 class LiveTrainer:
     """Runs one exercise or a routine, live."""
 
@@ -263,17 +271,13 @@ class LiveTrainer:
         st = self.progress.step
         if st is None or self._paused:
             state = FrameState(0, {}, 0, False, 0.0, Phase.SETUP, ())
-            values: dict[str, float] = {}
-            usable = found
-            ex = self.progress.exercise_shown
+            values, usable, ex = dict[str, float](), found, self.progress.exercise_shown
             px = img[:, :2].astype(np.float64) * np.asarray(self.capture.size)
         else:
             upd = st.session.update(frame.t_s, img, vis, world, face, head_dir)
             self._log_events(upd.events, st.exercise.id)
-            state, values, usable, ex = upd.state, upd.values, upd.usable, st.exercise
-            if state.phase != Phase.SETUP and self.progress.resting(frame.t_s):
-                # Resting between sets: no "get back into position" beside "Rest 45 s".
-                state = replace(state, setup_message="")
+            state = _rest_hint(upd.state, self.progress, frame.t_s)
+            values, usable, ex = upd.values, upd.usable, st.exercise
             px = upd.image_xyz[:, :2].astype(np.float64) * np.asarray(self.capture.size)
             if self.progress.end_set_if_due(frame.t_s):
                 self._record("set_done", exercise=ex.id, set=st.sets_done, t_s=round(frame.t_s, 3))
