@@ -53,6 +53,12 @@ class Phase(_StrEnum):
     HOLDING = "holding"
 
 
+# Set up and at rest, nothing under way: where the view may still change
+# (core/view_choice.py) and the exercise's position is checked again
+# (core/position_watch.py).
+REST_PHASES = (Phase.WAIT_NEUTRAL, Phase.NEUTRAL, Phase.IDLE)
+
+
 class Severity(_StrEnum):
     """How serious a warning is: a note, a caution, or stop the exercise."""
 

@@ -6,9 +6,10 @@ silent. A person who stands up after the last push-up and bends the arms,
 squats or circles them was counted 1-5 more push-ups. Now, after setup,
 clearly out of the position (setup_check.position_message `clearly`: the
 band in between is passed through by design) for POSITION_LOST_S at rest
-(for exercises done down, on the way out of rest too) pauses counting: the person is asked to get back into
-position, nothing counts, a movement under way counts for nothing, and
-counting starts again after `setup_s` back in position, from neutral.
+(for exercises done down, on the way out of rest too) pauses counting: the
+person is asked to get back into position, nothing counts, a movement under
+way counts for nothing, and counting starts again after `setup_s` back in
+position, from neutral.
 Pure: landmark arrays in, a message out.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core.events import Phase
+from posecheck.core.events import REST_PHASES, Phase
 from posecheck.core.setup_check import FacingVote, position_message
 from posecheck.spec import Exercise
 
@@ -35,7 +36,6 @@ POSITION_LOST_S = 1.0
 # seconds), so their movements are not watched. At the end position and in
 # a hold the body may leave the rest position by design (a table lean
 # stretch leans the trunk level): time out of position there does not count.
-REST_PHASES = (Phase.WAIT_NEUTRAL, Phase.NEUTRAL, Phase.IDLE)
 DOWN_POSITIONS = ("lying", "hands_and_knees")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from posecheck.core.events import Phase
+from posecheck.core.events import REST_PHASES, Phase
 from posecheck.core.setup_check import Facing, FacingVote, choose_view, frame_facing, position_message, seen_view
 from posecheck.spec import Exercise
 
@@ -23,10 +23,6 @@ from posecheck.spec import Exercise
 # side-on is measured side-on (the first 0.5 s had fixed the view, and the
 # squats after it counted nothing).
 VIEW_SWITCH_S = 1.0
-
-
-# Set up and at rest: the view may still change until something counts.
-IDLE_PHASES = (Phase.WAIT_NEUTRAL, Phase.NEUTRAL, Phase.IDLE)
 
 
 class LiveViewChoice:
@@ -54,7 +50,7 @@ class LiveViewChoice:
         """Feed one frame: (the facing voted, None if nobody or the view is
         kept without a vote; the view to measure in)."""
         setting_up = phase == Phase.SETUP
-        if not setting_up and (len(self._views) < 2 or phase not in IDLE_PHASES or counted):
+        if not setting_up and (len(self._views) < 2 or phase not in REST_PHASES or counted):
             return None, current
         facing = self._vote.update(t_s, image_xyz, visibility, self._frame_size, world_xyz)
         view, _ = choose_view(self._views, facing, current)
