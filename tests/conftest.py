@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posecheck.core.landmarks import Landmark
 from posecheck.core.track import LandmarkTrack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,3 +83,27 @@ def joined_clips(pieces: list[tuple[str, float, float]], blend_s: float = 0.7) -
     return tracks[0].replace(
         t_s=np.arange(n) / tracks[0].fps, source_duration_s=None, face_deg=None, head_dir_deg=None, **arrays
     )
+
+
+def standing_frames(shoulder_width_px: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """n frames of a still standing person whose shoulders are this wide
+    over a 100 px torso (image, visibility, world)."""
+    xyz = np.full((33, 3), 0.5, np.float32)
+    cx = 320.0
+    half = shoulder_width_px / 2
+    points = {
+        Landmark.LEFT_SHOULDER: (cx + half, 200),
+        Landmark.RIGHT_SHOULDER: (cx - half, 200),
+        Landmark.LEFT_HIP: (cx + 10, 300),
+        Landmark.RIGHT_HIP: (cx - 10, 300),
+        Landmark.LEFT_KNEE: (cx + 10, 380),
+        Landmark.RIGHT_KNEE: (cx - 10, 380),
+        Landmark.LEFT_ANKLE: (cx + 10, 460),
+        Landmark.RIGHT_ANKLE: (cx - 10, 460),
+        Landmark.NOSE: (cx, 150),
+    }
+    for lm, (x, y) in points.items():
+        xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
+    world = np.zeros((33, 3), np.float32)
+    world[:, :2] = (xyz[:, :2] - 0.5) * 2.0
+    return np.repeat(xyz[None], n, 0), np.ones((n, 33), np.float32), np.repeat(world[None], n, 0)

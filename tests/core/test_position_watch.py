@@ -16,7 +16,7 @@ from posecheck.core.session import ExerciseSession
 from posecheck.core.track import LandmarkTrack
 from posecheck.spec import load_exercise
 
-from conftest import SAMPLES, joined_clips
+from conftest import SAMPLES, joined_clips, standing_frames
 
 
 @pytest.mark.parametrize("push_ups", ["push_up_yaw_side", "push_up_front"])
@@ -55,21 +55,10 @@ def test_passing_through_the_position_is_not_being_in_it():
 
 
 def _standing_frame(shoulder_width_px: float = 70.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A still standing person, facing the camera (70 px shoulders over a
-    100 px trunk) or side-on (20 px): image, visibility, world."""
-    xyz = np.full((33, 3), 0.5, np.float32)
-    half = shoulder_width_px / 2
-    for lm, (x, y) in {
-        L.LEFT_SHOULDER: (320 + half, 200),
-        L.RIGHT_SHOULDER: (320 - half, 200),
-        L.LEFT_HIP: (330, 300),
-        L.RIGHT_HIP: (310, 300),
-        L.NOSE: (320, 150),
-    }.items():
-        xyz[lm, :2] = x / 640, y / 480
-    world = np.zeros((33, 3), np.float32)
-    world[:, :2] = (xyz[:, :2] - 0.5) * 2.0
-    return xyz, np.ones(33, np.float32), world
+    """One frame of a still standing person, facing the camera (70 px
+    shoulders over a 100 px trunk) or side-on (20 px)."""
+    image, vis, world = standing_frames(shoulder_width_px, 1)
+    return image[0], vis[0], world[0]
 
 
 def test_the_watch_waits_its_time_and_spares_the_end_position():
@@ -104,7 +93,8 @@ def test_the_band_in_between_is_not_out_of_position():
     lean[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 0] += np.tan(np.radians(48)) * 100 / 640
     squat = load_exercise("squat")
     watch = PositionWatch((640, 480))
-    assert all(watch.update(i / 20, squat, lean, vis, world, Phase.MOVING) == "" for i in range(60))
+    # (At rest: a squat's movement is not watched at all.)
+    assert all(watch.update(i / 20, squat, lean, vis, world, Phase.NEUTRAL) == "" for i in range(60))
     # Past FLAT_MIN_DEG it is the other position.
     level = image.copy()
     level[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 0] += np.tan(np.radians(70)) * 100 / 640

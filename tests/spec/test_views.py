@@ -18,7 +18,7 @@ from posecheck.core.view_choice import recording_view
 from posecheck.errors import PosecheckError
 from posecheck.spec import exercise_paths, load_exercise, load_exercise_file, merge_view, parse_exercise
 
-from conftest import SAMPLES, joined_clips
+from conftest import SAMPLES, joined_clips, standing_frames
 
 TWO_VIEWS = """
 schema = 1
@@ -148,34 +148,10 @@ def test_nobody_in_view_keeps_the_view():
     assert seen_view(Facing(0.37, True), ("side",)) == ""
 
 
-def _standing(shoulder_width_px: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """n frames of a still standing person whose shoulders are this wide
-    over a 100 px torso (image, visibility, world)."""
-    xyz = np.full((33, 3), 0.5, np.float32)
-    cx = 320.0
-    half = shoulder_width_px / 2
-    points = {
-        L.LEFT_SHOULDER: (cx + half, 200),
-        L.RIGHT_SHOULDER: (cx - half, 200),
-        L.LEFT_HIP: (cx + 10, 300),
-        L.RIGHT_HIP: (cx - 10, 300),
-        L.LEFT_KNEE: (cx + 10, 380),
-        L.RIGHT_KNEE: (cx - 10, 380),
-        L.LEFT_ANKLE: (cx + 10, 460),
-        L.RIGHT_ANKLE: (cx - 10, 460),
-        L.NOSE: (cx, 150),
-    }
-    for lm, (x, y) in points.items():
-        xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
-    world = np.zeros((33, 3), np.float32)
-    world[:, :2] = (xyz[:, :2] - 0.5) * 2.0
-    return np.repeat(xyz[None], n, 0), np.ones((n, 33), np.float32), np.repeat(world[None], n, 0)
-
-
 @pytest.mark.parametrize("width_px, view", [(70.0, "front"), (20.0, "side")])
 def test_the_session_measures_in_the_view_it_sees(width_px, view):
     ex = parse(TWO_VIEWS)
-    image, vis, world = _standing(width_px, 30)
+    image, vis, world = standing_frames(width_px, 30)
     session = ExerciseSession(ex, (640, 480))
     for i in range(30):
         update = session.update(i / 15, image[i], vis[i], world[i])
@@ -189,7 +165,7 @@ def test_a_fixed_view_refuses_the_other():
     """Offline the view is the recording's: a stretch filmed the other way
     is asked to turn, not measured with the wrong definition."""
     ex = parse(TWO_VIEWS)
-    image, vis, world = _standing(70.0, 30)
+    image, vis, world = standing_frames(70.0, 30)
     session = ExerciseSession(ex, (640, 480), view="side")
     for i in range(30):
         update = session.update(i / 15, image[i], vis[i], world[i])
@@ -198,8 +174,8 @@ def test_a_fixed_view_refuses_the_other():
 
 
 def test_the_recording_view_is_the_one_most_frames_show():
-    front, _, _ = _standing(70.0, 20)
-    side, _, _ = _standing(20.0, 10)
+    front, _, _ = standing_frames(70.0, 20)
+    side, _, _ = standing_frames(20.0, 10)
     image = np.concatenate([side, front])
     visibility = np.ones((30, 33), np.float32)
     ex = parse(TWO_VIEWS)
@@ -248,7 +224,7 @@ def test_faces_away_reads_the_nose_depth():
 def test_a_back_is_measured_from_behind(nose_z_m, view):
     text = TWO_VIEWS + '\n[views.behind.metrics]\nhip_deg = { joint = ["shoulder", "hip", "knee"], side = "mean" }\n'
     ex = parse(text)
-    image, vis, world = _standing(70.0, 30)
+    image, vis, world = standing_frames(70.0, 30)
     world[:, L.NOSE, 2] = nose_z_m
     session = ExerciseSession(ex, (640, 480))
     for i in range(30):
@@ -261,7 +237,7 @@ def test_a_back_is_measured_from_behind(nose_z_m, view):
 def test_a_front_exercise_seen_from_behind_asks_to_turn_round():
     text = TWO_VIEWS.replace('camera_view = "side"', 'camera_view = "front"').replace('measured_views = ["side"]', "")
     ex = parse(text.split("[views.front]")[0])
-    image, vis, world = _standing(70.0, 30)
+    image, vis, world = standing_frames(70.0, 30)
     world[:, L.NOSE, 2] = 0.17
     session = ExerciseSession(ex, (640, 480))
     for i in range(30):
