@@ -3,6 +3,8 @@
 Decoding runs in a background thread that keeps a few frames ready, and
 the estimator reads several frames at once (detect_frames, one landmarker
 per core); OpenCV and MediaPipe release the GIL, so the cores stay busy.
+Text drawn over the picture (an app's counter, a caption) is painted out
+in the decoding thread before the model sees the frame (io/drawn_text.py).
 The exerciser is then chosen frame by frame, in order (io/follow.py), the
 face mesh is read on their face (io/face_mesh.py) and a side-on head's
 patch followed (io/head_patch.py), and a frame a second is
@@ -23,6 +25,7 @@ from posecheck.core.measures import ALL_HEAD_READS, HeadReads
 from posecheck.core.pose import PoseEstimator
 from posecheck.core.track import LandmarkTrack, frame_landmarks
 from posecheck.io.camera_roll import RollSampler
+from posecheck.io.drawn_text import DrawnTextEraser
 from posecheck.io.face_mesh import FaceMeshReader
 from posecheck.io.follow import ExerciserFinder
 from posecheck.io.head_patch import HeadPatchTracker
@@ -51,11 +54,17 @@ def _resized(rgb: npt.NDArray[np.uint8], max_side_px: int | None) -> npt.NDArray
     )
 
 
-def rgb_frame(max_side_px: int | None) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]]:
-    """BGR frame -> the RGB frame the model reads (shrunk to max_side_px)."""
+def rgb_frame(
+    max_side_px: int | None, erase_text: bool = True
+) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]]:
+    """BGR frame -> the RGB frame the model reads (shrunk to max_side_px,
+    drawn text painted out unless erase_text is False). Frames must come in
+    order: the eraser looks closer once it has found text."""
+    eraser = DrawnTextEraser()
 
     def convert(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        return _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
+        rgb = _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
+        return eraser(rgb) if erase_text else rgb
 
     return convert
 
@@ -67,6 +76,7 @@ def extract_track(
     stride: int = 1,
     max_side_px: int | None = None,
     read_head: HeadReads = ALL_HEAD_READS,
+    erase_text: bool = True,
 ) -> LandmarkTrack:
     """Run the estimator over a video and follow the exerciser.
 
@@ -84,6 +94,9 @@ def extract_track(
             angles from the face mesh (the track's `face_deg`), a side-on
             head's line from its patch (`head_dir_deg`); neither gives the
             bare pose model's track.
+        erase_text: paint out text drawn over the picture first
+            (io/drawn_text.py); False gives what the model reads of the
+            picture as it is.
 
     Raises:
         PosecheckError: the file is missing, unreadable or has no frames.
@@ -94,7 +107,9 @@ def extract_track(
     times: list[float] = []
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     total = info.frame_count // stride if info.frame_count else 0
-    frames = (((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px), stride))
+    frames = (
+        ((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px, erase_text), stride)
+    )
     roll = RollSampler()
     face = FaceMeshReader() if read_head.face else None
     head = HeadPatchTracker() if read_head.profile else None

@@ -44,21 +44,18 @@ KNOWN_FAILURES = {
     "neck_rotation_hold_head_front.mp4": "holds read 0.2-0.6 s long (the turn settles later in the close-up)",
     "norbekov_chin_to_chest_turns_head_front.mp4": "with the chin on the chest the close-up loses one left "
     "turn: 3 of 4",
-    # App overlays drawn over the person (tools/derive): the model itself
-    # misreads the body under them, confidently (visibility 0.9-1.0).
+    # An app's skeleton drawn over the person (tools/derive): the model
+    # itself misreads the body under it, confidently (visibility 0.9-1.0).
+    # (Drawn text is painted out before the model reads the frame:
+    # io/drawn_text.py.)
     "neck_side_tilt_hold_front_overlay_skeleton.mp4": "dots drawn on the face mislead the face mesh too: a "
     "still head's tilt reads 6 deg low and jitters +-5; the holds, steadied, are whole but 0.3-1.3 s long "
     "(the lower level is reached earlier on the way in and later on the way out)",
-    "neck_side_tilt_hold_front_overlay_text.mp4": "text drawn across the shoulders moves them: the shoulder line reads "
-    "9-10 deg (1 without it), past the 8 deg 'shoulder hiked' limit, "
-    "so one hold breaks after 1 s and its rep is lost",
     # A camera well above the head end (a phone on a table, 25 deg down):
     # at the top the head hides the hands (wrist visibility 0-0.1), and the
     # shoulder-to-hand distance foreshortens differently from above.
     "push_up_front_high.mp4": "from 25 deg above the half-way dip reads -48, past the -45 end (full "
     "push-ups -91): 5 reps for 4",
-    "plank_side_render_overlay_text.mp4": "under the banner the elbow reads anywhere from 5 to 180 deg and "
-    "mostly straight: the forearm plank is timed for 2 s of 15.8",
 }
 
 
