@@ -8,7 +8,7 @@ plank under such a banner the hips read 1-4 deg above the ankles (7 without
 the text), so the plank was timed 2 s of 15.8; a caption across a standing
 person's shoulders tilted their line by 9 deg and broke a neck hold. With the
 letters filled in from their surroundings the same frames read right: the
-plank 16.3 s (as without the banner), every neck hold whole.
+plank 16.1 s (16.3 without the banner), every neck hold whole.
 
 What counts as drawn text is narrow on purpose, since painting out a piece of
 the person would do harm: a line of at least `MIN_GLYPHS` glyphs, each
@@ -43,9 +43,9 @@ MIN_GLYPH_PX = 7
 MAX_GLYPH_SHARE = 0.3
 # Fill colours: white, or a vivid hue.
 WHITE_MIN = 215
-WHITE_MAX_SATURATION = 0.12
+WHITE_MAX_SATURATION_PCT = 12
 VIVID_MIN = 150
-VIVID_MIN_SATURATION = 0.45
+VIVID_MIN_SATURATION_PCT = 45
 HUE_SECTORS = 6
 MIN_GLYPH_AREA_PX = 20
 # A flat fill (standard deviation per channel) that stands out from the ring
@@ -54,11 +54,12 @@ MAX_FILL_SD = 25.0
 MIN_CONTRAST = 60.0
 RING_PX = 2
 MIN_GLYPHS = 3
-# Larger pictures are searched (and painted) scaled down to this longer side.
+# Larger pictures are searched (and painted) shrunk by a whole factor to at
+# most this longer side (1280x720 at 640x360).
 SEARCH_MAX_SIDE_PX = 720
 # Frames looked at: every LOOK_EVERY-th, and every one while text was found
 # in the last KEEP_LOOKING.
-LOOK_EVERY = 4
+LOOK_EVERY = 8
 KEEP_LOOKING = 8
 # The painted-out area: the letters and their anti-aliased or outlined edge,
 # filled from the pixels in a box this wide around each.
@@ -71,17 +72,17 @@ FloatArray = npt.NDArray[np.float64]
 def _colour_classes(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """Per pixel: 0 not a fill colour, 1 white, 2.. a vivid hue's sector."""
     r, g, b = cv2.split(rgb)
-    hi = cv2.max(cv2.max(r, g), b)
-    spread = cv2.subtract(hi, cv2.min(cv2.min(r, g), b)).astype(np.float32)
+    hi = cv2.max(cv2.max(r, g), b).astype(np.uint16)
+    spread = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b)).astype(np.uint16)
     classes = np.zeros(hi.shape, np.uint8)
-    # saturation = spread / hi, compared without dividing
-    classes[(hi >= WHITE_MIN) & (spread <= WHITE_MAX_SATURATION * hi)] = 1
-    vivid = (hi >= VIVID_MIN) & (spread >= VIVID_MIN_SATURATION * hi)
+    # saturation = spread / hi, compared in whole numbers (percent)
+    classes[(hi >= WHITE_MIN) & (100 * spread <= WHITE_MAX_SATURATION_PCT * hi)] = 1
+    vivid = (hi >= VIVID_MIN) & (100 * spread >= VIVID_MIN_SATURATION_PCT * hi)
     if vivid.any():
-        hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[..., 0].astype(np.int16)  # 0..179
+        hue = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[..., 0]  # 0..179
         width = 180 // HUE_SECTORS
-        sector = ((hue + width // 2) // width) % HUE_SECTORS
-        classes[vivid] = 2 + sector[vivid].astype(np.uint8)
+        sector = ((hue[vivid].astype(np.uint16) + width // 2) // width) % HUE_SECTORS
+        classes[vivid] = 2 + sector.astype(np.uint8)
     return classes
 
 
@@ -201,15 +202,15 @@ def _groups(n: int, pairs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return np.array([root(i) for i in range(n)], np.int64)
 
 
-def _search_scale(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], float]:
-    """The picture to search (its longer side at most SEARCH_MAX_SIDE_PX)
-    and its scale from the original."""
+def _search_scale(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], int]:
+    """The picture to search, shrunk by a whole factor until its longer
+    side is at most SEARCH_MAX_SIDE_PX (a whole factor is a fast average),
+    and that factor."""
     h, w = rgb.shape[:2]
-    scale = min(1.0, SEARCH_MAX_SIDE_PX / max(h, w))
-    if scale == 1.0:
-        return rgb, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cast("npt.NDArray[np.uint8]", cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)), scale
+    k = -(-max(h, w) // SEARCH_MAX_SIDE_PX)
+    if k == 1:
+        return rgb, 1
+    return cast("npt.NDArray[np.uint8]", cv2.resize(rgb, (w // k, h // k), interpolation=cv2.INTER_AREA)), k
 
 
 def _mask_of(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
@@ -221,19 +222,38 @@ def _mask_of(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
 def drawn_text_mask(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     """Pixels of the lines of drawn text in an RGB picture (their edges
     not included)."""
-    small, scale = _search_scale(rgb)
+    small, k = _search_scale(rgb)
     mask = _mask_of(small)
-    if scale < 1.0 and mask.any():
+    if k > 1 and mask.any():
         h, w = rgb.shape[:2]
         mask = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
     return mask
+
+
+def _line_boxes(mask: npt.NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) around the lines of a mask: its pixels closer than
+    FILL_PX joined."""
+    lines = cv2.dilate(mask, np.ones((FILL_PX, FILL_PX), np.uint8))
+    stats = cv2.connectedComponentsWithStats(lines, connectivity=8)[2]
+    return [(x, y, bw, bh) for x, y, bw, bh, _ in stats[1:].tolist()]
 
 
 def _filled(rgb: npt.NDArray[np.uint8], hole: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
     """The picture with the hole filled from the pixels around it: the mean
     of the known pixels in a FILL_PX box (a normalised box filter), widened
     where a box holds none. As good as OpenCV's inpainting for the pose
-    model, at a tenth of its time on a banner."""
+    model, at a tenth of its time on a banner. Each line of text is filled
+    within its own box (and the widest reach around it)."""
+    out = rgb.copy()
+    reach = 4 * FILL_PX
+    h, w = hole.shape
+    for x, y, bw, bh in _line_boxes(hole.astype(np.uint8)):
+        y0, y1, x0, x1 = max(0, y - reach), min(h, y + bh + reach), max(0, x - reach), min(w, x + bw + reach)
+        out[y0:y1, x0:x1] = _filled_box(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1])
+    return out
+
+
+def _filled_box(rgb: npt.NDArray[np.uint8], hole: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
     known = (~hole).astype(np.float32)
     values = rgb.astype(np.float32) * known[..., None]
     out = rgb.copy()
@@ -252,20 +272,23 @@ def _filled(rgb: npt.NDArray[np.uint8], hole: npt.NDArray[np.bool_]) -> npt.NDAr
 def without_drawn_text(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], bool]:
     """The picture with its drawn text painted out from the surroundings,
     and whether there was any (when not, the picture itself). Found and
-    painted at the search size; only the painted pixels are scaled back."""
-    small, scale = _search_scale(rgb)
+    painted at the search size; only the painted pixels are scaled back,
+    line by line."""
+    small, k = _search_scale(rgb)
     mask = _mask_of(small)
     if not mask.any():
         return rgb, False
     edge = 2 * EDGE_PX + 1
-    grown = cv2.dilate(mask.astype(np.uint8), np.ones((edge, edge), np.uint8))
+    grown = cast("npt.NDArray[np.uint8]", cv2.dilate(mask.astype(np.uint8), np.ones((edge, edge), np.uint8)))
     painted = _filled(small, grown.astype(bool))
-    if scale == 1.0:
+    if k == 1:
         return painted, True
-    h, w = rgb.shape[:2]
-    where = cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
     out = rgb.copy()
-    out[where] = cv2.resize(painted, (w, h), interpolation=cv2.INTER_LINEAR)[where]
+    for x, y, bw, bh in _line_boxes(grown):
+        size = (bw * k, bh * k)
+        where = cv2.resize(grown[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_NEAREST).astype(bool)
+        up = cv2.resize(painted[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)
+        out[y * k : (y + bh) * k, x * k : (x + bw) * k][where] = up[where]
     return out, True
 
 
@@ -273,7 +296,7 @@ class DrawnTextEraser:
     """Paints out drawn text frame by frame, looking at every
     `LOOK_EVERY`-th frame while none is found and at every frame while some
     was found in the last `KEEP_LOOKING` frames: text stays up for seconds,
-    and a clip without any costs a quarter of the search. Frames must come
+    and a clip without any costs an eighth of the search. Frames must come
     in order (one eraser per video)."""
 
     def __init__(self) -> None:
