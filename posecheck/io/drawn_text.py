@@ -53,7 +53,13 @@ MIN_GLYPH_AREA_PX = 20
 MAX_FILL_SD = 25.0
 MIN_CONTRAST = 60.0
 RING_PX = 2
+# A line: MIN_GLYPHS or more, each sharing LINE_OVERLAP of the shorter
+# one's height with its neighbour, at least half as tall, colours within
+# MAX_COLOUR_STEP in every channel, at most MAX_GAP x the taller one's height apart.
 MIN_GLYPHS = 3
+LINE_OVERLAP = 0.6
+MAX_COLOUR_STEP = 30.0
+MAX_GAP = 0.6
 # Larger pictures are searched (and painted) shrunk by a whole factor to at
 # most this longer side (1280x720 at 640x360).
 SEARCH_MAX_SIDE_PX = 720
@@ -152,11 +158,11 @@ class _Glyphs:
         # One line: the boxes share most of the shorter one's height (a "p"
         # hangs below an "e", a "K" stands above it).
         overlap = np.minimum((y + h)[:, None], (y + h)[None, :]) - np.maximum(y[:, None], y[None, :])
-        line = overlap >= 0.6 * short
+        line = overlap >= LINE_OVERLAP * short
         alike = short >= 0.5 * tall
-        colour = np.abs(self.colours[:, None, :] - self.colours[None, :, :]).max(axis=2) <= 30
+        colour = np.abs(self.colours[:, None, :] - self.colours[None, :, :]).max(axis=2) <= MAX_COLOUR_STEP
         gap = np.maximum(x[None, :] - (x + w)[:, None], x[:, None] - (x + w)[None, :])
-        near = line & alike & colour & (gap <= 0.6 * tall)
+        near = line & alike & colour & (gap <= MAX_GAP * tall)
         group = _groups(n, np.argwhere(np.triu(near, 1)))
         sizes = np.bincount(group, minlength=n)
         return self.ids[sizes[group] >= MIN_GLYPHS]
