@@ -216,10 +216,13 @@ def _search_scale(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], in
     k = -(-max(h, w) // SEARCH_MAX_SIDE_PX)
     if k == 1:
         return rgb, 1
-    return cast("npt.NDArray[np.uint8]", cv2.resize(rgb, (w // k, h // k), interpolation=cv2.INTER_AREA)), k
+    size = (max(1, w // k), max(1, h // k))
+    return cast("npt.NDArray[np.uint8]", cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)), k
 
 
 def _mask_of(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    if min(rgb.shape[:2]) < MIN_GLYPH_PX:  # a sliver: no letter fits
+        return np.zeros(rgb.shape[:2], bool)
     glyphs = _Glyphs(rgb)
     found = glyphs.in_lines()
     return np.isin(glyphs.labels, found) if len(found) else np.zeros(rgb.shape[:2], bool)

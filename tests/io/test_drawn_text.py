@@ -77,6 +77,14 @@ def test_text_is_found_in_a_large_picture_too() -> None:
     assert (drawn_text_mask(drawn) & letters).sum() >= 0.9 * letters.sum()
 
 
+@pytest.mark.parametrize("shape", [(2000, 2, 3), (3, 1600, 3), (1, 1, 3)], ids=["tall sliver", "wide sliver", "pixel"])
+def test_a_sliver_of_a_picture_has_no_text_and_no_error(shape: tuple[int, int, int]) -> None:
+    rgb = np.full(shape, 255, np.uint8)
+    out, found = without_drawn_text(rgb)
+    assert out is rgb and not found
+    assert not drawn_text_mask(rgb).any()
+
+
 def test_painted_out_letters_take_the_colour_around_them() -> None:
     scene = _scene()
     drawn, letters = _text(scene, "HOLD 12s", (150, 160), (80, 250, 80), 2.0)
