@@ -78,8 +78,9 @@ FloatArray = npt.NDArray[np.float64]
 def _colour_classes(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """Per pixel: 0 not a fill colour, 1 white, 2.. a vivid hue's sector."""
     r, g, b = cv2.split(rgb)
-    hi = cv2.max(cv2.max(r, g), b).astype(np.uint16)
-    spread = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b)).astype(np.uint16)
+    brightest = cv2.max(cv2.max(r, g), b)
+    hi = brightest.astype(np.uint16)
+    spread = cv2.subtract(brightest, cv2.min(cv2.min(r, g), b)).astype(np.uint16)
     classes = np.zeros(hi.shape, np.uint8)
     # saturation = spread / hi, compared in whole numbers (percent)
     classes[(hi >= WHITE_MIN) & (100 * spread <= WHITE_MAX_SATURATION_PCT * hi)] = 1
@@ -110,7 +111,6 @@ class _Glyphs:
                 colours.append(found[1])
         self.boxes = np.concatenate(boxes) if boxes else np.zeros((0, 4), np.int32)
         self.colours = np.concatenate(colours) if colours else np.zeros((0, 3))
-        self.ids = np.arange(1, len(self.boxes) + 1)
 
     def _class_glyphs(
         self, rgb: npt.NDArray[np.uint8], mask: npt.NDArray[np.uint8], first: int
@@ -149,7 +149,7 @@ class _Glyphs:
 
     def in_lines(self) -> npt.NDArray[np.int64]:
         """Ids of the glyphs in a line of at least MIN_GLYPHS."""
-        n = len(self.ids)
+        n = len(self.boxes)
         if n < MIN_GLYPHS:
             return np.zeros(0, np.int64)
         x, y, w, h = (self.boxes[:, i].astype(np.float64) for i in range(4))
@@ -165,7 +165,7 @@ class _Glyphs:
         near = line & alike & colour & (gap <= MAX_GAP * tall)
         group = _groups(n, np.argwhere(np.triu(near, 1)))
         sizes = np.bincount(group, minlength=n)
-        return self.ids[sizes[group] >= MIN_GLYPHS]
+        return np.flatnonzero(sizes[group] >= MIN_GLYPHS) + 1
 
 
 def _fill_stats(
@@ -247,16 +247,19 @@ def _line_boxes(mask: npt.NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
     return [(x, y, bw, bh) for x, y, bw, bh, _ in stats[1:].tolist()]
 
 
-def _filled(rgb: npt.NDArray[np.uint8], hole: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+def _filled(
+    rgb: npt.NDArray[np.uint8], hole: npt.NDArray[np.bool_], lines: list[tuple[int, int, int, int]]
+) -> npt.NDArray[np.uint8]:
     """The picture with the hole filled from the pixels around it: the mean
     of the known pixels in a FILL_PX box (a normalised box filter), widened
     where a box holds none. As good as OpenCV's inpainting for the pose
-    model, at a tenth of its time on a banner. Each line of text is filled
-    within its own box (and the widest reach around it)."""
+    model, at a tenth of its time on a banner. Each line of text (`lines`,
+    from _line_boxes) is filled within its own box and the widest reach
+    around it."""
     out = rgb.copy()
     reach = 4 * FILL_PX
     h, w = hole.shape
-    for x, y, bw, bh in _line_boxes(hole.astype(np.uint8)):
+    for x, y, bw, bh in lines:
         y0, y1, x0, x1 = max(0, y - reach), min(h, y + bh + reach), max(0, x - reach), min(w, x + bw + reach)
         out[y0:y1, x0:x1] = _filled_box(rgb[y0:y1, x0:x1], hole[y0:y1, x0:x1])
     return out
@@ -289,11 +292,12 @@ def without_drawn_text(rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8
         return rgb, False
     edge = 2 * EDGE_PX + 1
     grown = cast("npt.NDArray[np.uint8]", cv2.dilate(mask.astype(np.uint8), np.ones((edge, edge), np.uint8)))
-    painted = _filled(small, grown.astype(bool))
+    lines = _line_boxes(grown)
+    painted = _filled(small, grown.astype(bool), lines)
     if k == 1:
         return painted, True
     out = rgb.copy()
-    for x, y, bw, bh in _line_boxes(grown):
+    for x, y, bw, bh in lines:
         size = (bw * k, bh * k)
         where = cv2.resize(grown[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_NEAREST).astype(bool)
         up = cv2.resize(painted[y : y + bh, x : x + bw], size, interpolation=cv2.INTER_LINEAR)

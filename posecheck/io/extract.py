@@ -60,11 +60,11 @@ def rgb_frame(
     """BGR frame -> the RGB frame the model reads (shrunk to max_side_px,
     drawn text painted out unless erase_text is False). Frames must come in
     order: the eraser looks closer once it has found text."""
-    eraser = DrawnTextEraser()
+    eraser = DrawnTextEraser() if erase_text else None
 
     def convert(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         rgb = _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
-        return eraser(rgb) if erase_text else rgb
+        return rgb if eraser is None else eraser(rgb)
 
     return convert
 
