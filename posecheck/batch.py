@@ -149,6 +149,7 @@ def analyze_one(path: Path, exercise_arg: str, opts: AnalyzeOptions, out: Path) 
             "duration_s": report["duration_s"],
             "frames": report["frames"],
             "frames_with_pose": report["frames_with_pose"],
+            "frames_text_erased": "" if report["frames_text_erased"] is None else report["frames_text_erased"],
             "reps": report["reps"],
             "reps_left": by_side.get("left", ""),
             "reps_right": by_side.get("right", ""),

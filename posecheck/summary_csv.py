@@ -27,6 +27,7 @@ SUMMARY_FIELDS = (
     "duration_s",
     "frames",
     "frames_with_pose",
+    "frames_text_erased",
     "reps",
     "reps_left",
     "reps_right",

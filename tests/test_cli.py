@@ -122,6 +122,21 @@ def test_analyze_a_track_prints_a_summary_and_writes_outputs(capsys, tmp_path):
     assert header.startswith("t_s,pose,usable,knee_deg,hip_deg")
 
 
+def test_the_report_says_on_how_many_frames_drawn_text_was_painted_out(capsys, tmp_path):
+    # A physiotherapist should know the model read an altered picture.
+    t, img, vis, world = make_track_arrays(60)
+    erased = np.zeros(60, bool)
+    erased[10:35] = True
+    path = tmp_path / "captioned.npz"
+    LandmarkTrack(t, img, vis, world, 30.0, (640, 480), "m", "captioned.mp4", text_erased=erased).save(path)
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "analyze", str(path), "-e", "plank", "--out", str(out_dir), "-q")
+    assert code == 0, err
+    assert "drawn text painted out before reading the pose: 25/60 frames" in out
+    assert json.loads((out_dir / "report.json").read_text())["frames_text_erased"] == 25
+    assert "was painted out of 25 of the 60 frames" in (out_dir / "report.html").read_text()
+
+
 def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
     track = _still_track(tmp_path / "still.npz")
     code, out, _ = run(capsys, "analyze", str(track), "-e", "plank", "--json", "-", "-q")
@@ -129,6 +144,7 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
     report = json.loads(out)
     assert report["camera_roll_deg"] is None  # a track without one: the picture showed none
     assert report["frames_with_face"] is None  # a plank reads no face
+    assert report["frames_text_erased"] is None  # a track made without the search
     assert set(report) == {
         "schema",
         "exercise",
@@ -140,6 +156,7 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
         "frames",
         "frames_with_pose",
         "frames_with_face",
+        "frames_text_erased",
         "reps",
         "reps_by_side",
         "partial_reps",

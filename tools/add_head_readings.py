@@ -36,7 +36,7 @@ def head_readings(video: Path, track: LandmarkTrack, reader: FaceMeshReader) -> 
     head = np.full(len(track), np.nan, np.float32)
     patch = HeadPatchTracker()
     done = 0
-    for i, _, rgb in prefetched_frames(VideoReader(video), rgb_frame(None)):
+    for i, _, (rgb, _erased) in prefetched_frames(VideoReader(video), rgb_frame(None)):
         if i >= len(track):
             break
         face[i] = reader.angles_deg(rgb, track.image_xyz[i], track.visibility[i])

@@ -30,6 +30,10 @@ File format (`.npz`, self-describing, versioned by `format_version`):
                     head's ear-to-nose line read from the head's pixels
                     (io/head_patch.py), -180..180 as atan2(dy, dx) with y
                     down; NaN where not read (and wherever no person was)
+    text_erased     (T,) bool, optional: frames where text drawn over the
+                    picture was painted out before the model read it
+                    (io/drawn_text.py); absent when the picture was read as
+                    it is (or the track predates the search)
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
@@ -77,6 +81,9 @@ class LandmarkTrack:
         head_dir_deg: (T,) float32 a side-on head's ear-to-nose direction
             in the picture from its pixels (io/head_patch.py), NaN where not
             read; None for a track extracted without it.
+        text_erased: (T,) bool, frames where drawn text was painted out
+            before the model read them (io/drawn_text.py); None when the
+            picture was read as it is.
     """
 
     t_s: npt.NDArray[np.float64]
@@ -91,6 +98,7 @@ class LandmarkTrack:
     camera_roll_deg: float | None = None
     face_deg: npt.NDArray[np.float32] | None = None
     head_dir_deg: npt.NDArray[np.float32] | None = None
+    text_erased: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -110,6 +118,10 @@ class LandmarkTrack:
             raise ValueError(f"face_deg must have shape {(n, 3)}, but got shape {self.face_deg.shape}")
         if self.head_dir_deg is not None and self.head_dir_deg.shape != (n,):
             raise ValueError(f"head_dir_deg must have shape {(n,)}, but got shape {self.head_dir_deg.shape}")
+        if self.text_erased is not None and (self.text_erased.shape != (n,) or self.text_erased.dtype != np.bool_):
+            raise ValueError(
+                f"text_erased must be bool of shape {(n,)}, but got {self.text_erased.dtype} {self.text_erased.shape}"
+            )
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -149,6 +161,7 @@ class LandmarkTrack:
             "camera_roll_deg": self.camera_roll_deg,
             "face_deg": self.face_deg,
             "head_dir_deg": self.head_dir_deg,
+            "text_erased": self.text_erased,
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
@@ -163,6 +176,7 @@ class LandmarkTrack:
             world_xyz=self.world_xyz[index],
             face_deg=None if self.face_deg is None else self.face_deg[index],
             head_dir_deg=None if self.head_dir_deg is None else self.head_dir_deg[index],
+            text_erased=None if self.text_erased is None else self.text_erased[index],
             source_duration_s=None,  # a part of the source
         )
 
@@ -187,6 +201,10 @@ class LandmarkTrack:
             camera_roll_deg=tracks[0].camera_roll_deg if len({tr.camera_roll_deg for tr in tracks}) == 1 else None,
             face_deg=_joined_reading([(len(tr), tr.face_deg) for tr in tracks]),
             head_dir_deg=_joined_reading([(len(tr), tr.head_dir_deg) for tr in tracks]),
+            # Known only where every part was searched.
+            text_erased=None
+            if any(tr.text_erased is None for tr in tracks)
+            else np.concatenate([tr.text_erased for tr in tracks if tr.text_erased is not None]),
         )
         return joined, starts
 
@@ -248,6 +266,8 @@ class LandmarkTrack:
             entries["face_deg"] = self.face_deg
         if self.head_dir_deg is not None:
             entries["head_dir_deg"] = self.head_dir_deg
+        if self.text_erased is not None:
+            entries["text_erased"] = self.text_erased
         write_atomically(target, lambda tmp: np.savez_compressed(tmp, **entries))
         return target
 

@@ -52,6 +52,7 @@ _ENTRIES = (
     "camera_roll_deg",
     "face_deg",
     "head_dir_deg",
+    "text_erased",
 )
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
@@ -168,7 +169,24 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "camera_roll_deg": _camera_roll(path, raw),
         "face_deg": _face(path, raw, ~np.isnan(image[:, 0, 0])),
         "head_dir_deg": _head_dir(path, raw, ~np.isnan(image[:, 0, 0])),
+        "text_erased": _text_erased(path, raw, len(t_s)),
     }
+
+
+def _text_erased(path: Path, raw: dict[str, Any], frames: int) -> npt.NDArray[np.bool_] | None:
+    """The optional `text_erased`: (T,) true or false per frame."""
+    if "text_erased" not in raw:
+        return None
+    value = _entry(path, raw, "text_erased")
+    if not (isinstance(value, np.ndarray) and value.dtype == np.bool_ and value.ndim == 1):
+        raise PosecheckError(
+            f"{path}: text_erased is {_describe(value)}; allowed: an array of true/false of shape (T,)"
+        )
+    if len(value) != frames:
+        raise PosecheckError(
+            f"{path}: text_erased has {len(value)} frames but t_s has {frames}; every array needs one row per frame"
+        )
+    return value
 
 
 def _face(path: Path, raw: dict[str, Any], has_person: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32] | None:

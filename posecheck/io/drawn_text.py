@@ -310,17 +310,20 @@ class DrawnTextEraser:
     `LOOK_EVERY`-th frame while none is found and at every frame while some
     was found in the last `KEEP_LOOKING` frames: text stays up for seconds,
     and a clip without any costs an eighth of the search. Frames must come
-    in order (one eraser per video)."""
+    in order (one eraser per video). Says of each frame whether text was
+    painted out of it: the track keeps that (`text_erased`), so a report can
+    say that the model read an altered picture."""
 
     def __init__(self) -> None:
         self._frame = -1
         self._last_found = -KEEP_LOOKING - 1
 
-    def __call__(self, rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    def __call__(self, rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], bool]:
+        """(the picture to read, whether text was painted out of it)."""
         self._frame += 1
         if self._frame - self._last_found > KEEP_LOOKING and self._frame % LOOK_EVERY:
-            return rgb
+            return rgb, False
         out, found = without_drawn_text(rgb)
         if found:
             self._last_found = self._frame
-        return out
+        return out, found

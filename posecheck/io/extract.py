@@ -56,15 +56,16 @@ def _resized(rgb: npt.NDArray[np.uint8], max_side_px: int | None) -> npt.NDArray
 
 def rgb_frame(
     max_side_px: int | None, erase_text: bool = True
-) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]]:
-    """BGR frame -> the RGB frame the model reads (shrunk to max_side_px,
-    drawn text painted out unless erase_text is False). Frames must come in
-    order: the eraser looks closer once it has found text."""
+) -> Callable[[npt.NDArray[np.uint8]], tuple[npt.NDArray[np.uint8], bool]]:
+    """BGR frame -> (the RGB frame the model reads, whether drawn text was
+    painted out of it): shrunk to max_side_px, text painted out unless
+    erase_text is False. Frames must come in order: the eraser looks closer
+    once it has found text."""
     eraser = DrawnTextEraser() if erase_text else None
 
-    def convert(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    def convert(bgr: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], bool]:
         rgb = _resized(cast("npt.NDArray[np.uint8]", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), max_side_px)
-        return rgb if eraser is None else eraser(rgb)
+        return (rgb, False) if eraser is None else eraser(rgb)
 
     return convert
 
@@ -108,16 +109,19 @@ def extract_track(
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     total = info.frame_count // stride if info.frame_count else 0
     frames = (
-        ((t_s, rgb), rgb) for _, t_s, rgb in prefetched_frames(reader, rgb_frame(max_side_px, erase_text), stride)
+        ((t_s, rgb, erased), rgb)
+        for _, t_s, (rgb, erased) in prefetched_frames(reader, rgb_frame(max_side_px, erase_text), stride)
     )
     roll = RollSampler()
     face = FaceMeshReader() if read_head.face else None
     head = HeadPatchTracker() if read_head.profile else None
     faces: list[npt.NDArray[np.float64]] = []
     heads: list[float] = []
-    for done, ((t_s, rgb), candidates) in enumerate(estimator.detect_frames(frames), start=1):
+    text_erased: list[bool] = []
+    for done, ((t_s, rgb, erased), candidates) in enumerate(estimator.detect_frames(frames), start=1):
         person = finder.choose(t_s, rgb, candidates)
         times.append(t_s)
+        text_erased.append(erased)
         img, vis, world = frame_landmarks(person)
         chunks.append((img, vis, world))
         if face is not None:
@@ -146,4 +150,5 @@ def extract_track(
         camera_roll_deg=roll.estimate(),
         face_deg=np.stack(faces).astype(np.float32) if face is not None and faces else None,
         head_dir_deg=np.array(heads, np.float32) if head is not None and heads else None,
+        text_erased=np.array(text_erased, bool) if erase_text else None,
     )

@@ -48,6 +48,10 @@ def build_report(result: AnalysisResult, source: str, mirrored: bool = False) ->
         "frames_with_face": None
         if tr.face_deg is None or not head_reads([ex]).face
         else int(read_frames(tr.face_deg).sum()),
+        # Frames whose drawn text (an app's counter, a caption) was painted
+        # out before the model read them; None where the picture was read as
+        # it is (a track extracted without the search).
+        "frames_text_erased": None if tr.text_erased is None else int(tr.text_erased.sum()),
         "reps": len(result.reps),
         "reps_by_side": reps_by_side(ex, result.reps),
         "partial_reps": result.partial_reps,
@@ -127,6 +131,10 @@ def summary_text(report: dict[str, Any]) -> str:
     faulty = sum(1 for r in report["rep_events"] if r["faults"])
     if faulty:
         reps += f", with form faults: {faulty}"
+    if report.get("frames_text_erased"):
+        lines.append(
+            f"drawn text painted out before reading the pose: {report['frames_text_erased']}/{report['frames']} frames"
+        )
     lines.append(reps)
     for h in report["holds"]:
         side = f" {h['side']}" if h["side"] else ""

@@ -91,6 +91,23 @@ def test_the_side_on_head_line_is_kept_sliced_joined_and_mirrored(tmp_path: Path
         track().replace(head_dir_deg=np.zeros((10, 1), np.float32))
 
 
+def test_the_frames_text_was_erased_from_are_kept_sliced_and_joined(tmp_path: Path):
+    erased = np.zeros(10, bool)
+    erased[4:7] = True
+    read = track().replace(text_erased=erased)
+    back = LandmarkTrack.load(read.save(tmp_path / "t.npz"))
+    np.testing.assert_array_equal(back.text_erased, erased)
+    assert LandmarkTrack.load(track().save(tmp_path / "n.npz")).text_erased is None
+    np.testing.assert_array_equal(back.mirrored().text_erased, erased)
+    np.testing.assert_array_equal(back.select(slice(5, 8)).text_erased, [True, True, False])
+    joined, _ = LandmarkTrack.played_in_turn([read, read])
+    assert joined.text_erased.sum() == 6 and len(joined.text_erased) == 20
+    # A part read without the search: unknown for the whole, not "none".
+    assert LandmarkTrack.played_in_turn([read, track()])[0].text_erased is None
+    with pytest.raises(ValueError, match=r"text_erased must be bool of shape \(10,\)"):
+        track().replace(text_erased=np.zeros(10, np.uint8))
+
+
 def test_pixels_scale_by_frame_size():
     px = track().pixels()
     assert px[0, 0, 0] == pytest.approx(0.3 * 640)
@@ -359,6 +376,18 @@ BAD_ENTRIES = {
     "head_dir_deg text": (
         lambda: {**_entries(), "head_dir_deg": np.array(["a"] * 10)},
         r"head_dir_deg is .*; allowed: an array of numbers of shape \(T,\)",
+    ),
+    "text_erased numbers": (
+        lambda: {**_entries(), "text_erased": np.zeros(10)},
+        r"text_erased is an array of shape \(10,\) \(float64\); allowed: an array of true/false of shape \(T,\)",
+    ),
+    "text_erased one frame short": (
+        lambda: {**_entries(), "text_erased": np.zeros(9, bool)},
+        r"text_erased has 9 frames but t_s has 10",
+    ),
+    "text_erased one value": (
+        lambda: {**_entries(), "text_erased": np.array(True)},
+        r"text_erased is True; allowed: an array of true/false of shape \(T,\)",
     ),
     "format an array": (
         _value("format", np.array(["posecheck-track"])),

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posecheck.core.measures import HeadReads
 from posecheck.io.drawn_text import LOOK_EVERY, DrawnTextEraser, drawn_text_mask, without_drawn_text
 
 from conftest import CLIPS, SAMPLES, needs_clips, needs_mediapipe
@@ -106,9 +107,48 @@ def test_the_eraser_looks_at_every_frame_while_text_is_up() -> None:
     eraser = DrawnTextEraser()
     appears = 2 * LOOK_EVERY + 1
     frames = [scene] * appears + [drawn] * (3 * LOOK_EVERY)
-    erased = [out is not rgb for rgb, out in ((rgb, eraser(rgb)) for rgb in frames)]
+    said, erased = [], []
+    for rgb in frames:
+        out, found = eraser(rgb)
+        said.append(found)
+        erased.append(out is not rgb)
     first = 3 * LOOK_EVERY  # the first frame looked at with the text up
     assert not any(erased[:first]) and all(erased[first:])
+    assert said == erased
+
+
+class _Nobody:
+    """An estimator that finds nobody: extraction without the model."""
+
+    name = "nobody"
+
+    def detect_frames(self, frames):
+        for key, _ in frames:
+            yield key, []
+
+    def track(self, before, t_s, rgb):
+        return []
+
+    def end_track(self) -> None:
+        pass
+
+
+def test_the_track_keeps_the_frames_text_was_painted_out_of(tmp_path: Path) -> None:
+    from posecheck.io.extract import extract_track
+
+    scene = cv2.cvtColor(_scene(), cv2.COLOR_RGB2BGR)
+    drawn, _ = _text(scene, "HOLD 12s", (150, 160), (255, 255, 255), 2.0)
+    video = tmp_path / "caption.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (W, H))
+    appears = LOOK_EVERY + 2  # up from frame 10: first looked at in frame 16
+    for i in range(4 * LOOK_EVERY):
+        writer.write(drawn if i >= appears else scene)
+    writer.release()
+    bare = HeadReads(face=False, profile=False)
+    erased = extract_track(video, _Nobody(), read_head=bare).text_erased
+    first = 2 * LOOK_EVERY
+    assert erased is not None and not erased[:first].any() and erased[first:].all()
+    assert extract_track(video, _Nobody(), read_head=bare, erase_text=False).text_erased is None
 
 
 def _frames(video: Path, every_s: float) -> list[np.ndarray]:
@@ -169,5 +209,6 @@ def test_a_plank_under_a_banner_is_timed_once_the_text_is_painted_out() -> None:
 
     with MediaPipePoseEstimator() as est:
         track = extract_track(SAMPLES / "plank_side_render_overlay_text.mp4", est)
+    assert track.text_erased is not None and track.text_erased.all()  # the banner is up throughout
     holds = analyze_track(track, load_exercise("plank")).holds
     assert len(holds) == 1 and abs(holds[0].duration_s - 15.823) <= 0.5
