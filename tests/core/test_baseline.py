@@ -103,6 +103,19 @@ def test_turns_that_pass_the_middle_without_a_pause_rest_at_the_midpoint():
     assert rest_level(x, t, {1, -1}, band=12.0) == pytest.approx(0.0, abs=3.0)
 
 
+def test_a_start_part_way_into_a_turn_is_not_the_rest():
+    # The recording starts with the head turned 38 deg, still for 0.4 s,
+    # then turns to the ends (-52 and +68) and pauses there 1 s each,
+    # passing the middle without a pause. The first moment is inside the
+    # extremes, but nobody rests for 0.4 s: the rest is the midpoint (8).
+    ends = [(-52, -52, 1.0), (-52, 68, 0.6), (68, 68, 1.0), (68, -52, 0.6)] * 4
+    t, x = segments((-38, -38, 0.4), (-38, -52, 0.2), *ends)
+    assert rest_level(x, t, {1, -1}, band=12.0) == pytest.approx(8.0, abs=2.0)
+    # A second's pause in the middle is a rest.
+    t, x = segments((20, 20, 1.0), (20, -52, 0.4), *ends)
+    assert rest_level(x, t, {1, -1}, band=12.0) == pytest.approx(20.0, abs=1.0)
+
+
 def test_nan_frames_are_left_out():
     t, x = segments((10, 10, 1.0), (10, 25, 0.5), (25, 25, 1.0))
     x[5:15] = np.nan
