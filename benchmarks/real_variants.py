@@ -3,7 +3,8 @@
 People pass recordings on through phones and messengers: mirrored by a
 front camera, scaled down and recompressed, at a lower frame rate, from a
 phone leaning a few degrees, in a dim room, with title and end cards,
-padded to a portrait frame. Each change below keeps the clip's hand label
+padded to a portrait frame, or put on a canvas of the other shape over a
+blurred copy of itself. Each change below keeps the clip's hand label
 (counts, holds and their lengths; cards shift the times by 2 s), so
 posecheck should give the same answer; where it does not, that is a class
 of failure to fix in the engine, not in one clip.
@@ -52,6 +53,7 @@ VARIANTS = (
     "dim_noise",
     "cards",
     "port_pad",
+    "blur_fill",
 )
 GAMMA_LUT = (255.0 * (np.arange(256) / 255.0) ** 1.8).clip(0, 255).astype(np.uint8)
 DIM_LUT = (np.arange(256) * 0.6).clip(0, 255).astype(np.uint8)
@@ -98,6 +100,19 @@ def _filter(variant: str, w: int, h: int) -> str:
         return f"rotate={a:.6f}:fillcolor=black,crop={_even(w * k)}:{_even(h * k)},scale={w}:{h}"
     if variant == "port_pad":
         return f"pad={w}:{_even(w * 16 / 9)}:(ow-iw)/2:(oh-ih)/2:black"
+    if variant == "blur_fill":
+        # As a phone shares a clip of the other shape: the picture turned
+        # 90 deg (a landscape clip on a portrait canvas, or the reverse),
+        # the clip scaled to fit across it, over an enlarged, blurred,
+        # darkened copy of itself filling the rest.
+        cw, ch = h, w
+        k = min(cw / w, ch / h)
+        fw, fh = _even(w * k), _even(h * k)
+        sigma = max(cw, ch) / 40
+        return (
+            f"split[bg][fg];[bg]scale={cw}:{ch}:force_original_aspect_ratio=increase,crop={cw}:{ch},"
+            f"gblur=sigma={sigma:.1f},eq=brightness=-0.1[b];[fg]scale={fw}:{fh}[f];[b][f]overlay=(W-w)/2:(H-h)/2"
+        )
     raise ValueError(variant)
 
 
