@@ -96,7 +96,12 @@ def extract_command(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     written = track.save(out)
-    print(f"wrote {written}: {len(track)} frames, person in {int(track.has_pose.sum())}, model {track.model}")
+    painted = (
+        ""
+        if track.text_erased is None or not track.text_erased.any()
+        else f", drawn text painted out of {int(track.text_erased.sum())}"
+    )
+    print(f"wrote {written}: {len(track)} frames, person in {int(track.has_pose.sum())}{painted}, model {track.model}")
     return 0
 
 
