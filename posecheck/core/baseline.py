@@ -123,6 +123,9 @@ def _low_cluster(x: FloatArray, band: float) -> float:
 # Share of a metric's range the person must move away from a place for the
 # next stay there to count as another visit (see _middle).
 LEAVE_SHARE = 0.25
+# A rest between a metric's extremes lies at least this share of its range
+# from each (see _middle).
+EDGE_SHARE = 0.2
 
 
 def _still_episodes(
@@ -197,11 +200,12 @@ def _middle(x: FloatArray, t_s: FloatArray, band: float, so_far: bool = False) -
     places = _still_episodes(x, t_s, band, max(band, LEAVE_SHARE * (hi - lo)))
     # Live, a place counts as the rest once the person came back to it: a
     # slow movement on its way reads as one still visit in between.
-    # A place in between is a rest where the person paused MIDDLE_PAUSE_S
-    # in all: a recording that starts part-way into a turn stays there a
-    # moment before going on (a head turned 38 deg for 0.4 s, the turns'
-    # ends at 52, was taken for the rest, and half the turns went unseen).
-    inner = [p for p in places if lo + band < p[0] < hi - band and p[1] >= MIDDLE_PAUSE_S and (p[2] >= 2 or not so_far)]
+    # A place near an extreme is a shallow end or a start part-way into a
+    # movement, not the rest (a recording began with the head turned 38
+    # deg for 0.4 s, the turns' ends at -52 and 68: taken for the rest, half
+    # the turns went unseen).
+    edge = max(band, EDGE_SHARE * (hi - lo))
+    inner = [p for p in places if lo + edge < p[0] < hi - edge and (p[2] >= 2 or not so_far)]
     if inner:
         return max(inner, key=lambda p: (p[2], p[1]))[0]
     if so_far:

@@ -107,12 +107,13 @@ def test_a_start_part_way_into_a_turn_is_not_the_rest():
     # The recording starts with the head turned 38 deg, still for 0.4 s,
     # then turns to the ends (-52 and +68) and pauses there 1 s each,
     # passing the middle without a pause. The first moment is inside the
-    # extremes, but nobody rests for 0.4 s: the rest is the midpoint (8).
+    # extremes but near one: a start part-way into a turn, not a rest. The
+    # rest is the midpoint (8).
     ends = [(-52, -52, 1.0), (-52, 68, 0.6), (68, 68, 1.0), (68, -52, 0.6)] * 4
     t, x = segments((-38, -38, 0.4), (-38, -52, 0.2), *ends)
     assert rest_level(x, t, {1, -1}, band=12.0) == pytest.approx(8.0, abs=2.0)
-    # A second's pause in the middle is a rest.
-    t, x = segments((20, 20, 1.0), (20, -52, 0.4), *ends)
+    # A short pause well inside the range is a rest.
+    t, x = segments(*ends, (-52, 20, 0.4), (20, 20, 0.6))
     assert rest_level(x, t, {1, -1}, band=12.0) == pytest.approx(20.0, abs=1.0)
 
 
