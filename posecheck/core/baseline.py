@@ -43,9 +43,8 @@ FloatArray = npt.NDArray[np.float64]
 # this low percentile (a percentile, not the minimum: a glitch frame or two
 # must not become the rest).
 REST_PERCENTILE = 5.0
-# A pause in the middle counts as rest when the person stays still there at
-# least this long in all (cat-cow's flat back; a turn's pass through the
-# middle is not a pause).
+# Still stays at one level with gaps shorter than this between them are one
+# visit there (a pause broken by a moment of jitter; see _still_episodes).
 MIDDLE_PAUSE_S = 0.5
 # Still: the metric changes by less than half the rest band over this window.
 STILL_WINDOW_S = 0.3
