@@ -182,10 +182,7 @@ def _text_erased(path: Path, raw: dict[str, Any], frames: int) -> npt.NDArray[np
         raise PosecheckError(
             f"{path}: text_erased is {_describe(value)}; allowed: an array of true/false of shape (T,)"
         )
-    if len(value) != frames:
-        raise PosecheckError(
-            f"{path}: text_erased has {len(value)} frames but t_s has {frames}; every array needs one row per frame"
-        )
+    _check_rows(path, "text_erased", len(value), frames)
     return value
 
 
@@ -331,11 +328,17 @@ def _numbers(
     shape = "(" + ", ".join(["T", *map(str, per_frame)]) + (",)" if not per_frame else ")")
     if not (_is_numeric(value) and value.ndim == 1 + len(per_frame) and value.shape[1:] == per_frame):
         raise PosecheckError(f"{path}: {key} is {_describe(value)}; allowed: an array of numbers of shape {shape}")
-    if frames is not None and len(value) != frames:
-        raise PosecheckError(
-            f"{path}: {key} has {len(value)} frames but t_s has {frames}; every array needs one row per frame"
-        )
+    if frames is not None:
+        _check_rows(path, key, len(value), frames)
     return value
+
+
+def _check_rows(path: Path, key: str, rows: int, frames: int) -> None:
+    """An entry has one row per frame of t_s."""
+    if rows != frames:
+        raise PosecheckError(
+            f"{path}: {key} has {rows} frames but t_s has {frames}; every array needs one row per frame"
+        )
 
 
 def _check_times(path: Path, t_s: npt.NDArray[np.float64]) -> None:

@@ -131,7 +131,7 @@ def summary_text(report: dict[str, Any]) -> str:
     faulty = sum(1 for r in report["rep_events"] if r["faults"])
     if faulty:
         reps += f", with form faults: {faulty}"
-    if report.get("frames_text_erased"):
+    if report["frames_text_erased"]:
         lines.append(
             f"drawn text painted out before reading the pose: {report['frames_text_erased']}/{report['frames']} frames"
         )
