@@ -130,6 +130,9 @@ class HoldRecord:
     end_s: float
     completed: bool
     side: str | None
+    # Of it, seconds where the position could not be judged (the person not
+    # found for a moment) but was held before and after (HoldClock.UNSEEN_S).
+    unseen_s: float = 0.0
 
     @property
     def duration_s(self) -> float:

@@ -65,6 +65,7 @@ def build_report(result: AnalysisResult, source: str, mirrored: bool = False) ->
                 "duration_s": _r(h.duration_s),
                 "completed": h.completed,
                 "side": h.side,
+                "unseen_s": _r(h.unseen_s),
             }
             for h in result.holds
         ],
@@ -139,7 +140,8 @@ def summary_text(report: dict[str, Any]) -> str:
     for h in report["holds"]:
         side = f" {h['side']}" if h["side"] else ""
         done = "done" if h["completed"] else "short"
-        lines.append(f"hold{side}: {h['duration_s']:.1f} s from {h['start_s']:.1f} s ({done})")
+        unseen = f", {h['unseen_s']:.1f} s of it not seen" if h.get("unseen_s") else ""
+        lines.append(f"hold{side}: {h['duration_s']:.1f} s from {h['start_s']:.1f} s ({done}{unseen})")
     for w in report["warnings"]:
         lines.append(f"warning [{w['severity']}] at {w['t_s']:.1f}-{w['end_s']:.1f} s: {w['message']}")
     lines.append(f"model: {report['model']}")

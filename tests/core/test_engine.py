@@ -361,17 +361,44 @@ def test_a_dip_during_the_setup_check_is_bridged_by_the_grace_as_after_it():
     assert [h.start_s for h in eng.holds] == [pytest.approx(0.9, abs=1 / FPS)]
 
 
-def test_static_hold_broken_by_lost_pose_past_grace():
+def test_static_hold_bridges_a_lost_pose_held_before_and_after():
     trace = np.full(int(6 * FPS), 150.0)
     vis = np.ones(len(trace), bool)
     vis[int(2 * FPS) : int(3 * FPS)] = False
     eng, _ = run(exercise(HOLD), {"a": trace}, vis)
-    # 2 s held, lost for 1 s (past the 0.5 s grace): that hold ends short;
-    # the next one starts when the pose is back and runs to the end (3 s).
+    # Lost for 1 s (past the 0.5 s grace) and in position again after: one
+    # hold through the gap, which the record says was not seen.
+    assert [(round(h.start_s, 2), round(h.end_s, 2)) for h in eng.holds] == [(0.0, round(6.0 - 1 / FPS, 2))]
+    assert eng.holds[0].unseen_s == pytest.approx(1.0 + 1 / FPS, abs=1e-6)
+
+
+def test_static_hold_lost_and_found_out_of_position_ended_when_last_seen():
+    trace = segments((150, 150, 2.0), (50, 50, 4.0))
+    vis = np.ones(len(trace), bool)
+    vis[int(2 * FPS) : int(3 * FPS)] = False
+    eng, _ = run(exercise(HOLD), {"a": trace}, vis)
+    assert [round(h.end_s, 2) for h in eng.holds] == [round(2.0 - 1 / FPS, 2)]
+    assert eng.holds[0].unseen_s == 0.0
+
+
+def test_static_hold_broken_by_a_pose_lost_past_unseen_s():
+    trace = np.full(int(9 * FPS), 150.0)
+    vis = np.ones(len(trace), bool)
+    vis[int(2 * FPS) : int(5.5 * FPS)] = False  # 3.5 s: past HoldClock.UNSEEN_S
+    eng, _ = run(exercise(HOLD), {"a": trace}, vis)
     assert len(eng.holds) == 2
-    assert not eng.holds[0].completed
     assert eng.holds[0].duration_s == pytest.approx(2.0 - 1 / FPS, abs=1e-6)
-    assert eng.holds[1].start_s == pytest.approx(3.0, abs=1 / FPS)
+    assert eng.holds[1].start_s == pytest.approx(5.5, abs=1 / FPS)
+
+
+def test_a_lost_pose_during_the_setup_check_is_bridged_as_after_it():
+    # In position from the start; the pose lost 0.2-1.2 s while the setup
+    # check runs: timed from 0, as a loss after setup would be.
+    trace = segments((150, 150, 5.0), (50, 50, 1.0))
+    vis = np.ones(len(trace), bool)
+    vis[int(0.2 * FPS) : int(1.2 * FPS)] = False
+    eng, _ = run(exercise(HOLD), {"a": trace}, vis)
+    assert [h.start_s for h in eng.holds] == [pytest.approx(0.0)]
 
 
 def test_sequence_counts_one_rep_after_every_step():

@@ -13,7 +13,7 @@ import pytest
 
 from posecheck.core.analysis import analyze_track
 from posecheck.core.track import LandmarkTrack
-from posecheck.io.report import build_report
+from posecheck.io.report import build_report, summary_text
 from posecheck.io.report_html import html_report, write_batch_index, write_html_report
 from posecheck.spec import load_exercise
 
@@ -221,3 +221,22 @@ def test_the_report_gives_the_roll_as_the_video_shows_it():
     assert build_report(analyze_track(track, plank), "v.mp4")["camera_roll_deg"] == 6.0
     mirrored = analyze_track(track.mirrored(), plank)
     assert build_report(mirrored, "v.mp4", mirrored=True)["camera_roll_deg"] == 6.0
+
+
+def test_a_hold_the_model_lost_for_a_moment_is_one_hold_and_the_reports_say_how_long_was_unseen():
+    # The rendered plank with the person lost for 1.5 s mid-hold (a dark
+    # room's frames the model finds nobody in): one hold, timed through.
+    ex = load_exercise("plank")
+    track = LandmarkTrack.load(SAMPLES / "plank_side_render.npz")
+    whole = analyze_track(track, ex).holds
+    lost = (track.t_s >= 10.0) & (track.t_s < 11.5)
+    track.image_xyz[lost] = np.nan
+    track.world_xyz[lost] = np.nan
+    track.visibility[lost] = 0.0
+    result = analyze_track(track, ex)
+    assert [(h.start_s, h.end_s) for h in result.holds] == [(h.start_s, h.end_s) for h in whole]
+    assert result.holds[0].unseen_s == pytest.approx(1.55, abs=0.1)
+    report = build_report(result, "plank.mp4")
+    assert report["holds"][0]["unseen_s"] == pytest.approx(1.55, abs=0.1)
+    assert re.search(r"hold: [\d.]+ s from [\d.]+ s \(short, 1\.[56] s of it not seen\)", summary_text(report))
+    assert re.search(r"short \(1\.[56] s not seen\)", html_report(result, report, {}))

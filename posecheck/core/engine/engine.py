@@ -19,7 +19,9 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
   or a hold broken before its target, is a partial rep, not a rep.
 - A lost or barely visible pose pauses the machine; it never counts.
 - A hold is timed while the position (and every form rule) holds; dips out
-  shorter than `grace_s` do not end it.
+  shorter than `grace_s` do not end it, nor (static holds) frames where the
+  position cannot be judged for up to HoldClock.UNSEEN_S when it is held
+  again after.
 """
 
 from __future__ import annotations
@@ -96,9 +98,10 @@ class ExerciseEngine:
             if self._visible_since is not None:
                 out.append(Event(t_s, EventKind.POSE_LOST))
             self._visible_since = None
-            if self.timer.clock is not None and not self.timer.clock.update(t_s, False):
+            if self.timer.clock is not None and not self._hold_goes_on_unjudged(self.timer.clock, t_s):
                 out += self._end_hold()
-            if self._setup_clock is not None and not self._setup_clock.update(t_s, False):
+                self._hold_phase = Phase.IDLE
+            if self._setup_clock is not None and not self._setup_clock.unjudged(t_s):
                 self._setup_clock = None
             if self._last_seen_s is not None and t_s - self._last_seen_s > ABANDON_AFTER_S:
                 self.counter.abandon()
@@ -154,6 +157,11 @@ class ExerciseEngine:
             return self.counter.end_hold()
         return self.timer.end(None)[0]
 
+    def _hold_goes_on_unjudged(self, clock: HoldClock, t_s: float) -> bool:
+        """A frame with the pose lost: a static hold bridges it (HoldClock.UNSEEN_S);
+        the hold at a rep's end is the rep counter's and keeps its grace rule."""
+        return clock.unjudged(t_s) if self.ex.reps is None else clock.update(t_s, False)
+
     def _in_hold_position(self, values: dict[str, float]) -> bool | None:
         """In the static hold's position; None when a condition cannot be
         judged this frame (its metric NaN): an unknown never breaks or
@@ -174,7 +182,9 @@ class ExerciseEngine:
         clock = self.timer.clock
         if in_pos is None:
             # Unknown for longer than the grace: the hold ended when it was
-            # last seen in position.
+            # last seen in position. (A condition unknown while the person is
+            # seen is something moving out of view, the hands leaving the
+            # picture: not bridged as a pose the model lost is.)
             if clock is not None and t_s - clock.last_in_s > hold.grace_s:
                 out += self._end_hold()
                 self._hold_phase = Phase.IDLE

@@ -32,12 +32,25 @@ class HoldClock:
     """
 
     REST_S = 0.2
+    # A static hold is not broken by frames where its position cannot be
+    # judged (nobody found, a condition's metric unknown) for up to this
+    # long, when the first frame judged after is in position again: it was
+    # held all the while. A dark home plank lost by the model for 2.2 s
+    # mid-hold was two holds (17.3 + 4.5 s of 29); a person cannot lower
+    # out of a plank and get back into it unseen in a few seconds. A frame
+    # judged out of position still ends the hold after the grace time.
+    UNSEEN_S = 3.0
 
     def __init__(self, start_s: float, grace_s: float, still_band_units: float = 2.0) -> None:
         self.start_s: float | None = start_s
         self.last_in_s = start_s
         self.grace_s = grace_s
         self.still_band = still_band_units
+        # Seconds timed through where the position could not be judged
+        # (gaps longer than the grace time), for the report.
+        self.unseen_s = 0.0
+        # Since the last in-position frame, no frame was judged out of it.
+        self._unjudged_since_in = True
         # Per frame seen: its time and the values of the `still` metrics.
         self._still_t: list[float] = []
         self._still: list[tuple[float, ...]] = []
@@ -48,9 +61,20 @@ class HoldClock:
             self._still_t.append(t_s)
             self._still.append(still)
         if in_position:
+            if self._unjudged_since_in and t_s - self.last_in_s > self.grace_s:
+                self.unseen_s += t_s - self.last_in_s
             self.last_in_s = t_s
+            self._unjudged_since_in = True
             return True
+        self._unjudged_since_in = False
         return t_s - self.last_in_s <= self.grace_s
+
+    def unjudged(self, t_s: float) -> bool:
+        """Feed a frame where the position cannot be judged (see UNSEEN_S);
+        False once it has gone unjudged, or out, too long since last in
+        position: the hold ended then."""
+        limit_s = max(self.UNSEEN_S, self.grace_s) if self._unjudged_since_in else self.grace_s
+        return t_s - self.last_in_s <= limit_s
 
     @property
     def elapsed_s(self) -> float:
@@ -404,7 +428,7 @@ class HoldTimer:
             # Passed through the end position without keeping still there
             # (a sweep, a circle): not a hold, and not an attempt at one.
             return out, None
-        rec = HoldRecord(start_s, end_s, self.completed, side)
+        rec = HoldRecord(start_s, end_s, self.completed, side, min(clock.unseen_s, end_s - start_s))
         self.records.append(rec)
         out.append(Event(end_s, EventKind.HOLD_ENDED, side, {"duration_s": rec.duration_s, "completed": rec.completed}))
         return out, rec
