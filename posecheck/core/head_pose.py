@@ -122,14 +122,26 @@ def levelled_angles_deg(angles_deg: FloatArray, roll_deg: float) -> FloatArray:
     return out
 
 
-def face_gaps(t_s: FloatArray, read: npt.NDArray[np.bool_], last_read_s: float = -np.inf) -> npt.NDArray[np.bool_]:
-    """(T,) frames where the face was not read within FACE_GAP_S after a
-    frame where it was (causal: only earlier frames count, as live);
-    `last_read_s` is the last read before these frames."""
+def face_gaps(
+    t_s: FloatArray, read: npt.NDArray[np.bool_], last_read_s: float = -np.inf, fell_back_before: bool = False
+) -> npt.NDArray[np.bool_]:
+    """(T,) frames where a measure reading the pixels is unknown (causal:
+    only earlier frames count, as live): the face not read within
+    FACE_GAP_S after a frame where it was, and the first frame read after
+    frames that fell back on the pose model (the switch back). The two
+    readings differ, by up to 40 deg on a real side-on head hanging in a
+    cat-cow: a step between them is a change of instrument, not a movement,
+    and one unknown frame restarts the speed rule's history as a cut does
+    (the step read as a jerk: "Slow down" on a slow cat-cow).
+    `last_read_s` is the last read before these frames, `fell_back_before`
+    whether the frame just before them fell back."""
     t = np.asarray(t_s, np.float64)
     last = np.maximum.accumulate(np.where(read, t, -np.inf))
     last = np.maximum(last, last_read_s)
-    return ~read & (t - last <= FACE_GAP_S)
+    gap = ~read & (t - last <= FACE_GAP_S)
+    fell_back = ~read & ~gap
+    before = np.concatenate([[fell_back_before], fell_back[:-1]])
+    return gap | (read & before)
 
 
 def read_frames(reading: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
@@ -141,10 +153,11 @@ def read_frames(reading: npt.NDArray[np.floating]) -> npt.NDArray[np.bool_]:
 
 def read_first(reading: FloatArray, gap: npt.NDArray[np.bool_] | None, fallback: FloatArray) -> FloatArray:
     """(T,) or (T, k): the pixel reading where it was read; unknown in a gap
-    just after a frame read (face_gaps: the two readings differ by a few
-    degrees, switching frame by frame would put steps into a still head);
-    the pose model's `fallback` elsewhere."""
+    (face_gaps: just after a frame read, and where the reading comes back
+    after the pose's: the two readings differ by a few degrees, switching
+    frame by frame would put steps into a still head); the pose model's
+    `fallback` elsewhere."""
     shape = (-1,) + (1,) * (reading.ndim - 1)
     read = read_frames(reading).reshape(shape)
     unknown = np.zeros(read.shape, bool) if gap is None else np.asarray(gap).reshape(shape)
-    return np.where(read, reading, np.where(unknown, np.nan, fallback))
+    return np.where(unknown, np.nan, np.where(read, reading, fallback))

@@ -203,6 +203,8 @@ class ExerciseSession:
         self._setup_first_s: dict[str, float] = {}
         # The last frame each pixel reading (face_deg, head_dir_deg) was read in.
         self._read_s = {"face": -math.inf, "head_dir": -math.inf}
+        # Whether the last frame fell back on the pose model's reading.
+        self._fell_back = {"face": False, "head_dir": False}
         self._use(exercise.for_view(view or exercise.camera_view), [])
 
     def _use(self, exercise: Exercise, warnings: list[WarningRecord]) -> None:
@@ -258,9 +260,10 @@ class ExerciseSession:
             return None, None
         values = np.asarray(reading, np.float64)[None]
         read = read_frames(values)
-        gap = face_gaps(np.array([t_s]), read, self._read_s[name])
+        gap = face_gaps(np.array([t_s]), read, self._read_s[name], self._fell_back[name])
         if read[0]:
             self._read_s[name] = t_s
+        self._fell_back[name] = bool(~read[0] & ~gap[0])
         return values, gap
 
     def _usable(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]) -> bool:

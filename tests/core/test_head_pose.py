@@ -73,11 +73,29 @@ def test_a_frame_without_the_face_soon_after_one_with_it_is_a_gap():
     read = np.array([True, False, False, False, False, True])
     # 0.5 and 1.0 s are within FACE_GAP_S (1 s) of the read at 0: gaps; 1.5
     # and 2.0 s are past it: the pose model's reading again.
-    assert face_gaps(t, read).tolist() == [False, True, True, False, False, False]
+    # The read at 2.5 s comes after frames that fell back on the pose
+    # model's reading: unknown too (the switch between the two readings is
+    # not a movement).
+    assert face_gaps(t, read).tolist() == [False, True, True, False, False, True]
     assert FACE_GAP_S == 1.0
-    # Frame by frame (live) with the last read carried: the same.
-    last, one_by_one = -np.inf, []
+    # Frame by frame (live) with the last read and the last fallback carried: the same.
+    last, fell_back, one_by_one = -np.inf, False, []
     for ti, r in zip(t, read, strict=True):
-        one_by_one.append(bool(face_gaps(np.array([ti]), np.array([r]), last)[0]))
+        gap = bool(face_gaps(np.array([ti]), np.array([r]), last, fell_back)[0])
+        one_by_one.append(gap)
         last = ti if r else last
+        fell_back = not r and not gap
     assert one_by_one == face_gaps(t, read).tolist()
+
+
+def test_a_pixel_reading_coming_back_after_the_pose_models_is_unknown_for_a_frame():
+    from posecheck.core.head_pose import face_gaps, read_first
+
+    t = np.arange(0.0, 3.0, 0.25)
+    pixel = np.array([10.0] * 3 + [np.nan] * 6 + [40.0] * 3)  # read, lost 1.5 s, read again
+    pose = np.full(len(t), 25.0)
+    out = read_first(pixel, face_gaps(t, np.isfinite(pixel)), pose)
+    # The pixels' reading, a gap of FACE_GAP_S, the pose's, one unknown
+    # frame where the pixels' comes back, the pixels'.
+    assert np.isnan(out).tolist() == [False] * 3 + [True] * 4 + [False] * 2 + [True] + [False] * 2
+    assert out[7:9].tolist() == [25.0, 25.0] and out[10:].tolist() == [40.0, 40.0]
