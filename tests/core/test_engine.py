@@ -167,6 +167,20 @@ def test_a_rep_that_stops_short_is_partial_not_counted():
     ]
 
 
+def test_a_misread_frame_past_partial_is_not_an_attempt():
+    # A dark picture read one frame far past `partial` (even past the end),
+    # between frames near neutral: not a partial rep. Kept past it for the
+    # end's confirmation time, it is one.
+    trace = segments((0, 0, 1.0), (12, 12, 1.0), (0, 0, 1.0))
+    trace[int(1.5 * FPS)] = 35.0
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert (len(eng.reps), eng.partial_reps) == (0, 0)
+    trace[int(1.5 * FPS) : int(1.5 * FPS) + 4] = 25.0  # 0.13 s past partial, short of the end
+    eng, events = run(exercise(REPS), {"a": trace})
+    assert (len(eng.reps), eng.partial_reps) == (0, 1)
+    assert [e.detail["peak"] for e in events if e.kind == EventKind.PARTIAL_REP] == [pytest.approx(25.0)]
+
+
 def test_a_small_wobble_below_partial_is_neither():
     trace = segments((0, 0, 1.0), *rep(peak=15.0))
     eng, _ = run(exercise(REPS), {"a": trace})

@@ -96,6 +96,10 @@ class Excursion:
         left_neutral_s: when it left neutral.
         end_reached_s: when the end position was reached.
         peak: per movement, the highest progress so far.
+        held_peak: per movement, the highest progress kept for the end's
+            confirmation time (`end_confirm_s`) so far: what a partial rep
+            is judged by, as the end is (one misread frame past `partial`,
+            a dark picture's jitter, is not an attempt).
         end_since: at the end position since then (None: not there now).
         move: the movement at the end position.
         faults: ids of the form rules broken so far (its rep shares the list).
@@ -108,19 +112,32 @@ class Excursion:
     left_neutral_s: float = 0.0
     end_reached_s: float = 0.0
     peak: dict[str, float] = field(default_factory=dict)
+    held_peak: dict[str, float] = field(default_factory=dict)
     end_since: float | None = None
     move: str | None = None
     faults: list[str] = field(default_factory=list)
     steps: set[str] = field(default_factory=set)
     recent: deque[tuple[float, dict[str, float], tuple[float, ...]]] = field(default_factory=lambda: deque(maxlen=64))
 
-    def observe(self, t_s: float, p: dict[str, float], still: tuple[float, ...], faults_now: list[str]) -> None:
-        """One frame of it: progress per movement, still values, faults."""
+    def observe(
+        self, t_s: float, p: dict[str, float], still: tuple[float, ...], faults_now: list[str], confirm_s: float
+    ) -> None:
+        """One frame of it: progress per movement, still values, faults;
+        `confirm_s` is how long a progress must be kept to count as held."""
         self.faults.extend(f for f in faults_now if f not in self.faults)
         self.recent.append((t_s, p, still))
         for n, v in p.items():
             if not math.isnan(v):
                 self.peak[n] = max(self.peak.get(n, -math.inf), v)
+        # The lowest progress over the last confirm_s (frames unknown left
+        # out), once the excursion's frames reach that far back.
+        if self.recent[0][0] > t_s - confirm_s:
+            return
+        window = [q for t_r, q, _ in self.recent if t_r >= t_s - confirm_s - 1e-9]
+        for n in p:
+            kept = [v for q in window if not math.isnan(v := q.get(n, math.nan))]
+            if len(kept) >= 2:
+                self.held_peak[n] = max(self.held_peak.get(n, -math.inf), min(kept))
 
     def mark_steps(self, name: str, steps_done: list[str]) -> None:
         """A sequence's step `name` is done: every step at its end in this
@@ -217,7 +234,7 @@ class RepCounter:
             at_end = self.phase == Phase.END and any(v >= 1.0 for v in p.values())
         faults_now = form_faults(self.ex.form, values, at_end)
         still = self.timer.still_values(values)
-        self._exc.observe(t_s, p, still, faults_now)
+        self._exc.observe(t_s, p, still, faults_now, rr.end_confirm_s)
 
         if self._void:
             if at_neutral:
@@ -282,13 +299,15 @@ class RepCounter:
         return out
 
     def _stopped_short(self, t_s: float) -> list[Event]:
-        """Back at neutral without reaching the end: partial if it got far."""
-        over = self._moves.past_partial(self._exc.peak)
+        """Back at neutral without reaching the end: partial if it got far
+        and stayed there (Excursion.held_peak)."""
+        over = self._moves.past_partial(self._exc.held_peak)
         if not over:
             return []
         name = leading_movement(over)
         self.partial_reps += 1
-        return [Event(t_s, EventKind.PARTIAL_REP, self._moves.label(name), {"peak": self._peak_value(name)})]
+        peak = self._moves.value(name, self._exc.held_peak[name])
+        return [Event(t_s, EventKind.PARTIAL_REP, self._moves.label(name), {"peak": peak})]
 
     def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
         self._exc.move = name
