@@ -189,9 +189,9 @@ class RepCounter:
         """The side of the movement at its end position now."""
         return self._moves.label(self._exc.move)
 
-    def _peak_value(self, name: str) -> float:
-        """The metric's value at the movement's peak in this excursion."""
-        return self._moves.value(name, self._exc.peak.get(name, 1.0))
+    def _peak_value(self, name: str, held: bool = False) -> float:
+        """The metric's value at the movement's peak in this excursion (held: Excursion.held_peak)."""
+        return self._moves.value(name, (self._exc.held_peak if held else self._exc.peak).get(name, 1.0))
 
     def update(self, t_s: float, values: dict[str, float], ready: bool) -> list[Event]:
         """Feed one frame's metric values; returns the events it caused. Not
@@ -299,15 +299,13 @@ class RepCounter:
         return out
 
     def _stopped_short(self, t_s: float) -> list[Event]:
-        """Back at neutral without reaching the end: partial if it got far
-        and stayed there (Excursion.held_peak)."""
+        """Back at neutral short of the end: partial if kept past `partial` (Excursion.held_peak)."""
         over = self._moves.past_partial(self._exc.held_peak)
         if not over:
             return []
         name = leading_movement(over)
         self.partial_reps += 1
-        peak = self._moves.value(name, self._exc.held_peak[name])
-        return [Event(t_s, EventKind.PARTIAL_REP, self._moves.label(name), {"peak": peak})]
+        return [Event(t_s, EventKind.PARTIAL_REP, self._moves.label(name), {"peak": self._peak_value(name, held=True)})]
 
     def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
         self._exc.move = name
