@@ -140,7 +140,7 @@ def summary_text(report: dict[str, Any]) -> str:
     for h in report["holds"]:
         side = f" {h['side']}" if h["side"] else ""
         done = "done" if h["completed"] else "short"
-        unseen = f", {h['unseen_s']:.1f} s of it not seen" if h.get("unseen_s") else ""
+        unseen = f", {h['unseen_s']:.1f} s of it not seen" if h["unseen_s"] else ""
         lines.append(f"hold{side}: {h['duration_s']:.1f} s from {h['start_s']:.1f} s ({done}{unseen})")
     for w in report["warnings"]:
         lines.append(f"warning [{w['severity']}] at {w['t_s']:.1f}-{w['end_s']:.1f} s: {w['message']}")

@@ -33,9 +33,10 @@ class HoldClock:
 
     REST_S = 0.2
     # A static hold is not broken by frames where its position cannot be
-    # judged (nobody found, a condition's metric unknown) for up to this
-    # long, when the first frame judged after is in position again: it was
-    # held all the while. A dark home plank lost by the model for 2.2 s
+    # judged because the model lost the person (the engine's call; a
+    # condition unknown while the person is seen keeps the grace rule) for
+    # up to this long, when the first frame judged after is in position
+    # again: it was held all the while. A dark home plank lost by the model for 2.2 s
     # mid-hold was two holds (17.3 + 4.5 s of 29); a person cannot lower
     # out of a plank and get back into it unseen in a few seconds. A frame
     # judged out of position still ends the hold after the grace time.
