@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.baseline import StreamingBaseline
+from posecheck.core.collapsed import without_collapsed
 from posecheck.core.cuts import CutDetector
 from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
@@ -113,7 +114,8 @@ def _usable_rows(
 
 
 class LandmarkCleaner:
-    """One frame's landmarks as the metrics should read them: legs the model
+    """One frame's landmarks as the metrics should read them: shoulders or
+    ears the model drew together made unknown (collapsed.py), legs the model
     swapped put back (leg_swap.py), then smoothed (smoothing.py; `smooth`
     off for tracks already smooth), both starting afresh at a cut
     (cuts.py). The session and the offline rest pass share it, so both read
@@ -133,6 +135,7 @@ class LandmarkCleaner:
         world_xyz: npt.NDArray[np.floating],
     ) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating], bool]:
         """(image, visibility, world, whether this frame is a cut)."""
+        image_xyz, visibility, world_xyz = without_collapsed(image_xyz, visibility, world_xyz)
         cut = self._cuts.update(image_xyz, visibility, self.frame_size)
         if cut:
             self._legs.reset()

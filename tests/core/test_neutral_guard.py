@@ -66,12 +66,36 @@ def test_a_sudden_real_drop_that_stays_still_ends_the_rep():
     assert len(eng.reps) == 2
 
 
-@pytest.mark.parametrize("frames", [1, 3, 6])
-def test_without_a_speed_rule_every_return_counts(frames):
-    # max_speed_by_metric = 0 turns the sudden-movement rule off for the
-    # metric: the counter then takes the dip as a return, as before.
-    ex = exercise(BRIDGE.replace("[reps]", "[max_speed_by_metric]\nhip_deg = 0.0\n[reps]"))
+# The same rep on a metric without a speed rule (max_speed_by_metric = 0):
+# a return is judged by its time from the end position to neutral.
+NO_SPEED_RULE = BRIDGE.replace("[reps]", "[max_speed_by_metric]\nhip_deg = 0.0\n[reps]")
+
+
+@pytest.mark.parametrize("frames", [1, 3])
+def test_without_a_speed_rule_a_dip_from_the_end_in_one_step_is_held_back(frames):
+    # From the top (172) to 120 between two frames and back: a misread, as
+    # the shrug filmed from behind that read -68 % between 12 % and 5 %.
+    ex = exercise(NO_SPEED_RULE)
     trace = _with_dip(segments((130, 130, 1.0), *_bridge(top_s=2.0)), 2.4, [120.0] * frames)
+    assert len(run(ex, {"hip_deg": trace})[0].reps) == 1
+
+
+def test_without_a_speed_rule_a_dip_that_stays_is_a_return():
+    # Dropped in one frame and stayed there for 0.3 s: taken once it stayed
+    # (CONFIRM_S), and the rise after it is a second rep.
+    ex = exercise(NO_SPEED_RULE)
+    trace = _with_dip(segments((130, 130, 1.0), *_bridge(top_s=2.0)), 2.4, [120.0] * 9)
+    assert len(run(ex, {"hip_deg": trace})[0].reps) == 2
+
+
+def test_without_a_speed_rule_a_brisk_return_counts_at_once():
+    # From the end (160) to neutral (145) in 0.22 s, over the speed window,
+    # and straight back up: not held back, so the second rise counts (held
+    # back, the return would not have stayed CONFIRM_S and the two reps
+    # would have merged into one).
+    ex = exercise(NO_SPEED_RULE)
+    quick = [(140, 172, 0.5), (172, 172, 0.5), (172, 140, 0.45)]
+    trace = segments((130, 130, 1.0), (130, 140, 0.2), *quick, *quick, (140, 130, 0.3), (130, 130, 1.0))
     assert len(run(ex, {"hip_deg": trace})[0].reps) == 2
 
 

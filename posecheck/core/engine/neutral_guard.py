@@ -12,6 +12,14 @@ an arrival is held back until the reading has stayed at neutral for
 CONFIRM_S; a misread is back out by then and is ignored, a real (if sudden)
 return counts CONFIRM_S late. Arrivals within the speed limit count at once
 (a brisk cow-to-cat turn, fast squats).
+
+A movement whose metric has no speed rule (a share of a body length, not an
+angle: a shrug, a squat seen from the front) has no limit to compare with;
+there an arrival is too fast when the reading came from the end position
+(progress 1) to neutral within SPEED_WINDOW_S. Filmed from behind, the model
+flipped its idea of which way a person faced for a frame or a few at the top
+of shoulder circles, and the shrug read -68 % between 12 % and 5 %: each
+such frame re-armed the counter (15 circles counted for 10).
 """
 
 from __future__ import annotations
@@ -40,10 +48,14 @@ class NeutralGuard:
         rule = exercise.reps
         # Per movement: (its metric's speed limit in deg/s, neutral-to-end span in deg).
         self._limits: dict[str, tuple[float, float]] = {}
+        # Movements without a speed rule: judged by the end-to-neutral time.
+        self._unlimited: list[str] = []
         if rule is not None:
             for m in rule.movements:
                 if m.metric in limits:
                     self._limits[m.name] = (limits[m.metric], abs(m.end - m.neutral))
+                else:
+                    self._unlimited.append(m.name)
         self._hist: deque[tuple[float, dict[str, float]]] = deque()
         self._held_since: float | None = None
         # The last frame fed had no reading at all.
@@ -94,4 +106,5 @@ class NeutralGuard:
             a, b = p0.get(name, math.nan), p1.get(name, math.nan)
             if not (math.isnan(a) or math.isnan(b)) and abs(b - a) * span / (t1 - t0) > limit:
                 return True
-        return False
+        # From the end position to here (neutral) within the window.
+        return any(p.get(name, math.nan) >= 1.0 for name in self._unlimited for _, p in self._hist)
