@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core import geometry as g
-from posecheck.core.landmarks import SIDED_NAMES, Landmark, landmark_index
+from posecheck.core.landmarks import OFF_FRAME_MARGIN, SIDED_NAMES, Landmark, landmark_index
 from posecheck.spec import Exercise
 
 # Shoulder width over torso length (shoulder midpoint to hip midpoint):
@@ -36,8 +36,6 @@ FLAT_MIN_DEG = 55.0
 # Without hips in view: shoulder width over the nose-to-shoulder-line height.
 FRONT_MIN_RATIO_UPPER = 1.3
 SIDE_MAX_RATIO_UPPER = 0.8
-# Landmarks this close to the image edge (normalised) are cut off.
-EDGE = 0.01
 
 _BODY_PART_HINT = (
     (("ankle", "heel", "foot_index", "knee"), "Step back so your knees and feet are in view."),
@@ -81,8 +79,13 @@ def framing_hint(missing: list[str]) -> str:
 
 
 def _seen(vis: npt.NDArray[np.floating], xy: npt.NDArray[np.floating], i: int, thr: float) -> bool:
+    """Seen well and in the picture as the measures take it (Frames.in_picture:
+    up to OFF_FRAME_MARGIN past its edge). A stricter edge held counting
+    back for a whole real front squat whose ankles sat at the bottom edge
+    (0.98-1.01 of the height) while the squat's measure read them well."""
     x, y = xy[i]
-    return bool(vis[i] >= thr and EDGE <= x <= 1 - EDGE and EDGE <= y <= 1 - EDGE)
+    lo, hi = -OFF_FRAME_MARGIN, 1.0 + OFF_FRAME_MARGIN
+    return bool(vis[i] >= thr and lo <= x <= hi and lo <= y <= hi)
 
 
 def _missing_required(ex: Exercise, xy: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from posecheck.core.analysis import analyze_track
@@ -141,3 +142,26 @@ def test_upright_with_the_hips_out_of_the_picture_is_still_not_down():
     assert _position_verdicts("squat_front_far", "push_up", hips_hidden=True) == {
         "Get down on your hands and knees for this exercise."
     }
+
+
+def _cropped_below(track: LandmarkTrack, bottom: float) -> LandmarkTrack:
+    """The track as if the picture ended at `bottom` of its height (a phone
+    that cut the feet off): normalised heights rescaled, the size cut."""
+    image = track.image_xyz.copy()
+    image[:, :, 1] /= bottom
+    w, h = track.frame_size
+    return track.replace(image_xyz=image, frame_size=(w, round(h * bottom)))
+
+
+def test_ankles_at_the_bottom_edge_do_not_hold_counting_back():
+    """A real front squat filmed with the ankles at the picture's bottom edge
+    (0.98-1.01 of its height, the feet cut off) was never set up: nothing
+    counted, though the squat's measure read the ankles well. The setup
+    check now takes a landmark as in the picture as the measures do."""
+    track = LandmarkTrack.load(SAMPLES / "squat_front_far.npz")
+    ankles_y = track.image_xyz[:, [27, 28], 1]
+    # Cut at the ankles' median height: they read 0.98-1.02 of the picture.
+    cropped = _cropped_below(track, float(np.nanmedian(ankles_y)))
+    result = analyze_track(cropped, load_exercise("squat"))
+    assert len(result.reps) == 5
+    assert not [w for w in result.warnings if w.rule == "setup"]
