@@ -106,4 +106,11 @@ def standing_frames(shoulder_width_px: float, n: int) -> tuple[np.ndarray, np.nd
         xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
     world = np.zeros((33, 3), np.float32)
     world[:, :2] = (xyz[:, :2] - 0.5) * 2.0
+    # In 3D the shoulders stay 0.36 m apart and the ears 0.15 m, as the model
+    # places them for anyone: a narrower picture is a body turned in depth.
+    half_x = float(world[Landmark.LEFT_SHOULDER, 0])
+    half_z = float(np.sqrt(max(0.18**2 - half_x**2, 0.0)))
+    world[Landmark.LEFT_SHOULDER, 2], world[Landmark.RIGHT_SHOULDER, 2] = half_z, -half_z
+    for ear, sign in ((Landmark.LEFT_EAR, 1.0), (Landmark.RIGHT_EAR, -1.0)):
+        world[ear, 0], world[ear, 2] = sign * half_x * 0.075 / 0.18, sign * half_z * 0.075 / 0.18
     return np.repeat(xyz[None], n, 0), np.ones((n, 33), np.float32), np.repeat(world[None], n, 0)
