@@ -36,6 +36,8 @@ def without_collapsed(
     """One frame's (33, 3) image landmarks, (33,) visibility and (33, 3)
     world landmarks, with each pair of SPANS_M drawn closer than its span
     NaN in all three (the arrays as given when none is)."""
+    if not np.any(world_xyz):
+        return image_xyz, visibility, world_xyz  # no 3D reading at all (all zeros): nothing to judge by
     collapsed = [
         (a, b) for a, b, span_m in _PAIRS if float(np.linalg.norm(world_xyz[a] - world_xyz[b])) < span_m
     ]  # NaN (nobody in view) compares False

@@ -41,6 +41,9 @@ def test_a_real_span_and_nobody_in_view_are_left_as_they_are():
     assert all(a is b for a, b in zip(without_collapsed(*given), given))
     nobody = tuple(np.full_like(a, np.nan) for a in _frame(0.32, 0.15))
     assert all(a is b for a, b in zip(without_collapsed(*nobody), nobody))
+    image, vis, _ = _frame(0.32, 0.15)
+    no_3d = (image, vis, np.zeros((33, 3), np.float32))  # a source without world landmarks
+    assert all(a is b for a, b in zip(without_collapsed(*no_3d), no_3d))
 
 
 def _tops(elevation_deg: list[float]) -> list[int]:
