@@ -181,7 +181,13 @@ class SafetyMonitor:
         v = values.get(rule.metric, math.nan)
         return (None if math.isnan(v) else rule.violated(v)), t_s
 
-    def update(self, t_s: float, values: dict[str, float], exercising: bool = True) -> list[Event]:
+    def update(
+        self,
+        t_s: float,
+        values: dict[str, float],
+        exercising: bool = True,
+        speed_values: dict[str, float] | None = None,
+    ) -> list[Event]:
         """Feed one frame's metric values; returns warnings that fired now.
 
         NaN (pose lost) leaves a rule's state as it was: a gap neither
@@ -191,8 +197,12 @@ class SafetyMonitor:
             exercising: False while the person gets into or out of position
                 (before the setup check passes; outside a static hold): speed
                 rules are about the exercise's movements, so they wait.
+            speed_values: the values whose speed the speed rules judge, if
+                not `values` (NaN where a speed in the picture is not the
+                body's: metrics.metric_broadside).
         """
-        speeds = {m: meter.update(t_s, values.get(m, math.nan)) for m, meter in self._speed.items()}
+        for_speed = values if speed_values is None else speed_values
+        speeds = {m: meter.update(t_s, for_speed.get(m, math.nan)) for m, meter in self._speed.items()}
         loops = {
             key: meter.update(t_s, values.get(key[0], math.nan), values.get(key[1], math.nan))
             for key, meter in self._loops.items()

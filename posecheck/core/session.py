@@ -26,7 +26,7 @@ from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
-from posecheck.core.metrics import MetricDef, evaluate_metrics, metric_seen
+from posecheck.core.metrics import evaluate_metrics, metric_broadside, metric_seen
 from posecheck.core.position_watch import PositionWatch
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import check_setup
@@ -147,15 +147,22 @@ class LandmarkCleaner:
         return image_xyz, visibility, world_xyz, cut
 
 
-def _seen_values(ex: Exercise, guarded: list[MetricDef], frames: Frames, values: dict[str, float]) -> dict[str, float]:
-    """The values the safety rules judge: NaN where a metric reads a
-    landmark the model barely sees (metrics.metric_seen)."""
+def _judged_values(ex: Exercise, frames: Frames, values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    """(the values the safety rules judge, the values the speed rules time).
+    Judged: NaN where a metric a rule reads rests on a landmark the model
+    barely sees (metrics.metric_seen). Timed: also NaN where a limb it reads
+    is foreshortened, so its speed in the picture is not the body's
+    (metrics.metric_broadside)."""
     defs = {m.name: m for m in ex.metrics}
-    out = dict(values)
-    for m in guarded:
-        if not metric_seen(frames, m, defs, ex.min_visibility)[0]:
-            out[m.name] = math.nan
-    return out
+    seen = dict(values)
+    for name in {n for r in ex.safety for n in r.metrics}:
+        if name in defs and not metric_seen(frames, defs[name], defs, ex.min_visibility)[0]:
+            seen[name] = math.nan
+    timed = dict(seen)
+    for name in {n for r in ex.safety if r.kind == "speed" for n in r.metrics}:
+        if name in defs and not metric_broadside(frames, defs[name], defs)[0]:
+            timed[name] = math.nan
+    return seen, timed
 
 
 class ExerciseSession:
@@ -215,10 +222,6 @@ class ExerciseSession:
         counting starts: nothing counted is lost)."""
         self.ex = exercise
         self._required = _required_indices(exercise)
-        # The metrics a safety rule reads (only their readings are checked
-        # for being seen).
-        watched = {n for r in exercise.safety for n in r.metrics}
-        self._guarded = [m for m in exercise.metrics if m.name in watched]
         self._baseline = StreamingBaseline(exercise, fixed=self._rest_levels, start_at_s=self._calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
@@ -340,7 +343,8 @@ class ExerciseSession:
         if usable:
             st = self.engine.state
             exercising = st.phase != Phase.SETUP and not paused and (self.ex.kind != "hold" or st.holding)
-            events += self.safety.update(t_s, _seen_values(self.ex, self._guarded, frames, values), exercising)
+            seen, timed = _judged_values(self.ex, frames, values)
+            events += self.safety.update(t_s, seen, exercising, timed)
         if not engine_usable or paused:
             engine_values = {n: math.nan for n in values}
         if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
