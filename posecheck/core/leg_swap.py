@@ -58,6 +58,10 @@ class LegSwapRepair:
     def __init__(self) -> None:
         self._prev: npt.NDArray[np.float64] | None = None
         self._swapped_since_s: float | None = None
+        # True on the frame a swap kept up past MAX_SWAPPED_S is given up:
+        # the legs' labels jump back to the model's there, a relabelling
+        # (not a movement) that the caller treats as a cut.
+        self.gave_up = False
 
     def reset(self) -> None:
         """Forget the last frame (a cut: the next one is taken as it is)."""
@@ -74,6 +78,7 @@ class LegSwapRepair:
     ) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating]]:
         """One frame's landmarks (normalised image, visibility, world), with
         the legs swapped back where the model swapped them."""
+        self.gave_up = False
         w, h = frame_size
         px = np.asarray(image_xyz[:, :2], np.float64) * (w, h)
         if np.isnan(px[_DECIDE_LEFT + _DECIDE_RIGHT]).any():
@@ -91,6 +96,7 @@ class LegSwapRepair:
             self._swapped_since_s = t_s
         elif t_s - self._swapped_since_s > MAX_SWAPPED_S:
             self._swapped_since_s = None
+            self.gave_up = True
             return image_xyz, visibility, world_xyz
         image, vis, world = swapped_legs(image_xyz, visibility, world_xyz)
         self._prev = np.asarray(image[:, :2], np.float64) * (w, h)

@@ -134,7 +134,8 @@ class LandmarkCleaner:
         visibility: npt.NDArray[np.floating],
         world_xyz: npt.NDArray[np.floating],
     ) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating], npt.NDArray[np.floating], bool]:
-        """(image, visibility, world, whether this frame is a cut)."""
+        """(image, visibility, world, whether this frame is a cut or the
+        legs' labels jumped back to the model's)."""
         image_xyz, visibility, world_xyz = without_collapsed(image_xyz, visibility, world_xyz)
         cut = self._cuts.update(image_xyz, visibility, self.frame_size)
         if cut:
@@ -142,6 +143,12 @@ class LandmarkCleaner:
             if self._smoother is not None:
                 self._smoother.reset()
         image_xyz, visibility, world_xyz = self._legs.update(t_s, image_xyz, visibility, world_xyz, self.frame_size)
+        if self._legs.gave_up:
+            # The legs' labels jumped back to the model's: as at a cut, the
+            # smoothing does not drag them across and no speed is read.
+            cut = True
+            if self._smoother is not None:
+                self._smoother.reset()
         if self._smoother is not None:
             image_xyz, world_xyz = self._smoother.update(t_s, image_xyz, world_xyz)
         return image_xyz, visibility, world_xyz, cut

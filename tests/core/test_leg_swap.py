@@ -64,6 +64,27 @@ def test_a_swap_that_lasts_is_taken_as_the_model_reads_it_after_a_second():
     taken_from = next(i for i in range(5, 90) if out[i][knee, 0] == pytest.approx(0.6))
     assert taken_from / FPS - 5 / FPS == pytest.approx(MAX_SWAPPED_S, abs=2 / FPS)
     assert all(out[i][knee, 0] == pytest.approx(0.6) for i in range(taken_from, 90))
+    fix = LegSwapRepair()
+    gave_up = [i for i, f in enumerate(frames) if fix.update(i / FPS, *f, SIZE) and fix.gave_up]
+    assert gave_up == [taken_from]
+
+
+def test_labels_that_jump_back_to_the_models_are_not_a_jerk():
+    """The bent-knee leg raise render labelled the other way round for good
+    from just after the first raise on: the repair keeps the legs for
+    MAX_SWAPPED_S, then takes the model's labels; that jump is a
+    relabelling, not a movement (it read "Slow down" before it was taken
+    as a cut)."""
+    track = LandmarkTrack.load(SAMPLES / "supine_bent_knee_leg_raise_side_right.npz")
+    ex = load_exercise("supine_bent_knee_leg_raise")
+    clean = analyze_track(track, ex)
+    assert not [w for w in clean.warnings if w.rule == "sudden_movement"]
+    start = int(np.searchsorted(track.t_s, clean.reps[0].t_s + 0.4))
+    img, vis, world = track.image_xyz.copy(), track.visibility.copy(), track.world_xyz.copy()
+    for i in range(start, len(track)):
+        img[i], vis[i], world[i] = swapped_legs(img[i], vis[i], world[i])
+    relabelled = analyze_track(track.replace(image_xyz=img, visibility=vis, world_xyz=world), ex)
+    assert not [w for w in relabelled.warnings if w.rule == "sudden_movement"]
 
 
 def test_nobody_in_a_frame_starts_afresh():
