@@ -23,6 +23,7 @@ from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord
 from posecheck.core.fatigue import FatigueMonitor
 from posecheck.core.framing import FramingTally
 from posecheck.core.head_pose import face_gaps, read_frames
+from posecheck.core.hold_position import HoldPositionTally
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
@@ -235,6 +236,7 @@ class ExerciseSession:
         self.safety.warnings.extend(warnings)
         self.fatigue = FatigueMonitor(exercise)
         self._framing = FramingTally(exercise)
+        self._hold_position = HoldPositionTally(exercise)
         # The results so far: the engine's and the safety monitor's own
         # lists, re-pointed here whenever they are made anew.
         self.reps: list[RepRecord] = self.engine.reps
@@ -350,6 +352,8 @@ class ExerciseSession:
         if usable:
             st = self.engine.state
             exercising = st.phase != Phase.SETUP and not paused and (self.ex.kind != "hold" or st.holding)
+            if st.phase != Phase.SETUP and not paused:
+                self._hold_position.update(t_s, values)
             seen, timed = _judged_values(self.ex, frames, values)
             events += self.safety.update(t_s, seen, exercising, timed)
         if not engine_usable or paused:
@@ -415,7 +419,7 @@ class ExerciseSession:
             # be noted (the message came and went): the one asked for most.
             message = self._setup_asked.most_common(1)[0][0]
             out.append(self.safety.add(self._setup_first_s[message], "setup", Severity.INFO, message))
-        framing = self._framing.note() if self.engine.state.phase != Phase.SETUP else None
-        if framing is not None:  # (never set up: the setup note above says why)
-            out.append(self.safety.add(framing[0], "not_counted", Severity.INFO, framing[1]))
+        if self.engine.state.phase != Phase.SETUP:  # (never set up: the setup note above says why)
+            why = self._framing.note() or (self._hold_position.note() if not self.holds else None)
+            out += [self.safety.add(why[0], "not_counted", Severity.INFO, why[1])] if why else []
         return out

@@ -147,6 +147,7 @@ def _condition(t: Table, metrics: tuple[str, ...], alternative: bool = False) ->
         min=t.number("min", THRESHOLD, -math.inf),
         max=t.number("max", THRESHOLD, math.inf),
         alternatives=() if alternative else tuple(_condition(a, metrics, True) for a in t.tables("or")),
+        message="" if alternative else t.get("message", str, "", what="a sentence for the report"),
     )
     check_band(t, c.min, c.max)
     t.finish()

@@ -44,6 +44,10 @@ class Condition:
     min: float = -math.inf
     max: float = math.inf
     alternatives: tuple[Condition, ...] = ()
+    # What the person does wrong when it is not met, in their words ("on
+    # the forearms, not on straight arms"); "" lets the report name the
+    # metric and its band.
+    message: str = ""
 
     def holds(self, value: float) -> bool:
         """True when value lies inside the band (NaN never does)."""

@@ -303,11 +303,22 @@ def test_a_hold_condition_may_be_read_another_way():
     [
         ('[[hold.when.or.or]]\nmetric = "knee_deg"\n', r"unknown key 'hold.when\[0\].or\[0\].or'"),
         ('unit = "deg"\n', r"unknown key 'hold.when\[0\].or\[0\].unit'"),
+        # The condition's message says what to do: the alternative's is the same.
+        ('message = "x"\n', r"unknown key 'hold.when\[0\].or\[0\].message'"),
     ],
 )
 def test_an_alternative_has_no_alternatives_nor_other_keys(extra, message):
     with pytest.raises(PosecheckError, match=message):
         parse(HOLD_WITH_OR + extra)
+
+
+def test_a_hold_condition_may_say_what_to_do_when_it_is_not_met():
+    text = HOLD_WITH_OR.replace("min = 150.0\n", 'min = 150.0\nmessage = "legs straight"\n')
+    (cond,) = parse(text).hold.when
+    assert cond.message == "legs straight"
+    assert parse(HOLD_WITH_OR).hold.when[0].message == ""
+    with pytest.raises(PosecheckError, match=r"key 'hold.when\[0\].message' = 3: .*a sentence for the report"):
+        parse(text.replace('message = "legs straight"', "message = 3"))
 
 
 def test_an_alternative_names_a_metric_of_the_file():
