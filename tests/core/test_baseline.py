@@ -8,9 +8,14 @@ import tomllib
 import numpy as np
 import pytest
 
+from posecheck.core.analysis import analyze_track
 from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_level
+from posecheck.core.landmarks import landmark_index
 from posecheck.core.metrics import MetricDef
+from posecheck.core.track import LandmarkTrack
 from posecheck.spec import load_exercise, parse_exercise
+
+from conftest import SAMPLES
 
 FPS = 30.0
 
@@ -180,3 +185,21 @@ def test_live_takes_the_middle_of_turns_only_once_both_sides_were_seen_twice():
     )
     base, _ = _stream(ex, "turn_left_deg", x)
     assert base.levels["turn_left_deg"] == pytest.approx(0.0, abs=3.0)
+
+
+def test_misreads_scattered_past_the_rest_do_not_become_the_rest():
+    """The rendered front squat with 1 standing frame in 12 read with the
+    hips far above where they are (as an app's skeleton drawn over a real
+    front squat made them jump): the one-way rest stays on the standing
+    frames, and every squat is counted (at the 5th percentile the rest sat
+    on the spikes and returns never reached neutral)."""
+    track = LandmarkTrack.load(SAMPLES / "squat_front_far.npz")
+    ex = load_exercise("squat")
+    clean = analyze_track(track, ex)
+    assert len(clean.reps) == 5
+    hips = [landmark_index("left_hip"), landmark_index("right_hip")]
+    standing = np.flatnonzero(clean.metrics["hip_height_pct"] > -5.0)
+    image = track.image_xyz.copy()
+    image[standing[::12][:, None], hips, 1] -= 0.08  # hips read 8% of the picture higher
+    spiked = analyze_track(track.replace(image_xyz=image), ex)
+    assert len(spiked.reps) == 5

@@ -51,11 +51,6 @@ KNOWN_FAILURES = {
     "neck_side_tilt_hold_front_overlay_skeleton.mp4": "dots drawn on the face mislead the face mesh too: a "
     "still head's tilt reads 6 deg low and jitters +-5; the holds, steadied, are whole but 0.3-1.3 s long "
     "(the lower level is reached earlier on the way in and later on the way out)",
-    # A camera well above the head end (a phone on a table, 25 deg down):
-    # at the top the head hides the hands (wrist visibility 0-0.1), and the
-    # shoulder-to-hand distance foreshortens differently from above.
-    "push_up_front_high.mp4": "from 25 deg above the half-way dip reads -48, past the -45 end (full "
-    "push-ups -91): 5 reps for 4",
 }
 
 
