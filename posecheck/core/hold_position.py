@@ -46,11 +46,11 @@ class HoldPositionTally:
     def update(self, t_s: float, values: dict[str, float]) -> None:
         """One frame's metric values (a frame with a person, counting on)."""
         verdicts = [c.judge(values) for c in self._conditions]
-        if not verdicts or None in verdicts or all(verdicts):
-            if verdicts and None not in verdicts:
-                self.judged_frames += 1
+        if not verdicts or None in verdicts:
             return
         self.judged_frames += 1
+        if all(verdicts):
+            return
         if self._first_s is None:
             self._first_s = t_s
         for i, (c, met) in enumerate(zip(self._conditions, verdicts)):

@@ -331,6 +331,31 @@ def _points_seen(f: Frames, m: MetricDef, side: str, min_visibility: float) -> n
     return ok
 
 
+def _on_read_sides(
+    f: Frames,
+    m: MetricDef,
+    defs_by_name: dict[str, MetricDef],
+    on_side: Callable[[MetricDef, str], npt.NDArray[np.bool_]],
+    on_measure: Callable[[MetricDef], npt.NDArray[np.bool_]],
+    mean_needs_both: bool,
+) -> npt.NDArray[np.bool_]:
+    """(T,) a per-side check of a metric where it reads: `on_side(m, side)`
+    on the side a one-sided or `visible` metric reads, on both of a `mean`
+    one (either or both, `mean_needs_both`); `on_measure(m)` for a built-in
+    measure; for a combine, every metric it combines."""
+    if m.combine:
+        parts = [_on_read_sides(f, defs_by_name[n], defs_by_name, on_side, on_measure, mean_needs_both) for n in m.of]
+        return np.all(parts, axis=0)
+    if m.measure:
+        return on_measure(m)
+    if not _is_sided(m) or m.side in ("left", "right"):
+        return on_side(m, m.side if m.side in ("left", "right") else "left")
+    left, right = on_side(m, "left"), on_side(m, "right")
+    if m.side == "mean":
+        return left & right if mean_needs_both else left | right
+    return np.where(_reads_left(f, m), left, right)
+
+
 def metric_seen(
     f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef], min_visibility: float
 ) -> npt.NDArray[np.bool_]:
@@ -344,17 +369,14 @@ def metric_seen(
     lines an app drew read an elbow at 25 then 160 deg), and a warning must
     not rest on a guess. Counting keeps reading guesses where an exercise is
     made for them (hands laced behind the head)."""
-    if m.combine:
-        return np.all([metric_seen(f, defs_by_name[n], defs_by_name, min_visibility) for n in m.of], axis=0)
-    if m.measure:
-        return _side_visibility(f, m, m.side if m.side in ("left", "right") else "left") >= min_visibility
-    if not _is_sided(m) or m.side in ("left", "right"):
-        return _points_seen(f, m, m.side if m.side in ("left", "right") else "left", min_visibility)
-    left = _points_seen(f, m, "left", min_visibility)
-    right = _points_seen(f, m, "right", min_visibility)
-    if m.side == "mean":
-        return left | right
-    return np.where(_reads_left(f, m), left, right)
+    return _on_read_sides(
+        f,
+        m,
+        defs_by_name,
+        lambda d, side: _points_seen(f, d, side, min_visibility),
+        lambda d: _side_visibility(f, d, d.side if d.side in ("left", "right") else "left") >= min_visibility,
+        mean_needs_both=False,
+    )
 
 
 def metric_broadside(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]) -> npt.NDArray[np.bool_]:
@@ -363,15 +385,11 @@ def metric_broadside(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]
     it switches to one side where the other is lost): where its speed in the
     picture is the limb's own, not swept up by foreshortening. Always True
     for built-in measures and distances (no limb's direction is read)."""
-    if m.combine:
-        return np.all([metric_broadside(f, defs_by_name[n], defs_by_name) for n in m.of], axis=0)
-    if m.measure:
-        return np.ones(len(f.px), bool)
-    if not _is_sided(m) or m.side in ("left", "right"):
-        side = m.side if m.side in ("left", "right") else "left"
-        return ~_end_on(f, m, side, SPEED_BROADSIDE_SHARE)
-    left = ~_end_on(f, m, "left", SPEED_BROADSIDE_SHARE)
-    right = ~_end_on(f, m, "right", SPEED_BROADSIDE_SHARE)
-    if m.side == "mean":
-        return left & right
-    return np.where(_reads_left(f, m), left, right)
+    return _on_read_sides(
+        f,
+        m,
+        defs_by_name,
+        lambda d, side: ~_end_on(f, d, side, SPEED_BROADSIDE_SHARE),
+        lambda d: np.ones(len(f.px), bool),
+        mean_needs_both=True,
+    )
