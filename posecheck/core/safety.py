@@ -1,7 +1,8 @@
 """Safety monitors: an exercise's limits, checked on every frame.
 
 Rule kinds (see `SafetyRule`): a limit on a metric, a speed limit (sudden,
-jerky movement), and a loop detector (head circles). A rule fires when its
+jerky movement), a loop detector (head circles) and a half-circle one
+(arc_meter.py: half head rolls through the back). A rule fires when its
 condition lasts `for_s` seconds, so one noisy frame never warns. One long
 fault is one warning whose span grows while the fault lasts; the same rule
 firing again within `cooldown_s` of the end of its last warning extends that
@@ -18,6 +19,7 @@ from collections import deque
 
 import numpy as np
 
+from posecheck.core.arc_meter import ArcMeter
 from posecheck.core.events import Event, Severity, WarningRecord, warning_event
 from posecheck.spec import SafetyRule
 
@@ -153,6 +155,7 @@ class SafetyMonitor:
         self._state = {i: _RuleState() for i in self._ids}
         self._speed = {r.metric: _SpeedMeter() for r in rules if r.kind == "speed"}
         self._loops = {(r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"}
+        self._arcs = {r: ArcMeter(r.above, r.dip_above, r.window_s) for r in rules if r.kind == "arc"}
 
     def cut(self) -> None:
         """The recording jumped (cuts.py): speeds and loops start afresh, so
@@ -161,6 +164,8 @@ class SafetyMonitor:
             meter.reset()
         for key, loop in list(self._loops.items()):
             self._loops[key] = _LoopMeter(loop.window_s, loop.radius)
+        for arc in self._arcs.values():
+            arc.reset()
 
     def _fault(
         self,
@@ -169,6 +174,7 @@ class SafetyMonitor:
         values: dict[str, float],
         speeds: dict[str, float],
         loops: dict[tuple[str, str], tuple[float, float]],
+        arcs: dict[SafetyRule, tuple[bool, float]],
     ) -> tuple[bool | None, float]:
         """(at fault?, since when) for one rule now; None when unknown (NaN)."""
         if rule.kind == "speed":
@@ -178,6 +184,8 @@ class SafetyMonitor:
         if rule.kind == "loop":
             turns, start_s = loops[(rule.metric, rule.metric_y)]
             return turns >= rule.turn_above, start_s
+        if rule.kind == "arc":
+            return arcs[rule]
         v = values.get(rule.metric, math.nan)
         return (None if math.isnan(v) else rule.violated(v)), t_s
 
@@ -207,6 +215,10 @@ class SafetyMonitor:
             key: meter.update(t_s, values.get(key[0], math.nan), values.get(key[1], math.nan))
             for key, meter in self._loops.items()
         }
+        arcs = {
+            r: meter.update(t_s, values.get(r.metric, math.nan), values.get(r.metric_y, math.nan))
+            for r, meter in self._arcs.items()
+        }
         out: list[Event] = []
         for rid in self._ids:
             rules = self._by_id[rid]
@@ -214,7 +226,7 @@ class SafetyMonitor:
             if not exercising and rules[0].kind == "speed":
                 results = [(False, t_s) for _ in rules]
             else:
-                results = [self._fault(r, t_s, values, speeds, loops) for r in rules]
+                results = [self._fault(r, t_s, values, speeds, loops, arcs) for r in rules]
             known = [(f, since) for f, since in results if f is not None]
             if not known:
                 continue

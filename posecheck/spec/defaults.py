@@ -58,6 +58,7 @@ def load_defaults() -> SafetyDefaults:
 _OVERRIDABLE = {
     "amplitude_above": BAND,
     "turn_above": TURNS,
+    "dip_above": BAND,
     "window_s": LOOP_WINDOW_S,
     "above": THRESHOLD,
     "below": THRESHOLD,
@@ -106,7 +107,7 @@ def merge_defaults(
                 changes["message"] = msg
             sub.finish()
             rule = dataclasses.replace(rule, **changes)
-        if rule.kind == "loop" and camera_view in ("side", "above", "behind"):
+        if rule.kind in ("loop", "arc") and camera_view in ("side", "above", "behind"):
             continue
         rules.append(rule)
     if overrides is not None:

@@ -184,7 +184,7 @@ class FormRule:
 
 
 FORM_SCOPES = ("rep", "hold")
-SAFETY_KINDS = ("limit", "speed", "loop")
+SAFETY_KINDS = ("limit", "speed", "loop", "arc")
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,10 @@ class SafetyRule:
         loop: the point (`metric`, `metric_y`) winding round its recent
             centre by more than `turn_above` of a full turn while staying
             more than `above` from it (a head circle); `window_s` of history.
+        arc: `metric` swinging from below -`above` to above +`above` (or
+            back) within `window_s`, with `metric_y` half way lower by
+            `dip_above` than at the swing's two ends (a half head roll
+            through the back; core/arc_meter.py).
     """
 
     id: str
@@ -213,6 +217,7 @@ class SafetyRule:
     metric_y: str = ""
     turn_above: float = 0.75
     window_s: float = 10.0
+    dip_above: float = math.inf
 
     def violated(self, value: float) -> bool:
         """For a limit rule: True when value is past the limit (NaN never is)."""

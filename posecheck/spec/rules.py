@@ -1,7 +1,7 @@
 """A file's rules -> `FormRule`s and `SafetyRule`s.
 
 [[form]] (a fault during a rep or hold) and [[safety]] (a limit, a speed or
-a loop to warn on), and the sudden-movement rules every exercise gets on
+a loop or a half circle to warn on), and the sudden-movement rules every exercise gets on
 the angles it counts or holds on, at `max_speed_deg_s` or the metric's own
 limit in [max_speed_by_metric]. The default rules of every exercise are in
 `defaults.py`.
@@ -15,6 +15,7 @@ from posecheck.errors import PosecheckError
 from posecheck.spec.metric_defs import check_band, check_metric
 from posecheck.spec.model import FORM_SCOPES, SAFETY_KINDS, SEVERITIES, FormRule, HoldRule, RepRule, SafetyRule
 from posecheck.spec.ranges import (
+    ARC_WINDOW_S,
     BAND,
     LOOP_WINDOW_S,
     METRIC_SPEED_LIMIT,
@@ -45,24 +46,27 @@ def read_form_rule(t: Table, metrics: tuple[str, ...]) -> FormRule:
 def read_safety_rule(t: Table, metrics: tuple[str, ...]) -> SafetyRule:
     """One [[safety]] table (of the exercise or the safety defaults)."""
     kind = t.choice("kind", SAFETY_KINDS, "limit")
-    if kind == "loop":
+    if kind in ("loop", "arc"):
         pair = t.get("metrics", list, what="two metric names [x, y]")
         if len(pair) != 2 or not all(isinstance(m, str) for m in pair):
             raise t.fail("metrics", pair, "two metric names [x, y]")
         x, y = (check_metric(t, "metrics", m, metrics) for m in pair)
-        above = t.number("amplitude_above", BAND)
+        shape = (
+            {"turn_above": t.number("turn_above", TURNS, 0.75), "window_s": t.number("window_s", LOOP_WINDOW_S, 10.0)}
+            if kind == "loop"
+            else {"dip_above": t.number("dip_above", BAND), "window_s": t.number("window_s", ARC_WINDOW_S, 3.0)}
+        )
         r = SafetyRule(
             id=t.get("id", str, what="a short rule id"),
             metric=x,
             metric_y=y,
             message=t.get("message", str, what="a message for the user"),
-            above=above,
+            above=t.number("amplitude_above", BAND),
             kind=kind,
-            turn_above=t.number("turn_above", TURNS, 0.75),
-            window_s=t.number("window_s", LOOP_WINDOW_S, 10.0),
             for_s=0.0,
             cooldown_s=t.number("cooldown_s", SECONDS, 5.0),
             severity=t.choice("severity", SEVERITIES, "stop"),
+            **shape,
         )
         t.finish()
         return r

@@ -28,11 +28,17 @@ MODEL_CHECK_S = 4.0
 
 # Clips that get a warning nothing in them justifies, and why. Their warning
 # test runs as a strict expected failure; every other clip's must pass.
-KNOWN_FALSE_WARNINGS: dict[str, str] = {}
+# Clips whose warnings are wrong (a miss or a false alarm), and why.
+KNOWN_WARNING_FAILURES: dict[str, str] = {
+    "neck_half_rolls_back_front.mp4": "half head rolls through the back, whole body near, the face not "
+    "turning: the nod reads 16-18 deg lower half way, under the arc rule's 22 (real side tilts and arm "
+    "stretches read up to 18)",
+}
 
 # Clips posecheck does not get right yet, and why (see the issue notes). They
 # run as strict expected failures: fixing one makes its test say so.
 KNOWN_FAILURES = {
+    "neck_half_rolls_back_front.mp4": KNOWN_WARNING_FAILURES["neck_half_rolls_back_front.mp4"],
     "neck_rotation_hold_yaw_front.mp4": "camera 25 deg to the side: the turn away from the camera reads "
     "past profile: the reading stays level while the head starts back, one hold reads 0.6 s long",
     # Head and shoulders only, facing the camera (a laptop): counted right
@@ -161,8 +167,8 @@ def test_cached_track_matches_the_model(case):
         pytest.param(
             c,
             id=_id(c),
-            marks=[pytest.mark.xfail(reason=KNOWN_FALSE_WARNINGS[c[0].clip], strict=True)]
-            if c[0].clip in KNOWN_FALSE_WARNINGS
+            marks=[pytest.mark.xfail(reason=KNOWN_WARNING_FAILURES[c[0].clip], strict=True)]
+            if c[0].clip in KNOWN_WARNING_FAILURES
             else [],
         )
         for c in CASES

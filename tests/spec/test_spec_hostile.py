@@ -415,14 +415,23 @@ def test_routine_numbers_are_read_by_the_same_reader(path, low, high, whole):
         assert "expected a number" in msg
 
 
-def test_the_safety_defaults_are_read_by_the_same_reader(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "line, bad, where",
+    [
+        ("amplitude_above = 12.0", "amplitude_above = nan", r"safety\[0\].amplitude_above' = nan"),
+        ("dip_above = 22.0", "dip_above = -5.0", r"safety\[1\].dip_above' = -5.0"),
+        ("window_s = 3.0", "window_s = 30.0", r"safety\[1\].window_s' = 30.0"),
+    ],
+    ids=["loop_amplitude", "arc_dip", "arc_window"],
+)
+def test_the_safety_defaults_are_read_by_the_same_reader(tmp_path, monkeypatch, line, bad, where):
     text = safety_defaults.DEFAULTS_PATH.read_text()
-    assert text.count("amplitude_above = 12.0") == 1
-    bad = tmp_path / "safety_defaults.toml"
-    bad.write_text(text.replace("amplitude_above = 12.0", "amplitude_above = nan"))
-    monkeypatch.setattr(safety_defaults, "DEFAULTS_PATH", bad)
+    assert line in text
+    path = tmp_path / "safety_defaults.toml"
+    path.write_text(text.replace(line, bad, 1))
+    monkeypatch.setattr(safety_defaults, "DEFAULTS_PATH", path)
     monkeypatch.setattr(safety_defaults, "_DEFAULTS", None)
-    with pytest.raises(PosecheckError, match=r"safety_defaults.toml: key 'safety\[0\].amplitude_above' = nan"):
+    with pytest.raises(PosecheckError, match=r"safety_defaults.toml: key '" + where):
         safety_defaults.load_defaults()
 
 
