@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 from test_engine import REPS, SIDED_HOLD, exercise
 
 from posecheck.core.engine import reps_by_side
@@ -171,3 +172,23 @@ def test_settled_hold_clock_finds_no_hold_in_a_sweep_through_the_end():
     deg = np.where((t > 1.0) & (t < 2.0), 31.0 * np.sin(np.pi * (t - 1.0)), 0.0)
     start, end = _settled_span(list(t), list(deg))
     assert end - start <= 0.15
+
+
+def test_settled_hold_clock_ends_where_the_reading_last_sat_at_its_level():
+    """A turn near profile: the reading creeps 1.6 deg further during the
+    hold and the way back starts slowly, wandering at the band's edge for
+    half a second (the first degrees of a turn back read as less), before
+    the head comes back briskly. The hold ended when the way back began,
+    not when the reading finally left the band."""
+    t = np.arange(0.0, 20.0, 1 / 15)
+    deg = np.interp(t, [0.0, 3.0, 4.0, 14.9, 15.0, 20.0], [0.0, 0.0, 31.0, 32.6, 32.6, 32.6])
+    # From 14.9 s: below the held 32.6 by these, a frame each, then back briskly.
+    first = [0.5, 1.2, 2.1, 1.7, 1.8, 2.2, 1.9, 2.4, 3.0, 4.0, 5.5]
+    back = np.concatenate([first, np.linspace(7.0, 32.6, 15)])
+    i0 = int(np.searchsorted(t, 14.9))
+    deg[i0 + 1 : i0 + 1 + len(back)] = 32.6 - back
+    deg[i0 + 1 + len(back) :] = 0.0
+    start, end = _settled_span(list(t), list(deg))
+    assert abs(start - 4.0) <= 0.2
+    # The last frame within the level: 1.2 below it, two frames after 14.9.
+    assert end == pytest.approx(t[i0 + 2])

@@ -47,7 +47,6 @@ KNOWN_FAILURES = {
     # model's (the face mesh read a 60 deg turn as 45-50).
     "head_turn_against_hand_head_front.mp4": "the hand at the face moves the head landmarks: one press is "
     "timed 5.3 s for 5.9",
-    "neck_rotation_hold_head_front.mp4": "holds read 0.2-0.6 s long (the turn settles later in the close-up)",
     "norbekov_chin_to_chest_turns_head_front.mp4": "with the chin on the chest the close-up loses one left "
     "turn: 3 of 4",
     # An app's skeleton drawn over the person (tools/derive): the model
@@ -55,7 +54,7 @@ KNOWN_FAILURES = {
     # (Drawn text is painted out before the model reads the frame:
     # io/drawn_text.py.)
     "neck_side_tilt_hold_front_overlay_skeleton.mp4": "dots drawn on the face mislead the face mesh too: a "
-    "still head's tilt reads 6 deg low and jitters +-5; the holds, steadied, are whole but 0.3-1.3 s long "
+    "still head's tilt reads 6 deg low and jitters +-5; the holds, steadied, are whole but 0.2-1.2 s long "
     "(the lower level is reached earlier on the way in and later on the way out)",
 }
 

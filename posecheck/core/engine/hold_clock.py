@@ -220,6 +220,10 @@ class SettledHoldClock(HoldClock):
     # the hold's grace time is used when longer).
     LEVEL_WINDOW_S = 1.0
     DEPART_FOR_S = 0.2
+    # The hold ended where the reading last sat at its level before leaving
+    # it for good: within this share of the band round its trailing median
+    # (a turn back from near profile wanders at the band's edge; README).
+    AT_LEVEL_SHARE = 0.8
 
     def _span(self) -> tuple[float, float]:
         """(start_s, end_s) of the movement's own still period, refined once
@@ -275,7 +279,7 @@ class SettledHoldClock(HoldClock):
                         # before the hold is over is not the way back.
                         out_since = None
                         continue
-                    return start, max(float(t[max(out_since - 1, 0)]), start)
+                    return start, max(self._last_at_level(t, p, out_since, band), start)
             elif out_since is not None:
                 # Back at the level only counts once it lasts: a head turning
                 # back from past profile reads a frame or two at the held
@@ -286,7 +290,7 @@ class SettledHoldClock(HoldClock):
         if out_since is not None:
             # Still away when the hold ended (back at neutral, or out past
             # grace): that was the departure.
-            return start, max(float(t[max(out_since - 1, 0)]), start)
+            return start, max(self._last_at_level(t, p, out_since, band), start)
         return start, self.last_in_s
 
     # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
@@ -308,6 +312,17 @@ class SettledHoldClock(HoldClock):
             return p, self.band
         steady, samples = running_median(t, p, self.MEDIAN_S)
         return steady, max(self.band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
+
+    def _last_at_level(self, t: np.ndarray, p: np.ndarray, out_since: int, band: float) -> float:
+        """When the reading last sat at its level (AT_LEVEL_SHARE) before the
+        departure found at `out_since`, never before the hold's start."""
+        i = max(out_since - 1, 0)
+        while i > 0 and t[i] > self.start_s:
+            recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
+            if not len(recent) or abs(p[i] - float(np.median(recent))) <= band * self.AT_LEVEL_SHARE:
+                break
+            i -= 1
+        return float(t[i])
 
     def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:
         """From sample i the progress stays within the band of p[i] for the
