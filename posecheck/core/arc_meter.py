@@ -59,7 +59,7 @@ class ArcMeter:
         self.dip = dip
         self.window_s = window_s
         self._raw: deque[tuple[float, float]] = deque(maxlen=3)
-        # (t, y) of the frames since the last run on the other side began.
+        # (t, y) of the recent frames, from the swing's first extreme on.
         self._ys: deque[tuple[float, float]] = deque()
         self._before: _Run | None = None
         self._run: _Run | None = None

@@ -64,6 +64,10 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   camera).
 - trunk_incline_deg: the trunk's unsigned angle from the image vertical,
   0 upright, 90 lying; any side view.
+- trunk_lean_back_deg: the trunk against the image vertical (levelled by
+  the camera's roll), + leaning back, - bending forward, side view, either
+  facing: which way is read from where the toes point from the heels (both
+  feet; NaN when they point neither way).
 - shoulder_elevation_pct: how high the shoulder (side) sits toward the ear
   midpoint, in percent of the shoulder width; rises with a shrug. Use with
   `relative = true`: people differ in neck length.
@@ -232,6 +236,17 @@ def _trunk_incline(f: Frames, side: str) -> FloatArray:
     return np.abs(g.segment_angle_deg(f.point("mid_hip", "image"), f.point("mid_shoulder", "image"), "vertical"))
 
 
+def _trunk_lean_back(f: Frames, side: str) -> FloatArray:
+    # Which way the person faces: where the toes point from the heels, both
+    # feet together. Only the sign is taken: a foot is 30-40 px long in a
+    # wide shot and its direction wobbles by 20 deg from frame to frame
+    # (hands on the floor beside it), so a lean read against the foot line
+    # jerked while the trunk was still.
+    toes_x = sum(f.point(f"{s}_foot_index", "image")[:, 0] - f.point(f"{s}_heel", "image")[:, 0] for s in _SIDES)
+    facing = np.where(toes_x > 0, 1.0, np.where(toes_x < 0, -1.0, np.nan))
+    return -facing * _trunk_side_bend(f, side)
+
+
 def _shoulder_width_px(f: Frames) -> FloatArray:
     return g.distance(f.point("left_shoulder", "image"), f.point("right_shoulder", "image"))
 
@@ -293,6 +308,8 @@ _HEAD = ("nose", "left_ear", "right_ear")
 _SHOULDERS = ("left_shoulder", "right_shoulder")
 _TRUNK = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 _EARS_SHOULDERS = ("left_ear", "right_ear", "left_shoulder", "right_shoulder")
+_SIDES = ("left", "right")
+_FEET = ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
 _SIDE_HIP = ("{side}_shoulder", "{side}_hip", "{side}_knee")
 
 MEASURES: dict[str, Measure] = {
@@ -305,6 +322,7 @@ MEASURES: dict[str, Measure] = {
     "head_pitch_shoulders_deg": Measure(_head_pitch_shoulders, (*_HEAD, *_SHOULDERS), sided=False),
     "trunk_side_bend_deg": Measure(_trunk_side_bend, _TRUNK, sided=False),
     "trunk_incline_deg": Measure(_trunk_incline, _TRUNK, sided=False),
+    "trunk_lean_back_deg": Measure(_trunk_lean_back, (*_TRUNK, *_FEET), sided=False),
     "shoulder_elevation_pct": Measure(_shoulder_elevation, _EARS_SHOULDERS, sided=True),
     "neck_length_pct": Measure(_neck_length, _EARS_SHOULDERS, sided=False),
     "hip_flexion_deg": Measure(_hip_flexion, _SIDE_HIP, sided=True),

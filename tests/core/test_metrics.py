@@ -373,3 +373,36 @@ def test_head_pitch_front_reads_degrees_of_nod():
     # Turned side-on (the ear-to-nose line longer than the ear span): undefined.
     profile = frames({L.LEFT_EAR: (300, 200), L.RIGHT_EAR: (295, 200), L.NOSE: (340, 205)})
     assert math.isnan(value(profile, measure="head_pitch_front_deg"))
+
+
+def _standing_side(lean_back_deg: float, facing: int, foot_turn_deg: float = 0.0) -> Frames:
+    """A person side-on, hips at (300, 300), trunk 100 px leaning back by
+    lean_back_deg, facing image right (+1) or left (-1); the feet 30 px long
+    on the floor, turned by foot_turn_deg in the picture (a wobbling reading)."""
+    a = math.radians(lean_back_deg)
+    shoulder = (300 - facing * 100 * math.sin(a), 300 - 100 * math.cos(a))
+    f = math.radians(foot_turn_deg)
+    toe = (facing * 30 * math.cos(f), -30 * math.sin(f))
+    pts = {L.LEFT_HIP: (300, 300), L.RIGHT_HIP: (300, 300), L.LEFT_SHOULDER: shoulder, L.RIGHT_SHOULDER: shoulder}
+    for heel, index, x in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX, 290), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX, 310)):
+        pts[heel] = (x, 500)
+        pts[index] = (x + toe[0], 500 + toe[1])
+    return frames(pts)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("lean", [-40.0, 0.0, 15.0])
+def test_trunk_lean_back_is_signed_by_where_the_toes_point(facing, lean):
+    assert value(_standing_side(lean, facing), measure="trunk_lean_back_deg") == pytest.approx(lean, abs=1e-6)
+
+
+def test_trunk_lean_back_does_not_wobble_with_the_foot():
+    """A 30 px foot read 20 deg off either way (hands on the floor beside
+    it) leaves the lean as it was: the foot only says which way."""
+    still = [value(_standing_side(-120.0, 1, turn), measure="trunk_lean_back_deg") for turn in (-20.0, 0.0, 20.0)]
+    assert still == pytest.approx([-120.0] * 3, abs=1e-6)
+
+
+def test_trunk_lean_back_is_nan_when_the_toes_point_neither_way():
+    f = _standing_side(10.0, 1, foot_turn_deg=90.0)  # toes straight up from the heels: no facing
+    assert math.isnan(value(f, measure="trunk_lean_back_deg"))
