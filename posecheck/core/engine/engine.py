@@ -26,9 +26,11 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
+from posecheck.core.engine.reach import ReachTally
 from posecheck.core.engine.reps import RepCounter, form_faults
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord
 from posecheck.spec import Exercise
@@ -77,6 +79,7 @@ class ExerciseEngine:
         # when timed); the timer takes it over once counting starts.
         self._setup_clock: HoldClock | None = None
         self._ready = False
+        self._reach = ReachTally(exercise.reps) if exercise.reps is not None else None
 
     @property
     def partial_reps(self) -> int:
@@ -146,6 +149,10 @@ class ExerciseEngine:
             return out
         if self.ex.reps is not None:
             out += self.counter.update(t_s, values, ready=True)
+            if self._reach is not None:
+                self._reach.update(
+                    t_s, {m.name: m.progress(values.get(m.metric, math.nan)) for m in self.ex.reps.movements}
+                )
         elif self.ex.hold is not None:
             out += self._update_hold_only(t_s, values)
         self._sync_state()
@@ -235,5 +242,8 @@ class ExerciseEngine:
     def finish(self, t_s: float) -> list[Event]:
         """End of the source: close an open hold at its last in-position time."""
         if self.ex.reps is not None:
-            return self.counter.finish(t_s)
+            out = self.counter.finish(t_s)
+            why = self._reach.note() if self._reach is not None and not self.reps and not self.partial_reps else None
+            self.notes += [why] if why else []
+            return out
         return self._end_hold() if self.timer.clock is not None else []
