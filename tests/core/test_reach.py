@@ -2,7 +2,7 @@
 
 import math
 
-from test_engine import REPS, exercise, rep, run, segments
+from test_engine import REPS, SIDED_HOLD, exercise, rep, run, segments
 
 from posecheck.core.engine.reach import ReachTally
 
@@ -74,3 +74,15 @@ def test_no_note_once_a_rep_or_a_partial_counted():
     partial, _ = run(exercise(REPS), {"a": segments((0, 0, 1.0), *rep(peak=25.0))})
     assert len(counted.reps) == 1 and counted.notes == []
     assert partial.partial_reps == 1 and partial.notes == []
+
+
+def test_a_sided_movement_is_named_by_its_side():
+    ex = exercise(
+        SIDED_HOLD.replace("[hold]\ntarget_s = 2.0\ngrace_s = 0.5\nexit_fraction = 0.75\n", "").replace(
+            'kind = "reps_with_hold"', 'kind = "reps"'
+        )
+    )
+    tally = ReachTally(ex.reps)
+    for i in range(4):
+        tally.update(i / 15, {"left": 0.5, "right": 0.1})
+    assert tally.note()[1] == "No rep counted: the left movement (l) reached 20 at most, short of the 30 a rep needs."

@@ -51,7 +51,10 @@ class ReachTally:
             return None
         p, t_s, m = max(short, key=lambda s: s[0])
         reached = m.neutral + p * (m.end - m.neutral)
-        step = f"the {m.name} step" if self.rule.is_sequence or len(self.rule.movements) > 1 else "the movement"
+        if self.rule.is_sequence:
+            step = f"the {m.name} step"
+        else:
+            step = f"the {m.name} movement" if len(self.rule.movements) > 1 else "the movement"
         return (
             t_s,
             f"No rep counted: {step} ({m.metric}) reached {reached:.0f} at most, short of the {m.end:.0f} a rep needs.",
