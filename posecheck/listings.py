@@ -178,9 +178,10 @@ def describe_exercise(ex: Exercise) -> str:
     lines += _counted_when(ex) + _held_while(ex)
     lines.append("prescription: " + ", ".join(pres + _hold_and_rest(ex)))
     for r in ex.safety:
-        if r.id == "sudden_movement":
-            continue
-        lines.append(f"safety [{r.severity}] {r.id}: {r.message}")
+        line = f"safety [{r.severity}] {r.id}: {r.message}"
+        # One line per rule id: the head circle's loop and half roll are one rule.
+        if r.id != "sudden_movement" and line not in lines:
+            lines.append(line)
     lines.append(f"safety [caution] sudden_movement: slow down above {ex.max_speed_deg_s:g} deg/s")
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ three quarters of a turn, and a half roll winds about half of one, no more
 than a head turned left and right seen by a camera to the side. What tells
 the half roll apart is its shape: the sideways metric swings from past
 -amplitude to past +amplitude (or back) within `window_s`, and the other
-metric is, half way, far lower than at the two ends of the swing (the nod
+metric is, half way, far lower than at either end of the swing (the nod
 reads the head back). A side tilt from one shoulder to the other passes
 through the middle at the same nod as at its ends; a roll through the front
 (chin to chest) passes higher, not lower.
@@ -30,21 +30,29 @@ from dataclasses import dataclass
 
 @dataclass
 class _Run:
-    """The latest stretch of frames on one side: its side (+1/-1), when it
-    was last there, and its extreme frame so far (time, x, y)."""
+    """The latest stretch of frames on one side: its side (+1/-1) and its
+    frames (t, x, y) of the last RUN_S."""
 
     side: int
-    last_s: float
-    extreme: tuple[float, float, float]
+    frames: deque[tuple[float, float, float]]
+
+    @property
+    def last_s(self) -> float:
+        return self.frames[-1][0]
+
+    @property
+    def extreme(self) -> tuple[float, float, float]:
+        """The frame farthest out of the run's last RUN_S."""
+        return max(self.frames, key=lambda f: abs(f[1]))
 
 
 class ArcMeter:
     """Finds swings of x from one side to the other with y dipping by
     `dip` on the way (see the module doc)."""
 
-    # How long before the swing a side's run may reach for its extreme: a
-    # head resting on one shoulder for seconds and then rolling is judged
-    # from how it sat just before the roll.
+    # How far back a side's run looks for its extreme (its frame farthest
+    # out): a head resting on one shoulder for seconds and then rolling is
+    # judged from how it sat just before the roll.
     RUN_S = 1.5
     # Away from a side longer than this and back on it is a new run: the
     # head came back to the middle, the swing (if any) is over.
@@ -70,11 +78,13 @@ class ArcMeter:
         self._ys.clear()
         self._before = self._run = None
 
-    def update(self, t_s: float, x: float, y: float) -> tuple[bool, float]:
+    def update(self, t_s: float, x: float, y: float) -> tuple[bool | None, float]:
         """Feed one frame; returns (a dipping swing reaches its far side
-        now, when that swing started). NaN frames are skipped."""
+        now, when that swing started); None for a NaN frame (unknown: it
+        neither confirms nor clears a fault), which is skipped."""
         if math.isnan(x) or math.isnan(y):
-            return False, t_s
+            self._raw.clear()
+            return None, t_s
         if abs(x) > self.MAX_X or abs(y) > self.MAX_X:
             self.reset()
             return False, t_s
@@ -93,20 +103,20 @@ class ArcMeter:
             # it was on the other side and recently.
             near = run is not None and run.side == -side and t_s - run.last_s <= self.window_s
             self._before = run if near else None
-            self._run = run = _Run(side, t_s, (t_s, x, y))
+            self._run = run = _Run(side, deque([(t_s, x, y)]))
             self._trim()
         else:
-            run.last_s = t_s
-            # The farthest frame of the run's last RUN_S.
-            if abs(x) > abs(run.extreme[1]) or t_s - run.extreme[0] > self.RUN_S:
-                run.extreme = (t_s, x, y)
+            run.frames.append((t_s, x, y))
+            while t_s - run.frames[0][0] > self.RUN_S:
+                run.frames.popleft()
         before = self._before
         if before is None:
             return False, t_s
-        start_s = before.extreme[0]
-        between = [v for tv, v in self._ys if start_s <= tv <= t_s]
-        ends = 0.5 * (before.extreme[2] + run.extreme[2])
-        return ends - min(between) >= self.dip, start_s
+        (t0, _, y0), (t1, _, y1) = before.extreme, run.extreme
+        # Lower half way than at either end: a nod that only falls from one
+        # shoulder to the other has no dip between.
+        between = [v for tv, v in self._ys if t0 <= tv <= t1]
+        return min(y0, y1) - min(between) >= self.dip, t0
 
     def _trim(self) -> None:
         """Keep the frames from the extreme of the run before on."""

@@ -174,7 +174,7 @@ class SafetyMonitor:
         values: dict[str, float],
         speeds: dict[str, float],
         loops: dict[tuple[str, str], tuple[float, float]],
-        arcs: dict[SafetyRule, tuple[bool, float]],
+        arcs: dict[SafetyRule, tuple[bool | None, float]],
     ) -> tuple[bool | None, float]:
         """(at fault?, since when) for one rule now; None when unknown (NaN)."""
         if rule.kind == "speed":

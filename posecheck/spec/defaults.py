@@ -67,6 +67,12 @@ _OVERRIDABLE = {
 }
 
 
+# Keys one part of a rule id shared by two kinds does not take: the head
+# circle's `window_s` and `turn_above` are the loop's (10 s of history), its
+# `dip_above` the half roll's (whose swing window stays 3 s).
+_NOT_FOR = {"arc": ("window_s", "turn_above"), "loop": ("dip_above",)}
+
+
 def merge_defaults(
     metrics: list[MetricDef],
     defaults: SafetyDefaults,
@@ -97,7 +103,7 @@ def merge_defaults(
             changes = {}
             for k, rng in _OVERRIDABLE.items():
                 v = sub.number(k, rng, None)
-                if v is not None:
+                if v is not None and k not in _NOT_FOR.get(rule.kind, ()):
                     changes["above" if k == "amplitude_above" else k] = v
             sev = sub.choice("severity", SEVERITIES, None)
             if sev is not None:

@@ -97,9 +97,10 @@ def test_back_to_the_middle_and_the_same_side_again_is_no_swing():
 
 def test_one_misread_frame_on_the_far_side_is_not_reaching_it():
     tilt, nod = cat(still(2), to_side(), still(1, tilt=25.0))
-    # Head back in the middle and one frame read past the other shoulder.
+    # Head back in the middle and one frame misread past the other shoulder,
+    # level there.
     tilt = np.concatenate([tilt, np.zeros(10), [-30.0], np.zeros(10)])
-    nod = np.concatenate([nod, np.full(10, -25.0), [-25.0], np.full(10, -25.0)])
+    nod = np.concatenate([nod, np.full(10, -40.0), [5.0], np.full(10, -40.0)])
     mon, _ = feed(tilt, nod)
     assert mon.warnings == []
 
@@ -127,9 +128,37 @@ def test_a_cut_forgets_the_swing():
 
 def test_nan_frames_are_skipped_not_read():
     meter = ArcMeter(12.0, 22.0, 3.0)
-    assert meter.update(0.0, float("nan"), 5.0) == (False, 0.0)
+    assert meter.update(0.0, float("nan"), 5.0) == (None, 0.0)  # unknown, not "no roll"
     tilt, nod = cat(to_side(), half_rolls(1))
     tilt = tilt.copy()
     tilt[::4] = np.nan  # every 4th frame unknown: the roll is still seen
     hits = [meter.update(i / FPS, x, y)[0] for i, (x, y) in enumerate(zip(tilt, nod))]
     assert any(hits)
+
+
+@pytest.mark.parametrize("rest_s", [0.0, 0.8, 1.6, 2.4])
+def test_a_rest_on_the_first_shoulder_does_not_move_the_swing_s_end(rest_s):
+    """However long the head sat on the shoulder before rolling, that side's
+    end is its frame farthest out, not whichever frame came last."""
+    mon, _ = feed(*cat(still(2), to_side(), still(rest_s, tilt=25.0), half_rolls(1, dip=25.0), still(2, tilt=-25.0)))
+    assert len(mon.warnings) == 1
+
+
+def test_a_nod_that_only_falls_from_one_shoulder_to_the_other_is_no_dip():
+    u = np.arange(int(2.25 * FPS)) / (2.25 * FPS)
+    falling = (25 * np.cos(np.pi * u), 5 - 45 * u)
+    mon, _ = feed(*cat(still(2), to_side(), falling, still(2, tilt=-25.0, nod=-40.0)))
+    assert mon.warnings == []
+
+
+def test_after_a_swing_the_same_side_again_is_a_new_run():
+    """A level side tilt left to right, back to the middle with the head
+    back, and right again: the second right is no swing from the left."""
+    level = half_rolls(1, dip=0.0)
+    u = np.arange(int(1.5 * FPS)) / (1.5 * FPS)
+    middle_and_back = (-25 * np.cos(np.pi / 2 * u), 5 - 30 * np.sin(np.pi / 2 * u))
+    right_again = (-25 * np.sin(np.pi / 2 * u), np.full(len(u), 5.0))
+    mon, _ = feed(
+        *cat(still(2), to_side(), level, middle_and_back, still(1, nod=-25.0), right_again, still(2, tilt=-25.0))
+    )
+    assert mon.warnings == []

@@ -40,7 +40,7 @@ def test_the_step_that_fell_short_is_named_with_how_far_it_got():
     tally = ReachTally(exercise(SEQUENCE).reps)
     feed(tally, [0.0, 0.3, 0.47, 0.47, 0.47, 0.2], [0.0, 1.5, 3.4, 3.4, 3.4, 1.0])
     when, message = tally.note()
-    assert message == "No rep counted: the trunk step (a) reached 6 at most, short of the 9 a rep needs."
+    assert message == "No rep counted: the trunk step (a) got only as far as 6, short of the 9 a rep needs."
     assert when == 4 / 15
 
 
@@ -65,7 +65,7 @@ def test_the_report_says_it_when_no_rep_or_partial_was_counted():
     eng, _ = run(exercise(REPS), {"a": trace})
     assert eng.reps == [] and eng.partial_reps == 0
     assert [m for _, m in eng.notes] == [
-        "No rep counted: the movement (a) reached 17 at most, short of the 30 a rep needs."
+        "No rep counted: the movement (a) got only as far as 17, short of the 30 a rep needs."
     ]
 
 
@@ -85,4 +85,6 @@ def test_a_sided_movement_is_named_by_its_side():
     tally = ReachTally(ex.reps)
     for i in range(4):
         tally.update(i / 15, {"left": 0.5, "right": 0.1})
-    assert tally.note()[1] == "No rep counted: the left movement (l) reached 20 at most, short of the 30 a rep needs."
+    assert (
+        tally.note()[1] == "No rep counted: the left movement (l) got only as far as 20, short of the 30 a rep needs."
+    )

@@ -26,13 +26,13 @@ HOLD_TOLERANCE_S = 0.5
 # 10 s took about 6 of the suite's minutes on 2 cores.
 MODEL_CHECK_S = 4.0
 
-# Clips that get a warning nothing in them justifies, and why. Their warning
-# test runs as a strict expected failure; every other clip's must pass.
-# Clips whose warnings are wrong (a miss or a false alarm), and why.
+# Clips whose warnings are wrong (a miss, or a warning nothing in them
+# justifies), and why. Their warning test runs as a strict expected failure;
+# every other clip's must pass.
 KNOWN_WARNING_FAILURES: dict[str, str] = {
     "neck_half_rolls_back_front.mp4": "half head rolls through the back, whole body near, the face not "
-    "turning: the nod reads 16-18 deg lower half way, under the arc rule's 22 (real side tilts and arm "
-    "stretches read up to 18)",
+    "turning: the nod reads 15-16 deg lower half way, under the arc rule's 22 (real side tilts read up "
+    "to 16)",
 }
 
 # Clips posecheck does not get right yet, and why (see the issue notes). They
@@ -57,6 +57,9 @@ KNOWN_FAILURES = {
     "still head's tilt reads 6 deg low and jitters +-5; the holds, steadied, are whole but 0.2-1.2 s long "
     "(the lower level is reached earlier on the way in and later on the way out)",
 }
+# Known for their counts or holds: a clip known for its warnings alone still
+# has its counts and holds checked.
+KNOWN_COUNT_FAILURES = set(KNOWN_FAILURES) - set(KNOWN_WARNING_FAILURES)
 
 
 def _case(truth, video):
@@ -101,7 +104,7 @@ def test_clip_scores_right(case, scores):
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_reps_exact(case, scores):
-    if case[0].clip in KNOWN_FAILURES:
+    if case[0].clip in KNOWN_COUNT_FAILURES:
         pytest.skip("a known failure: test_clip_scores_right tracks it")
     s = _score(case, scores)
     assert s.reps == s.truth.reps
@@ -111,7 +114,7 @@ def test_reps_exact(case, scores):
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_holds_within_half_a_second(case, scores):
-    if case[0].clip in KNOWN_FAILURES:
+    if case[0].clip in KNOWN_COUNT_FAILURES:
         pytest.skip("a known failure: test_clip_scores_right tracks it")
     s = _score(case, scores)
     assert len(s.hold_s) == len(s.truth.hold_s), f"holds {s.hold_s} vs truth {s.truth.hold_s}"

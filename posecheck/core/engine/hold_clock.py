@@ -232,11 +232,11 @@ class SettledHoldClock(HoldClock):
         The level is the median progress of the first LEVEL_WINDOW_S after
         the movement settled; the hold starts at the first moment within the
         level band of it (never before the threshold crossing: the model
-        creeps the last degree or two into place). It ends at the last moment
-        before the progress leaves the band round its trailing median (of the
-        last LEVEL_WINDOW_S) for longer than the grace time: the way back, or
-        on further (past the held position) - while a slow drift during the
-        hold is followed by the trailing median and does not end it.
+        creeps the last degree or two into place). It ends where the progress
+        last sat at its level (_last_at_level) before it left the band round
+        its trailing median (of LEVEL_WINDOW_S) for longer than the grace time:
+        the way back, or on further (past the held position) - while a slow
+        drift during the hold is followed by the trailing median.
 
         A reading noisier than the band (3 sigma of its frame-to-frame noise
         over the hold past it: dots drawn on a face made a still head's tilt

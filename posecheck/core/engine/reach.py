@@ -57,5 +57,5 @@ class ReachTally:
             step = f"the {m.name} movement" if len(self.rule.movements) > 1 else "the movement"
         return (
             t_s,
-            f"No rep counted: {step} ({m.metric}) reached {reached:.0f} at most, short of the {m.end:.0f} a rep needs.",
+            f"No rep counted: {step} ({m.metric}) got only as far as {reached:.0f}, short of the {m.end:.0f} a rep needs.",
         )
