@@ -2,45 +2,28 @@
 
 import math
 
-from test_engine import REPS, SIDED_HOLD, exercise, rep, run, segments
+from test_engine import REPS, SEQUENCE, SIDED_HOLD, exercise, rep, run, segments
 
 from posecheck.core.engine.reach import ReachTally
 
-SEQUENCE = REPS.replace(
-    """[reps]
-metric = "a"
-neutral = 10.0
-end = 30.0
-partial = 20.0
-end_confirm_s = 0.1
-""",
-    """b = { joint = ["right_hip", "right_knee", "right_ankle"] }
-[reps]
-sides = "sequence"
-end_confirm_s = 0.1
-[reps.movements.trunk]
-metric = "a"
-neutral = 3.0
-end = 9.0
-[reps.movements.legs]
-metric = "b"
-neutral = 3.0
-end = 7.0
-""",
-)
 
-
-def feed(tally, trunk, legs):
-    for i, (p, q) in enumerate(zip(trunk, legs)):
-        tally.update(i / 15, {"trunk": p, "legs": q})
+def feed(tally, flexion, extension):
+    """Feed progress (0 neutral, 1 end) as the metric values that read it."""
+    moves = {m.name: m for m in tally.rule.movements}
+    for i, (p, q) in enumerate(zip(flexion, extension)):
+        values = {
+            moves[n].metric: moves[n].neutral + v * (moves[n].end - moves[n].neutral)
+            for n, v in (("flexion", p), ("extension", q))
+        }
+        tally.update(i / 15, values)
 
 
 def test_the_step_that_fell_short_is_named_with_how_far_it_got():
-    """A superman: the legs well past their end, the chest two thirds of the way."""
+    """As a superman: one step well past its end, the other under half way."""
     tally = ReachTally(exercise(SEQUENCE).reps)
     feed(tally, [0.0, 0.3, 0.47, 0.47, 0.47, 0.2], [0.0, 1.5, 3.4, 3.4, 3.4, 1.0])
     when, message = tally.note()
-    assert message == "No rep counted: the trunk step (a) got only as far as 6, short of the 9 a rep needs."
+    assert message == "No rep counted: the flexion step (f) got only as far as 19, short of the 30 a rep needs."
     assert when == 4 / 15
 
 
@@ -84,7 +67,7 @@ def test_a_sided_movement_is_named_by_its_side():
     )
     tally = ReachTally(ex.reps)
     for i in range(4):
-        tally.update(i / 15, {"left": 0.5, "right": 0.1})
+        tally.update(i / 15, {"l": 20.0, "r": 12.0})  # half way to 30 from 10; a tenth
     assert (
         tally.note()[1] == "No rep counted: the left movement (l) got only as far as 20, short of the 30 a rep needs."
     )

@@ -26,7 +26,6 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
@@ -150,9 +149,7 @@ class ExerciseEngine:
         if self.ex.reps is not None:
             out += self.counter.update(t_s, values, ready=True)
             if self._reach is not None:
-                self._reach.update(
-                    t_s, {m.name: m.progress(values.get(m.metric, math.nan)) for m in self.ex.reps.movements}
-                )
+                self._reach.update(t_s, values)
         elif self.ex.hold is not None:
             out += self._update_hold_only(t_s, values)
         self._sync_state()

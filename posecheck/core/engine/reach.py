@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from posecheck.core.engine.reps import Movements
 from posecheck.spec import RepRule
 
 
@@ -27,12 +28,14 @@ class ReachTally:
 
     def __init__(self, rule: RepRule) -> None:
         self.rule = rule
+        self._moves = Movements(rule)
         self._recent = {m.name: deque[float](maxlen=self.FRAMES) for m in rule.movements}
         # Per movement: (farthest progress held FRAMES frames, when).
         self.best = {m.name: (-math.inf, math.nan) for m in rule.movements}
 
-    def update(self, t_s: float, progress: dict[str, float]) -> None:
-        """Feed one counting frame's progress per movement (0 neutral, 1 end)."""
+    def update(self, t_s: float, values: dict[str, float]) -> None:
+        """Feed one counting frame's metric values."""
+        progress = self._moves.progress(values)
         for name, recent in self._recent.items():
             p = progress.get(name, math.nan)
             if math.isnan(p):
