@@ -68,10 +68,10 @@ def _frame(elevation_deg: float, out_deg: float) -> tuple[np.ndarray, np.ndarray
     return image, np.ones(NUM_LANDMARKS), world
 
 
-def _circles(out_deg: float, down_deg_s: float) -> list[str]:
-    """Arm circles up slowly and down at `down_deg_s` (3D) in a plane
-    `out_deg` from straight forward; the rules that fired."""
-    session = ExerciseSession(load_exercise("arm_circles"), SIZE, view="front")
+def _swings(exercise: str, out_deg: float, down_deg_s: float) -> tuple[list[str], ExerciseSession]:
+    """Both arms up slowly and down at `down_deg_s` (3D), four times, in a
+    plane `out_deg` from straight forward; the rules that fired."""
+    session = ExerciseSession(load_exercise(exercise), SIZE, view="front")
     t, rules = 0.0, []
     up = list(np.linspace(-90.0, 85.0, int(1.5 * FPS)))
     down = list(np.linspace(85.0, -90.0, max(int(175.0 / down_deg_s * FPS), 2)))
@@ -80,6 +80,11 @@ def _circles(out_deg: float, down_deg_s: float) -> list[str]:
         image, vis, world = _frame(elevation, out_deg)
         rules += [e.detail["rule"] for e in session.update(t, image, vis, world).events if "rule" in e.detail]
         t += 1.0 / FPS
+    return rules, session
+
+
+def _circles(out_deg: float, down_deg_s: float) -> list[str]:
+    rules, session = _swings("arm_circles", out_deg, down_deg_s)
     assert len(session.reps) == 4
     return rules
 
@@ -94,6 +99,19 @@ def test_an_arm_swung_down_across_the_picture_fast_is_still_a_jerk():
     # In the picture's plane the picture shows the arm's whole length: 800
     # deg/s reads as it is, over the exercise's 400.
     assert "sudden_movement" in _circles(out_deg=90.0, down_deg_s=800.0)
+
+
+def test_an_arm_let_down_from_a_stretch_as_fast_as_it_falls_is_not_a_jerk():
+    # A 0.6 m arm falling from overhead passes the shoulder at about 570
+    # deg/s; shown at its whole length the picture reads that (the triceps
+    # stretch's arms: limit 850).
+    rules, _ = _swings("overhead_triceps_stretch", out_deg=90.0, down_deg_s=570.0)
+    assert "sudden_movement" not in rules
+
+
+def test_an_arm_flung_down_from_a_stretch_is_still_a_jerk():
+    rules, _ = _swings("overhead_triceps_stretch", out_deg=90.0, down_deg_s=1400.0)
+    assert "sudden_movement" in rules
 
 
 def _one(points_m: dict[L, tuple[float, float, float]]) -> Frames:
