@@ -59,6 +59,10 @@ class MetricDef:
         negate: flip the sign (e.g. a right-side copy of a signed measure).
         relative: subtract the value the person starts with (median of the
             calibration window), for measures that differ between people.
+        rest_range: (low, high) where a `relative` metric's rest can be, in
+            the metric's own reading before the rest is subtracted (a
+            standing trunk is near upright): a rest found outside is moved
+            to the nearest end (core/baseline.py). None: anywhere.
     """
 
     name: str
@@ -76,6 +80,7 @@ class MetricDef:
     space: str = "image"
     negate: bool = False
     relative: bool = False
+    rest_range: tuple[float, float] | None = None
     landmarks: tuple[str, ...] = field(default=(), compare=False)
 
     @property

@@ -14,6 +14,7 @@ from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES, is_valid_landm
 from posecheck.core.measures import MEASURES
 from posecheck.core.metrics import COMBINE_OPS, METRIC_SIDES, METRIC_SPACES, MetricDef
 from posecheck.errors import PosecheckError
+from posecheck.spec.ranges import THRESHOLD
 from posecheck.spec.toml_table import Table, did_you_mean
 
 _POINT_KEYS = {"joint": 3, "segment": 2, "elevation": 2, "between": 4, "distance": 2}
@@ -84,9 +85,27 @@ def read_metric(name: str, value: object, file: str, known: list[str], where: st
         space=t.choice("space", METRIC_SPACES, "image"),
         negate=t.get("negate", bool, False),
         relative=t.get("relative", bool, False),
+        rest_range=_rest_range(t),
     )
+    if m.rest_range is not None and (not m.relative or m.is_direction):
+        raise t.fail("rest_range", list(m.rest_range), "only on a `relative = true` metric that is not a `segment`")
     t.finish()
     return m
+
+
+def _rest_range(t: Table) -> tuple[float, float] | None:
+    """`rest_range = [low, high]`: two numbers (each read by the one number
+    reader, named by its index), low under high."""
+    v = t.get("rest_range", list, None, what="[low, high]: two numbers, low under high")
+    if v is None:
+        return None
+    if len(v) != 2:
+        raise t.fail("rest_range", v, "[low, high]: two numbers, low under high")
+    ends = Table({f"rest_range[{i}]": x for i, x in enumerate(v)}, t.where, t.file)
+    low, high = (ends.number(f"rest_range[{i}]", THRESHOLD) for i in range(2))
+    if low >= high:
+        raise t.fail("rest_range", v, "[low, high]: two numbers, low under high")
+    return low, high
 
 
 def check_metric(t: Table, k: str, name: str, metrics: tuple[str, ...]) -> str:

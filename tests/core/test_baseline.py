@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from posecheck.core.analysis import analyze_track
-from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_level
+from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_range
 from posecheck.core.landmarks import landmark_index
 from posecheck.core.metrics import MetricDef
+from posecheck.core.rest_level import rest_level
 from posecheck.core.track import LandmarkTrack
 from posecheck.spec import load_exercise, parse_exercise
 
@@ -203,3 +204,50 @@ def test_misreads_scattered_past_the_rest_do_not_become_the_rest():
     image[standing[::12][:, None], hips, 1] -= 0.08  # hips read 8% of the picture higher
     spiked = analyze_track(track.replace(image_xyz=image), ex)
     assert len(spiked.reps) == 5
+
+
+TWINS = """
+schema = 1
+id = "t"
+title = "t"
+kind = "reps"
+position = "standing"
+camera_view = "side"
+regions = ["lumbar"]
+instructions = "x"
+required = []
+[metrics]
+back = { measure = "trunk_lean_back_deg", relative = true, rest_range = [-5.0, 20.0] }
+forward = { measure = "trunk_lean_back_deg", negate = true, relative = true }
+[reps]
+sides = "sequence"
+[reps.movements.forward]
+metric = "forward"
+neutral = 10.0
+end = 30.0
+[reps.movements.back]
+metric = "back"
+neutral = 4.0
+end = 10.0
+"""
+
+
+def test_twins_share_a_rest_range_each_in_its_own_sign():
+    ex = parse_exercise(tomllib.loads(TWINS), "t.toml")
+    back, forward = ex.metrics
+    assert rest_range(ex, back) == (-5.0, 20.0)
+    assert rest_range(ex, forward) == (-20.0, 5.0)
+    # Twins still: the range is not part of what the metric measures.
+    assert rest_directions(ex) == {"back": {1, -1}, "forward": {1, -1}}
+
+
+def test_live_a_recording_spent_mostly_folded_rests_near_upright():
+    # Upright 0.3 s, then folded 60 deg forward with half lifts to 35 for
+    # most of the time, up for 1.5 s, folded again: the rest found over the
+    # recording is the fold's middle; the file's rest_range (within 20 of
+    # upright) keeps it near standing.
+    fold = [(-60, -60, 3.0), (-60, -35, 1.0), (-35, -35, 1.0), (-35, -60, 1.0)]
+    _, x = segments((0, 0, 0.3), (0, -60, 1.5), *fold * 3, (-60, 0, 1.5), (0, 0, 1.5), (0, -60, 1.5), *fold * 2)
+    base, _ = _stream("standing_forward_back_bend", "lean_back_deg", x)
+    assert -20.0 <= base.levels["lean_back_deg"] <= 0.0
+    assert base.levels["lean_forward_deg"] == -base.levels["lean_back_deg"]

@@ -573,3 +573,29 @@ def test_an_exercises_folder_that_is_not_there_is_an_error(tmp_path, monkeypatch
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
     assert f"POSECHECK_EXERCISES={tmp_path / 'nowhere'}: no such folder of exercise files" in err
+
+
+# A metric's rest_range (core/baseline.py): two finite numbers, low under
+# high, on a relative metric that is not a direction.
+REST_RANGES = [
+    ("rest_range = [-20.0, 20.0]", "rest_range = [20.0]", "[20.0]"),
+    ("rest_range = [-20.0, 20.0]", "rest_range = [20.0, -20.0]", "[20.0, -20.0]"),
+    ("rest_range = [-20.0, 20.0]", "rest_range = [nan, 20.0]", "nan"),
+    ("rest_range = [-20.0, 20.0]", 'rest_range = ["-20", 20.0]', "'-20'"),
+    ("rest_range = [-20.0, 20.0]", "rest_range = 20.0", "20.0"),
+    ("relative = true, rest_range", "relative = false, rest_range", "[-20.0, 20.0]"),
+]
+
+
+@pytest.mark.parametrize("old, new, shown", REST_RANGES, ids=[n for _, n, _ in REST_RANGES])
+def test_a_rest_range_that_is_not_one_is_one_line(tmp_path, capsys, old, new, shown):
+    text = (exercise_paths()[0].parent / "standing_forward_back_bend.toml").read_text()
+    assert text.count(old) == 1
+    path = tmp_path / "standing_forward_back_bend.toml"
+    path.write_text(text.replace(old, new))
+    with pytest.raises(PosecheckError) as info:
+        load_exercise_file(path)
+    key = "metrics.lean_back_deg.rest_range" + ("[0]" if shown in ("nan", "'-20'") else "")
+    assert_names(str(info.value), str(path), key, shown)
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
