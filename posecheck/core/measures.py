@@ -29,6 +29,12 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   shrinks with cos(turn). Chosen over the world ear line, which read only
   0.59-0.71 of a true 60 degree turn on a rendered clip (and unevenly by
   side); this reads 60 +- 4 there.
+- head_turn_face_deg: the head's turn as the face mesh reads it, same sign
+  as head_turn_deg; NaN where the mesh did not read the face (a far camera,
+  a face turned away). For small turns where a hand touches the head: a
+  hand at the temple moves the pose's ear and nose points (a press held
+  facing forward read 13-16 deg on head_turn_deg, 3-5 here). Not for turns
+  to the side: the mesh saturates near profile (51 for a true 60).
 - head_nod_deg: head flexion seen from the FRONT: how far the nose sits
   below the ear midpoint, as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span);
   + chin down. Not zero for a level head (the nose is lower than the ears);
@@ -121,7 +127,7 @@ HEAD_NOD_GAIN = 1.0 / 0.7
 HEAD_FRONT_MAX_PROFILE = 1.0
 
 # Columns of Frames.face_deg (core/head_pose.py).
-FACE_PITCH, FACE_TILT = 1, 2
+FACE_TURN, FACE_PITCH, FACE_TILT = 0, 1, 2
 
 
 def _face_first(f: Frames, from_face: FloatArray, from_pose: FloatArray) -> FloatArray:
@@ -160,6 +166,13 @@ def _head_turn(f: Frames, side: str) -> FloatArray:
     offset_px = f.point("nose", "image")[:, 0] - (left[:, 0] + right[:, 0]) / 2.0
     span_px = g.distance(left, right)
     return np.degrees(np.arctan2(offset_px, HEAD_TURN_DEPTH_RATIO * span_px))
+
+
+def _head_turn_face(f: Frames, side: str) -> FloatArray:
+    unknown = np.full(len(f.px), np.nan)
+    if f.face_levelled is None:
+        return unknown
+    return _face_first(f, f.face_levelled[:, FACE_TURN], unknown)
 
 
 def _head_nod(f: Frames, side: str) -> FloatArray:
@@ -316,6 +329,7 @@ MEASURES: dict[str, Measure] = {
     "head_tilt_deg": Measure(_head_tilt, ("left_eye", "right_eye", *_SHOULDERS), sided=False),
     "head_tilt_eyes_deg": Measure(_head_tilt_eyes, ("left_eye", "right_eye", *_SHOULDERS), sided=False),
     "head_turn_deg": Measure(_head_turn, _HEAD, sided=False),
+    "head_turn_face_deg": Measure(_head_turn_face, _HEAD, sided=False),
     "head_nod_deg": Measure(_head_nod, _HEAD, sided=False),
     "head_pitch_deg": Measure(_head_pitch, (*_HEAD, *_TRUNK), sided=False),
     "head_pitch_front_deg": Measure(_head_pitch_front, _HEAD, sided=False),
@@ -333,7 +347,7 @@ MEASURES: dict[str, Measure] = {
 # The measures that read the face mesh (Frames.face_deg) where it was read.
 # (The head-circle rule every exercise gets reads head_tilt_eyes_deg: its 12
 # deg loops need no face.)
-FACE_MEASURES = frozenset({"head_tilt_deg", "head_pitch_front_deg"})
+FACE_MEASURES = frozenset({"head_tilt_deg", "head_pitch_front_deg", "head_turn_face_deg"})
 
 
 # The measures that read a side-on head's line from its pixels

@@ -99,6 +99,18 @@ def test_head_pitch_front_reads_the_face_mesh_while_facing():
     assert math.isnan(value(turned, measure="head_pitch_front_deg"))
 
 
+def test_head_turn_face_is_the_face_mesh_turn_where_read_and_unknown_elsewhere():
+    """Not the pose's nose-and-ears turn: a hand at the temple moves those
+    points (a press read 13-16 deg turned, the mesh 3-5)."""
+    base = {L.LEFT_EAR: (360, 100), L.RIGHT_EAR: (240, 100), L.NOSE: (330, 110)}  # the pose: turned
+    f = frames(base)
+    assert value(f, measure="head_turn_deg") > 10
+    faced = Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.array([[4.0, 0.0, 0.0]]))
+    assert value(faced, measure="head_turn_face_deg") == pytest.approx(4.0)
+    for unread in (f, Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.full((1, 3), np.nan))):
+        assert math.isnan(value(unread, measure="head_turn_face_deg"))
+
+
 def test_head_turn_sign_and_size_from_nose_offset():
     # Front view: chin toward the subject's left moves the nose to the image right.
     a = math.radians(30)

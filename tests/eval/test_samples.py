@@ -45,8 +45,6 @@ KNOWN_FAILURES = {
     # (but the one below), holds timed up to 0.6 s off. The tilt and the nod
     # read from the face mesh are right there; the turn is still the pose
     # model's (the face mesh read a 60 deg turn as 45-50).
-    "head_turn_against_hand_head_front.mp4": "the hand at the face moves the head landmarks: one press is "
-    "timed 5.3 s for 5.9",
     "norbekov_chin_to_chest_turns_head_front.mp4": "with the chin on the chest the close-up loses one left "
     "turn: 3 of 4",
     # An app's skeleton drawn over the person (tools/derive): the model
