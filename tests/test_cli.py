@@ -157,6 +157,7 @@ def test_analyze_json_to_stdout_is_pure_json(capsys, tmp_path):
         "frames_with_pose",
         "frames_with_face",
         "frames_text_erased",
+        "rest_levels",
         "reps",
         "reps_by_side",
         "partial_reps",

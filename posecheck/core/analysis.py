@@ -31,6 +31,9 @@ class AnalysisResult:
         track: the track as analysed (smoothed landmarks).
         metrics: metric name -> (T,) values.
         usable: (T,) frames with a person whose required landmarks were seen.
+        rest_levels: each relative metric's rest, in its own reading before
+            the rest is subtracted (what `rest_range` bounds); empty where
+            the rest was never found.
     """
 
     exercise: Exercise
@@ -43,6 +46,7 @@ class AnalysisResult:
     warnings: list[WarningRecord]
     events: list[Event]
     frame_states: list[FrameState] = field(default_factory=list)
+    rest_levels: dict[str, float] = field(default_factory=dict)
 
 
 def frames_of(track: LandmarkTrack) -> Frames:
@@ -168,4 +172,5 @@ def analyze_track(
         warnings=session.warnings,
         events=sorted(events, key=lambda e: e.t_s),
         frame_states=states,
+        rest_levels=session.baseline.levels,
     )

@@ -31,7 +31,6 @@ fold, entered at once, otherwise takes the fold for the rest.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import defaultdict
 
@@ -39,8 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.landmarks import Frames
-from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics
-from posecheck.core.rest_level import bounded_rest_level, rest_level, within_range
+from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics, measure_key
+from posecheck.core.rest_level import bounded_rest_level, rest_level
 from posecheck.spec import Exercise
 
 FloatArray = npt.NDArray[np.float64]
@@ -49,11 +48,6 @@ FloatArray = npt.NDArray[np.float64]
 # recording (a minute: several reps of any exercise here).
 REESTIMATE_S = 1.0
 HISTORY_S = 60.0
-
-
-def _twin_key(m: MetricDef) -> MetricDef:
-    """The measure behind a metric, whatever its name, sign or baseline."""
-    return dataclasses.replace(m, name="", negate=False, relative=False, rest_range=None)
 
 
 def rest_directions(ex: Exercise) -> dict[str, set[int]]:
@@ -81,12 +75,12 @@ def rest_directions(ex: Exercise) -> dict[str, set[int]]:
     by_measure: dict[MetricDef, set[int]] = defaultdict(set)
     for name, dirs in used.items():
         sign = -1 if defs[name].negate else 1
-        by_measure[_twin_key(defs[name])].update(d * sign for d in dirs)
+        by_measure[measure_key(defs[name])].update(d * sign for d in dirs)
     out = {}
     for m in ex.metrics:
         if m.relative:
             sign = -1 if m.negate else 1
-            out[m.name] = {d * sign for d in by_measure.get(_twin_key(m), set())}
+            out[m.name] = {d * sign for d in by_measure.get(measure_key(m), set())}
     return out
 
 
@@ -95,7 +89,7 @@ def rest_range(ex: Exercise, m: MetricDef) -> tuple[float, float]:
     what the file says on m and on its twins, all at once."""
     low, high = -math.inf, math.inf
     for other in ex.metrics:
-        if other.rest_range is None or _twin_key(other) != _twin_key(m):
+        if other.rest_range is None or measure_key(other) != measure_key(m):
             continue
         lo, hi = other.rest_range
         if other.negate != m.negate:
@@ -154,6 +148,9 @@ class StreamingBaseline:
         self._t_s = 0.0
         self._usable = False
         self._was_ready = self.ready
+        # The rest was corrected on this frame: every relative reading
+        # steps, which no speed may read as a movement.
+        self.moved = False
 
     @property
     def waiting(self) -> bool:
@@ -169,6 +166,7 @@ class StreamingBaseline:
         """Advance the clock; call once per frame before `adjust`."""
         self._t_s = t_s
         self._usable = usable
+        self.moved = False
         # Decided on the previous frame's values: every metric of a frame is
         # relative to the same rest, or NaN.
         self._was_ready = self.ready
@@ -209,7 +207,7 @@ class StreamingBaseline:
             return
         if not self.ready:
             window = sum(1 for t in self._t if t >= self._t_s - self.calibrate_s)
-            if all(self._window_still(d, window) for d in self._defs):
+            if all(self._window_still(d, window) and self._window_in_range(d, window) for d in self._defs):
                 self._settle(window)
             return
         if self._t_s - self._estimated_s >= REESTIMATE_S:
@@ -225,15 +223,22 @@ class StreamingBaseline:
             xs = change_from(xs, float(xs[0]), True)
         return float(np.ptp(xs)) <= self._band[d.name]
 
+    def _window_in_range(self, d: MetricDef, last: int) -> bool:
+        """The window's level is inside the metric's rest range: a person
+        still in a deep fold is not at rest yet ("Hold still a moment in
+        the start position" stays up until they stand)."""
+        low, high = self._range[d.name]
+        return low <= baseline_of(self._samples[d.name][-last:], d.is_direction) <= high
+
     def _settle(self, last: int = 0) -> None:
         """The first rest: the median of the window."""
         self.ready = True
         self._estimated_s = self._t_s
         for d in self._defs:
             xs = self._samples[d.name][-last:] if last else self._samples[d.name]
-            level = baseline_of(xs, d.is_direction)
-            # The user's --calibrate-at is taken as said.
-            self._base[d.name] = level if self.start_at_s is not None else within_range(level, self._range[d.name])
+            # Live, only a window inside the rest range settles (the user's
+            # --calibrate-at is taken as said).
+            self._base[d.name] = baseline_of(xs, d.is_direction)
 
     def _reestimate(self) -> None:
         """The rest found again over the history, as offline (twins share
@@ -244,7 +249,7 @@ class StreamingBaseline:
         for d in self._defs:
             if not self._dirs.get(d.name):
                 continue  # no movement says where its rest is: the first stays
-            key = _twin_key(d)
+            key = measure_key(d)
             if key in found:
                 level, negated = found[key]
                 self._base[d.name] = -level if negated != d.negate else level
@@ -262,6 +267,7 @@ class StreamingBaseline:
             off = change_from(np.array([level]), current, d.is_direction)[0] if not math.isnan(level) else 0.0
             if abs(off) > self._band[d.name]:
                 self._base[d.name] = level
+                self.moved = True
             found[key] = (self._base[d.name], d.negate)
 
 
@@ -287,7 +293,7 @@ def recording_rest_levels(
         # their relative values, as the per-frame pass will.
         if not m.relative:
             return values
-        key = _twin_key(m)
+        key = measure_key(m)
         if key in by_measure:
             level, negated = by_measure[key]
             levels[m.name] = -level if negated != m.negate else level

@@ -23,6 +23,7 @@ measures.py; the landmark arrays they read (`Frames`) are in landmarks.py.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable
@@ -61,8 +62,9 @@ class MetricDef:
             calibration window), for measures that differ between people.
         rest_range: (low, high) where a `relative` metric's rest can be, in
             the metric's own reading before the rest is subtracted (a
-            standing trunk is near upright): a rest found outside is moved
-            to the nearest end (core/baseline.py). None: anywhere.
+            standing trunk is near upright): a rest found outside is looked
+            for again among the places inside (core/rest_level.py,
+            bounded_rest_level). None: anywhere.
     """
 
     name: str
@@ -88,6 +90,13 @@ class MetricDef:
         """A direction in the picture (-180..180) that wraps round: differences
         of it must be folded back, or a line near pointing left jumps by 360."""
         return bool(self.segment)
+
+
+def measure_key(m: MetricDef) -> MetricDef:
+    """The measure behind a metric, whatever its name, sign, baseline or
+    rest range: metrics with one key are twins (head down / head up), which
+    share one rest."""
+    return dataclasses.replace(m, name="", negate=False, relative=False, rest_range=None)
 
 
 # The values MetricDef.side, .space and .combine may take (the exercise reader checks them).

@@ -41,7 +41,7 @@ MIDDLE_PAUSE_S = 0.5
 STILL_WINDOW_S = 0.3
 
 
-def within_range(level: float, bounds: tuple[float, float]) -> float:
+def _within_range(level: float, bounds: tuple[float, float]) -> float:
     """A level outside the metric's rest range, moved to its nearest end
     (NaN stays unknown)."""
     return level if math.isnan(level) else min(max(level, bounds[0]), bounds[1])
@@ -55,16 +55,34 @@ def bounded_rest_level(
     bounds: tuple[float, float],
     so_far: bool = False,
 ) -> float:
-    """`rest_level` looked for only among the readings inside the metric's
-    rest range (`rest_range`): a recording spent mostly folded forward has
-    its middle in the fold, and its upright moments are the rest. With no
-    reading inside, the rest found over them all, moved into the range."""
-    if bounds == (-math.inf, math.inf):
-        return rest_level(x, t_s, directions, band, so_far=so_far)
-    inside = np.where((x >= bounds[0]) & (x <= bounds[1]), x, np.nan)
-    if np.isnan(inside).all():
-        return within_range(rest_level(x, t_s, directions, band, so_far=so_far), bounds)
-    return rest_level(inside, t_s, directions, band, so_far=so_far)
+    """`rest_level` kept inside the metric's rest range (`rest_range`).
+
+    A rest found inside the range stands: the range changes nothing where
+    the person rests where the body says (a camera tilted a few degrees
+    moves every reading, and cutting the readings at the range's ends cut
+    the back bends of a person standing at +14 off, and the rest went with
+    them). Found outside (a recording spent mostly folded forward has the
+    middle of its readings in the fold), the rest is looked for again: of a
+    metric moved both ways, among the still places inside the range (the
+    extremes still from all readings); of one moved one way, among the
+    readings inside it; with nothing inside, the rest found is moved to the
+    range's nearest end. Live (`so_far`), a history whose rest is outside
+    the range gives NaN (cannot tell): the rest it has, taken inside the
+    range, stands (a minute spent folding, standing gone from the history,
+    moved it to the lean-back place).
+    """
+    level = rest_level(x, t_s, directions, band, so_far=so_far)
+    if math.isnan(level) or bounds[0] <= level <= bounds[1]:
+        return level
+    if so_far:
+        return math.nan
+    if directions == {1, -1}:
+        ok = ~np.isnan(x)
+        found = _middle(np.asarray(x[ok], np.float64), np.asarray(t_s[ok], np.float64), band, bounds=bounds)
+    else:
+        inside = np.where((x >= bounds[0]) & (x <= bounds[1]), x, np.nan)
+        found = math.nan if np.isnan(inside).all() else rest_level(inside, t_s, directions, band)
+    return _within_range(level if math.isnan(found) else found, bounds)
 
 
 def _still(x: FloatArray, t_s: FloatArray, band: float) -> npt.NDArray[np.bool_]:
@@ -138,11 +156,18 @@ def _still_episodes(
     return places
 
 
-def _middle(x: FloatArray, t_s: FloatArray, band: float, so_far: bool = False) -> float:
+def _middle(
+    x: FloatArray,
+    t_s: FloatArray,
+    band: float,
+    so_far: bool = False,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> float:
     """Rest of a metric moved both ways: the place between the extremes the
     person comes back to most often (then longest), else the midpoint of
     the extremes (turns left and right that pass the middle without a
-    pause).
+    pause). Only places within `bounds` (the rest range) are candidates,
+    and with bounds, one near an extreme rather than none (bounded_rest_level).
 
     With `so_far` (live: the recording up to now), a place in between must
     have been visited twice, and the midpoint is trusted only once the
@@ -165,9 +190,12 @@ def _middle(x: FloatArray, t_s: FloatArray, band: float, so_far: bool = False) -
     # deg for 0.4 s, the turns' ends at -52 and 68: taken for the rest, half
     # the turns went unseen).
     edge = max(band, EDGE_SHARE * (hi - lo))
-    inner = [p for p in places if lo + edge < p[0] < hi - edge and (p[2] >= 2 or not so_far)]
+    ok = [p for p in places if bounds[0] <= p[0] <= bounds[1] and (p[2] >= 2 or not so_far)]
+    inner = [p for p in ok if lo + edge < p[0] < hi - edge]
     if inner:
         return max(inner, key=lambda p: (p[2], p[1]))[0]
+    if ok and bounds != (-math.inf, math.inf):
+        return max(ok, key=lambda p: (p[2], p[1]))[0]
     if so_far:
         low_visits = sum(p[2] for p in places if p[0] <= lo + band)
         high_visits = sum(p[2] for p in places if p[0] >= hi - band)

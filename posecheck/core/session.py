@@ -155,12 +155,16 @@ class LandmarkCleaner:
         return image_xyz, visibility, world_xyz, cut
 
 
-def _judged_values(ex: Exercise, frames: Frames, values: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+def _judged_values(
+    ex: Exercise, frames: Frames, values: dict[str, float], rest_moved: bool
+) -> tuple[dict[str, float], dict[str, float]]:
     """(the values the safety rules judge, the values the speed rules time).
     Judged: NaN where a metric a rule reads rests on a landmark the model
     barely sees (metrics.metric_seen). Timed: also NaN where a limb it reads
     is foreshortened, so its speed in the picture is not the body's
-    (metrics.metric_broadside)."""
+    (metrics.metric_broadside), and every metric on the frame the rest was
+    corrected (live: relative readings step, read as a jerk: "Slow down" as
+    a rest moved 28 deg; an unknown frame restarts the speed's history)."""
     defs = {m.name: m for m in ex.metrics}
     seen = dict(values)
     for name in {n for r in ex.safety for n in r.metrics}:
@@ -170,6 +174,8 @@ def _judged_values(ex: Exercise, frames: Frames, values: dict[str, float]) -> tu
     for name in {n for r in ex.safety if r.kind == "speed" for n in r.metrics}:
         if name in defs and not metric_broadside(frames, defs[name], defs)[0]:
             timed[name] = math.nan
+    if rest_moved:
+        timed = dict.fromkeys(timed, math.nan)
     return seen, timed
 
 
@@ -230,7 +236,7 @@ class ExerciseSession:
         counting starts: nothing counted is lost)."""
         self.ex = exercise
         self._required = _required_indices(exercise)
-        self._baseline = StreamingBaseline(exercise, fixed=self._rest_levels, start_at_s=self._calibrate_at_s)
+        self.baseline = StreamingBaseline(exercise, fixed=self._rest_levels, start_at_s=self._calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
         self.safety = SafetyMonitor(exercise.safety)
         self.safety.warnings.extend(warnings)
@@ -311,7 +317,7 @@ class ExerciseSession:
         if view != self.ex.camera_view:
             self._use(self.root.for_view(view), self.safety.warnings)
         usable = self._usable(image_xyz, visibility)
-        self._baseline.frame(t_s, usable)
+        self.baseline.frame(t_s, usable)
         frames = Frames.levelled(
             np.asarray(image_xyz[None, :, :2], np.float64) * self._scale,
             np.asarray(world_xyz[None], np.float64),
@@ -322,9 +328,9 @@ class ExerciseSession:
             *self._reading("head_dir", t_s, head_dir_deg),
         )
         with np.errstate(invalid="ignore", divide="ignore"):
-            arrays = evaluate_metrics(frames, self.ex.metrics, self._baseline.adjust)
+            arrays = evaluate_metrics(frames, self.ex.metrics, self.baseline.adjust)
         values = {n: float(v[0]) for n, v in arrays.items()}
-        if not np.isnan(image_xyz[0, 0]) and not self._baseline.waiting:
+        if not np.isnan(image_xyz[0, 0]) and not self.baseline.waiting:
             # (While the rest is still being found, relative metrics are
             # unknown for that reason alone.)
             self._framing.update(t_s, frames, values)
@@ -346,7 +352,7 @@ class ExerciseSession:
             if setup_message:
                 events += self.engine.pause_for_position()
         paused = bool(setup_message) and self.engine.state.phase != Phase.SETUP
-        if usable and not setup_message and self._baseline.waiting:
+        if usable and not setup_message and self.baseline.waiting:
             setup_message = HOLD_STILL_MESSAGE
         engine_values = values
         if usable:
@@ -354,7 +360,7 @@ class ExerciseSession:
             exercising = st.phase != Phase.SETUP and not paused and (self.ex.kind != "hold" or st.holding)
             if st.phase != Phase.SETUP and not paused:
                 self._hold_position.update(t_s, values)
-            seen, timed = _judged_values(self.ex, frames, values)
+            seen, timed = _judged_values(self.ex, frames, values, self.baseline.moved)
             events += self.safety.update(t_s, seen, exercising, timed)
         if not engine_usable or paused:
             engine_values = {n: math.nan for n in values}

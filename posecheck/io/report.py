@@ -52,6 +52,9 @@ def build_report(result: AnalysisResult, source: str, mirrored: bool = False) ->
         # out before the model read them; None where the picture was read as
         # it is (a track extracted without the search).
         "frames_text_erased": None if tr.text_erased is None else int(tr.text_erased.sum()),
+        # Each relative metric's rest, in its own reading (before the rest
+        # is subtracted): where a file's `rest_range` is checked against.
+        "rest_levels": {k: _r(v, 2) for k, v in result.rest_levels.items()},
         "reps": len(result.reps),
         "reps_by_side": reps_by_side(ex, result.reps),
         "partial_reps": result.partial_reps,

@@ -23,7 +23,7 @@ from posecheck.core.metrics import MetricDef
 from posecheck.errors import PosecheckError
 from posecheck.spec.catalog import exercises_dir, find_data_file
 from posecheck.spec.defaults import load_defaults, merge_defaults
-from posecheck.spec.metric_defs import check_band, check_metric, landmark_list, read_metric
+from posecheck.spec.metric_defs import check_band, check_metric, check_twin_ranges, landmark_list, read_metric
 from posecheck.spec.model import (
     CHECKABLE,
     EXTRA_VIEWS,
@@ -271,6 +271,7 @@ def _parse_one(data: dict[str, Any], file: str, where: str) -> Exercise:
         metrics.append(read_metric(name, value, file, [m.name for m in metrics], where))
     if not metrics:
         raise PosecheckError(f"{file}: [metrics] must define at least one metric")
+    check_twin_ranges(metrics, file, where)
     names = tuple(m.name for m in metrics)
     required = t.get("required", list, what="a list of landmark names")
     req = landmark_list(t, "required", len(required)) if required else ()

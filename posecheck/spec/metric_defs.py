@@ -12,7 +12,7 @@ import math
 
 from posecheck.core.landmarks import LANDMARK_NAMES, SIDED_NAMES, is_valid_landmark_name
 from posecheck.core.measures import MEASURES
-from posecheck.core.metrics import COMBINE_OPS, METRIC_SIDES, METRIC_SPACES, MetricDef
+from posecheck.core.metrics import COMBINE_OPS, METRIC_SIDES, METRIC_SPACES, MetricDef, measure_key
 from posecheck.errors import PosecheckError
 from posecheck.spec.ranges import THRESHOLD
 from posecheck.spec.toml_table import Table, did_you_mean
@@ -125,3 +125,25 @@ def check_band(t: Table, low: float, high: float) -> None:
         raise PosecheckError(f"{t.file}: {t.where} needs 'min' or 'max'")
     if low >= high:
         raise t.fail("max", high, f"a value above min ({low})")
+
+
+def check_twin_ranges(metrics: list[MetricDef], file: str, where: str = "") -> None:
+    """Twins (one measure under two names or signs) share one rest, so a
+    `rest_range` given on more than one of them must be the same range,
+    mirrored for a negated twin: two ranges that do not meet would leave no
+    rest at all (every reading then reads from one end)."""
+    first: dict[MetricDef, MetricDef] = {}
+    for m in metrics:
+        if m.rest_range is None:
+            continue
+        other = first.setdefault(measure_key(m), m)
+        if other is m or other.rest_range is None:
+            continue
+        lo, hi = other.rest_range
+        mirrored = (-hi, -lo) if other.negate != m.negate else (lo, hi)
+        if m.rest_range != mirrored:
+            key = f"{where}.metrics.{m.name}" if where else f"metrics.{m.name}"
+            raise PosecheckError(
+                f"{file}: key '{key}.rest_range' = {list(m.rest_range)}: expected {list(mirrored)}, the range "
+                f"'{other.name}' gives (one measure, one rest), or no rest_range here"
+            )

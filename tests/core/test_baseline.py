@@ -12,9 +12,11 @@ from posecheck.core.analysis import analyze_track
 from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_range
 from posecheck.core.landmarks import landmark_index
 from posecheck.core.metrics import MetricDef
-from posecheck.core.rest_level import rest_level
+from posecheck.core.rest_level import bounded_rest_level, rest_level
+from posecheck.core.session import ExerciseSession
 from posecheck.core.track import LandmarkTrack
-from posecheck.spec import load_exercise, parse_exercise
+from posecheck.io.report import build_report
+from posecheck.spec import load_exercise, load_exercise_file, parse_exercise
 
 from conftest import SAMPLES
 
@@ -241,13 +243,66 @@ def test_twins_share_a_rest_range_each_in_its_own_sign():
     assert rest_directions(ex) == {"back": {1, -1}, "forward": {1, -1}}
 
 
-def test_live_a_recording_spent_mostly_folded_rests_near_upright():
-    # Upright 0.3 s, then folded 60 deg forward with half lifts to 35 for
-    # most of the time, up for 1.5 s, folded again: the rest found over the
-    # recording is the fold's middle; the file's rest_range (within 20 of
-    # upright) keeps it near standing.
-    fold = [(-60, -60, 3.0), (-60, -35, 1.0), (-35, -35, 1.0), (-35, -60, 1.0)]
-    _, x = segments((0, 0, 0.3), (0, -60, 1.5), *fold * 3, (-60, 0, 1.5), (0, 0, 1.5), (0, -60, 1.5), *fold * 2)
-    base, _ = _stream("standing_forward_back_bend", "lean_back_deg", x)
-    assert -20.0 <= base.levels["lean_back_deg"] <= 0.0
+# Folded 60 deg forward with half lifts to 35 (lean_back_deg of a standing
+# forward bend, raw: upright is 0).
+FOLD = [(-60, -60, 3.0), (-60, -35, 1.0), (-35, -35, 1.0), (-35, -60, 1.0)]
+BACK = [(0, 0, 1.5), (0, 12, 1.0), (12, 12, 0.5), (12, 0, 1.0)]
+
+
+def test_a_recording_spent_mostly_folded_rests_upright_within_the_rest_range():
+    # Upright 0.3 s, then mostly folded, standing and leaning back twice in
+    # between: the middle of the readings is the fold; among the places
+    # within the file's rest range (20 deg of upright) the rest is standing.
+    t, x = segments((0, 0, 0.3), (0, -60, 1.5), *FOLD * 3, (-60, 0, 1.5), *BACK * 2, (0, -60, 1.5), *FOLD * 3)
+    assert rest_level(x, t, {1, -1}, band=4.0) < -20.0
+    assert bounded_rest_level(x, t, {1, -1}, 4.0, (-20.0, 20.0)) == pytest.approx(0.0, abs=1.0)
+
+
+def test_a_rest_found_inside_the_rest_range_stands():
+    # Standing reads +14 (a camera tilted a little) and the back bends reach
+    # +26, past the range's end: the rest is standing, as without a range.
+    t, x = segments(*[(a + 14, b + 14, s) for a, b, s in (BACK * 3)], (14, -30, 1.5), (-30, -30, 1.0), (-30, 14, 1.5))
+    assert bounded_rest_level(x, t, {1, -1}, 4.0, (-20.0, 20.0)) == pytest.approx(14.0, abs=1.0)
+    assert bounded_rest_level(x, t, {1, -1}, 4.0, (-20.0, 20.0)) == rest_level(x, t, {1, -1}, 4.0)
+
+
+def test_live_waits_while_folded_then_rests_where_the_person_stands():
+    # Starts folded and still: not the rest (outside the range), the
+    # metrics stay unknown ("hold still"); standing, then bends: the rest
+    # is standing, and a minute more of folding does not move it.
+    _, x = segments((-60, -60, 2.0), (-60, 0, 1.5), *BACK * 3, *FOLD * 12)
+    base, out = _stream("standing_forward_back_bend", "lean_back_deg", x)
+    assert all(math.isnan(v) for v in out[: int(2.0 * FPS)])
+    assert base.levels["lean_back_deg"] == pytest.approx(0.0, abs=1.0)
     assert base.levels["lean_forward_deg"] == -base.levels["lean_back_deg"]
+
+
+def test_live_a_corrected_rest_is_not_a_jerk(tmp_path):
+    """Live, the rest moves when the recording shows it was wrong: every
+    relative reading steps on that frame (here by 26 deg, the forward bend
+    spent mostly folded, read without its rest_range), which the speed rule
+    read as "Slow down"."""
+    src = (SAMPLES.parent / "exercises" / "standing_forward_back_bend.toml").read_text()
+    assert src.count(", rest_range = [-20.0, 20.0]") == 1
+    path = tmp_path / "standing_forward_back_bend.toml"
+    path.write_text(src.replace(", rest_range = [-20.0, 20.0]", ""))
+    track = LandmarkTrack.load(SAMPLES / "standing_forward_back_bend_side_mostly_folded.npz")
+    session = ExerciseSession(load_exercise_file(path), track.frame_size)
+    moved = []
+    for i in range(len(track)):
+        session.update(float(track.t_s[i]), track.image_xyz[i], track.visibility[i], track.world_xyz[i])
+        if session.baseline.moved:
+            moved.append(float(track.t_s[i]))
+    assert moved  # the rest was corrected at least once
+    assert not [w for w in session.warnings if w.rule == "sudden_movement"]
+
+
+def test_the_report_gives_the_rest_a_rest_range_bounds():
+    """The rest in the metric's own reading, as `rest_range` is written: the
+    rendered fold's standing, 7.7 deg from the vertical (+ leaning back)."""
+    track = LandmarkTrack.load(SAMPLES / "standing_forward_back_bend_side_mostly_folded.npz")
+    result = analyze_track(track, load_exercise("standing_forward_back_bend"))
+    assert result.rest_levels["lean_back_deg"] == pytest.approx(7.7, abs=0.5)
+    assert result.rest_levels["lean_forward_deg"] == -result.rest_levels["lean_back_deg"]
+    report = build_report(result, "x.mp4")
+    assert report["rest_levels"]["lean_back_deg"] == pytest.approx(7.7, abs=0.5)

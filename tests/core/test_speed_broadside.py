@@ -103,13 +103,15 @@ def test_an_arm_swung_down_across_the_picture_fast_is_still_a_jerk():
 
 def test_an_arm_let_down_from_a_stretch_as_fast_as_it_falls_is_not_a_jerk():
     # A 0.6 m arm falling from overhead passes the shoulder at about 570
-    # deg/s; shown at its whole length the picture reads that (the triceps
-    # stretch's arms: limit 850).
+    # deg/s. Asked for 570, the 9-frame swing here moves at 656 and the rule
+    # reads about 730, shown at the arm's whole length: under the triceps
+    # stretch's arm limit (850).
     rules, _ = _swings("overhead_triceps_stretch", out_deg=90.0, down_deg_s=570.0)
     assert "sudden_movement" not in rules
 
 
 def test_an_arm_flung_down_from_a_stretch_is_still_a_jerk():
+    # A 2-frame swing (2600 deg/s), read over the rule's 0.12 s as about 1260.
     rules, _ = _swings("overhead_triceps_stretch", out_deg=90.0, down_deg_s=1400.0)
     assert "sudden_movement" in rules
 

@@ -584,6 +584,12 @@ REST_RANGES = [
     ("rest_range = [-20.0, 20.0]", 'rest_range = ["-20", 20.0]', "'-20'"),
     ("rest_range = [-20.0, 20.0]", "rest_range = 20.0", "20.0"),
     ("relative = true, rest_range", "relative = false, rest_range", "[-20.0, 20.0]"),
+    ("rest_range = [-20.0, 20.0]", "rest_range = [-20.0, 0.0, 20.0]", "[-20.0, 0.0, 20.0]"),
+    (
+        'measure = "trunk_lean_back_deg", relative = true, rest_range',
+        'segment = ["hip", "shoulder"], relative = true, rest_range',
+        "[-20.0, 20.0]",
+    ),
 ]
 
 
@@ -599,3 +605,22 @@ def test_a_rest_range_that_is_not_one_is_one_line(tmp_path, capsys, old, new, sh
     assert_names(str(info.value), str(path), key, shown)
     assert main(["validate", str(path)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_twins_rest_ranges_must_agree(tmp_path, capsys):
+    """One measure under two names shares one rest: a second, different
+    range (here one the first's mirror never meets) is refused, naming it."""
+    text = (exercise_paths()[0].parent / "standing_forward_back_bend.toml").read_text()
+    old = 'lean_forward_deg = { measure = "trunk_lean_back_deg", negate = true, relative = true }'
+    assert text.count(old) == 1
+    path = tmp_path / "standing_forward_back_bend.toml"
+    for bad, ok in (("[-30.0, -25.0]", False), ("[-10.0, 30.0]", False), ("[-20.0, 20.0]", True)):
+        path.write_text(text.replace(old, old[:-2] + f", rest_range = {bad} }}"))
+        if ok:
+            load_exercise_file(path)
+            continue
+        with pytest.raises(PosecheckError) as info:
+            load_exercise_file(path)
+        assert_names(str(info.value), str(path), "metrics.lean_forward_deg.rest_range", bad)
+        assert main(["validate", str(path)]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
