@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from posecheck.core.baseline import rest_range
+from posecheck.core.metrics import MetricDef
 from posecheck.errors import EXIT_USER_ERROR, PosecheckError
 from posecheck.outputs import check_output_file
 from posecheck.spec import (
@@ -148,14 +150,21 @@ def _counted_when(ex: Exercise) -> list[str]:
     (and where a partial rep begins), so an author sees the thresholds."""
     if ex.reps is None:
         return []
-    relative = {m.name for m in ex.metrics if m.relative}
+    relative = {m.name: m for m in ex.metrics if m.relative}
     moves = [
         f"{m.metric} from {m.neutral:g} (neutral) to {m.end:g} (end), partial past {m.partial:g}"
-        + (" (from the person's rest)" if m.metric in relative else "")
+        + (f" (from the person's rest{_rest_within(ex, relative[m.metric])})" if m.metric in relative else "")
         + (f" [{m.name}]" if m.name != "none" else "")
         for m in ex.reps.movements
     ]
     return ["counted on: " + "; ".join(moves)]
+
+
+def _rest_within(ex: Exercise, m: MetricDef) -> str:
+    """Where the rest may be (`rest_range`, its twins' too), in the metric's
+    own reading."""
+    low, high = rest_range(ex, m)
+    return "" if math.isinf(low) and math.isinf(high) else f", found within {low:g} to {high:g}"
 
 
 def describe_exercise(ex: Exercise) -> str:

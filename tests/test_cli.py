@@ -67,6 +67,10 @@ def test_show_gives_the_thresholds_a_rep_is_counted_on(capsys):
     assert "left_thigh_elevation_deg from -65 (neutral) to -20 (end), partial past -42 [left]" in counted
     assert "[right]" in counted
     assert "counted on: " not in run(capsys, "show", "plank")[1]  # a static hold has no reps
+    # A rest bounded by the file (rest_range), its twin's too.
+    out = run(capsys, "show", "standing_forward_back_bend")[1]
+    counted = next(line for line in out.splitlines() if line.startswith("counted on: "))
+    assert counted.count("(from the person's rest, found within -20 to 20)") == 2
 
 
 def test_unknown_exercise_suggests_the_closest(capsys):
