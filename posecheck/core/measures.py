@@ -29,12 +29,14 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   shrinks with cos(turn). Chosen over the world ear line, which read only
   0.59-0.71 of a true 60 degree turn on a rendered clip (and unevenly by
   side); this reads 60 +- 4 there.
-- head_turn_face_deg: the head's turn as the face mesh reads it, same sign
-  as head_turn_deg; NaN where the mesh did not read the face (a far camera,
-  a face turned away). For small turns where a hand touches the head: a
-  hand at the temple moves the pose's ear and nose points (a press held
-  facing forward read 13-16 deg on head_turn_deg, 3-5 here). Not for turns
-  to the side: the mesh saturates near profile (51 for a true 60).
+- head_turn_face_deg: the head's turn as the face mesh reads it where it
+  was read, head_turn_deg elsewhere (a far camera: the mesh found the face
+  in no frame of 20 of 23 far front samples), same sign. For small turns
+  where a hand touches the head: a hand at the temple moves the pose's ear
+  and nose points (presses turned 5 deg into the hand read up to 13-16 deg
+  on head_turn_deg, 4-8 here). The two differ by -4 to +8 deg at rest
+  (median per sample): a step where one takes over from the other. Not for
+  turns to the side: the mesh saturates near profile (51 for a true 60).
 - head_nod_deg: head flexion seen from the FRONT: how far the nose sits
   below the ear midpoint, as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span);
   + chin down. Not zero for a level head (the nose is lower than the ears);
@@ -169,10 +171,10 @@ def _head_turn(f: Frames, side: str) -> FloatArray:
 
 
 def _head_turn_face(f: Frames, side: str) -> FloatArray:
-    unknown = np.full(len(f.px), np.nan)
+    from_pose = _head_turn(f, side)
     if f.face_levelled is None:
-        return unknown
-    return _face_first(f, f.face_levelled[:, FACE_TURN], unknown)
+        return from_pose
+    return _face_first(f, f.face_levelled[:, FACE_TURN], from_pose)
 
 
 def _head_nod(f: Frames, side: str) -> FloatArray:

@@ -6,8 +6,9 @@ standard library only; the exercise-level parts are in baseline.py).
   (turns left and right, cat then cow) rests in the middle: a still
   cluster between the two extremes when the person pauses there, else the
   midpoint of the extremes.
-- `bounded_rest_level`: the same, looked for only among the readings inside
-  the metric's `rest_range` (a standing trunk's rest is near upright).
+- `bounded_rest_level`: the same, kept inside the metric's `rest_range` (a
+  standing trunk's rest is near upright): a rest found outside is looked
+  for again among what lies inside.
 """
 
 from __future__ import annotations
@@ -65,23 +66,27 @@ def bounded_rest_level(
     middle of its readings in the fold), the rest is looked for again: of a
     metric moved both ways, among the still places inside the range (the
     extremes still from all readings); of one moved one way, among the
-    readings inside it; with nothing inside, the rest found is moved to the
-    range's nearest end. Live (`so_far`), a history whose rest is outside
-    the range gives NaN (cannot tell): the rest it has, taken inside the
-    range, stands (a minute spent folding, standing gone from the history,
-    moved it to the lean-back place).
+    readings inside it; with nothing inside (no still place inside, of a
+    metric moved both ways), the rest found is moved to the range's nearest
+    end. Live (`so_far`), NaN where it cannot tell: a metric moved both ways
+    whose history's rest is outside keeps the rest it has, taken inside
+    the range (a minute spent folding, standing gone from the history,
+    moved it to the lean-back place); one moved one way is looked for among
+    the readings inside, as offline.
     """
     level = rest_level(x, t_s, directions, band, so_far=so_far)
     if math.isnan(level) or bounds[0] <= level <= bounds[1]:
         return level
-    if so_far:
+    if so_far and directions == {1, -1}:
         return math.nan
     if directions == {1, -1}:
         ok = ~np.isnan(x)
-        found = _middle(np.asarray(x[ok], np.float64), np.asarray(t_s[ok], np.float64), band, bounds=bounds)
+        found = _middle(np.asarray(x[ok], np.float64), np.asarray(t_s[ok], np.float64), band, so_far, bounds=bounds)
     else:
         inside = np.where((x >= bounds[0]) & (x <= bounds[1]), x, np.nan)
-        found = math.nan if np.isnan(inside).all() else rest_level(inside, t_s, directions, band)
+        found = math.nan if np.isnan(inside).all() else rest_level(inside, t_s, directions, band, so_far=so_far)
+    if so_far:
+        return found
     return _within_range(level if math.isnan(found) else found, bounds)
 
 
@@ -194,8 +199,10 @@ def _middle(
     inner = [p for p in ok if lo + edge < p[0] < hi - edge]
     if inner:
         return max(inner, key=lambda p: (p[2], p[1]))[0]
-    if ok and bounds != (-math.inf, math.inf):
-        return max(ok, key=lambda p: (p[2], p[1]))[0]
+    if bounds != (-math.inf, math.inf):
+        # No still place inside: the caller moves the rest it found to the
+        # nearest end (the midpoint of the extremes is where no one rested).
+        return max(ok, key=lambda p: (p[2], p[1]))[0] if ok else math.nan
     if so_far:
         low_visits = sum(p[2] for p in places if p[0] <= lo + band)
         high_visits = sum(p[2] for p in places if p[0] >= hi - band)

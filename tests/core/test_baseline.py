@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import tomllib
 
@@ -258,6 +259,15 @@ def test_a_recording_spent_mostly_folded_rests_upright_within_the_rest_range():
     assert bounded_rest_level(x, t, {1, -1}, 4.0, (-20.0, 20.0)) == pytest.approx(0.0, abs=1.0)
 
 
+def test_a_midpoint_rest_inside_the_rest_range_stands():
+    # Turns to +-15 that pause only at their ends: the rest is the midpoint
+    # (no still place between), inside the range, and stands: the ends'
+    # still places, also inside, are not taken instead.
+    t, x = segments(*[(a, b, s) for a, b in ((-15, 15), (15, 15), (15, -15), (-15, -15)) for s in (1.0,)] * 4)
+    assert rest_level(x, t, {1, -1}, band=3.0) == pytest.approx(0.0, abs=1.0)
+    assert bounded_rest_level(x, t, {1, -1}, 3.0, (-20.0, 20.0)) == pytest.approx(0.0, abs=1.0)
+
+
 def test_a_rest_found_inside_the_rest_range_stands():
     # Standing reads +14 (a camera tilted a little) and the back bends reach
     # +26, past the range's end: the rest is standing, as without a range.
@@ -292,8 +302,9 @@ def test_live_a_corrected_rest_is_not_a_jerk(tmp_path):
     for i in range(len(track)):
         session.update(float(track.t_s[i]), track.image_xyz[i], track.visibility[i], track.world_xyz[i])
         if session.baseline.moved:
-            moved.append(float(track.t_s[i]))
-    assert moved  # the rest was corrected at least once
+            moved.append(i)
+    assert moved  # the rest was corrected at least once, each on one frame only
+    assert all(b - a > 1 for a, b in itertools.pairwise(moved))
     assert not [w for w in session.warnings if w.rule == "sudden_movement"]
 
 

@@ -1,13 +1,16 @@
 """Metric definitions on hand-built landmark frames with known answers."""
 
 import math
+import tomllib
 
 import numpy as np
 import pytest
 
 from posecheck.core.landmarks import NUM_LANDMARKS, Frames
 from posecheck.core.landmarks import Landmark as L
+from posecheck.core.measures import head_reads
 from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics
+from posecheck.spec import parse_exercise
 
 
 def frames(
@@ -99,16 +102,42 @@ def test_head_pitch_front_reads_the_face_mesh_while_facing():
     assert math.isnan(value(turned, measure="head_pitch_front_deg"))
 
 
-def test_head_turn_face_is_the_face_mesh_turn_where_read_and_unknown_elsewhere():
-    """Not the pose's nose-and-ears turn: a hand at the temple moves those
-    points (a press read 13-16 deg turned, the mesh 3-5)."""
+def test_head_turn_face_is_the_face_mesh_turn_where_read_and_the_pose_elsewhere():
+    """Not the pose's nose-and-ears turn where the mesh read the face: a hand
+    at the temple moves those points (presses read 13-16 deg, the mesh 4-8);
+    the pose's where it did not (a far camera), unknown just after it did
+    (a step between the two is no movement)."""
     base = {L.LEFT_EAR: (360, 100), L.RIGHT_EAR: (240, 100), L.NOSE: (330, 110)}  # the pose: turned
     f = frames(base)
-    assert value(f, measure="head_turn_deg") > 10
+    pose = value(f, measure="head_turn_deg")
+    assert pose > 10
     faced = Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.array([[4.0, 0.0, 0.0]]))
     assert value(faced, measure="head_turn_face_deg") == pytest.approx(4.0)
     for unread in (f, Frames(px=f.px, world=f.world, visibility=f.visibility, face_deg=np.full((1, 3), np.nan))):
-        assert math.isnan(value(unread, measure="head_turn_face_deg"))
+        assert value(unread, measure="head_turn_face_deg") == pytest.approx(pose)
+    gap = Frames(f.px, f.world, f.visibility, face_deg=np.full((1, 3), np.nan), face_gap=np.array([True]))
+    assert math.isnan(value(gap, measure="head_turn_face_deg"))
+    assert head_reads([parse_exercise(tomllib.loads(TURN_ONLY), "t.toml")]).face
+
+
+# An exercise whose only face measure is head_turn_face_deg: the mesh is read.
+TURN_ONLY = """
+schema = 1
+id = "t"
+title = "t"
+kind = "reps"
+position = "seated"
+camera_view = "front"
+regions = ["neck"]
+instructions = "x"
+required = []
+[metrics]
+turn = { measure = "head_turn_face_deg", relative = true }
+[reps]
+metric = "turn"
+neutral = 5.0
+end = 20.0
+"""
 
 
 def test_head_turn_sign_and_size_from_nose_offset():

@@ -42,9 +42,10 @@ KNOWN_FAILURES = {
     "neck_rotation_hold_yaw_front.mp4": "camera 25 deg to the side: the turn away from the camera reads "
     "past profile: the reading stays level while the head starts back, one hold reads 0.6 s long",
     # Head and shoulders only, facing the camera (a laptop): counted right
-    # (but the one below), holds timed up to 0.6 s off. The tilt and the nod
-    # read from the face mesh are right there; the turn is still the pose
-    # model's (the face mesh read a 60 deg turn as 45-50).
+    # (but the one below). The tilt and the nod read from the face mesh are
+    # right there; the turns are the pose model's (the face mesh read a 60
+    # deg turn as 51-57), but for the presses against the hand
+    # (head_turn_face_deg).
     "norbekov_chin_to_chest_turns_head_front.mp4": "with the chin on the chest the close-up loses one left "
     "turn: 3 of 4",
     # An app's skeleton drawn over the person (tools/derive): the model

@@ -614,7 +614,10 @@ def test_twins_rest_ranges_must_agree(tmp_path, capsys):
     old = 'lean_forward_deg = { measure = "trunk_lean_back_deg", negate = true, relative = true }'
     assert text.count(old) == 1
     path = tmp_path / "standing_forward_back_bend.toml"
-    for bad, ok in (("[-30.0, -25.0]", False), ("[-10.0, 30.0]", False), ("[-20.0, 20.0]", True)):
+    back = "rest_range = [-20.0, 20.0]"
+    assert text.count(back) == 1
+    text = text.replace(back, "rest_range = [-10.0, 20.0]")  # the negated twin mirrors it: [-20, 10]
+    for bad, ok in (("[-30.0, -25.0]", False), ("[-10.0, 20.0]", False), ("[-20.0, 10.0]", True)):
         path.write_text(text.replace(old, old[:-2] + f", rest_range = {bad} }}"))
         if ok:
             load_exercise_file(path)
