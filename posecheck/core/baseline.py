@@ -24,9 +24,9 @@ movement (pure: numpy and the standard library only):
 - `recording_rest_levels`: the offline first pass over a whole track.
 
 Where the file gives a metric a `rest_range` (a standing trunk's rest is
-near upright), the rest is looked for among the readings inside it, offline
-and live (`bounded_rest_level`): a recording that is mostly a deep forward
-fold, entered at once, otherwise takes the fold for the rest.
+near upright), a rest found outside it is looked for again inside it,
+offline and live (`bounded_rest_level`): a recording that is mostly a deep
+forward fold, entered at once, otherwise takes the fold for the rest.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from posecheck.core.landmarks import Frames
 from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics, measure_key
-from posecheck.core.rest_level import bounded_rest_level, rest_level
+from posecheck.core.rest_level import bounded_rest_level
 from posecheck.spec import Exercise
 
 FloatArray = npt.NDArray[np.float64]
@@ -254,12 +254,15 @@ class StreamingBaseline:
                 level, negated = found[key]
                 self._base[d.name] = -level if negated != d.negate else level
                 continue
-            x = np.asarray(self._samples[d.name], np.float64)
-            dirs, band = self._dirs.get(d.name, set()), self._band[d.name]
-            if d.is_direction:
-                level = rest_level(x, t, dirs, band, direction=True, so_far=True)
-            else:
-                level = bounded_rest_level(x, t, dirs, band, self._range[d.name], so_far=True)
+            level = bounded_rest_level(
+                np.asarray(self._samples[d.name], np.float64),
+                t,
+                self._dirs.get(d.name, set()),
+                self._band[d.name],
+                self._range[d.name],
+                d.is_direction,
+                so_far=True,
+            )
             # Only a correction is taken (the rest off by more than its
             # band: a start raised or turned); a small shift is noise, and
             # moving the rest under a hold would move the hold.
@@ -299,11 +302,9 @@ def recording_rest_levels(
             levels[m.name] = -level if negated != m.negate else level
         else:
             x = np.where(usable, values, np.nan)
-            directions, band = dirs.get(m.name, set()), rest_band(ex, m.name)
-            if m.is_direction:
-                levels[m.name] = rest_level(x, t_s, directions, band, direction=True)
-            else:
-                levels[m.name] = bounded_rest_level(x, t_s, directions, band, rest_range(ex, m))
+            levels[m.name] = bounded_rest_level(
+                x, t_s, dirs.get(m.name, set()), rest_band(ex, m.name), rest_range(ex, m), m.is_direction
+            )
             by_measure[key] = (levels[m.name], m.negate)
         return change_from(values, levels[m.name], m.is_direction)
 

@@ -54,9 +54,11 @@ def bounded_rest_level(
     directions: set[int],
     band: float,
     bounds: tuple[float, float],
+    direction: bool = False,
     so_far: bool = False,
 ) -> float:
-    """`rest_level` kept inside the metric's rest range (`rest_range`).
+    """`rest_level` kept inside the metric's rest range (`rest_range`; never
+    on a direction, whose bounds are then infinite).
 
     A rest found inside the range stands: the range changes nothing where
     the person rests where the body says (a camera tilted a few degrees
@@ -74,14 +76,14 @@ def bounded_rest_level(
     moved it to the lean-back place); one moved one way is looked for among
     the readings inside, as offline.
     """
-    level = rest_level(x, t_s, directions, band, so_far=so_far)
+    level = rest_level(x, t_s, directions, band, direction, so_far)
     if math.isnan(level) or bounds[0] <= level <= bounds[1]:
         return level
     if so_far and directions == {1, -1}:
         return math.nan
     if directions == {1, -1}:
         ok = ~np.isnan(x)
-        found = _middle(np.asarray(x[ok], np.float64), np.asarray(t_s[ok], np.float64), band, so_far, bounds=bounds)
+        found = _middle(np.asarray(x[ok], np.float64), np.asarray(t_s[ok], np.float64), band, bounds=bounds)
     else:
         inside = np.where((x >= bounds[0]) & (x <= bounds[1]), x, np.nan)
         found = math.nan if np.isnan(inside).all() else rest_level(inside, t_s, directions, band, so_far=so_far)
