@@ -28,7 +28,11 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   axis, so its sideways offset grows with sin(turn) while the ears' span
   shrinks with cos(turn). Chosen over the world ear line, which read only
   0.59-0.71 of a true 60 degree turn on a rendered clip (and unevenly by
-  side); this reads 60 +- 4 there.
+  side); this reads 60 +- 4 there. Past profile (a camera off to one
+  side, the head turned away from it) the ears cross: where the ear line
+  points against the shoulder line the span counts as negative, so the turn
+  reads on past 90 (a camera 25 deg off, a 60 deg turn: 85 and back, not
+  folded at 90). NaN beyond HEAD_TURN_MAX_DEG (the face looks away).
 - head_turn_face_deg: the head's turn as the face mesh reads it where it
   was read, head_turn_deg elsewhere (a far camera: the mesh found the face
   in no frame of 20 of 23 far front samples), same sign. For small turns
@@ -112,6 +116,9 @@ HEAD_TILT_GAIN = 1.0 / 0.75
 # Nose depth in front of the ear axis over the ear-to-ear span, as MediaPipe
 # places them (fitted on a rendered 60-degree turn: tan(48.3) / tan(60)).
 HEAD_TURN_DEPTH_RATIO = 0.65
+# head_turn_deg is defined up to this far from facing the camera: beyond, the
+# face is turned away and the nose's offset is a guess.
+HEAD_TURN_MAX_DEG = 135.0
 # The face direction (ear -> nose) sits this far below perpendicular to the
 # trunk with the head level, as MediaPipe places ear and nose (rendered clip:
 # 5.6 at neutral; 3.0 splits the error between neutral and the end ranges).
@@ -167,7 +174,15 @@ def _head_turn(f: Frames, side: str) -> FloatArray:
     left, right = f.point("left_ear", "image"), f.point("right_ear", "image")
     offset_px = f.point("nose", "image")[:, 0] - (left[:, 0] + right[:, 0]) / 2.0
     span_px = g.distance(left, right)
-    return np.degrees(np.arctan2(offset_px, HEAD_TURN_DEPTH_RATIO * span_px))
+    # Past profile (a head turned away from a camera off to that side) the
+    # far ear crosses to the near ear's side of the picture: the ear line
+    # then points against the shoulder line. The span is taken as negative
+    # there, so the turn reads on past 90 deg and back, not folded at 90
+    # (folded, a head starting back from 85 deg read as turning further).
+    shoulders = f.point("left_shoulder", "image") - f.point("right_shoulder", "image")
+    crossed = np.sum((left - right) * shoulders, axis=-1) < 0.0
+    turn = np.degrees(np.arctan2(offset_px, HEAD_TURN_DEPTH_RATIO * np.where(crossed, -span_px, span_px)))
+    return np.where(np.abs(turn) <= HEAD_TURN_MAX_DEG, turn, np.nan)
 
 
 def _head_turn_face(f: Frames, side: str) -> FloatArray:

@@ -157,6 +157,34 @@ def test_head_turn_sign_and_size_from_nose_offset():
     assert value(facing, measure="head_turn_deg") == pytest.approx(0.0)
 
 
+def _head_turned(turn_deg: float, shoulders: bool = True) -> Frames:
+    """A front-view head turned `turn_deg` (the ear span shrinks with cos,
+    crossing past profile; the nose moves with sin) above level shoulders."""
+    a = math.radians(turn_deg)
+    span, depth = 100 * math.cos(a), 0.65 * 100
+    points = {
+        L.RIGHT_EAR: (300 - span / 2, 100),
+        L.LEFT_EAR: (300 + span / 2, 100),
+        L.NOSE: (300 + depth * math.sin(a), 110),
+    }
+    if shoulders:
+        points |= {L.RIGHT_SHOULDER: (200, 300), L.LEFT_SHOULDER: (400, 300)}
+    return frames(points)
+
+
+def test_head_turn_reads_on_past_profile_where_the_ears_cross():
+    # A camera off to one side, the head turned away from it: past profile the
+    # far ear crosses over. Folded at 90, a head starting back from 100 deg
+    # read as still turning further (a hold timed 0.6 s long).
+    readings = [value(_head_turned(t), measure="head_turn_deg") for t in (-115, -100, -85, 85, 100, 115)]
+    assert readings == pytest.approx([-115, -100, -85, 85, 100, 115], abs=1e-6)
+    # Without the shoulders to say which way the ear line points, the span is
+    # taken as it looks: 100 reads as 80, as before.
+    assert value(_head_turned(100, shoulders=False), measure="head_turn_deg") == pytest.approx(80.0, abs=1e-6)
+    # Turned further than HEAD_TURN_MAX_DEG the face looks away: no reading.
+    assert math.isnan(value(_head_turned(150), measure="head_turn_deg"))
+
+
 def test_distance_ratio_and_combine():
     f = frames({L.LEFT_KNEE: (0, 0), L.RIGHT_KNEE: (30, 0), L.LEFT_HIP: (0, 0), L.RIGHT_HIP: (20, 0)})
     assert value(f, distance=("left_knee", "right_knee"), per=("left_hip", "right_hip")) == pytest.approx(150)

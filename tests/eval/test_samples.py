@@ -39,8 +39,6 @@ KNOWN_WARNING_FAILURES: dict[str, str] = {
 # run as strict expected failures: fixing one makes its test say so.
 KNOWN_FAILURES = {
     "neck_half_rolls_back_front.mp4": KNOWN_WARNING_FAILURES["neck_half_rolls_back_front.mp4"],
-    "neck_rotation_hold_yaw_front.mp4": "camera 25 deg to the side: the turn away from the camera reads "
-    "past profile: the reading stays level while the head starts back, one hold reads 0.6 s long",
     # Head and shoulders only, facing the camera (a laptop): counted right
     # (but the one below). The tilt and the nod read from the face mesh are
     # right there; the turns are the pose model's (the face mesh read a 60
