@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from posecheck.core.landmarks import Frames
 from posecheck.core.metrics import MetricDef, baseline_of, change_from, evaluate_metrics, measure_key
-from posecheck.core.rest_level import bounded_rest_level
+from posecheck.core.rest_level import bounded_rest_level, rest_level_shown
 from posecheck.spec import Exercise
 
 FloatArray = npt.NDArray[np.float64]
@@ -184,6 +184,13 @@ class StreamingBaseline:
             self._collect(m, float(values[0]))
         if not self._was_ready:
             return np.full_like(values, np.nan)
+        return self.relative(m, values)
+
+    def relative(self, m: MetricDef, values: FloatArray) -> FloatArray:
+        """`values` of metric m relative to the rest as now known; nothing
+        is kept (core/replay.py runs the wait's frames again with it)."""
+        if not m.relative:
+            return values
         return change_from(values, self._base.get(m.name, math.nan), m.is_direction)
 
     def _collect(self, m: MetricDef, value: float) -> None:
@@ -209,6 +216,8 @@ class StreamingBaseline:
             window = sum(1 for t in self._t if t >= self._t_s - self.calibrate_s)
             if all(self._window_still(d, window) and self._window_in_range(d, window) for d in self._defs):
                 self._settle(window)
+            elif self._t_s - self._estimated_s >= REESTIMATE_S:
+                self._settle_from_movement()
             return
         if self._t_s - self._estimated_s >= REESTIMATE_S:
             self._reestimate()
@@ -239,6 +248,26 @@ class StreamingBaseline:
             # Live, only a window inside the rest range settles (the user's
             # --calibrate-at is taken as said).
             self._base[d.name] = baseline_of(xs, d.is_direction)
+
+    def _settle_from_movement(self) -> None:
+        """The first rest of a person who never holds still: where the
+        movement itself shows it, as offline, once every metric that moves
+        has left that rest and come back to it (rest_level_shown). Metrics
+        no movement uses take the rest found over their still frames."""
+        self._estimated_s = self._t_s
+        t = np.asarray(self._t, np.float64)
+        levels: dict[str, float] = {}
+        for d in self._defs:
+            x = np.asarray(self._samples[d.name], np.float64)
+            dirs = self._dirs.get(d.name, set())
+            level = bounded_rest_level(x, t, dirs, self._band[d.name], self._range[d.name], d.is_direction, so_far=True)
+            if math.isnan(level) or (dirs and not rest_level_shown(x, level, self._band[d.name], d.is_direction)):
+                return
+            levels[d.name] = level
+        if not any(self._dirs.get(d.name) for d in self._defs):
+            return  # nothing moves: only stillness says where the rest is
+        self._base.update(levels)
+        self.ready = True
 
     def _reestimate(self) -> None:
         """The rest found again over the history, as offline (twins share

@@ -161,3 +161,29 @@ def read_first(reading: FloatArray, gap: npt.NDArray[np.bool_] | None, fallback:
     read = read_frames(reading).reshape(shape)
     unknown = np.zeros(read.shape, bool) if gap is None else np.asarray(gap).reshape(shape)
     return np.where(unknown, np.nan, np.where(read, reading, fallback))
+
+
+class StreamingGaps:
+    """`face_gaps` one frame at a time (live): one pixel reading's state (a
+    session keeps one for face_deg, one for head_dir_deg)."""
+
+    def __init__(self) -> None:
+        # The last frame read in, and whether the last frame fell back on
+        # the pose model's reading.
+        self._read_s = -np.inf
+        self._fell_back = False
+
+    def frame(
+        self, t_s: float, reading: npt.ArrayLike | None
+    ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
+        """One frame's reading and its gap, as Frames takes them (None, None
+        without the reading)."""
+        if reading is None:
+            return None, None
+        values = np.asarray(reading, np.float64)[None]
+        read = read_frames(values)
+        gap = face_gaps(np.array([t_s]), read, self._read_s, self._fell_back)
+        if read[0]:
+            self._read_s = t_s
+        self._fell_back = bool(~read[0] & ~gap[0])
+        return values, gap

@@ -245,3 +245,25 @@ def rest_level(
         still = _still(x, t_s, band)
         level = float(np.median(x[still] if still.any() else x))
     return level + offset
+
+
+# A rest found from a movement alone (live, a person who never held still)
+# is taken once the readings went this many rest bands away from it (the
+# least range `_middle` finds a middle in) and came back within one.
+SHOWN_BANDS = 4.0
+
+
+def rest_level_shown(x: FloatArray, level: float, band: float, direction: bool = False) -> bool:
+    """The readings so far `x` were at `level` (within `band`), left it by
+    SHOWN_BANDS bands and came back: a whole movement out of that rest and
+    back was seen, so it is where this person rests (not the turned head or
+    the raised chest a recording started in)."""
+    ok = ~np.isnan(x)
+    if not ok.any():
+        return False
+    off = np.abs(change_from(np.asarray(x[ok], np.float64), level, direction))
+    near = np.flatnonzero(off <= band)
+    if not len(near):
+        return False
+    far = np.flatnonzero(off[near[0] :] >= SHOWN_BANDS * band)
+    return bool(len(far)) and bool(np.any(off[near[0] + far[0] :] <= band))

@@ -22,13 +22,14 @@ from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord, Severity, WarningRecord, warning_event
 from posecheck.core.fatigue import FatigueMonitor
 from posecheck.core.framing import FramingTally
-from posecheck.core.head_pose import face_gaps, read_frames
+from posecheck.core.head_pose import StreamingGaps
 from posecheck.core.hold_position import HoldPositionTally
 from posecheck.core.landmarks import SIDED_NAMES, Frames, landmark_index
 from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_broadside, metric_seen
 from posecheck.core.position_watch import PositionWatch
+from posecheck.core.replay import WaitingReplay
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import check_setup
 from posecheck.core.smoothing import TrackSmoother
@@ -225,10 +226,7 @@ class ExerciseSession:
         # starts, the report says what was asked for most (`finish`).
         self._setup_asked: Counter[str] = Counter()
         self._setup_first_s: dict[str, float] = {}
-        # The last frame each pixel reading (face_deg, head_dir_deg) was read in.
-        self._read_s = {"face": -math.inf, "head_dir": -math.inf}
-        # Whether the last frame fell back on the pose model's reading.
-        self._fell_back = {"face": False, "head_dir": False}
+        self._face, self._head_dir = StreamingGaps(), StreamingGaps()
         self._use(exercise.for_view(view or exercise.camera_view), [])
 
     def _use(self, exercise: Exercise, warnings: list[WarningRecord]) -> None:
@@ -238,6 +236,7 @@ class ExerciseSession:
         self._required = _required_indices(exercise)
         self.baseline = StreamingBaseline(exercise, fixed=self._rest_levels, start_at_s=self._calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
+        self._replay = WaitingReplay()
         self.safety = SafetyMonitor(exercise.safety)
         self.safety.warnings.extend(warnings)
         self.fatigue = FatigueMonitor(exercise)
@@ -272,21 +271,6 @@ class ExerciseSession:
 
     # --- per frame -------------------------------------------------------------------
 
-    def _reading(
-        self, name: str, t_s: float, reading: npt.ArrayLike | None
-    ) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.bool_] | None]:
-        """One frame's pixel reading (face_deg, head_dir_deg) and its gap for
-        Frames (head_pose.face_gaps)."""
-        if reading is None:
-            return None, None
-        values = np.asarray(reading, np.float64)[None]
-        read = read_frames(values)
-        gap = face_gaps(np.array([t_s]), read, self._read_s[name], self._fell_back[name])
-        if read[0]:
-            self._read_s[name] = t_s
-        self._fell_back[name] = bool(~read[0] & ~gap[0])
-        return values, gap
-
     def _usable(self, image_xyz: npt.NDArray[np.floating], visibility: npt.NDArray[np.floating]) -> bool:
         """One frame of `usable_mask`, without the arrays (the per-frame path)."""
         if np.isnan(image_xyz[0, 0]):
@@ -318,14 +302,15 @@ class ExerciseSession:
             self._use(self.root.for_view(view), self.safety.warnings)
         usable = self._usable(image_xyz, visibility)
         self.baseline.frame(t_s, usable)
+        waiting = self.baseline.waiting
         frames = Frames.levelled(
             np.asarray(image_xyz[None, :, :2], np.float64) * self._scale,
             np.asarray(world_xyz[None], np.float64),
             np.asarray(visibility[None], np.float64),
             self.frame_size,
             self.camera_roll_deg,
-            *self._reading("face", t_s, face_deg),
-            *self._reading("head_dir", t_s, head_dir_deg),
+            *self._face.frame(t_s, face_deg),
+            *self._head_dir.frame(t_s, head_dir_deg),
         )
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(frames, self.ex.metrics, self.baseline.adjust)
@@ -364,6 +349,10 @@ class ExerciseSession:
             events += self.safety.update(t_s, seen, exercising, timed)
         if not engine_usable or paused:
             engine_values = {n: math.nan for n in values}
+        if waiting:
+            self._replay.keep(t_s, frames, engine_usable, not engine_usable or paused)
+        elif self._replay.pending:
+            events += self._counted_from_wait()
         if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
             events += self.engine.void_excursion()
         new = self.engine.update(t_s, engine_values, engine_usable)
@@ -386,6 +375,16 @@ class ExerciseSession:
             setup_message=setup_message,
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))
+
+    def _counted_from_wait(self) -> list[Event]:
+        """The rest just became known: what was done while it was not counts
+        (core/replay.py), unless something was counted meanwhile."""
+        if self.reps or self.holds or self.partial_reps:
+            self._replay.clear()
+            return []
+        self.engine, events = self._replay.replay(self.ex, self.baseline.relative)
+        self.reps, self.holds = self.engine.reps, self.engine.holds
+        return events
 
     def _note_setup(self, t_s: float, message: str) -> list[Event]:
         """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import tomllib
 
@@ -13,7 +14,7 @@ from posecheck.core.analysis import analyze_track
 from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_range
 from posecheck.core.landmarks import landmark_index
 from posecheck.core.metrics import MetricDef
-from posecheck.core.rest_level import bounded_rest_level, rest_level
+from posecheck.core.rest_level import bounded_rest_level, rest_level, rest_level_shown
 from posecheck.core.session import ExerciseSession
 from posecheck.core.track import LandmarkTrack
 from posecheck.io.report import build_report
@@ -164,6 +165,42 @@ def test_live_finds_the_rest_again_when_the_person_started_raised():
     _, x = segments((20, 20, 1.2), (20, 5, 0.5), (5, 5, 1.5))
     base, _ = _stream("back_hyperextension", "trunk_lift_deg", x)
     assert base.levels["trunk_lift_deg"] == pytest.approx(5.0, abs=0.5)
+
+
+def test_live_finds_the_rest_of_a_person_who_never_holds_still_from_the_movement():
+    # Chest lifts from the first frame, down for 0.4 s between them: never
+    # still for a calibration window (1 s). Waiting (NaN) until one lift has
+    # left the rest (0) and come back, then the rest is the bottom.
+    _, x = segments(*[(0, 0, 0.4), (0, 30, 0.8), (30, 0, 0.8)] * 4)
+    base, out = _stream("back_hyperextension", "trunk_lift_deg", x)
+    assert all(math.isnan(v) for v in out[: int(1.6 * FPS)])
+    assert base.levels["trunk_lift_deg"] == pytest.approx(0.0, abs=1.0)
+    assert out[-1] == pytest.approx(x[-1], abs=1.0)
+
+
+def test_a_rest_is_shown_by_a_movement_only_once_it_came_back():
+    _, x = segments((0, 20, 0.8), (20, 0, 0.8))
+    half = int(0.8 * FPS)
+    assert not rest_level_shown(x[:half], 0.0, 2.0)  # out, not back yet
+    assert rest_level_shown(x, 0.0, 2.0)
+    assert not rest_level_shown(x, 20.0, 2.0)  # the top was reached, never come back to
+    _, settled = segments((20, 0, 0.8), (0, 0, 0.5))
+    assert not rest_level_shown(settled, 0.0, 2.0)  # started out, came to 0 and stayed: no movement seen
+    assert not rest_level_shown(np.array([0.0, 5.0, 0.5]), 0.0, 2.0)  # 5 is no movement out of a 2 band
+    assert not rest_level_shown(np.full(4, np.nan), 0.0, 2.0)
+
+
+def test_live_counts_the_reps_done_before_the_rest_was_known():
+    """A recording trimmed mid-nod, the nods going on without a pause: live
+    finds the rest only after some nods, and those count once it does (the
+    wait is run again: core/replay.py), as the analysis of the whole
+    recording counts them (5 of 6 before; the cat-cow entered in the cow, 2
+    of 3 before)."""
+    for clip, exercise in (("seated_nod_side_trim_midrep", "seated_nod"), ("cat_cow_side_trim_in_cow", "cat_cow")):
+        track = LandmarkTrack.load(SAMPLES / f"{clip}.npz")
+        truth = json.loads((SAMPLES / f"{clip}.truth.json").read_text())
+        live = analyze_track(track, load_exercise(exercise), look_ahead=False)
+        assert len(live.reps) == truth["reps"], clip
 
 
 def test_fixed_rest_is_ready_from_the_first_frame():
