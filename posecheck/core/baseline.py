@@ -153,6 +153,11 @@ class StreamingBaseline:
         self.moved = False
 
     @property
+    def fixed(self) -> bool:
+        """The rest was known in advance (offline): it never changes."""
+        return self._fixed
+
+    @property
     def waiting(self) -> bool:
         """Still looking for the person at rest (the metrics read NaN)."""
         return not self.ready

@@ -111,6 +111,12 @@ LEAVE_SHARE = 0.25
 # A rest between a metric's extremes lies at least this share of its range
 # from each (see _middle).
 EDGE_SHARE = 0.2
+# Live (the recording so far), a rest between the extremes lies at least
+# this many rest bands from each: until the person has turned both ways,
+# one extreme is the rest itself, and a turn's slow way in and out reads as
+# a place in between (a real neck rotation that had turned only left, to 63
+# then 81 deg, took the 63 for the rest: two of four turns lost).
+LIVE_EDGE_BANDS = 2.5
 
 
 def _still_episodes(
@@ -196,7 +202,7 @@ def _middle(
     # movement, not the rest (a recording began with the head turned 38
     # deg for 0.4 s, the turns' ends at -52 and 68: taken for the rest, half
     # the turns went unseen).
-    edge = max(band, EDGE_SHARE * (hi - lo))
+    edge = max(band * (LIVE_EDGE_BANDS if so_far else 1.0), EDGE_SHARE * (hi - lo))
     ok = [p for p in places if bounds[0] <= p[0] <= bounds[1] and (p[2] >= 2 or not so_far)]
     inner = [p for p in ok if lo + edge < p[0] < hi - edge]
     if inner:

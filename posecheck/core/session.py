@@ -29,7 +29,7 @@ from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_broadside, metric_seen
 from posecheck.core.position_watch import PositionWatch
-from posecheck.core.replay import WaitingReplay
+from posecheck.core.replay import SessionReplay, new_counts
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import check_setup
 from posecheck.core.smoothing import TrackSmoother
@@ -236,7 +236,7 @@ class ExerciseSession:
         self._required = _required_indices(exercise)
         self.baseline = StreamingBaseline(exercise, fixed=self._rest_levels, start_at_s=self._calibrate_at_s)
         self.engine = ExerciseEngine(exercise)
-        self._replay = WaitingReplay()
+        self._replay = SessionReplay()
         self.safety = SafetyMonitor(exercise.safety)
         self.safety.warnings.extend(warnings)
         self.fatigue = FatigueMonitor(exercise)
@@ -349,19 +349,19 @@ class ExerciseSession:
             events += self.safety.update(t_s, seen, exercising, timed)
         if not engine_usable or paused:
             engine_values = {n: math.nan for n in values}
-        if waiting:
+        if not self.baseline.fixed:
             self._replay.keep(t_s, frames, engine_usable, not engine_usable or paused)
-        elif self._replay.pending:
-            events += self._counted_from_wait()
         if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
             events += self.engine.void_excursion()
-        new = self.engine.update(t_s, engine_values, engine_usable)
-        new += self._drain_notes()
-        for e in list(new):
-            if e.kind == EventKind.REP:
-                for rule, severity, message in self.fatigue.update(self.engine.reps[-1]):
-                    new.append(self.safety.add(t_s, rule, severity, message))
-        events += new
+        if ((waiting and not self.baseline.waiting) or self.baseline.moved) and self._replay.complete:
+            events += self._recount()  # (this frame included)
+        else:
+            new = self.engine.update(t_s, engine_values, engine_usable) + self._drain_notes()
+            for e in list(new):
+                if e.kind == EventKind.REP:
+                    for rule, severity, message in self.fatigue.update(self.engine.reps[-1]):
+                        new.append(self.safety.add(t_s, rule, severity, message))
+            events += new
         self.last_t_s = t_s
         st = self.engine.state
         state = FrameState(
@@ -376,15 +376,13 @@ class ExerciseSession:
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))
 
-    def _counted_from_wait(self) -> list[Event]:
-        """The rest just became known: what was done while it was not counts
-        (core/replay.py), unless something was counted meanwhile."""
-        if self.reps or self.holds or self.partial_reps:
-            self._replay.clear()
-            return []
-        self.engine, events = self._replay.replay(self.ex, self.baseline.relative)
+    def _recount(self) -> list[Event]:
+        """The rest was found or corrected: the session is counted again
+        with it from its first frame (core/replay.py)."""
+        before = len(self.reps), sum(h.completed for h in self.holds)
+        self.engine, events = self._replay.recount(self.ex, self.baseline.relative)
         self.reps, self.holds = self.engine.reps, self.engine.holds
-        return events
+        return new_counts(events, *before)
 
     def _note_setup(self, t_s: float, message: str) -> list[Event]:
         """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the
