@@ -34,6 +34,12 @@ class FatigueMonitor:
         self._said: set[str] = set()
         self._by_side: dict[str | None, list[RepRecord]] = {}
 
+    def recounted(self, reps: list[RepRecord]) -> list[tuple[str, Severity, str]]:
+        """The session was counted again (core/replay.py): these reps are
+        judged afresh, in order; what was said stays said."""
+        self._by_side = {}
+        return [said for rep in reps for said in self.update(rep)]
+
     def update(self, rep: RepRecord) -> list[tuple[str, Severity, str]]:
         """Feed a counted rep; returns (rule, severity, message) to warn now."""
         out = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,40 +34,86 @@ class SessionReplay:
     """The frames of a session's first HISTORY_S, for `recount`."""
 
     def __init__(self) -> None:
-        # (time, the frame's landmarks, the engine judged it usable, its
-        # values were withheld from the engine: out of position).
-        self._frames: list[tuple[float, Frames, bool, bool]] = []
+        # Per frame: time, landmarks, the engine judged it usable, its values
+        # were withheld from the engine, counting was paused for the position
+        # (a movement under way voided) and a stop warning fired (the same).
+        self._t: list[float] = []
+        self._frames: list[Frames] = []
+        self._flags: list[tuple[bool, bool, bool, bool]] = []
         # Every frame since the session's first is kept (False once the
         # session outgrew HISTORY_S: a rest corrected later applies from
         # then on only).
         self.complete = True
 
-    def keep(self, t_s: float, frames: Frames, usable: bool, withheld: bool) -> None:
+    def keep(self, t_s: float, frames: Frames, usable: bool, withheld: bool, paused: bool, stopped: bool) -> None:
         """Keep one frame (while the session is within HISTORY_S)."""
         if not self.complete:
             return
-        if self._frames and t_s - self._frames[0][0] > HISTORY_S:
+        if self._t and t_s - self._t[0] > HISTORY_S:
             self.complete = False
-            self._frames.clear()
+            self._t, self._frames, self._flags = [], [], []
             return
-        self._frames.append((t_s, frames, usable, withheld))
+        self._t.append(t_s)
+        self._frames.append(frames)
+        self._flags.append((usable, withheld, paused, stopped))
 
     def recount(
         self, ex: Exercise, relative: Callable[[MetricDef, FloatArray], FloatArray]
     ) -> tuple[ExerciseEngine, list[Event]]:
         """A new engine run over every kept frame with the rest as now known
-        (`relative`: a metric's values made relative to it), and the events
-        it gave. The frames stay kept: the rest may be corrected again."""
+        (`relative`: a metric's values made relative to it), as the session
+        ran the old one (pauses and stop warnings void the movement under
+        way), and the events it gave. The metrics are computed once over the
+        stacked frames, as offline (frame by frame, a minute at 60 fps took
+        over 3 s). The frames stay kept: the rest may be corrected again."""
         engine = ExerciseEngine(ex)
         events: list[Event] = []
-        for t_s, frames, usable, withheld in self._frames:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                arrays = evaluate_metrics(frames, ex.metrics, relative)
-            values = {n: math.nan if withheld else float(v[0]) for n, v in arrays.items()}
+        if not self._t:
+            return engine, events
+        with np.errstate(invalid="ignore", divide="ignore"):
+            arrays = evaluate_metrics(_stacked(self._frames), ex.metrics, relative)
+        for k, (t_s, (usable, withheld, paused, stopped)) in enumerate(zip(self._t, self._flags, strict=True)):
+            if paused:
+                engine.pause_for_position()
+            if stopped:
+                engine.void_excursion()
+            values = {n: math.nan if withheld else float(v[k]) for n, v in arrays.items()}
             events += engine.update(t_s, values, usable)
         # What it could not count was noted when those frames came.
         engine.notes.clear()
         return engine, events
+
+
+def _stacked(frames: list[Frames]) -> Frames:
+    """One Frames of many one-frame ones (one session: one size and roll)."""
+
+    def joined(name: str) -> Any:
+        parts = [getattr(f, name) for f in frames]
+        return None if parts[0] is None else np.concatenate(parts)
+
+    first = frames[0]
+    return Frames(
+        joined("px"),
+        joined("world"),
+        joined("visibility"),
+        first.size,
+        first.roll_deg,
+        joined("face_deg"),
+        joined("face_gap"),
+        joined("head_dir_deg"),
+        joined("head_dir_gap"),
+    )
+
+
+def takes_nothing_back(engine: ExerciseEngine, reps: int, holds: int, partial_reps: int) -> bool:
+    """A recount is taken only when it keeps every rep and completed hold
+    already counted, and as many movements (a partial rep may become a whole
+    one): the person heard them, and a count that drops and is announced
+    again teaches them to distrust it. Otherwise the old count goes on with
+    the corrected rest from now on."""
+    done = sum(h.completed for h in engine.holds)
+    moves = len(engine.reps) + engine.partial_reps
+    return len(engine.reps) >= reps and done >= holds and moves >= reps + partial_reps
 
 
 def new_counts(events: list[Event], reps_before: int, holds_before: int) -> list[Event]:

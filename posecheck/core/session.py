@@ -29,7 +29,7 @@ from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_broadside, metric_seen
 from posecheck.core.position_watch import PositionWatch
-from posecheck.core.replay import SessionReplay, new_counts
+from posecheck.core.replay import SessionReplay, new_counts, takes_nothing_back
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import check_setup
 from posecheck.core.smoothing import TrackSmoother
@@ -349,19 +349,19 @@ class ExerciseSession:
             events += self.safety.update(t_s, seen, exercising, timed)
         if not engine_usable or paused:
             engine_values = {n: math.nan for n in values}
-        if not self.baseline.fixed:
-            self._replay.keep(t_s, frames, engine_usable, not engine_usable or paused)
-        if any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events):
+        stopped = any(e.kind == EventKind.WARNING and e.detail.get("severity") == Severity.STOP for e in events)
+        if stopped:
             events += self.engine.void_excursion()
-        if ((waiting and not self.baseline.waiting) or self.baseline.moved) and self._replay.complete:
-            events += self._recount()  # (this frame included)
+        if not self.baseline.fixed and self._calibrate_at_s is None:  # (--calibrate-at: the rest is as said)
+            self._replay.keep(t_s, frames, engine_usable, not engine_usable or paused, paused, stopped)
+        recount = ((waiting and not self.baseline.waiting) or self.baseline.moved) and self._replay.complete
+        recounted = self._recount(t_s) if recount else None  # (this frame included)
+        if recounted is not None:
+            events += recounted
         else:
             new = self.engine.update(t_s, engine_values, engine_usable) + self._drain_notes()
-            for e in list(new):
-                if e.kind == EventKind.REP:
-                    for rule, severity, message in self.fatigue.update(self.engine.reps[-1]):
-                        new.append(self.safety.add(t_s, rule, severity, message))
-            events += new
+            reps = self.engine.reps[-1:] if any(e.kind == EventKind.REP for e in new) else []
+            events += new + [self.safety.add(t_s, *w) for rep in reps for w in self.fatigue.update(rep)]
         self.last_t_s = t_s
         st = self.engine.state
         state = FrameState(
@@ -376,13 +376,17 @@ class ExerciseSession:
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))
 
-    def _recount(self) -> list[Event]:
-        """The rest was found or corrected: the session is counted again
-        with it from its first frame (core/replay.py)."""
-        before = len(self.reps), sum(h.completed for h in self.holds)
-        self.engine, events = self._replay.recount(self.ex, self.baseline.relative)
-        self.reps, self.holds = self.engine.reps, self.engine.holds
-        return new_counts(events, *before)
+    def _recount(self, t_s: float) -> list[Event] | None:
+        """The rest was found or corrected: the session counted again with it
+        from its first frame (core/replay.py), unless that takes back
+        something counted (None: the old count goes on)."""
+        before = len(self.reps), sum(h.completed for h in self.holds), self.partial_reps
+        engine, events = self._replay.recount(self.ex, self.baseline.relative)
+        if not takes_nothing_back(engine, *before):
+            return None
+        self.engine, self.reps, self.holds = engine, engine.reps, engine.holds
+        said = [self.safety.add(t_s, *w) for w in self.fatigue.recounted(self.reps)]
+        return new_counts(events, *before[:2]) + said
 
     def _note_setup(self, t_s: float, message: str) -> list[Event]:
         """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the

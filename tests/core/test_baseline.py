@@ -12,10 +12,11 @@ import pytest
 
 from posecheck.core.analysis import analyze_track
 from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_range
-from posecheck.core.events import Event, EventKind
+from posecheck.core.engine import ExerciseEngine
+from posecheck.core.events import Event, EventKind, RepRecord
 from posecheck.core.landmarks import landmark_index
 from posecheck.core.metrics import MetricDef
-from posecheck.core.replay import new_counts
+from posecheck.core.replay import new_counts, takes_nothing_back
 from posecheck.core.rest_level import bounded_rest_level, rest_level, rest_level_shown
 from posecheck.core.session import ExerciseSession
 from posecheck.core.track import LandmarkTrack
@@ -214,10 +215,25 @@ def test_live_counts_the_reps_done_before_the_rest_was_known(clip):
     frame with it (core/replay.py), as the analysis of the whole recording
     counts them."""
     truth = json.loads((SAMPLES / f"{clip}.truth.json").read_text())
-    live = analyze_track(
-        LandmarkTrack.load(SAMPLES / f"{clip}.npz"), load_exercise(truth["exercise"]), look_ahead=False
-    )
+    track, ex = LandmarkTrack.load(SAMPLES / f"{clip}.npz"), load_exercise(truth["exercise"])
+    live = analyze_track(track, ex, look_ahead=False)
     assert len(live.reps) == truth["reps"]
+    # Each rep announced once, however often the session was counted again,
+    # and the prescription judged on the reps as finally counted (the
+    # fatigue monitor saw the replaced engine's reps: no "That is the
+    # prescribed 5" on the nods).
+    assert sum(e.kind == EventKind.REP for e in live.events) == len(live.reps)
+    said = {w.rule for w in live.warnings if w.rule == "prescription_done"}
+    assert said == {w.rule for w in analyze_track(track, ex).warnings if w.rule == "prescription_done"}
+
+
+def test_a_recount_is_taken_only_if_it_takes_back_nothing_counted():
+    engine = ExerciseEngine(load_exercise("shoulder_raises"))
+    engine.counter.reps += [RepRecord(float(t), None, 30.0) for t in range(2)]
+    assert takes_nothing_back(engine, 2, 0, 0)
+    assert takes_nothing_back(engine, 1, 0, 1)  # a partial rep became a whole one
+    assert not takes_nothing_back(engine, 3, 0, 0)  # a rep the person heard would go
+    assert not takes_nothing_back(engine, 2, 1, 0)  # and a completed hold
 
 
 def test_a_recount_announces_only_the_counts_not_heard_yet():
