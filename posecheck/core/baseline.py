@@ -18,9 +18,11 @@ movement (pure: numpy and the standard library only):
   cat then cow) rests in the middle: a still cluster between the two
   extremes when the person pauses there, else the midpoint of the extremes.
 - `StreamingBaseline`: live, where the future is unknown. It waits for the
-  metrics to be still for `calibrate_s` (the trainer asks the person to hold
-  still only while it waits), then runs `rest_level` over the recording so
-  far every second and takes its answer when it corrects the rest.
+  metrics to be still for `calibrate_s`, or for a movement out of a rest and
+  back (`rest_level_shown`: someone who never holds still; the trainer asks
+  the person to hold still only while it waits), then runs `rest_level`
+  over the recording so far every second and takes its answer when it
+  corrects the rest (the session then counts again: core/replay.py).
 - `recording_rest_levels`: the offline first pass over a whole track.
 
 Where the file gives a metric a `rest_range` (a standing trunk's rest is
@@ -121,9 +123,11 @@ class StreamingBaseline:
             `start_at_s` on, whatever the person does then (`--calibrate-at`:
             the user names when they were at rest).
         live (default): the first `calibrate_s` seconds over which every
-            relative metric stayed within its rest band give the first rest;
-            until then the metrics are NaN and `waiting` is True, so the
-            trainer can ask the person to hold still. From then on, every
+            relative metric stayed within its rest band give the first rest,
+            or, for a person who never holds still, the rest a movement out
+            and back has shown (`_settle_from_movement`); until then the
+            metrics are NaN and `waiting` is True, so the trainer can ask
+            the person to hold still. From then on, every
             REESTIMATE_S, the rest is found again by `rest_level` over the
             recording so far (the last HISTORY_S): the same rules as offline,
             so a person who started raised or turned is corrected as soon as
