@@ -264,19 +264,33 @@ class StreamingBaseline:
         has left that rest and come back to it (rest_level_shown). Metrics
         no movement uses take the rest found over their still frames."""
         self._estimated_s = self._t_s
+        if not any(self._dirs.get(d.name) for d in self._defs):
+            return  # nothing moves: only stillness says where the rest is
         t = np.asarray(self._t, np.float64)
         levels: dict[str, float] = {}
         for d in self._defs:
+            level = self._history_level(d, t)
             x = np.asarray(self._samples[d.name], np.float64)
-            dirs = self._dirs.get(d.name, set())
-            level = bounded_rest_level(x, t, dirs, self._band[d.name], self._range[d.name], d.is_direction, so_far=True)
-            if math.isnan(level) or (dirs and not rest_level_shown(x, level, self._band[d.name], d.is_direction)):
+            if math.isnan(level) or (
+                self._dirs.get(d.name) and not rest_level_shown(x, level, self._band[d.name], d.is_direction)
+            ):
                 return
             levels[d.name] = level
-        if not any(self._dirs.get(d.name) for d in self._defs):
-            return  # nothing moves: only stillness says where the rest is
         self._base.update(levels)
         self.ready = True
+
+    def _history_level(self, d: MetricDef, t: FloatArray) -> float:
+        """Metric d's rest over the history so far (offline's rules,
+        `so_far`: NaN where the history cannot tell yet)."""
+        return bounded_rest_level(
+            np.asarray(self._samples[d.name], np.float64),
+            t,
+            self._dirs.get(d.name, set()),
+            self._band[d.name],
+            self._range[d.name],
+            d.is_direction,
+            so_far=True,
+        )
 
     def _reestimate(self) -> None:
         """The rest found again over the history, as offline (twins share
@@ -292,15 +306,7 @@ class StreamingBaseline:
                 level, negated = found[key]
                 self._base[d.name] = -level if negated != d.negate else level
                 continue
-            level = bounded_rest_level(
-                np.asarray(self._samples[d.name], np.float64),
-                t,
-                self._dirs.get(d.name, set()),
-                self._band[d.name],
-                self._range[d.name],
-                d.is_direction,
-                so_far=True,
-            )
+            level = self._history_level(d, t)
             # Only a correction is taken (the rest off by more than its
             # band: a start raised or turned); a small shift is noise, and
             # moving the rest under a hold would move the hold.

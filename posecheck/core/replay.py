@@ -34,18 +34,18 @@ class SessionReplay:
     """The frames of a session's first HISTORY_S, for `recount`."""
 
     def __init__(self) -> None:
-        # Per frame: time, landmarks, the engine judged it usable, its values
-        # were withheld from the engine, counting was paused for the position
-        # (a movement under way voided) and a stop warning fired (the same).
+        # Per frame: time, landmarks, the engine judged it usable, counting
+        # was paused for the position (its values withheld, a movement under
+        # way voided) and a stop warning fired (a movement voided).
         self._t: list[float] = []
         self._frames: list[Frames] = []
-        self._flags: list[tuple[bool, bool, bool, bool]] = []
+        self._flags: list[tuple[bool, bool, bool]] = []
         # Every frame since the session's first is kept (False once the
         # session outgrew HISTORY_S: a rest corrected later applies from
         # then on only).
         self.complete = True
 
-    def keep(self, t_s: float, frames: Frames, usable: bool, withheld: bool, paused: bool, stopped: bool) -> None:
+    def keep(self, t_s: float, frames: Frames, usable: bool, paused: bool, stopped: bool) -> None:
         """Keep one frame (while the session is within HISTORY_S)."""
         if not self.complete:
             return
@@ -55,7 +55,7 @@ class SessionReplay:
             return
         self._t.append(t_s)
         self._frames.append(frames)
-        self._flags.append((usable, withheld, paused, stopped))
+        self._flags.append((usable, paused, stopped))
 
     def recount(
         self, ex: Exercise, relative: Callable[[MetricDef, FloatArray], FloatArray]
@@ -72,12 +72,12 @@ class SessionReplay:
             return engine, events
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(_stacked(self._frames), ex.metrics, relative)
-        for k, (t_s, (usable, withheld, paused, stopped)) in enumerate(zip(self._t, self._flags, strict=True)):
+        for k, (t_s, (usable, paused, stopped)) in enumerate(zip(self._t, self._flags, strict=True)):
             if paused:
                 engine.pause_for_position()
             if stopped:
                 engine.void_excursion()
-            values = {n: math.nan if withheld else float(v[k]) for n, v in arrays.items()}
+            values = {n: math.nan if paused or not usable else float(v[k]) for n, v in arrays.items()}
             events += engine.update(t_s, values, usable)
         # What it could not count was noted when those frames came.
         engine.notes.clear()

@@ -353,7 +353,7 @@ class ExerciseSession:
         if stopped:
             events += self.engine.void_excursion()
         if not self.baseline.fixed and self._calibrate_at_s is None:  # (--calibrate-at: the rest is as said)
-            self._replay.keep(t_s, frames, engine_usable, not engine_usable or paused, paused, stopped)
+            self._replay.keep(t_s, frames, engine_usable, paused, stopped)
         recount = ((waiting and not self.baseline.waiting) or self.baseline.moved) and self._replay.complete
         recounted = self._recount(t_s) if recount else None  # (this frame included)
         if recounted is not None:
