@@ -187,6 +187,77 @@ def test_a_small_wobble_below_partial_is_neither():
     assert len(eng.reps) == 0 and eng.partial_reps == 0
 
 
+SIDED_REPS = (
+    HEADER
+    + """
+kind = "reps"
+[metrics]
+l = { joint = ["left_hip", "left_knee", "left_ankle"] }
+r = { joint = ["right_hip", "right_knee", "right_ankle"] }
+[reps]
+sides = "alternating"
+neutral = 10.0
+end = 30.0
+partial = 20.0
+[reps.movements.left]
+metric = "l"
+[reps.movements.right]
+metric = "r"
+"""
+)
+
+
+def bounces(n: int, top: float, low: float, secs: float = 0.5) -> list[tuple[float, float, float]]:
+    """n times from `top` down to `low` and back, without neutral between."""
+    return [seg for _ in range(n) for seg in ((top, low, secs), (low, top, secs))]
+
+
+def test_a_fast_set_without_lockout_counts_every_rep():
+    # Fast push-ups rarely lock out: back past `partial` (20) by more than a
+    # span (neutral 10 to end 30) and down again by as much is the next rep.
+    trace = segments((0, 0, 1.0), (0, 40, 0.4), *bounces(4, 40.0, 16.0), (40, 0, 0.4), (0, 0, 0.5))
+    eng, events = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 5 and eng.partial_reps == 0
+    assert len([e for e in events if e.kind == EventKind.REP]) == 5
+
+
+@pytest.mark.parametrize(
+    "low, top, why",
+    [
+        (22.0, 40.0, "not back past partial"),
+        (18.0, 35.0, "back past partial, but up again by less than a span (a bridge sagging at the top)"),
+    ],
+)
+def test_a_sag_at_the_end_is_no_new_rep(low, top, why):
+    trace = segments((0, 0, 1.0), (0, 40, 0.4), (40, low, 0.5), (low, top, 0.5), (top, top, 1.0), (top, 0, 0.5))
+    eng, _ = run(exercise(REPS), {"a": np.concatenate([trace, segments((0, 0, 0.5))])})
+    assert len(eng.reps) == 1, why
+
+
+def test_a_misread_dip_at_the_end_is_no_way_back():
+    trace = segments((0, 0, 1.0), (0, 40, 0.4), (40, 40, 1.0), (40, 0, 0.4), (0, 0, 0.5))
+    dip = int(1.8 * FPS)
+    trace[dip] = 12.0  # one frame, then three unknown, then at the end again
+    visible = np.ones(len(trace), bool)
+    visible[dip + 1 : dip + 4] = False
+    eng, _ = run(exercise(REPS), {"a": trace}, visible)
+    assert len(eng.reps) == 1
+    # Three frames, come in one frame from the end: faster than a body
+    # moves, and not kept for NeutralGuard's CONFIRM_S.
+    trace[dip : dip + 3] = 12.0
+    eng, _ = run(exercise(REPS), {"a": trace})
+    assert len(eng.reps) == 1
+
+
+def test_legs_swapped_at_the_end_are_no_way_back():
+    # The right leg at its end; for a second the model reads the legs the
+    # other way round (left up, right down), then right again: one rep.
+    right = segments((0, 0, 1.0), (0, 40, 0.4), (40, 40, 0.5), (5, 5, 1.0), (40, 40, 0.5), (40, 0, 0.4), (0, 0, 0.5))
+    left = np.where((right == 5.0), 40.0, 0.0)
+    eng, _ = run(exercise(SIDED_REPS), {"l": left, "r": right})
+    assert [r.side for r in eng.reps] == ["right"]
+
+
 def test_a_recording_that_starts_at_the_end_counts_that_rep_once_back():
     # Starts in the end position, goes back, then one rep: two reps, the
     # first counted when the way back reaches neutral (about 1.4 s).

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from itertools import pairwise
 
 from posecheck.core.safety import SPEED_WINDOW_S
@@ -36,6 +37,34 @@ CONFIRM_S = 0.2
 # Staying must be seen: a step between frames fed over this many of the
 # usual interval (frames unknown or without the pose) restarts the wait.
 MAX_GAP_FRAMES = 1.5
+
+
+class _Stay:
+    """Whether a reading arrived somewhere (neutral, or back past `partial`)
+    may be taken: at once if it came within the speed limit, else once it
+    stayed CONFIRM_S, seen without a gap."""
+
+    def __init__(self) -> None:
+        self._since: float | None = None
+
+    def taken(self, t_s: float, there: bool, gap: bool, too_fast: Callable[[], bool]) -> bool:
+        """Feed every frame: is the reading `there`, and may that be taken now."""
+        if not there:
+            self._since = None
+            return True
+        if self._since is not None and gap:
+            # Frames were missed (unknown, or the pose not seen): staying
+            # is timed again from here, it was not seen to stay.
+            self._since = t_s
+        if self._since is not None:
+            if t_s - self._since >= CONFIRM_S:
+                self._since = None
+                return True
+            return False
+        if too_fast():
+            self._since = t_s
+            return False
+        return True
 
 
 class NeutralGuard:
@@ -57,7 +86,12 @@ class NeutralGuard:
                 else:
                     self._unlimited.append(m.name)
         self._hist: deque[tuple[float, dict[str, float]]] = deque()
-        self._held_since: float | None = None
+        self._at_neutral = _Stay()
+        self._past_partial = _Stay()
+        # Frames in a row seen back past `partial` (back_past_partial).
+        self._back_frames = 0
+        # Frames were skipped before the latest one (see _gap).
+        self._gap_now = False
         # The last frame fed had no reading at all.
         self._unknown = False
 
@@ -65,29 +99,25 @@ class NeutralGuard:
         """Feed every frame's progress (0 at neutral, 1 at the end); True
         when this frame, at neutral while a movement is `under_way`, is not
         to be taken yet (it arrived too fast and has not stayed)."""
-        gap = self._gap(t_s) or self._unknown
+        self._gap_now = self._gap(t_s) or self._unknown
         self._hist.append((t_s, progress))
         while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
             self._hist.popleft()
         self._unknown = all(math.isnan(v) for v in progress.values())
         if self._unknown:
             return False  # (the counter skips it; a wait under way restarts after it)
-        if not (at_neutral and under_way):
-            self._held_since = None
-            return False
-        if self._held_since is not None and gap:
-            # Frames were missed (unknown, or the pose not seen): staying
-            # is timed again from here, it was not seen to stay.
-            self._held_since = t_s
-        if self._held_since is not None:
-            if t_s - self._held_since >= CONFIRM_S:
-                self._held_since = None
-                return False
-            return True
-        if self._arrived_too_fast():
-            self._held_since = t_s
-            return True
-        return False
+        return not self._at_neutral.taken(t_s, at_neutral and under_way, self._gap_now, self._arrived_too_fast)
+
+    def back_past_partial(self, t_s: float, back: bool) -> bool:
+        """Whether a way back past the `partial` mark (a fast set's next rep,
+        RepCounter) may be taken in this frame, already fed to holds_back:
+        `back` on two frames in a row (no frame unknown or skipped between:
+        a bridge held at the top of a 202x360 clip read 172, 146, three
+        unknown, 178), and either within the speed limit or stayed, as at
+        neutral."""
+        self._back_frames = self._back_frames + 1 if back and not self._gap_now else int(back)
+        taken = self._past_partial.taken(t_s, back, self._gap_now, self._arrived_too_fast)
+        return back and taken and self._back_frames >= 2
 
     def _gap(self, t_s: float) -> bool:
         """Whether frames were skipped before t_s: the step from the last

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from posecheck.core.engine.fast_set import FastSetWatch
 from posecheck.core.engine.hold_clock import HoldTimer
 from posecheck.core.engine.neutral_guard import NeutralGuard
 from posecheck.core.events import Event, EventKind, Phase, RepRecord
@@ -81,6 +82,19 @@ class Movements:
         """The movements whose peak progress got past their `partial` mark."""
         return {n: v for n, v in peak.items() if v >= self.by_name[n].progress(self.by_name[n].partial)}
 
+    def peak_value(self, name: str, peaks: dict[str, float]) -> float:
+        """The metric's value at the movement's progress in `peaks` (an
+        Excursion's peak or held_peak; the end if unknown)."""
+        return self.value(name, peaks.get(name, 1.0))
+
+    def partial_rep(self, t_s: float, held_peak: dict[str, float]) -> Event | None:
+        """Back at neutral short of the end: a partial rep if kept past `partial` (Excursion.held_peak)."""
+        over = self.past_partial(held_peak)
+        if not over:
+            return None
+        name = leading_movement(over)
+        return Event(t_s, EventKind.PARTIAL_REP, self.label(name), {"peak": self.peak_value(name, held_peak)})
+
     def label(self, name: str | None) -> str | None:
         """The side a report shows: None for unsided exercises and sequences."""
         if name is None or name == "none" or (self.rule is not None and self.rule.is_sequence):
@@ -139,6 +153,12 @@ class Excursion:
             if len(kept) >= 2:
                 self.held_peak[n] = max(self.held_peak.get(n, -math.inf), min(kept))
 
+    def record(self, t_s: float, name: str, side: str | None, peak: float) -> RepRecord:
+        """Its rep, counted at t_s for movement `name`. The record shares the
+        fault list, so faults seen on the way back still land on the rep."""
+        duration_s = self.end_reached_s - self.left_neutral_s
+        return RepRecord(t_s, side, peak, self.faults, duration_s, progress=self.peak.get(name, 1.0))
+
     def mark_steps(self, name: str, steps_done: list[str]) -> None:
         """A sequence's step `name` is done: every step at its end in this
         excursion is done too (a person who raises trunk and legs together
@@ -165,6 +185,7 @@ class RepCounter:
         self.partial_reps = 0
         self._moves = Movements(exercise.reps)
         self._guard = NeutralGuard(exercise)
+        self._fast = FastSetWatch(exercise.reps, self._guard)
         # Reps per side of a sided exercise (the engine's state shows it).
         self.by_side: dict[str, int] = reps_by_side(exercise, []) or {}
         self.phase = Phase.WAIT_NEUTRAL
@@ -188,10 +209,6 @@ class RepCounter:
     def side(self) -> str | None:
         """The side of the movement at its end position now."""
         return self._moves.label(self._exc.move)
-
-    def _peak_value(self, name: str, held: bool = False) -> float:
-        """The metric's value at the movement's peak in this excursion (held: Excursion.held_peak)."""
-        return self._moves.value(name, (self._exc.held_peak if held else self._exc.peak).get(name, 1.0))
 
     def update(self, t_s: float, values: dict[str, float], ready: bool) -> list[Event]:
         """Feed one frame's metric values; returns the events it caused. Not
@@ -225,6 +242,7 @@ class RepCounter:
             if not first:
                 self._start_at_end = False
             self._exc = Excursion(left_neutral_s=t_s)
+            self._fast.reset()
         # Where `during = "hold"` form rules apply: a hold being timed, until
         # it is done (letting go after that is the way back), or for reps
         # without a hold, at or past the end.
@@ -256,7 +274,9 @@ class RepCounter:
             else:
                 self._exc.end_since = None
                 if at_neutral:
-                    out += self._stopped_short(t_s)
+                    if (partial := self._moves.partial_rep(t_s, self._exc.held_peak)) is not None:
+                        self.partial_reps += 1
+                        out.append(partial)
                     self.phase = Phase.NEUTRAL
             return out
 
@@ -279,8 +299,10 @@ class RepCounter:
             for n, v in p.items():
                 if v >= 1.0 and n not in self._exc.steps and ready:
                     out += self._movement_done(t_s, n)
+        if not at_neutral and (again := self._next_of_fast_set(t_s, p, ready)):
+            return again
         if self._open_rep is not None and self._exc.move is not None:
-            self._open_rep.peak = self._peak_value(self._exc.move)
+            self._open_rep.peak = self._moves.peak_value(self._exc.move, self._exc.peak)
             self._open_rep.progress = self._exc.peak.get(self._exc.move, 1.0)
         if at_neutral:
             self._open_rep = None
@@ -298,14 +320,19 @@ class RepCounter:
             self.phase = Phase.NEUTRAL
         return out
 
-    def _stopped_short(self, t_s: float) -> list[Event]:
-        """Back at neutral short of the end: partial if kept past `partial` (Excursion.held_peak)."""
-        over = self._moves.past_partial(self._exc.held_peak)
-        if not over:
+    def _next_of_fast_set(self, t_s: float, p: dict[str, float], ready: bool) -> list[Event]:
+        """At a plain rep's end (not held, not a sequence, counted): the next
+        rep of a fast set, back part way only (fast_set.py)."""
+        rr, name = self.ex.reps, self._exc.move
+        if rr is None or rr.is_sequence or self.ex.kind != "reps" or self._void or self._pending or name is None:
             return []
-        name = leading_movement(over)
-        self.partial_reps += 1
-        return [Event(t_s, EventKind.PARTIAL_REP, self._moves.label(name), {"peak": self._peak_value(name, held=True)})]
+        may_count = ready and t_s - self._last_rep_s >= rr.min_rep_s
+        nxt = self._fast.update(t_s, p, name, self._exc.peak.get(name, math.nan), may_count)
+        if nxt is None:
+            return []
+        self._open_rep, self._exc = None, Excursion(left_neutral_s=nxt.back_s, peak=nxt.peak)
+        self._fast.reset()
+        return self._reach_end(nxt.end_s, nxt.name)
 
     def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
         self._exc.move = name
@@ -334,16 +361,7 @@ class RepCounter:
             # Any end the recording started in is in this rep: not again on the way back.
             self._steps_done, self._pending = [], None
         label = self._moves.label(name)
-        # The record shares the excursion's fault list, so faults seen on the
-        # way back still land on this rep.
-        rec = RepRecord(
-            t_s=t_s,
-            side=label,
-            peak=self._peak_value(name),
-            faults=self._exc.faults,
-            duration_s=self._exc.end_reached_s - self._exc.left_neutral_s,
-            progress=self._exc.peak.get(name, 1.0),
-        )
+        rec = self._exc.record(t_s, name, label, self._moves.peak_value(name, self._exc.peak))
         self.reps.append(rec)
         self._open_rep = rec
         self.by_side.update(reps_by_side(self.ex, self.reps) or {})
