@@ -12,7 +12,8 @@ held at the top of a 202x360 clip that sagged 17 deg and rose 13 (its span
 is 15).
 
 The way back is taken as a return to neutral is (NeutralGuard): within the
-speed limit or kept, and seen on two frames in a row. It is no way back
+speed limit or kept, and seen for 0.06 s (a frame at 15 fps, two at 30),
+with no frame in doubt just before it. It is no way back
 while another movement is past its own `partial` mark: the right leg down
 while the left reads up is the model swapping the legs' labels. Plain reps
 only (a hold's rep is its hold; a sequence's steps have neutral between).

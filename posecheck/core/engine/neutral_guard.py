@@ -34,6 +34,9 @@ from posecheck.spec import Exercise
 
 # The misreads seen last 1-5 frames (up to 0.17 s at 30 fps).
 CONFIRM_S = 0.2
+# A fast set's way back past `partial` must be seen this long (one frame at
+# 15 fps stands for 0.067 s; at 30 fps one frame is a misread's length).
+BACK_SEEN_S = 0.06
 # Staying must be seen: a step between frames fed over this many of the
 # usual interval (frames unknown or without the pose) restarts the wait.
 MAX_GAP_FRAMES = 1.5
@@ -88,8 +91,13 @@ class NeutralGuard:
         self._hist: deque[tuple[float, dict[str, float]]] = deque()
         self._at_neutral = _Stay()
         self._past_partial = _Stay()
-        # Frames in a row seen back past `partial` (back_past_partial).
-        self._back_frames = 0
+        # How long the frames in a row up to this one, and up to the one
+        # before, were back past `partial` (back_past_partial; a frame held
+        # back or unknown ends the run).
+        self._back_run_s = self._run_before_s = 0.0
+        # When a frame was last unknown or held back at neutral: the
+        # reading was in doubt then (back_past_partial).
+        self._doubted_s = -math.inf
         # Frames were skipped before the latest one (see _gap).
         self._gap_now = False
         # The last frame fed had no reading at all.
@@ -100,24 +108,34 @@ class NeutralGuard:
         when this frame, at neutral while a movement is `under_way`, is not
         to be taken yet (it arrived too fast and has not stayed)."""
         self._gap_now = self._gap(t_s) or self._unknown
+        self._run_before_s, self._back_run_s = self._back_run_s, 0.0
         self._hist.append((t_s, progress))
         while len(self._hist) > 2 and t_s - self._hist[1][0] >= SPEED_WINDOW_S:
             self._hist.popleft()
         self._unknown = all(math.isnan(v) for v in progress.values())
         if self._unknown:
+            self._doubted_s = t_s
             return False  # (the counter skips it; a wait under way restarts after it)
-        return not self._at_neutral.taken(t_s, at_neutral and under_way, self._gap_now, self._arrived_too_fast)
+        held = not self._at_neutral.taken(t_s, at_neutral and under_way, self._gap_now, self._arrived_too_fast)
+        if held:
+            self._doubted_s = t_s
+        return held
 
     def back_past_partial(self, t_s: float, back: bool) -> bool:
         """Whether a way back past the `partial` mark (a fast set's next rep,
-        RepCounter) may be taken in this frame, already fed to holds_back:
-        `back` on two frames in a row (no frame unknown or skipped between:
-        a bridge held at the top of a 202x360 clip read 172, 146, three
-        unknown, 178), and either within the speed limit or stayed, as at
-        neutral."""
-        self._back_frames = self._back_frames + 1 if back and not self._gap_now else int(back)
+        fast_set.py) is taken in this frame, already fed to holds_back: back
+        on frames in a row that stand for BACK_SEEN_S (each the time since
+        the frame before), within the speed limit or stayed (as at neutral),
+        none with a frame unknown or held back at neutral within 0.12 s
+        before it. A fast rep's top at 15 fps is past `partial` on one frame
+        only; a misread dip lasts a frame at 30 fps, or comes among frames in
+        doubt (a bridge held at the top of a 202x360 clip read 172, 146,
+        three held back at neutral, 178, 146, 158, 165)."""
         taken = self._past_partial.taken(t_s, back, self._gap_now, self._arrived_too_fast)
-        return back and taken and self._back_frames >= 2
+        trusted = t_s - self._doubted_s > SPEED_WINDOW_S and not self._gap_now and len(self._hist) >= 2
+        if back and taken and trusted:
+            self._back_run_s = self._run_before_s + (t_s - self._hist[-2][0])
+        return self._back_run_s >= BACK_SEEN_S
 
     def _gap(self, t_s: float) -> bool:
         """Whether frames were skipped before t_s: the step from the last
