@@ -33,6 +33,9 @@ class EventKind(_StrEnum):
     POSE_LOST = "pose_lost"
     POSE_FOUND = "pose_found"
     READY = "ready"
+    # Live, the session was counted again from its first frame (the rest
+    # found or corrected: core/replay.py); its detail has the counts now.
+    RECOUNT = "recount"
 
 
 class Phase(_StrEnum):

@@ -129,3 +129,21 @@ def new_counts(events: list[Event], reps_before: int, holds_before: int) -> list
             if seen[e.kind] > before[e.kind]:
                 out.append(e)
     return out
+
+
+def recount_notes(t_s: float, events: list[Event], was_holding: bool, engine: ExerciseEngine) -> list[Event]:
+    """What the session log needs of a recount taken at t_s (`events` and
+    `engine` the recount's): a `recount` line with the counts as now known
+    (the rep lines before it are what was announced; `exercise_end` has the
+    final count), and the hold event that keeps its hold lines paired: the
+    log said hold_started for a hold the old count had open, which the
+    recount may have ended, or the recount opened one the log never heard
+    of."""
+    done = sum(h.completed for h in engine.holds)
+    counts = {"reps": len(engine.reps), "partial_reps": engine.partial_reps, "holds_completed": done}
+    out = [Event(t_s, EventKind.RECOUNT, None, counts)]
+    holding = engine.state.holding
+    if was_holding != holding:
+        kind = EventKind.HOLD_STARTED if holding else EventKind.HOLD_ENDED
+        out += [e for e in events if e.kind == kind][-1:]
+    return out

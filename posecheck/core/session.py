@@ -29,7 +29,7 @@ from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_broadside, metric_seen
 from posecheck.core.position_watch import PositionWatch
-from posecheck.core.replay import SessionReplay, new_counts, takes_nothing_back
+from posecheck.core.replay import SessionReplay, new_counts, recount_notes, takes_nothing_back
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import check_setup
 from posecheck.core.smoothing import TrackSmoother
@@ -384,9 +384,9 @@ class ExerciseSession:
         engine, events = self._replay.recount(self.ex, self.baseline.relative)
         if not takes_nothing_back(engine, *before):
             return None
+        heard = recount_notes(t_s, events, self.engine.state.holding, engine) + new_counts(events, *before[:2])
         self.engine, self.reps, self.holds = engine, engine.reps, engine.holds
-        said = [self.safety.add(t_s, *w) for w in self.fatigue.recounted(self.reps)]
-        return new_counts(events, *before[:2]) + said
+        return heard + [self.safety.add(t_s, *w) for w in self.fatigue.recounted(self.reps)]
 
     def _note_setup(self, t_s: float, message: str) -> list[Event]:
         """A setup problem that lasts SETUP_NOTE_AFTER_S goes into the

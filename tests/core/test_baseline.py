@@ -244,6 +244,22 @@ def test_a_recount_announces_only_the_counts_not_heard_yet():
     assert new_counts([ready, *rep, held], 5, 1) == []
 
 
+def test_a_recount_is_in_the_log_and_keeps_its_hold_lines_paired():
+    """Live, a recording trimmed mid-hold is counted again twice as its rest
+    is found and corrected: each recount says so (a `recount` line with the
+    counts), and every hold_started has its hold_ended (a hold the old count
+    had opened was left open in the log: 3 started, 2 ended)."""
+    clip = "neck_rotation_hold_front_trim_midhold"
+    truth = json.loads((SAMPLES / f"{clip}.truth.json").read_text())
+    track, ex = LandmarkTrack.load(SAMPLES / f"{clip}.npz"), load_exercise(truth["exercise"])
+    live = analyze_track(track, ex, look_ahead=False)
+    kinds = [e.kind for e in live.events]
+    recounts = [e for e in live.events if e.kind == EventKind.RECOUNT]
+    assert recounts and all(set(e.detail) == {"reps", "partial_reps", "holds_completed"} for e in recounts)
+    assert recounts[-1].detail["reps"] <= len(live.reps)
+    assert kinds.count(EventKind.HOLD_STARTED) == kinds.count(EventKind.HOLD_ENDED) >= 2
+
+
 def test_fixed_rest_is_ready_from_the_first_frame():
     ex = load_exercise("back_hyperextension")
     base = StreamingBaseline(ex, fixed={"trunk_lift_deg": 3.0})

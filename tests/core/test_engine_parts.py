@@ -11,7 +11,8 @@ import pytest
 from test_engine import REPS, SIDED_HOLD, exercise
 
 from posecheck.core.engine import reps_by_side
-from posecheck.core.engine.hold_clock import HoldClock, HoldTimer, SettledHoldClock
+from posecheck.core.engine.hold_clock import HoldClock, SettledHoldClock
+from posecheck.core.engine.hold_timer import HoldTimer
 from posecheck.core.engine.reps import RepCounter
 from posecheck.core.events import EventKind, Phase, RepRecord
 
@@ -103,11 +104,30 @@ def test_hold_timer_completes_once_and_records_the_hold():
     timer = HoldTimer(ex.hold)
     timer.start(HoldClock(0.0, grace_s=0.5))
     timer.clock.update(2.5, True)
+    assert [e.kind for e in timer.started("left")] == [EventKind.HOLD_STARTED]
+    assert timer.started("left") == []
     assert [e.kind for e in timer.check_target("left")] == [EventKind.HOLD_COMPLETED]
     assert timer.check_target("left") == []
     events, rec = timer.end("left")
     assert [e.kind for e in events] == [EventKind.HOLD_ENDED]
     assert rec is not None and rec.completed and timer.records == [rec] and timer.clock is None
+
+
+def test_the_log_hears_of_a_hold_only_once_it_is_one_and_always_of_its_end():
+    """HOLD_STARTED once the hold has lasted min_hold_s (a pass through the
+    end position is none); a hold ended before its start was said gets both."""
+    ex = exercise(SIDED_HOLD)
+    assert ex.hold is not None and ex.hold.min_hold_s > 0.2
+    timer = HoldTimer(ex.hold)
+    timer.start(HoldClock(0.0, grace_s=0.5))
+    timer.clock.update(0.2, True)
+    assert timer.started("left") == []  # a sweep through the end, so far
+    events, rec = timer.end("left")
+    assert events == [] and rec is None
+    timer.start(HoldClock(0.0, grace_s=0.5))
+    timer.clock.update(1.5, True)
+    events, rec = timer.end("left")  # ended (a stop warning) before `started` was asked
+    assert [e.kind for e in events] == [EventKind.HOLD_STARTED, EventKind.HOLD_ENDED] and rec is not None
 
 
 def test_phases_are_their_strings_in_json_and_text():

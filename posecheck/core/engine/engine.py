@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from posecheck.core.engine.hold_clock import HoldClock, HoldTimer
+from posecheck.core.engine.hold_clock import HoldClock
+from posecheck.core.engine.hold_timer import HoldTimer
 from posecheck.core.engine.reach import ReachTally
 from posecheck.core.engine.reps import RepCounter, form_faults
 from posecheck.core.events import Event, EventKind, HoldRecord, Phase, RepRecord
@@ -200,14 +201,11 @@ class ExerciseEngine:
                 self._hold_phase = Phase.HOLDING
                 clock.update(t_s, in_pos, still=self.timer.still_values(values))
             return out
-        was_started = clock.elapsed_s >= hold.min_hold_s
         if not clock.update(t_s, in_pos, still=self.timer.still_values(values)):
             out += self._end_hold()
             self._hold_phase = Phase.IDLE
             return out
-        if not was_started and clock.elapsed_s >= hold.min_hold_s:
-            out.append(Event(clock.last_in_s - clock.elapsed_s, EventKind.HOLD_STARTED))
-        return out + self.timer.check_target(None)
+        return out + self.timer.started(None) + self.timer.check_target(None)
 
     def _sync_state(self) -> None:
         st = self.state

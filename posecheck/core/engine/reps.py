@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from posecheck.core.engine.fast_set import FastSetWatch
-from posecheck.core.engine.hold_clock import HoldTimer
+from posecheck.core.engine.hold_timer import HoldTimer
 from posecheck.core.engine.neutral_guard import NeutralGuard
 from posecheck.core.events import Event, EventKind, Phase, RepRecord
 from posecheck.spec import Exercise, FormRule, RepRule
@@ -286,13 +286,10 @@ class RepCounter:
             # (Here the phase is END with a hold: `faults_now` was taken
             # with at_end = not self.timer.completed.)
             in_pos = p[self._exc.move] >= self.ex.hold.exit_fraction and not faults_now
-            started = self.timer.clock.start_s is not None
             if not self.timer.clock.update(t_s, in_pos, p[self._exc.move], still):
                 out += self.end_hold()
             else:
-                if not started and self.timer.clock.start_s is not None:
-                    out.append(Event(self.timer.clock.start_s, EventKind.HOLD_STARTED, self.side))
-                out += self.timer.check_target(self.side, self._hold_met)
+                out += self.timer.started(self.side) + self.timer.check_target(self.side, self._hold_met)
         if rr.is_sequence and self.timer.clock is None and not self._void:
             # Another step reaching its end in the same excursion (trunk and
             # legs raised together) is done too.
