@@ -258,6 +258,32 @@ def test_legs_swapped_at_the_end_are_no_way_back():
     assert [r.side for r in eng.reps] == ["right"]
 
 
+def test_a_fast_set_of_both_shoulders_stays_both():
+    # Shoulders raised together, back to 4 % between raises (neutral 3,
+    # partial 5.5): each fast rep is "both", as through neutral, not the
+    # higher shoulder's side.
+    from posecheck.spec import load_exercise
+
+    up = segments(
+        (0, 0, 1.5),
+        (0, 10, 0.6),
+        (10, 10, 0.4),
+        *[s for _ in range(2) for s in ((10, 4, 0.6), (4, 4, 0.3), (4, 10, 0.6), (10, 10, 0.4))],
+        (10, 0, 0.6),
+        (0, 0, 1.0),
+    )
+    left, right = up, up + 0.3
+    eng, _ = run(
+        load_exercise("shoulder_raises"),
+        {
+            "left_shoulder_lift_pct": left,
+            "right_shoulder_lift_pct": right,
+            "both_shoulders_lift_pct": np.minimum(left, right),
+        },
+    )
+    assert [r.side for r in eng.reps] == ["both", "both", "both"]
+
+
 def test_a_recording_that_starts_at_the_end_counts_that_rep_once_back():
     # Starts in the end position, goes back, then one rep: two reps, the
     # first counted when the way back reaches neutral (about 1.4 s).

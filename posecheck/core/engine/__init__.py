@@ -1,7 +1,7 @@
 """The exercise engine: reps counted and holds timed from metric values.
 
-engine.py composes reps.py (the rep state machine) and hold_clock.py (hold
-timing); callers need only `ExerciseEngine`, its `EngineState`, and
+engine.py composes reps.py (the rep state machine) and hold_timer.py (hold
+timing, with hold_clock.py's clocks); callers need only `ExerciseEngine`, its `EngineState`, and
 `reps_by_side` (the one count of reps per side).
 """
 

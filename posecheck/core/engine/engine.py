@@ -3,7 +3,7 @@
 Pure: it sees only (time, metric values, whether the pose is usable) per
 frame, so scripted traces test it in microseconds and the live trainer and
 the video analysis share it frame for frame. It is made of a `RepCounter`
-(reps.py: the rep phases) and a `HoldTimer` (hold_clock.py: the hold
+(reps.py: the rep phases) and a `HoldTimer` (hold_timer.py: the hold
 timing); the engine itself decides when counting may start and what a lost
 pose means, and times static holds.
 
@@ -14,7 +14,8 @@ Rules it enforces (each has a test in tests/core/test_engine.py):
 - A rep counts when the end position is reached and held for
   `end_confirm_s` (and, with a hold, once the hold reaches its target).
   Going back beyond `neutral` arms the next rep; jitter around `end` cannot
-  count twice because only a return to neutral re-arms.
+  count twice: only a return to neutral re-arms, or, for plain reps, a way
+  back by the movement's whole span (a fast set, fast_set.py).
 - An attempt past `partial` that returns to neutral without reaching the end,
   or a hold broken before its target, is a partial rep, not a rep.
 - A lost or barely visible pose pauses the machine; it never counts.

@@ -34,13 +34,15 @@ class NextRep:
     """The next rep of a fast set, its end confirmed.
 
     Attributes:
-        name: the movement at its end.
+        risen: the movements at their end again, risen by a span, with their
+            progress (the caller picks the one done, as for any rep:
+            reps.leading_movement, so both shoulders raised stay "both").
         end_s: when it reached the end again.
         back_s: when its way back was taken (where its movement began).
-        peak: per movement, its highest progress so far.
+        peak: per movement, its highest progress since the way back.
     """
 
-    name: str
+    risen: dict[str, float]
     end_s: float
     back_s: float
     peak: dict[str, float]
@@ -91,5 +93,4 @@ class FastSetWatch:
             self._again_s = t_s
         if t_s - self._again_s < self._confirm_s or not may_count:
             return None
-        name = max(risen, key=risen.__getitem__)
-        return NextRep(name, self._again_s, self._back_s, dict(self._rise_peak))
+        return NextRep(risen, self._again_s, self._back_s, dict(self._rise_peak))

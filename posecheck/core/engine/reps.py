@@ -1,7 +1,8 @@
 """Counting reps: the rep state machine, out of the exercise engine.
 
 Each movement's progress (0 at neutral, 1 at the end position) drives the
-phases WAIT_NEUTRAL -> NEUTRAL -> MOVING -> END -> NEUTRAL. A rep counts at
+phases WAIT_NEUTRAL -> NEUTRAL -> MOVING -> END -> NEUTRAL (or END -> END:
+a fast set's next rep, back part way only, fast_set.py). A rep counts at
 the end position (with a hold: once the hold meets its target); an attempt
 past `partial` that returns short is a partial rep; a sequence counts once
 every step is done. The engine decides when counting may start (setup) and
@@ -297,7 +298,7 @@ class RepCounter:
                 if v >= 1.0 and n not in self._exc.steps and ready:
                     out += self._movement_done(t_s, n)
         if not at_neutral and (again := self._next_of_fast_set(t_s, p, ready)):
-            return again
+            return out + again
         if self._open_rep is not None and self._exc.move is not None:
             self._open_rep.peak = self._moves.peak_value(self._exc.move, self._exc.peak)
             self._open_rep.progress = self._exc.peak.get(self._exc.move, 1.0)
@@ -329,7 +330,7 @@ class RepCounter:
             return []
         self._open_rep, self._exc = None, Excursion(left_neutral_s=nxt.back_s, peak=nxt.peak)
         self._fast.reset()
-        return self._reach_end(nxt.end_s, nxt.name)
+        return self._reach_end(nxt.end_s, leading_movement(nxt.risen))
 
     def _reach_end(self, t_end_s: float, name: str) -> list[Event]:
         self._exc.move = name
