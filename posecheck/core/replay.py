@@ -105,15 +105,19 @@ def _stacked(frames: list[Frames]) -> Frames:
     )
 
 
+def counts(engine: ExerciseEngine) -> tuple[int, int, int]:
+    """(reps, completed holds, partial reps) an engine has counted."""
+    return len(engine.reps), sum(h.completed for h in engine.holds), engine.partial_reps
+
+
 def takes_nothing_back(engine: ExerciseEngine, reps: int, holds: int, partial_reps: int) -> bool:
     """A recount is taken only when it keeps every rep and completed hold
     already counted, and as many movements (a partial rep may become a whole
     one): the person heard them, and a count that drops and is announced
     again teaches them to distrust it. Otherwise the old count goes on with
     the corrected rest from now on."""
-    done = sum(h.completed for h in engine.holds)
-    moves = len(engine.reps) + engine.partial_reps
-    return len(engine.reps) >= reps and done >= holds and moves >= reps + partial_reps
+    now_reps, done, now_partial = counts(engine)
+    return now_reps >= reps and done >= holds and now_reps + now_partial >= reps + partial_reps
 
 
 def new_counts(events: list[Event], reps_before: int, holds_before: int) -> list[Event]:
@@ -139,9 +143,9 @@ def recount_notes(t_s: float, events: list[Event], was_holding: bool, engine: Ex
     log said hold_started for a hold the old count had open, which the
     recount may have ended, or the recount opened one the log never heard
     of."""
-    done = sum(h.completed for h in engine.holds)
-    counts = {"reps": len(engine.reps), "partial_reps": engine.partial_reps, "holds_completed": done}
-    out = [Event(t_s, EventKind.RECOUNT, None, counts)]
+    reps, done, partial_reps = counts(engine)
+    detail = {"reps": reps, "partial_reps": partial_reps, "holds_completed": done}
+    out = [Event(t_s, EventKind.RECOUNT, None, detail)]
     holding = engine.state.holding
     if was_holding != holding:
         kind = EventKind.HOLD_STARTED if holding else EventKind.HOLD_ENDED

@@ -29,7 +29,7 @@ from posecheck.core.leg_swap import LegSwapRepair
 from posecheck.core.level import check_roll
 from posecheck.core.metrics import evaluate_metrics, metric_broadside, metric_seen
 from posecheck.core.position_watch import PositionWatch
-from posecheck.core.replay import SessionReplay, new_counts, recount_notes, takes_nothing_back
+from posecheck.core.replay import SessionReplay, counts, new_counts, recount_notes, takes_nothing_back
 from posecheck.core.safety import SafetyMonitor
 from posecheck.core.setup_check import check_setup
 from posecheck.core.smoothing import TrackSmoother
@@ -380,7 +380,7 @@ class ExerciseSession:
         """The rest was found or corrected: the session counted again with it
         from its first frame (core/replay.py), unless that takes back
         something counted (None: the old count goes on)."""
-        before = len(self.reps), sum(h.completed for h in self.holds), self.partial_reps
+        before = counts(self.engine)
         engine, events = self._replay.recount(self.ex, self.baseline.relative)
         if not takes_nothing_back(engine, *before):
             return None

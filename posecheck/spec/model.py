@@ -97,6 +97,11 @@ class Movement:
         """0 at neutral, 1 at the end position (NaN stays NaN)."""
         return (value - self.neutral) / (self.end - self.neutral)
 
+    @property
+    def partial_progress(self) -> float:
+        """The progress of the `partial` mark."""
+        return self.progress(self.partial)
+
 
 @dataclass(frozen=True)
 class RepRule:

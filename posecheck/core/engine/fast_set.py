@@ -55,7 +55,7 @@ class FastSetWatch:
     def __init__(self, rule: RepRule | None, guard: NeutralGuard) -> None:
         movements = rule.movements if rule is not None else ()
         # Per movement, the progress of its `partial` mark.
-        self._partial = {m.name: m.progress(m.partial) for m in movements}
+        self._partial = {m.name: m.partial_progress for m in movements}
         self._confirm_s = rule.end_confirm_s if rule is not None else 0.0
         self._guard = guard
         self.reset()

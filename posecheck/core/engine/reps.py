@@ -81,7 +81,7 @@ class Movements:
 
     def past_partial(self, peak: dict[str, float]) -> dict[str, float]:
         """The movements whose peak progress got past their `partial` mark."""
-        return {n: v for n, v in peak.items() if v >= self.by_name[n].progress(self.by_name[n].partial)}
+        return {n: v for n, v in peak.items() if v >= self.by_name[n].partial_progress}
 
     def peak_value(self, name: str, peaks: dict[str, float]) -> float:
         """The metric's value at the movement's progress in `peaks` (an
