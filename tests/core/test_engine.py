@@ -249,6 +249,35 @@ def test_a_misread_dip_at_the_end_is_no_way_back():
     assert len(eng.reps) == 1
 
 
+@pytest.mark.parametrize("low", [140.0, 150.0])
+@pytest.mark.parametrize("frames", [1, 2, 4, 6])
+def test_a_misread_dip_of_a_small_movement_at_its_held_end_is_no_rep(low, frames):
+    # A bridge (span 15 deg, speed limit 200 deg/s) held at the top, read
+    # lower for a few frames: to neutral (140) or back past partial by a
+    # span (150). Over the 0.12 s speed window one frame 25 deg down is
+    # within the limit; from the last frame at the end it is not.
+    from posecheck.spec import load_exercise
+
+    trace = segments((140, 140, 1.5), (140, 165, 0.6), (165, 165, 2.0), (165, 140, 0.6), (140, 140, 1.0))
+    dip = int(2.8 * FPS)
+    trace[dip : dip + frames] = low
+    eng, _ = run(load_exercise("glute_bridge"), {"hip_line_deg": trace})
+    assert len(eng.reps) == 1
+
+
+@pytest.mark.parametrize("low", [140.0, 148.0])
+def test_a_quick_real_bridge_between_two_still_counts(low):
+    # Lowered and lifted again within the speed limit, not held: two.
+    from posecheck.spec import load_exercise
+
+    trace = segments(
+        (140, 140, 1.5), (140, 165, 0.6), (165, 165, 0.5), (165, low, 0.3), (low, 165, 0.3), (165, 165, 0.5),
+        (165, 140, 0.6), (140, 140, 1.0),
+    )  # fmt: skip
+    eng, _ = run(load_exercise("glute_bridge"), {"hip_line_deg": trace})
+    assert len(eng.reps) == 2
+
+
 def test_legs_swapped_at_the_end_are_no_way_back():
     # The right leg at its end; for a second the model reads the legs the
     # other way round (left up, right down), then right again: one rep.

@@ -11,7 +11,12 @@ which no rep at a normal pace reaches (posecheck would say "slow down"). Such
 an arrival is held back until the reading has stayed at neutral for
 CONFIRM_S; a misread is back out by then and is ignored, a real (if sudden)
 return counts CONFIRM_S late. Arrivals within the speed limit count at once
-(a brisk cow-to-cat turn, fast squats).
+(a brisk cow-to-cat turn, fast squats). The speed is judged over the
+sudden-movement rule's window and over the whole way from the last frame
+at the end position: a movement of small span is misread by less than the
+window allows (a bridge, span 15 deg, limit 200 deg/s: one frame 25 deg
+down and back is 190 deg/s over 0.13 s at 30 fps, 750 deg/s from the top),
+and a way that fast from the end would have said "slow down".
 
 A movement whose metric has no speed rule (a share of a body length, not an
 angle: a shrug, a squat seen from the front) has no limit to compare with;
@@ -102,6 +107,8 @@ class NeutralGuard:
         self._gap_now = False
         # The last frame fed had no reading at all.
         self._unknown = False
+        # The last frame with a movement at its end: (t_s, progress).
+        self._at_end: tuple[float, dict[str, float]] | None = None
 
     def holds_back(self, t_s: float, progress: dict[str, float], at_neutral: bool, under_way: bool) -> bool:
         """Feed every frame's progress (0 at neutral, 1 at the end); True
@@ -119,6 +126,8 @@ class NeutralGuard:
         held = not self._at_neutral.taken(t_s, at_neutral and under_way, self._gap_now, self._arrived_too_fast)
         if held:
             self._doubted_s = t_s
+        elif any(v >= 1.0 for v in progress.values()):
+            self._at_end = (t_s, progress)
         return held
 
     def back_past_partial(self, t_s: float, back: bool) -> bool:
@@ -154,5 +163,14 @@ class NeutralGuard:
             a, b = p0.get(name, math.nan), p1.get(name, math.nan)
             if not (math.isnan(a) or math.isnan(b)) and abs(b - a) * span / (t1 - t0) > limit:
                 return True
+        if self._at_end is not None and t1 > self._at_end[0]:
+            # The whole way from the end position, not only the window's
+            # part of it: one misread frame 25 deg down is within the limit
+            # over the window (0.13 s at 30 fps) but not over one frame.
+            t_end, p_end = self._at_end
+            for name, (limit, span) in self._limits.items():
+                a, b = p_end.get(name, math.nan), p1.get(name, math.nan)
+                if a - b > limit * (t1 - t_end) / span:
+                    return True
         # From the end position to here (neutral) within the window.
         return any(p.get(name, math.nan) >= 1.0 for name in self._unlimited for _, p in self._hist)
