@@ -260,6 +260,7 @@ def position_message(
     """
     if ex.camera_view == "above":
         return ""  # from above the trunk lies any way in the picture: the view check covers it
+    flat_min, upright_max = FLAT_MIN_DEG, UPRIGHT_MAX_DEG
     if _trunk_toward_camera(facing):
         # Seen from the head or the feet the trunk points at the camera and
         # its slope is in depth: a push-up filmed from the front reads 0-6
@@ -281,9 +282,16 @@ def position_message(
     else:
         incline = _trunk_incline_deg(px)
         upright = incline < UPRIGHT_MAX_DEG
-    flat = incline > FLAT_MIN_DEG
+        # Across the picture the slope is the trunk's own: an exercise done
+        # on an incline (push-ups with the hands on a bed) moves the whole
+        # band down to its own least incline. (Along the line of sight the
+        # 3D slope of people upright reaches 38: the defaults stay.)
+        if ex.min_trunk_incline_deg is not None:
+            flat_min = ex.min_trunk_incline_deg
+            upright_max = flat_min - (FLAT_MIN_DEG - UPRIGHT_MAX_DEG)
+    flat = incline > flat_min
     if clearly:
-        upright, flat = not flat, not incline < UPRIGHT_MAX_DEG
+        upright, flat = not flat, not incline < upright_max
     if ex.position in ("standing", "seated", "hanging") and not upright:
         return _POSITION_HINT[ex.position]
     if ex.position in ("lying", "hands_and_knees") and not flat:

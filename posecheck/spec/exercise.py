@@ -50,6 +50,7 @@ from posecheck.spec.ranges import (
     SPEED_LIMIT,
     TARGET_S,
     THRESHOLD,
+    TRUNK_INCLINE,
     VISIBILITY,
 )
 from posecheck.spec.rules import read_form_rule, read_safety_rule, speed_by_metric, speed_rules
@@ -312,10 +313,20 @@ def _parse_one(data: dict[str, Any], file: str, where: str) -> Exercise:
             + speed_rules(reps, hold, max_speed, speed_by_metric(t, names))
         ),
         max_speed_deg_s=max_speed,
+        min_trunk_incline_deg=_min_trunk_incline(t),
         path=file,
     )
     t.finish()
     return ex
+
+
+def _min_trunk_incline(t: Table) -> float | None:
+    """`min_trunk_incline_deg`: only for exercises done down (lying, on
+    hands and knees), whose setup check asks for a flat trunk."""
+    value = t.number("min_trunk_incline_deg", TRUNK_INCLINE, None)
+    if value is not None and t.data.get("position") not in ("lying", "hands_and_knees"):
+        raise t.fail("min_trunk_incline_deg", value, "only with position = 'lying' or 'hands_and_knees'")
+    return value
 
 
 def _choices(t: Table, k: str, allowed: tuple[str, ...]) -> list[str]:

@@ -256,6 +256,10 @@ class Exercise:
     form: tuple[FormRule, ...] = ()
     safety: tuple[SafetyRule, ...] = ()
     max_speed_deg_s: float = 200.0
+    # Lying and hands-and-knees exercises: the least angle of the trunk from
+    # upright they are done at (None: flat, the setup check's own; a push-up
+    # with the hands on a bench or a bed leans 40-55 deg).
+    min_trunk_incline_deg: float | None = None
     path: str = ""
     # The other views the file defines ([views.<view>]), each a whole
     # Exercise with that view as its camera_view; and the views measured on

@@ -165,3 +165,52 @@ def test_ankles_at_the_bottom_edge_do_not_hold_counting_back():
     result = analyze_track(cropped, load_exercise("squat"))
     assert len(result.reps) == 5
     assert not [w for w in result.warnings if w.rule == "setup"]
+
+
+def _leaning(incline_deg: float) -> tuple:
+    """A person side-on whose trunk leans this far from upright (hips at
+    the left, head to the right), every landmark well seen."""
+    import math
+
+    from posecheck.core.landmarks import Landmark as L
+
+    xyz = np.full((33, 3), 0.5, np.float32)
+    hip = np.array([200.0, 300.0])
+    up = 120.0 * np.array([math.sin(math.radians(incline_deg)), -math.cos(math.radians(incline_deg))])
+    for lm, (x, y) in {
+        L.LEFT_HIP: hip + (0, 2),
+        L.RIGHT_HIP: hip - (0, 2),
+        L.LEFT_SHOULDER: hip + up + (0, 2),
+        L.RIGHT_SHOULDER: hip + up - (0, 2),
+        L.NOSE: hip + 1.3 * up,
+    }.items():
+        xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
+    return xyz, np.ones(33, np.float32)
+
+
+@pytest.mark.parametrize(
+    "incline_deg, own, default, clearly_own",
+    [
+        (70.0, "", "", ""),  # flat: a push-up on the floor
+        (40.0, "", "down", ""),  # hands on a bench: in position only with the file's min_trunk_incline_deg
+        (15.0, "down", "down", ""),  # in between: not clearly out
+        (5.0, "down", "down", "down"),  # standing up after the set: clearly out
+    ],
+)
+def test_an_incline_push_up_is_down_by_the_files_own_least_incline(incline_deg, own, default, clearly_own):
+    import dataclasses
+
+    from posecheck.core.setup_check import FacingVote, position_message
+
+    push_up = load_exercise("push_up")
+    assert push_up.min_trunk_incline_deg == 25.0
+    flat_only = dataclasses.replace(push_up, min_trunk_incline_deg=None)
+    xyz, vis = _leaning(incline_deg)
+    vote = FacingVote()
+    for i in range(10):
+        facing = vote.update(i / 15, xyz, vis, (640, 480))
+    px = xyz[:, :2] * np.array([640, 480])
+    said = {"": "", "down": "Get down on your hands and knees for this exercise."}
+    assert position_message(push_up, px, vis, facing) == said[own]
+    assert position_message(flat_only, px, vis, facing) == said[default]
+    assert position_message(push_up, px, vis, facing, clearly=True) == said[clearly_own]

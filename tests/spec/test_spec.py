@@ -324,3 +324,28 @@ def test_a_hold_condition_may_say_what_to_do_when_it_is_not_met():
 def test_an_alternative_names_a_metric_of_the_file():
     with pytest.raises(PosecheckError, match=r"key 'hold.when\[0\].or\[0\].metric' = 'elbow_deg': not a metric"):
         parse(HOLD_WITH_OR.replace('metric = "knee_deg"\nmax = 20.0', 'metric = "elbow_deg"\nmax = 20.0'))
+
+
+@pytest.mark.parametrize(
+    "position, value, error",
+    [
+        ("hands_and_knees", "25.0", None),
+        ("lying", "90", None),
+        (
+            "hands_and_knees",
+            "90.5",
+            "key 'min_trunk_incline_deg' = 90.5: expected a number >= 0 and <= 90 (deg from upright)",
+        ),
+        ("hands_and_knees", "nan", "key 'min_trunk_incline_deg' = nan"),
+        ("standing", "25.0", "key 'min_trunk_incline_deg' = 25.0: expected only with position = 'lying' or"),
+    ],
+)
+def test_the_least_trunk_incline_is_for_exercises_done_down(position, value, error):
+    text = GOOD.replace('position = "standing"', f'position = "{position}"').replace(
+        "[metrics]", f"min_trunk_incline_deg = {value}\n[metrics]"
+    )
+    if error is None:
+        assert parse(text).min_trunk_incline_deg == float(value)
+    else:
+        with pytest.raises(PosecheckError, match=re.escape(error)):
+            parse(text)
