@@ -278,6 +278,31 @@ def test_a_quick_real_bridge_between_two_still_counts(low):
     assert len(eng.reps) == 2
 
 
+@pytest.mark.parametrize(
+    "last_seen, way_there, reps, partials",
+    [
+        (34.0, "kept", 1, 0),  # seen at the end, lost at the bottom, found on the way up: a rep
+        (24.0, "kept", 0, 1),  # lost short of the end: an attempt, not a rep
+        (34.0, "jump", 0, 0),  # one frame past the end from neutral, then lost: a misread
+    ],
+)
+def test_an_end_reached_out_of_sight(last_seen, way_there, reps, partials):
+    # A push-up filmed from the front: the model loses the person at the
+    # bottom (face to the lens) and finds them again on the way up.
+    trace = segments((0, 0, 1.0), (0, 28, 0.4), (40, 40, 0.4), (26, 0, 0.4), (0, 0, 1.0))
+    lost = slice(int(1.4 * FPS) + 1, int(1.8 * FPS))
+    trace[int(1.4 * FPS)] = last_seen
+    if way_there == "jump":  # and found back at neutral
+        trace[: int(1.4 * FPS)] = 0.0
+        trace[int(1.8 * FPS) :] = 0.0
+    visible = np.ones(len(trace), bool)
+    visible[lost] = False
+    eng, _ = run(exercise(REPS), {"a": trace}, visible)
+    assert (len(eng.reps), eng.partial_reps) == (reps, partials)
+    if reps:
+        assert eng.reps[0].t_s == pytest.approx(1.4, abs=1.5 / FPS)
+
+
 def test_legs_swapped_at_the_end_are_no_way_back():
     # The right leg at its end; for a second the model reads the legs the
     # other way round (left up, right down), then right again: one rep.
