@@ -36,6 +36,12 @@ SPEED_WINDOW_S = 0.12
 # The warning comes CONFIRM_S later.
 CONFIRM_S = 0.1
 STAYS_SHARE = 0.5
+# After a cut the movement rules (speed, loop, arc) say nothing this long: a
+# cut found inside a cross-fade (0.5-1 s in edited demos) is followed by more
+# frames blending two shots, whose landmarks slide from one pose to the other
+# (a real plank tutorial's fade read "Slow down" 0.1 s after its cut, a squat
+# demo's fade a neck circle). A real jerk that soon after an edit is lost.
+AFTER_CUT_S = 1.0
 
 
 class _SpeedMeter:
@@ -156,10 +162,16 @@ class SafetyMonitor:
         self._speed = {r.metric: _SpeedMeter() for r in rules if r.kind == "speed"}
         self._loops = {(r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"}
         self._arcs = {r: ArcMeter(r.above, r.dip_above, r.window_s) for r in rules if r.kind == "arc"}
+        self._quiet_until_s = -math.inf
 
-    def cut(self) -> None:
-        """The recording jumped (cuts.py): speeds and loops start afresh, so
-        the jump is never read as a movement."""
+    def cut(self, t_s: float) -> None:
+        """The recording jumped at t_s (cuts.py): speeds and loops start
+        afresh, so the jump is never read as a movement, and say nothing
+        for AFTER_CUT_S (the rest of a cross-fade)."""
+        self._quiet_until_s = t_s + AFTER_CUT_S
+        self._restart_meters()
+
+    def _restart_meters(self) -> None:
         for meter in self._speed.values():
             meter.reset()
         for key, loop in list(self._loops.items()):
@@ -209,6 +221,8 @@ class SafetyMonitor:
                 not `values` (NaN where a speed in the picture is not the
                 body's: metrics.metric_broadside).
         """
+        if t_s < self._quiet_until_s:
+            self._restart_meters()  # so that nothing of the blend is kept after it
         for_speed = values if speed_values is None else speed_values
         speeds = {m: meter.update(t_s, for_speed.get(m, math.nan)) for m, meter in self._speed.items()}
         loops = {

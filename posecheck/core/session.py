@@ -293,7 +293,7 @@ class ExerciseSession:
         head's line direction from its pixels (core/head_profile.py), if read."""
         image_xyz, visibility, world_xyz, cut = self._cleaner.update(t_s, image_xyz, visibility, world_xyz)
         if cut:
-            self.safety.cut()
+            self.safety.cut(t_s)
         counted, phase = bool(self.reps or self.holds or self.partial_reps), self.engine.state.phase
         facing, view = self._view_choice.update(
             t_s, image_xyz, visibility, world_xyz, self.ex.camera_view, phase, counted

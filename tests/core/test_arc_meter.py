@@ -121,7 +121,7 @@ def test_a_cut_forgets_the_swing():
     cut_at = int((3.0 + 1.1) * FPS)
     for i, (x, y) in enumerate(zip(tilt, nod)):
         if i == cut_at:
-            mon.cut()
+            mon.cut(i / FPS)
         fired += mon.update(i / FPS, {ARC.metric: float(x), ARC.metric_y: float(y)})
     assert fired == []
 

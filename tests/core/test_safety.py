@@ -194,6 +194,21 @@ def test_a_jerk_that_comes_back_slowly_still_warns():
     assert len(w) == 1 and w[0].t_s == pytest.approx(1.0, abs=0.15)
 
 
+@pytest.mark.parametrize("after_cut_s, warns", [(0.2, False), (0.8, False), (1.3, True)])
+def test_the_rest_of_a_cross_fade_after_a_cut_is_no_jerk(after_cut_s, warns):
+    # A cut found at 1.0 s inside a cross-fade: the landmarks slide from one
+    # shot's pose to the other's (45 deg in 0.15 s). Within a second of the
+    # cut that is the edit; later it is a jerk again.
+    start = int((1.0 + after_cut_s) * FPS)
+    values = np.concatenate([np.zeros(start), np.linspace(0, 45, 5), np.full(60, 45)])
+    mon = SafetyMonitor((SPEED,))
+    for i, v in enumerate(values):
+        if i == int(1.0 * FPS):
+            mon.cut(i / FPS)
+        mon.update(i / FPS, {"m": float(v)})
+    assert bool(mon.warnings) is warns
+
+
 def test_speed_waits_while_not_exercising():
     jerk = np.concatenate([np.zeros(30), np.linspace(0, 45, 5), np.full(30, 45)])
     assert speed_trace(jerk, exercising=False).warnings == []
