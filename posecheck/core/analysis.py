@@ -19,7 +19,7 @@ from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
 from posecheck.core.track import LandmarkTrack
-from posecheck.core.view_choice import recording_view
+from posecheck.core.view_choice import recording_view, view_segments
 from posecheck.spec import Exercise
 
 
@@ -129,10 +129,35 @@ def analyze_track(
     """
     if pain_at_s is not None:
         track = track.select(track.t_s <= pain_at_s)
+    if look_ahead:
+        track = _without_misreads(track)
+        parts = [(0, len(track))]
+        if calibrate_at_s is None:
+            parts = view_segments(
+                exercise, track.t_s, track.image_xyz, track.visibility, track.frame_size, track.world_xyz
+            )
+        if len(parts) > 1:
+            results = [
+                _one_view(track.select(slice(a, b)), exercise, smooth, pain_at_s if b == len(track) else None)
+                for a, b in parts
+            ]
+            return _joined(track, results, smooth)
+    return _one_view(track, exercise, smooth, pain_at_s, calibrate_at_s, look_ahead)
+
+
+def _one_view(
+    track: LandmarkTrack,
+    exercise: Exercise,
+    smooth: bool,
+    pain_at_s: float | None,
+    calibrate_at_s: float | None = None,
+    look_ahead: bool = True,
+) -> AnalysisResult:
+    """analyze_track on a track of one view (misreads already masked when
+    `look_ahead`)."""
     rest = None
     view = None
     if look_ahead:
-        track = _without_misreads(track)
         view = recording_view(exercise, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
         measured = exercise.for_view(view)
         if calibrate_at_s is None and any(m.relative for m in measured.metrics):
@@ -173,4 +198,27 @@ def analyze_track(
         events=sorted(events, key=lambda e: e.t_s),
         frame_states=states,
         rest_levels=session.baseline.levels,
+    )
+
+
+def _joined(track: LandmarkTrack, parts: list[AnalysisResult], smooth: bool) -> AnalysisResult:
+    """One result from the consecutive parts of `track`, each measured in
+    its own view (view_segments): counts, holds, warnings and events of
+    every part, per-frame arrays end to end (a metric a part does not
+    measure is NaN there); the exercise and rest levels those of the
+    longest part, whose view the report names."""
+    main = max(parts, key=lambda r: len(r.track))
+    names = list(dict.fromkeys(n for r in parts for n in r.metrics))
+    return AnalysisResult(
+        exercise=main.exercise,
+        track=track.replace(image_xyz=np.concatenate([r.track.image_xyz for r in parts])) if smooth else track,
+        metrics={n: np.concatenate([r.metrics.get(n, np.full(len(r.track), np.nan)) for r in parts]) for n in names},
+        usable=np.concatenate([r.usable for r in parts]),
+        reps=[x for r in parts for x in r.reps],
+        holds=[x for r in parts for x in r.holds],
+        partial_reps=sum(r.partial_reps for r in parts),
+        warnings=[x for r in parts for x in r.warnings],
+        events=[x for r in parts for x in r.events],
+        frame_states=[x for r in parts for x in r.frame_states],
+        rest_levels=main.rest_levels,
     )

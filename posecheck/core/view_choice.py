@@ -4,11 +4,15 @@ from the whole recording.
 An exercise may be defined for several views (`[views.<view>]`); the camera
 decides which one measures. Live the view follows the 0.5 s facing vote
 during the setup check and may still change at rest before anything counts;
-offline it is the view most frames in the exercise's position show. Pure:
-landmark arrays in, a view out.
+offline it is the view most frames in the exercise's position show, or in
+an edited recording that shows it from one view for seconds and then from
+another, each part's own (view_segments). Pure: landmark arrays in, a view
+out.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +27,11 @@ from posecheck.spec import Exercise
 # side-on is measured side-on (the first 0.5 s had fixed the view, and the
 # squats after it counted nothing).
 VIEW_SWITCH_S = 1.0
+# Offline, a recording is measured in parts when it shows the exercise from
+# one view and then another for at least this long each (view_segments), the
+# votes of each part this share its view.
+VIEW_SEGMENT_MIN_S = 4.0
+VIEW_SEGMENT_SHARE = 0.8
 
 
 class LiveViewChoice:
@@ -65,6 +74,90 @@ class LiveViewChoice:
         return facing, view
 
 
+def view_segments(
+    ex: Exercise,
+    t_s: npt.NDArray[np.floating],
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+    world_xyz: npt.NDArray[np.floating] | None = None,
+) -> list[tuple[int, int]]:
+    """Index ranges [a, b) of a recording shown from one view after another
+    (an edited demo: the same push-ups from the front, then the side, then
+    the front again), each to be measured in its own view; one range for a
+    recording of one view.
+
+    Frames in the exercise's position vote (as in recording_view); runs of
+    one view shorter than VIEW_SEGMENT_MIN_S are taken as flicker and
+    dropped, the shortest first, until every run is longer. A change of
+    view is kept only between runs whose votes are VIEW_SEGMENT_SHARE of
+    one view. The split is midway between the runs' votes.
+    """
+    n = len(t_s)
+    views = ex.supported_views
+    if len(views) == 1 or "any" in views or n == 0:
+        return [(0, n)]
+    seen = [
+        v[0] if v is not None and v[1] else None for v in _frame_votes(ex, image_xyz, visibility, frame_size, world_xyz)
+    ]
+    idx = [i for i, v in enumerate(seen) if v is not None]
+    runs: list[list[int]] = []  # [view index, first frame, last frame, votes]
+    for i in idx:
+        k = views.index(seen[i])
+        if runs and runs[-1][0] == k:
+            runs[-1][2] = i
+            runs[-1][3] += 1
+        else:
+            runs.append([k, i, i, 1])
+    while len(runs) > 1:
+        span = [float(t_s[r[2]] - t_s[r[1]]) for r in runs]
+        j = min(range(len(runs)), key=lambda k: span[k])
+        if span[j] >= VIEW_SEGMENT_MIN_S:
+            break
+        del runs[j]
+        merged: list[list[int]] = []
+        for r in runs:
+            if merged and merged[-1][0] == r[0]:
+                merged[-1][2], merged[-1][3] = r[2], merged[-1][3] + r[3]
+            else:
+                merged.append(r)
+        runs = merged
+    if len(runs) < 2:
+        return [(0, n)]
+    for r in runs:
+        inside = [seen[i] for i in idx if r[1] <= i <= r[2]]
+        if inside.count(views[r[0]]) < VIEW_SEGMENT_SHARE * len(inside):
+            return [(0, n)]
+    cuts = [0] + [(a[2] + b[1] + 1) // 2 for a, b in pairwise(runs)] + [n]
+    return list(pairwise(cuts))
+
+
+def _frame_votes(
+    ex: Exercise,
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+    world_xyz: npt.NDArray[np.floating] | None,
+) -> list[tuple[str, bool] | None]:
+    """Per frame with a person, the supported view it is seen from and
+    whether the person is in the exercise's position (else None)."""
+    views = ex.supported_views
+    size = np.asarray(frame_size, np.float64)
+    out: list[tuple[str, bool] | None] = []
+    for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
+        out.append(None)
+        if np.isnan(xyz[0, 0]):
+            continue
+        facing = frame_facing(xyz, vis, frame_size, None if world_xyz is None else world_xyz[i])
+        seen = seen_view(facing, views)
+        if seen not in views:
+            continue
+        px = np.asarray(xyz[:, :2], np.float64) * size
+        vis64 = np.nan_to_num(np.asarray(vis, np.float64), nan=0.0)
+        out[-1] = (seen, not position_message(ex, px, vis64, facing, clearly=True))
+    return out
+
+
 def recording_view(
     ex: Exercise,
     image_xyz: npt.NDArray[np.floating],
@@ -86,18 +179,10 @@ def recording_view(
         return views[0]
     votes = dict.fromkeys(views, 0)
     votes_in_position = dict.fromkeys(views, 0)
-    size = np.asarray(frame_size, np.float64)
-    for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
-        if np.isnan(xyz[0, 0]):
-            continue
-        facing = frame_facing(xyz, vis, frame_size, None if world_xyz is None else world_xyz[i])
-        seen = seen_view(facing, views)
-        if seen not in votes:
-            continue
-        votes[seen] += 1
-        px = np.asarray(xyz[:, :2], np.float64) * size
-        if not position_message(ex, px, np.nan_to_num(np.asarray(vis, np.float64), nan=0.0), facing, clearly=True):
-            votes_in_position[seen] += 1
+    for vote in _frame_votes(ex, image_xyz, visibility, frame_size, world_xyz):
+        if vote is not None:
+            votes[vote[0]] += 1
+            votes_in_position[vote[0]] += vote[1]
     if any(votes_in_position.values()):
         votes = votes_in_position
     best = max(views, key=lambda v: votes[v])

@@ -313,3 +313,37 @@ def test_live_the_view_stays_once_counting_started():
     for i in range(len(t_s)):
         session.update(float(t_s[i]), image[i], vis[i], world[i])
     assert session.view == "side" and len(session.reps) >= 5
+
+
+@pytest.mark.parametrize(
+    "pieces, exercise, reps",
+    [
+        (["squat_front_far", "squat_side_render", "squat_front_far"], "squat", 15),
+        (["push_up_front", "push_up_yaw_side"], "push_up", 8),
+    ],
+)
+def test_a_demo_shown_from_one_view_then_another_is_measured_in_each(pieces, exercise, reps):
+    """An edited demo: the same exercise from the front, then side-on (a
+    cross-fade between). Offline each part is measured in its own view
+    (view_segments); measured in one view, the side-on squats read as front
+    squats counted 3 of 9 in a real CrossFit demo."""
+    from posecheck.core.view_choice import view_segments
+
+    ex = load_exercise(exercise)
+    track = joined_clips([(p, 0.0, math.inf) for p in pieces])
+    parts = view_segments(ex, track.t_s, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+    assert len(parts) == len(pieces)
+    result = analyze_track(track, ex)
+    assert len(result.reps) == reps
+    assert not [w for w in result.warnings if w.severity != "info"]
+    assert len(result.usable) == len(track) and all(len(v) == len(track) for v in result.metrics.values())
+
+
+def test_one_view_throughout_is_one_part():
+    from posecheck.core.view_choice import view_segments
+
+    ex = load_exercise("squat")
+    track = joined_clips([("squat_front_far", 0.0, math.inf), ("squat_front_yaw_far", 0.0, math.inf)])
+    assert view_segments(ex, track.t_s, track.image_xyz, track.visibility, track.frame_size, track.world_xyz) == [
+        (0, len(track))
+    ]
