@@ -287,17 +287,19 @@ def draw_skeleton(
     min_visibility: float = 0.3,
 ) -> None:
     """Bones and joints of one person; (33, 2) pixel coordinates."""
-    if np.isnan(px).all():
+    # A point unknown in a frame (NaN: masked as unsure, e.g. at a cut) is
+    # not drawn, whatever its visibility says.
+    shown = (np.asarray(visibility) >= min_visibility) & np.isfinite(px).all(axis=1)
+    if not shown.any():
         return
     s = max(1, min(img.shape[:2]) // 240)
     for a, b in CONNECTIONS:
-        if visibility[a] >= min_visibility and visibility[b] >= min_visibility:
+        if shown[a] and shown[b]:
             pa = tuple(int(v) for v in px[a])
             pb = tuple(int(v) for v in px[b])
             cv2.line(img, pa, pb, WHITE, 2 * s, cv2.LINE_AA)
-    for i in range(len(px)):
-        if visibility[i] >= min_visibility:
-            cv2.circle(img, (int(px[i, 0]), int(px[i, 1])), 2 * s, GREEN, -1, cv2.LINE_AA)
+    for i in np.flatnonzero(shown):
+        cv2.circle(img, (int(px[i, 0]), int(px[i, 1])), 2 * s, GREEN, -1, cv2.LINE_AA)
 
 
 def leading_movement(exercise: Exercise, values: dict[str, float]) -> tuple[Movement | None, float]:

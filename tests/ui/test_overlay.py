@@ -150,6 +150,18 @@ def test_skeleton_is_drawn_where_the_landmarks_are():
     assert out[300, 398:403].any()  # the thigh line between them
 
 
+def test_a_point_unknown_but_marked_visible_is_not_drawn():
+    # Near a cut a frame can keep some landmarks' visibility while their
+    # positions are unknown: the rest is drawn, without a crash.
+    ex = load_exercise("squat")
+    frame = np.zeros((480, 640, 3), np.uint8)
+    px = np.full((33, 2), np.nan)
+    px[23], px[25] = (400, 200), (400, 400)
+    vis = np.ones(33)
+    out = annotate(frame, ex, state(), px, vis, {}, True)
+    assert out[300, 398:403].any()
+
+
 def test_setup_instruction_is_shown_across_the_middle():
     ex = load_exercise("squat")
     frame = np.full((480, 640, 3), 128, np.uint8)
