@@ -7,7 +7,7 @@ have shown. Needs no camera, model or cv2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -219,6 +219,22 @@ def _joined(track: LandmarkTrack, parts: list[AnalysisResult], smooth: bool) -> 
         partial_reps=sum(r.partial_reps for r in parts),
         warnings=[x for r in parts for x in r.warnings],
         events=[x for r in parts for x in r.events],
-        frame_states=[x for r in parts for x in r.frame_states],
+        frame_states=_counted_on([r.frame_states for r in parts], [(len(r.reps), r.partial_reps) for r in parts]),
         rest_levels=main.rest_levels,
     )
+
+
+def _counted_on(states: list[list[FrameState]], counts: list[tuple[int, int]]) -> list[FrameState]:
+    """The parts' frame states end to end, each part's counts going on from
+    the parts before it (the overlay shows the recording's count)."""
+    out: list[FrameState] = []
+    reps = partials = 0
+    sides: dict[str, int] = {}
+    for part, (n_reps, n_partials) in zip(states, counts, strict=True):
+        for st in part:
+            by_side = {k: v + sides.get(k, 0) for k, v in st.reps_by_side.items()}
+            out.append(replace(st, reps=st.reps + reps, partial_reps=st.partial_reps + partials, reps_by_side=by_side))
+        reps, partials = reps + n_reps, partials + n_partials
+        if part:
+            sides = {k: v + sides.get(k, 0) for k, v in part[-1].reps_by_side.items()}
+    return out

@@ -335,6 +335,7 @@ def test_a_demo_shown_from_one_view_then_another_is_measured_in_each(pieces, exe
     assert len(parts) == len(pieces)
     result = analyze_track(track, ex)
     assert len(result.reps) == reps
+    assert result.frame_states[-1].reps == reps  # the overlay's count goes on across the parts
     assert not [w for w in result.warnings if w.severity != "info"]
     assert len(result.usable) == len(track) and all(len(v) == len(track) for v in result.metrics.values())
 
