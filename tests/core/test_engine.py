@@ -664,3 +664,19 @@ def test_a_wander_of_the_reading_during_a_hold_is_not_the_way_back():
     eng, _ = run(exercise(SIDED_HOLD), {"l": l_trace, "r": np.zeros_like(l_trace)})
     assert len(eng.holds) == 1
     assert eng.holds[0].duration_s == pytest.approx(4.0, abs=0.3)
+
+
+def test_a_glance_down_while_settling_is_not_the_cat_step():
+    # On all fours, a glance down past the cat's end for 0.5 s, then a cow,
+    # a cat, and a last cow held as the recording ends: one rep (cow, cat).
+    # Each position is held for a breath (cat_cow's end_confirm_s).
+    from posecheck.spec import load_exercise
+
+    down = segments(
+        (0, 0, 1.0), (0, 20, 0.2), (20, 20, 0.4), (20, 0, 0.2), (0, 0, 1.0),
+        (0, -30, 1.0), (-30, -30, 2.0), (-30, 0, 1.0), (0, 0, 0.5),
+        (0, 30, 1.0), (30, 30, 2.0), (30, 0, 1.0), (0, 0, 0.5),
+        (0, -30, 1.0), (-30, -30, 1.5),
+    )  # fmt: skip
+    eng, _ = run(load_exercise("cat_cow"), {"head_down_deg": down, "head_up_deg": -down})
+    assert len(eng.reps) == 1
