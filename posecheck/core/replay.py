@@ -36,16 +36,17 @@ class SessionReplay:
     def __init__(self) -> None:
         # Per frame: time, landmarks, the engine judged it usable, counting
         # was paused for the position (its values withheld, a movement under
-        # way voided) and a stop warning fired (a movement voided).
+        # way voided), a stop warning fired (a movement voided) and the
+        # recording cut to it.
         self._t: list[float] = []
         self._frames: list[Frames] = []
-        self._flags: list[tuple[bool, bool, bool]] = []
+        self._flags: list[tuple[bool, bool, bool, bool]] = []
         # Every frame since the session's first is kept (False once the
         # session outgrew HISTORY_S: a rest corrected later applies from
         # then on only).
         self.complete = True
 
-    def keep(self, t_s: float, frames: Frames, usable: bool, paused: bool, stopped: bool) -> None:
+    def keep(self, t_s: float, frames: Frames, usable: bool, paused: bool, stopped: bool, cut: bool = False) -> None:
         """Keep one frame (while the session is within HISTORY_S)."""
         if not self.complete:
             return
@@ -55,7 +56,7 @@ class SessionReplay:
             return
         self._t.append(t_s)
         self._frames.append(frames)
-        self._flags.append((usable, paused, stopped))
+        self._flags.append((usable, paused, stopped, cut))
 
     def recount(
         self, ex: Exercise, relative: Callable[[MetricDef, FloatArray], FloatArray]
@@ -72,13 +73,13 @@ class SessionReplay:
             return engine, events
         with np.errstate(invalid="ignore", divide="ignore"):
             arrays = evaluate_metrics(_stacked(self._frames), ex.metrics, relative)
-        for k, (t_s, (usable, paused, stopped)) in enumerate(zip(self._t, self._flags, strict=True)):
+        for k, (t_s, (usable, paused, stopped, cut)) in enumerate(zip(self._t, self._flags, strict=True)):
             if paused:
                 engine.pause_for_position()
             if stopped:
                 engine.void_excursion()
             values = {n: math.nan if paused or not usable else float(v[k]) for n, v in arrays.items()}
-            events += engine.update(t_s, values, usable)
+            events += engine.update(t_s, values, usable, cut)
         # What it could not count was noted when those frames came.
         engine.notes.clear()
         return engine, events

@@ -353,13 +353,13 @@ class ExerciseSession:
         if stopped:
             events += self.engine.void_excursion()
         if not self.baseline.fixed and self._calibrate_at_s is None:  # (--calibrate-at: the rest is as said)
-            self._replay.keep(t_s, frames, engine_usable, paused, stopped)
+            self._replay.keep(t_s, frames, engine_usable, paused, stopped, cut)
         recount = ((waiting and not self.baseline.waiting) or self.baseline.moved) and self._replay.complete
         recounted = self._recount(t_s) if recount else None  # (this frame included)
         if recounted is not None:
             events += recounted
         else:
-            new = self.engine.update(t_s, engine_values, engine_usable) + self._drain_notes()
+            new = self.engine.update(t_s, engine_values, engine_usable, cut) + self._drain_notes()
             reps = self.engine.reps[-1:] if any(e.kind == EventKind.REP for e in new) else []
             events += new + [self.safety.add(t_s, *w) for rep in reps for w in self.fatigue.update(rep)]
         self.last_t_s = t_s

@@ -680,3 +680,15 @@ def test_a_glance_down_while_settling_is_not_the_cat_step():
     )  # fmt: skip
     eng, _ = run(load_exercise("cat_cow"), {"head_down_deg": down, "head_up_deg": -down})
     assert len(eng.reps) == 1
+
+
+@pytest.mark.parametrize("cut", [True, False])
+def test_a_cut_from_rest_to_the_end_position_is_no_rep(cut):
+    # At rest, then the recording cuts to someone at the end position (a
+    # coach standing with the elbows bent, talking): no movement was seen.
+    # The same jump without a cut is taken as a movement (a rep).
+    trace = segments((0, 0, 1.0), (40, 40, 1.0), (0, 0, 0.5), *rep())
+    eng = ExerciseEngine(exercise(REPS))
+    for i, v in enumerate(trace):
+        eng.update(i / FPS, {"a": float(v)}, True, cut=cut and i == int(1.0 * FPS))
+    assert len(eng.reps) == (1 if cut else 2)

@@ -88,15 +88,21 @@ class ExerciseEngine:
 
     # --- per frame -------------------------------------------------------------------
 
-    def update(self, t_s: float, values: dict[str, float], visible: bool) -> list[Event]:
+    def update(self, t_s: float, values: dict[str, float], visible: bool, cut: bool = False) -> list[Event]:
         """Feed one frame's metric values; returns the events it caused.
 
         Args:
             t_s: frame time in seconds, increasing.
             values: metric name -> value (NaN when unknown).
             visible: the pose was found and its required landmarks seen well.
+            cut: the recording jumped to this frame (cuts.py). A rep machine
+                at rest waits to see neutral again: the jump out of neutral
+                is no movement (a coaching video cut from a push-up's top to
+                the coach standing, elbows bent, and counted a rep).
         """
         out: list[Event] = []
+        if cut and self.ex.reps is not None:
+            self.counter.abandon((Phase.NEUTRAL,))
         self.state.visible = visible
         if not visible:
             if self._visible_since is not None:

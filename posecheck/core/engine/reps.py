@@ -412,9 +412,9 @@ class RepCounter:
                 out.append(Event(rec.end_s, EventKind.PARTIAL_REP, rec.side, {"reason": "hold broken early"}))
         return out
 
-    def abandon(self) -> None:
-        """The person left mid-movement: back to neutral before counting."""
-        if self.phase in (Phase.MOVING, Phase.END):
+    def abandon(self, phases: tuple[Phase, ...] = (Phase.MOVING, Phase.END)) -> None:
+        """The person left mid-movement (at a cut: at rest): back to neutral before counting."""
+        if self.phase in phases:
             self.phase = Phase.WAIT_NEUTRAL
 
     def void_excursion(self) -> list[Event]:
