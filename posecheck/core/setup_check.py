@@ -235,6 +235,30 @@ def _trunk_incline_deg(px: npt.NDArray[np.floating]) -> float:
     return abs(float(g.segment_angle_deg(hip, sh, "vertical")))
 
 
+# A body this straight at the hips (shoulder-hip-ankle) is in one line, as
+# in a plank or a push-up (the push-up's own form limit); a squat, a seated
+# person or a bend forward fold at the hips.
+BODY_LINE_MIN_DEG = 150.0
+
+
+def _body_incline_deg(px: npt.NDArray[np.floating], vis: npt.NDArray[np.floating]) -> float | None:
+    """The whole body's slope from upright when shoulder, hip and ankle (the
+    better-seen side, each seen at 0.5 or better) are in one line: the
+    lower of the trunk's slope and the legs'; None when they are not."""
+    sides = (
+        (Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP, Landmark.LEFT_ANKLE),
+        (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP, Landmark.RIGHT_ANKLE),
+    )
+    seen = [side for side in sides if min(vis[i] for i in side) >= 0.5]
+    if not seen:
+        return None
+    sh, hip, ankle = max(seen, key=lambda side: min(vis[i] for i in side))
+    if float(g.joint_angle_deg(px[sh], px[hip], px[ankle])) < BODY_LINE_MIN_DEG:
+        return None
+    legs = abs(float(g.segment_angle_deg(px[ankle], px[hip], "vertical")))
+    return min(_trunk_incline_deg(px), legs)
+
+
 def _trunk_toward_camera(facing: Facing) -> bool:
     """The picture shows the trunk foreshortened (a front or back view) and
     the 3D landmarks gave its slope."""
@@ -284,9 +308,14 @@ def position_message(
         upright = incline < UPRIGHT_MAX_DEG
         # Across the picture the slope is the trunk's own: an exercise done
         # on an incline (push-ups with the hands on a bed) moves the whole
-        # band down to its own least incline. (Along the line of sight the
-        # 3D slope of people upright reaches 38: the defaults stay.)
-        if ex.min_trunk_incline_deg is not None:
+        # band down to its own least incline, for a body leaning in one line
+        # from shoulders to ankles (its slope the lower of the trunk's and
+        # the legs'): a squat leans its trunk as far (10-47 deg) over
+        # upright legs. (Along the line of sight the 3D slope of people
+        # upright reaches 38: the defaults stay.)
+        body = _body_incline_deg(px, vis) if ex.min_trunk_incline_deg is not None else None
+        if ex.min_trunk_incline_deg is not None and body is not None:
+            incline = body
             flat_min = ex.min_trunk_incline_deg
             upright_max = flat_min - (FLAT_MIN_DEG - UPRIGHT_MAX_DEG)
     flat = incline > flat_min

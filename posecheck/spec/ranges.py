@@ -66,7 +66,8 @@ LOOP_WINDOW_S = Range(1.0, 60.0, "seconds")  # window_s
 TURNS = Range(0.1, 10.0, "full turns")  # turn_above
 ARC_WINDOW_S = Range(0.2, 10.0, "seconds")  # window_s of an arc rule
 VISIBILITY = Range(0.0, 1.0, "the model's visibility score")  # min_visibility
-TRUNK_INCLINE = Range(0.0, 90.0, "deg from upright")  # min_trunk_incline_deg
+# Under 15 the band below it, where a person is clearly up, would be empty.
+TRUNK_INCLINE = Range(15.0, 90.0, "deg from upright")  # min_trunk_incline_deg
 EXIT_FRACTION = Range(0.0, 1.0, low_open=True, noun="a fraction of the movement")  # exit_fraction
 SETTLE_SPEED = Range(0.01, 100.0, "neutral-to-end ranges per second")  # settle_speed
 SPEED_LIMIT = Range(1.0, 10_000.0, "deg/s")  # max_speed_deg_s

@@ -692,3 +692,34 @@ def test_a_cut_from_rest_to_the_end_position_is_no_rep(cut):
     for i, v in enumerate(trace):
         eng.update(i / FPS, {"a": float(v)}, True, cut=cut and i == int(1.0 * FPS))
     assert len(eng.reps) == (1 if cut else 2)
+
+
+def test_a_cut_between_frames_far_apart_is_read_as_the_movement():
+    # At 2.5 frames a second (--stride 6) a fast rep jumps as far between
+    # frames as a cut does: the flag is not taken there, the rep counts.
+    eng = ExerciseEngine(exercise(REPS))
+    values = [0, 0, 0, 40, 40, 0, 0]
+    for i, v in enumerate(values):
+        eng.update(i * 0.4, {"a": float(v)}, True, cut=i == 3)
+    assert len(eng.reps) == 1
+
+
+def test_no_frame_missed_is_no_end_out_of_sight():
+    # At 10 fps one frame at the end and the next, 0.1 s later, back short
+    # of it: nothing was unseen; an attempt, not a rep.
+    eng = ExerciseEngine(exercise(REPS))
+    values = [0] * 10 + [8, 14, 22, 24, 34, 16, 8, 0] + [0] * 10
+    for i, v in enumerate(values):
+        eng.update(i / 10, {"a": float(v)}, True)
+    assert (len(eng.reps), eng.partial_reps) == (0, 1)
+
+
+def test_a_held_end_out_of_sight_is_not_a_rep():
+    # A rep whose end is held (reps_with_hold): the hold cannot be timed
+    # unseen, so an end reached out of sight stays an attempt.
+    trace = segments((0, 0, 1.0), (0, 28, 0.4), (40, 40, 0.4), (26, 0, 0.4), (0, 0, 1.0))
+    trace[int(1.4 * FPS)] = 34.0
+    visible = np.ones(len(trace), bool)
+    visible[int(1.4 * FPS) + 1 : int(1.8 * FPS)] = False
+    eng, _ = run(exercise(SIDED_HOLD), {"l": trace, "r": np.zeros(len(trace))}, visible)
+    assert (len(eng.reps), eng.partial_reps) == (0, 1)

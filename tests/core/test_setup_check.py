@@ -167,9 +167,10 @@ def test_ankles_at_the_bottom_edge_do_not_hold_counting_back():
     assert not [w for w in result.warnings if w.rule == "setup"]
 
 
-def _leaning(incline_deg: float) -> tuple:
+def _leaning(incline_deg: float, hips_bent: bool = False) -> tuple:
     """A person side-on whose trunk leans this far from upright (hips at
-    the left, head to the right), every landmark well seen."""
+    the left, head to the right), every landmark well seen; the legs in
+    line with the trunk, or straight down (hips bent, as in a squat)."""
     import math
 
     from posecheck.core.landmarks import Landmark as L
@@ -183,6 +184,8 @@ def _leaning(incline_deg: float) -> tuple:
         L.LEFT_SHOULDER: hip + up + (0, 2),
         L.RIGHT_SHOULDER: hip + up - (0, 2),
         L.NOSE: hip + 1.3 * up,
+        L.LEFT_ANKLE: hip + ((0, 120) if hips_bent else -up),
+        L.RIGHT_ANKLE: hip + ((0, 120) if hips_bent else -up),
     }.items():
         xyz[lm, 0], xyz[lm, 1] = x / 640, y / 480
     return xyz, np.ones(33, np.float32)
@@ -214,3 +217,22 @@ def test_an_incline_push_up_is_down_by_the_files_own_least_incline(incline_deg, 
     assert position_message(push_up, px, vis, facing) == said[own]
     assert position_message(flat_only, px, vis, facing) == said[default]
     assert position_message(push_up, px, vis, facing, clearly=True) == said[clearly_own]
+
+
+@pytest.mark.parametrize("incline_deg", [15.0, 30.0, 45.0])
+def test_a_squat_leaning_as_far_as_an_incline_push_up_is_not_down(incline_deg):
+    # A squat leans the trunk 10-47 deg with the hips bent: push-ups'
+    # lower band is for a body in one line, so the squat stays clearly up
+    # (under 40) or in between, never down.
+    from posecheck.core.setup_check import FacingVote, position_message
+
+    push_up = load_exercise("push_up")
+    xyz, vis = _leaning(incline_deg, hips_bent=True)
+    vote = FacingVote()
+    for i in range(10):
+        facing = vote.update(i / 15, xyz, vis, (640, 480))
+    px = xyz[:, :2] * np.array([640, 480])
+    assert position_message(push_up, px, vis, facing) == "Get down on your hands and knees for this exercise."
+    assert position_message(push_up, px, vis, facing, clearly=True) == (
+        "Get down on your hands and knees for this exercise." if incline_deg < 40 else ""
+    )

@@ -331,10 +331,11 @@ def test_an_alternative_names_a_metric_of_the_file():
     [
         ("hands_and_knees", "25.0", None),
         ("lying", "90", None),
+        ("lying", "10", "key 'min_trunk_incline_deg' = 10: expected a number >= 15 and <= 90"),
         (
             "hands_and_knees",
             "90.5",
-            "key 'min_trunk_incline_deg' = 90.5: expected a number >= 0 and <= 90 (deg from upright)",
+            "key 'min_trunk_incline_deg' = 90.5: expected a number >= 15 and <= 90 (deg from upright)",
         ),
         ("hands_and_knees", "nan", "key 'min_trunk_incline_deg' = nan"),
         ("standing", "25.0", "key 'min_trunk_incline_deg' = 25.0: expected only with position = 'lying' or"),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from posecheck.core.cuts import MISREAD_MAX_STEP_S
 from posecheck.core.engine.hold_clock import HoldClock
 from posecheck.core.engine.hold_timer import HoldTimer
 from posecheck.core.engine.reach import ReachTally
@@ -98,10 +99,14 @@ class ExerciseEngine:
             cut: the recording jumped to this frame (cuts.py). A rep machine
                 at rest waits to see neutral again: the jump out of neutral
                 is no movement (a coaching video cut from a push-up's top to
-                the coach standing, elbows bent, and counted a rep).
+                the coach standing, elbows bent, and counted a rep). Only
+                between frames close enough for a body not to move that far
+                (cuts.MISREAD_MAX_STEP_S): at 2.5 frames a second (--stride
+                6) a fast rep jumps as far between frames.
         """
         out: list[Event] = []
-        if cut and self.ex.reps is not None:
+        close = self._last_seen_s is not None and t_s - self._last_seen_s <= MISREAD_MAX_STEP_S
+        if cut and close and self.ex.reps is not None:
             self.counter.abandon((Phase.NEUTRAL,))
         self.state.visible = visible
         if not visible:

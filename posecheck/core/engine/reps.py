@@ -15,6 +15,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from posecheck.core.engine.fast_set import FastSetWatch
 from posecheck.core.engine.hold_timer import HoldTimer
@@ -159,14 +160,21 @@ class Excursion:
         frame seen before this one (observed) was at the end, the way there
         kept past `partial` (`past_partial`: Movements.past_partial of the
         held peak), and nothing was seen for `confirm_s` or longer until
-        now. A push-up filmed from the front, face to the lens at the
-        bottom: the model loses the person for 0.2-0.4 s at each bottom and
-        finds them on the way up (a real dark clip: 7 of 15 lost)."""
-        if self.end_since is None or len(self.recent) < 2:
+        now, with a frame or more missed (a step over 1.5 of the shortest
+        among the frames kept: at 10 fps one frame at the end, the next
+        seen 0.1 s later, is no end reached out of sight). A push-up
+        filmed from the front, face to the lens at the bottom: the model
+        loses the person for 0.2-0.4 s at each bottom and finds them on the
+        way up (a real dark clip: 7 of 15 lost). Plain reps only: a held
+        rep's hold cannot be timed unseen."""
+        if self.end_since is None or len(self.recent) < 3:
             return None
+        times = [r[0] for r in self.recent]
+        shortest = min(b - a for a, b in pairwise(times))
         seen_s, last, _ = self.recent[-2]
+        missed = t_s - seen_s >= confirm_s and t_s - seen_s > 1.5 * shortest
         at_end = {n: v for n, v in last.items() if v >= 1.0 and n in past_partial}
-        return leading_movement(at_end) if at_end and t_s - seen_s >= confirm_s else None
+        return leading_movement(at_end) if at_end and missed else None
 
     def record(self, t_s: float, name: str, side: str | None, peak: float) -> RepRecord:
         """Its rep, counted at t_s for movement `name`. The record shares the
@@ -288,7 +296,7 @@ class RepCounter:
                     out += self._reach_end(self._exc.end_since, leading_movement(p))
                 return out
             unseen = self._exc.end_out_of_sight(t_s, rr.end_confirm_s, self._moves.past_partial(self._exc.held_peak))
-            if unseen is not None and ready and t_s - self._last_rep_s >= rr.min_rep_s:
+            if unseen is not None and ready and t_s - self._last_rep_s >= rr.min_rep_s and self.ex.kind == "reps":
                 out += self._reach_end(self._exc.end_since or t_s, unseen)  # and on to the way back, below
             else:
                 self._exc.end_since = None
