@@ -19,7 +19,7 @@ from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
 from posecheck.core.track import LandmarkTrack
-from posecheck.core.view_choice import recording_view, view_segments
+from posecheck.core.view_choice import frame_votes, view_of, view_segments
 from posecheck.spec import Exercise
 
 
@@ -129,36 +129,40 @@ def analyze_track(
     """
     if pain_at_s is not None:
         track = track.select(track.t_s <= pain_at_s)
+    view = None
     if look_ahead:
         track = _without_misreads(track)
-        parts = [(0, len(track))]
-        if calibrate_at_s is None:
-            parts = view_segments(
-                exercise, track.t_s, track.image_xyz, track.visibility, track.frame_size, track.world_xyz
-            )
+        votes = frame_votes(exercise, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+        parts = view_segments(exercise, track.t_s, votes) if calibrate_at_s is None else [(0, len(track))]
         if len(parts) > 1:
             results = [
-                _one_view(track.select(slice(a, b)), exercise, smooth, pain_at_s if b == len(track) else None)
+                _one_view(
+                    track.select(slice(a, b)),
+                    exercise,
+                    view_of(exercise, votes[a:b]),
+                    smooth,
+                    pain_at_s if b == len(track) else None,
+                )
                 for a, b in parts
             ]
             return _joined(track, results, smooth)
-    return _one_view(track, exercise, smooth, pain_at_s, calibrate_at_s, look_ahead)
+        view = view_of(exercise, votes)
+    return _one_view(track, exercise, view, smooth, pain_at_s, calibrate_at_s)
 
 
 def _one_view(
     track: LandmarkTrack,
     exercise: Exercise,
+    view: str | None,
     smooth: bool,
     pain_at_s: float | None,
     calibrate_at_s: float | None = None,
-    look_ahead: bool = True,
 ) -> AnalysisResult:
-    """analyze_track on a track of one view (misreads already masked when
-    `look_ahead`)."""
+    """analyze_track on a track of one view: `view` found in the whole
+    track (misreads already masked), or None to find it as the frames come,
+    as live does."""
     rest = None
-    view = None
-    if look_ahead:
-        view = recording_view(exercise, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+    if view is not None:
         measured = exercise.for_view(view)
         if calibrate_at_s is None and any(m.relative for m in measured.metrics):
             rest = _rest_from_recording(track, measured, smooth)

@@ -313,8 +313,7 @@ def position_message(
         # the legs'): a squat leans its trunk as far (10-47 deg) over
         # upright legs. (Along the line of sight the 3D slope of people
         # upright reaches 38: the defaults stay.)
-        body = _body_incline_deg(px, vis) if ex.min_trunk_incline_deg is not None else None
-        if ex.min_trunk_incline_deg is not None and body is not None:
+        if ex.min_trunk_incline_deg is not None and (body := _body_incline_deg(px, vis)) is not None:
             incline = body
             flat_min = ex.min_trunk_incline_deg
             upright_max = flat_min - (FLAT_MIN_DEG - UPRIGHT_MAX_DEG)

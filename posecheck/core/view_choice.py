@@ -74,76 +74,25 @@ class LiveViewChoice:
         return facing, view
 
 
-def view_segments(
+FrameVote = tuple[str, bool] | None
+
+
+def frame_votes(
     ex: Exercise,
-    t_s: npt.NDArray[np.floating],
     image_xyz: npt.NDArray[np.floating],
     visibility: npt.NDArray[np.floating],
     frame_size: tuple[int, int],
     world_xyz: npt.NDArray[np.floating] | None = None,
-) -> list[tuple[int, int]]:
-    """Index ranges [a, b) of a recording shown from one view after another
-    (an edited demo: the same push-ups from the front, then the side, then
-    the front again), each to be measured in its own view; one range for a
-    recording of one view.
-
-    Frames in the exercise's position vote (as in recording_view); runs of
-    one view shorter than VIEW_SEGMENT_MIN_S are taken as flicker and
-    dropped, the shortest first, until every run is longer. A change of
-    view is kept only between runs whose votes are VIEW_SEGMENT_SHARE of
-    one view. The split is midway between the runs' votes.
-    """
-    n = len(t_s)
-    views = ex.supported_views
-    if len(views) == 1 or "any" in views or n == 0:
-        return [(0, n)]
-    seen = [
-        v[0] if v is not None and v[1] else None for v in _frame_votes(ex, image_xyz, visibility, frame_size, world_xyz)
-    ]
-    idx = [i for i, v in enumerate(seen) if v is not None]
-    runs: list[list[int]] = []  # [view index, first frame, last frame, votes]
-    for i in idx:
-        k = views.index(seen[i])
-        if runs and runs[-1][0] == k:
-            runs[-1][2] = i
-            runs[-1][3] += 1
-        else:
-            runs.append([k, i, i, 1])
-    while len(runs) > 1:
-        span = [float(t_s[r[2]] - t_s[r[1]]) for r in runs]
-        j = min(range(len(runs)), key=lambda k: span[k])
-        if span[j] >= VIEW_SEGMENT_MIN_S:
-            break
-        del runs[j]
-        merged: list[list[int]] = []
-        for r in runs:
-            if merged and merged[-1][0] == r[0]:
-                merged[-1][2], merged[-1][3] = r[2], merged[-1][3] + r[3]
-            else:
-                merged.append(r)
-        runs = merged
-    if len(runs) < 2:
-        return [(0, n)]
-    for r in runs:
-        inside = [seen[i] for i in idx if r[1] <= i <= r[2]]
-        if inside.count(views[r[0]]) < VIEW_SEGMENT_SHARE * len(inside):
-            return [(0, n)]
-    cuts = [0] + [(a[2] + b[1] + 1) // 2 for a, b in pairwise(runs)] + [n]
-    return list(pairwise(cuts))
-
-
-def _frame_votes(
-    ex: Exercise,
-    image_xyz: npt.NDArray[np.floating],
-    visibility: npt.NDArray[np.floating],
-    frame_size: tuple[int, int],
-    world_xyz: npt.NDArray[np.floating] | None,
-) -> list[tuple[str, bool] | None]:
+) -> list[FrameVote]:
     """Per frame with a person, the supported view it is seen from and
-    whether the person is in the exercise's position (else None)."""
+    whether the person is in the exercise's position (else None; every
+    frame None for an exercise with one view, which needs no vote). What
+    recording_view and view_segments decide from, read once per recording."""
     views = ex.supported_views
+    if len(views) == 1 or "any" in views:
+        return [None] * len(image_xyz)
     size = np.asarray(frame_size, np.float64)
-    out: list[tuple[str, bool] | None] = []
+    out: list[FrameVote] = []
     for i, (xyz, vis) in enumerate(zip(image_xyz, visibility)):
         out.append(None)
         if np.isnan(xyz[0, 0]):
@@ -158,6 +107,52 @@ def _frame_votes(
     return out
 
 
+def view_segments(ex: Exercise, t_s: npt.NDArray[np.floating], votes: list[FrameVote]) -> list[tuple[int, int]]:
+    """Index ranges [a, b) of a recording shown from one view after another
+    (an edited demo: the same push-ups from the front, then the side, then
+    the front again), each to be measured in its own view; one range for a
+    recording of one view. `votes`: frame_votes of the recording.
+
+    Frames in the exercise's position vote (as in recording_view); runs of
+    one view shorter than VIEW_SEGMENT_MIN_S are taken as flicker and
+    dropped, the shortest first, until every run is longer. A change of
+    view is kept only between runs whose votes are VIEW_SEGMENT_SHARE of
+    one view. The split is midway between the runs' votes.
+    """
+    n = len(t_s)
+    views = ex.supported_views
+    if len(views) == 1 or "any" in views or n == 0:
+        return [(0, n)]
+    seen = [v[0] if v is not None and v[1] else None for v in votes]
+    idx = [i for i, v in enumerate(seen) if v is not None]
+    runs: list[list[int]] = []  # [view index, first frame, last frame, votes]; neighbours differ in view
+    for i in idx:
+        k = views.index(seen[i])
+        if runs and runs[-1][0] == k:
+            runs[-1][2] = i
+            runs[-1][3] += 1
+        else:
+            runs.append([k, i, i, 1])
+    while len(runs) > 1:
+        span = [float(t_s[r[2]] - t_s[r[1]]) for r in runs]
+        j = min(range(len(runs)), key=lambda k: span[k])
+        if span[j] >= VIEW_SEGMENT_MIN_S:
+            break
+        del runs[j]
+        if 0 < j < len(runs) and runs[j - 1][0] == runs[j][0]:
+            # The runs either side of the dropped one, of one view, join.
+            runs[j - 1][2], runs[j - 1][3] = runs[j][2], runs[j - 1][3] + runs[j][3]
+            del runs[j]
+    if len(runs) < 2:
+        return [(0, n)]
+    for r in runs:
+        inside = [seen[i] for i in idx if r[1] <= i <= r[2]]
+        if inside.count(views[r[0]]) < VIEW_SEGMENT_SHARE * len(inside):
+            return [(0, n)]
+    cuts = [0] + [(a[2] + b[1] + 1) // 2 for a, b in pairwise(runs)] + [n]
+    return list(pairwise(cuts))
+
+
 def recording_view(
     ex: Exercise,
     image_xyz: npt.NDArray[np.floating],
@@ -165,10 +160,16 @@ def recording_view(
     frame_size: tuple[int, int],
     world_xyz: npt.NDArray[np.floating] | None = None,
 ) -> str:
-    """The view a whole recording of `ex` shows, among its supported views:
-    the one most frames with the person in the exercise's position are seen
-    from (frames in between do not vote); among all frames with a person
-    when none is in position; the exercise's own view when none votes.
+    """The view a whole recording of `ex` shows (view_of its frame_votes)."""
+    return view_of(ex, frame_votes(ex, image_xyz, visibility, frame_size, world_xyz))
+
+
+def view_of(ex: Exercise, votes: list[FrameVote]) -> str:
+    """The view frames with these votes show, among the exercise's
+    supported views: the one most frames with the person in the exercise's
+    position are seen from (frames in between do not vote); among all
+    frames with a person when none is in position; the exercise's own view
+    when none votes.
 
     Only frames in position vote because recordings hold more than the
     exercise: a side-on push-up filmed with 10 s of standing facing the
@@ -177,13 +178,12 @@ def recording_view(
     views = ex.supported_views
     if len(views) == 1 or "any" in views:
         return views[0]
-    votes = dict.fromkeys(views, 0)
-    votes_in_position = dict.fromkeys(views, 0)
-    for vote in _frame_votes(ex, image_xyz, visibility, frame_size, world_xyz):
+    all_frames = dict.fromkeys(views, 0)
+    in_position = dict.fromkeys(views, 0)
+    for vote in votes:
         if vote is not None:
-            votes[vote[0]] += 1
-            votes_in_position[vote[0]] += vote[1]
-    if any(votes_in_position.values()):
-        votes = votes_in_position
-    best = max(views, key=lambda v: votes[v])
-    return best if votes[best] else views[0]
+            all_frames[vote[0]] += 1
+            in_position[vote[0]] += vote[1]
+    counted = in_position if any(in_position.values()) else all_frames
+    best = max(views, key=lambda v: counted[v])
+    return best if counted[best] else views[0]

@@ -327,11 +327,12 @@ def test_a_demo_shown_from_one_view_then_another_is_measured_in_each(pieces, exe
     cross-fade between). Offline each part is measured in its own view
     (view_segments); measured in one view, the side-on squats read as front
     squats counted 3 of 9 in a real CrossFit demo."""
-    from posecheck.core.view_choice import view_segments
+    from posecheck.core.view_choice import frame_votes, view_segments
 
     ex = load_exercise(exercise)
     track = joined_clips([(p, 0.0, math.inf) for p in pieces])
-    parts = view_segments(ex, track.t_s, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+    votes = frame_votes(ex, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+    parts = view_segments(ex, track.t_s, votes)
     assert len(parts) == len(pieces)
     result = analyze_track(track, ex)
     assert len(result.reps) == reps
@@ -341,10 +342,9 @@ def test_a_demo_shown_from_one_view_then_another_is_measured_in_each(pieces, exe
 
 
 def test_one_view_throughout_is_one_part():
-    from posecheck.core.view_choice import view_segments
+    from posecheck.core.view_choice import frame_votes, view_segments
 
     ex = load_exercise("squat")
     track = joined_clips([("squat_front_far", 0.0, math.inf), ("squat_front_yaw_far", 0.0, math.inf)])
-    assert view_segments(ex, track.t_s, track.image_xyz, track.visibility, track.frame_size, track.world_xyz) == [
-        (0, len(track))
-    ]
+    votes = frame_votes(ex, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
+    assert view_segments(ex, track.t_s, votes) == [(0, len(track))]
