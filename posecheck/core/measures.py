@@ -42,9 +42,12 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   (median per sample): a step where one takes over from the other. Not for
   turns to the side: the mesh saturates near profile (51 for a true 60).
 - head_nod_deg: head flexion seen from the FRONT: how far the nose sits
-  below the ear midpoint, as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span);
-  + chin down. Not zero for a level head (the nose is lower than the ears);
-  used where only changes matter (the head-circle rule), not for thresholds.
+  below the ear midpoint along the head's own down axis (square to the eye
+  line), as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span); + chin down. Not
+  zero for a level head (the nose is lower than the ears); used where only
+  changes matter (the head-circle rules, the chin-down turns), not for
+  thresholds. NaN where the face is turned more than HEAD_NOD_MAX_TURN_DEG
+  from the camera (head_turn_deg).
 - head_pitch_deg: head flexion, side view: the angle between the trunk
   (hip midpoint -> shoulder midpoint) and the face direction (ear midpoint
   -> nose) in image pixels, minus 90 and HEAD_PITCH_NEUTRAL_DEG; + chin
@@ -135,6 +138,12 @@ HEAD_NOD_GAIN = 1.0 / 0.7
 # this many ear spans long (the face toward the camera; see _head_pitch_front).
 HEAD_FRONT_MAX_PROFILE = 1.0
 
+# head_nod_deg is defined only while the face is turned at most this far from
+# the camera (head_turn_deg): past it the eyes and the nose are seen from the
+# side, the eye line is a few pixels long, and a swaying body read as half
+# head rolls (hip circles filmed obliquely, face turned 45-70 deg).
+HEAD_NOD_MAX_TURN_DEG = 50.0
+
 # Columns of Frames.face_deg (core/head_pose.py).
 FACE_TURN, FACE_PITCH, FACE_TILT = 0, 1, 2
 
@@ -194,8 +203,21 @@ def _head_turn_face(f: Frames, side: str) -> FloatArray:
 
 def _head_nod(f: Frames, side: str) -> FloatArray:
     left, right = f.point("left_ear", "image"), f.point("right_ear", "image")
-    drop_px = f.point("nose", "image")[:, 1] - (left[:, 1] + right[:, 1]) / 2.0
-    return np.degrees(np.arctan2(drop_px, HEAD_TURN_DEPTH_RATIO * g.distance(left, right)))
+    ears_mid = (left + right) / 2.0
+    # The head's own down axis: square to the eye line, toward the chin (the
+    # model names the eyes by the face's own sides, so turning the line from
+    # the right eye to the left by +90 deg in the picture points chinward
+    # for a face toward the camera, however the head is rolled). Taken along
+    # the picture's vertical instead, a head tilted to one side with the
+    # face turned a little reads its turn as a nod: a real side tilt, face
+    # turned 35 deg, read 12-17 deg "chin down" at each shoulder and so a
+    # 16 deg dip half way, as much as a half roll through the back.
+    across = f.point("left_eye", "image") - f.point("right_eye", "image")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        down = np.stack([-across[:, 1], across[:, 0]], axis=1) / np.hypot(across[:, 0], across[:, 1])[:, None]
+        drop_px = np.sum((f.point("nose", "image") - ears_mid) * down, axis=1)
+        nod = np.degrees(np.arctan2(drop_px, HEAD_TURN_DEPTH_RATIO * g.distance(left, right)))
+        return np.where(np.abs(_head_turn(f, side)) <= HEAD_NOD_MAX_TURN_DEG, nod, np.nan)
 
 
 def _head_pitch(f: Frames, side: str) -> FloatArray:
@@ -347,7 +369,7 @@ MEASURES: dict[str, Measure] = {
     "head_tilt_eyes_deg": Measure(_head_tilt_eyes, ("left_eye", "right_eye", *_SHOULDERS), sided=False),
     "head_turn_deg": Measure(_head_turn, _HEAD, sided=False),
     "head_turn_face_deg": Measure(_head_turn_face, _HEAD, sided=False),
-    "head_nod_deg": Measure(_head_nod, _HEAD, sided=False),
+    "head_nod_deg": Measure(_head_nod, (*_HEAD, "left_eye", "right_eye"), sided=False),
     "head_pitch_deg": Measure(_head_pitch, (*_HEAD, *_TRUNK), sided=False),
     "head_pitch_front_deg": Measure(_head_pitch_front, _HEAD, sided=False),
     "head_pitch_shoulders_deg": Measure(_head_pitch_shoulders, (*_HEAD, *_SHOULDERS), sided=False),

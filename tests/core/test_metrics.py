@@ -444,6 +444,48 @@ def test_head_pitch_front_reads_degrees_of_nod():
     assert math.isnan(value(profile, measure="head_pitch_front_deg"))
 
 
+def _front_head(roll_deg: float, turn_deg: float = 0.0, nod_px: float = 12.0) -> Frames:
+    """A head facing the camera, rolled `roll_deg` in the picture about the
+    ear midpoint (300, 200), its face turned `turn_deg` (the nose and eyes
+    move sideways by the face's depth x sin, the ears close up by cos), the
+    nose `nod_px` below the ear line along the face's own down axis."""
+    a, t = math.radians(roll_deg), math.radians(turn_deg)
+    span, depth = 100 * math.cos(t), 0.65 * 100 * math.sin(t)
+
+    def place(x: float, y: float) -> tuple[float, float]:
+        return (300 + x * math.cos(a) - y * math.sin(a), 200 + x * math.sin(a) + y * math.cos(a))
+
+    return frames(
+        {
+            L.RIGHT_EAR: place(-span / 2, 0),
+            L.LEFT_EAR: place(span / 2, 0),
+            L.RIGHT_EYE: place(-20 * math.cos(t) + depth, -10),
+            L.LEFT_EYE: place(20 * math.cos(t) + depth, -10),
+            L.NOSE: place(depth, nod_px),
+        }
+    )
+
+
+def test_head_nod_reads_along_the_heads_own_axis():
+    """A head rolled to the shoulder with the face turned a little is no nod
+    (read along the picture's vertical, the turn became one: a real side
+    tilt read 12-17 deg 'chin down' at each shoulder); head back is."""
+    level = value(_front_head(0.0), measure="head_nod_deg")
+    turned = value(_front_head(0.0, turn_deg=35.0), measure="head_nod_deg")
+    for roll in (-30.0, 30.0):
+        assert value(_front_head(roll, turn_deg=35.0), measure="head_nod_deg") == pytest.approx(turned, abs=1e-6)
+    assert value(_front_head(0.0, nod_px=-10.0), measure="head_nod_deg") < level - 15.0
+    # Lying on a side (the head rolled 90 deg in the picture): the same nod.
+    assert value(_front_head(90.0), measure="head_nod_deg") == pytest.approx(level, abs=1e-6)
+
+
+def test_head_nod_is_undefined_for_a_face_turned_from_the_camera():
+    from posecheck.core.measures import HEAD_NOD_MAX_TURN_DEG
+
+    assert not math.isnan(value(_front_head(0.0, turn_deg=HEAD_NOD_MAX_TURN_DEG - 5), measure="head_nod_deg"))
+    assert math.isnan(value(_front_head(0.0, turn_deg=HEAD_NOD_MAX_TURN_DEG + 5), measure="head_nod_deg"))
+
+
 def _standing_side(lean_back_deg: float, facing: int, foot_turn_deg: float = 0.0) -> Frames:
     """A person side-on, hips at (300, 300), trunk 100 px leaning back by
     lean_back_deg, facing image right (+1) or left (-1); the feet 30 px long

@@ -29,16 +29,12 @@ MODEL_CHECK_S = 4.0
 # Clips whose warnings are wrong (a miss, or a warning nothing in them
 # justifies), and why. Their warning test runs as a strict expected failure;
 # every other clip's must pass.
-KNOWN_WARNING_FAILURES: dict[str, str] = {
-    "neck_half_rolls_back_front.mp4": "half head rolls through the back, whole body near, the face not "
-    "turning: the nod reads 15-16 deg lower half way, under the arc rule's 22 (real side tilts read up "
-    "to 16)",
-}
+KNOWN_WARNING_FAILURES: dict[str, str] = {}
 
 # Clips posecheck does not get right yet, and why (see the issue notes). They
 # run as strict expected failures: fixing one makes its test say so.
 KNOWN_FAILURES = {
-    "neck_half_rolls_back_front.mp4": KNOWN_WARNING_FAILURES["neck_half_rolls_back_front.mp4"],
+    **KNOWN_WARNING_FAILURES,
     # Head and shoulders only, facing the camera (a laptop): counted right
     # (but the one below). The tilt and the nod read from the face mesh are
     # right there; the turns are the pose model's (the face mesh read a 60

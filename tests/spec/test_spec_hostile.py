@@ -419,7 +419,7 @@ def test_routine_numbers_are_read_by_the_same_reader(path, low, high, whole):
     "line, bad, where",
     [
         ("amplitude_above = 12.0", "amplitude_above = nan", r"safety\[0\].amplitude_above' = nan"),
-        ("dip_above = 22.0", "dip_above = -5.0", r"safety\[1\].dip_above' = -5.0"),
+        ("dip_above = 14.0", "dip_above = -5.0", r"safety\[1\].dip_above' = -5.0"),
         ("window_s = 3.0", "window_s = 30.0", r"safety\[1\].window_s' = 30.0"),
     ],
     ids=["loop_amplitude", "arc_dip", "arc_window"],
