@@ -86,6 +86,25 @@ MIN_MISREAD_FRAMES = 2
 MISREAD_MAX_STEP_S = 0.14
 
 
+def cut_frames(
+    t_s: npt.NDArray[np.float64],
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+) -> list[int]:
+    """Indices of the frames that jump from the last frame with a person
+    (CutDetector), where that frame is at most MISREAD_MAX_STEP_S before."""
+    detector = CutDetector()
+    person = ~np.isnan(np.asarray(image_xyz[:, 0, 0], np.float64))
+    seen_t = np.where(person, t_s, -np.inf)
+    prev_t = np.concatenate([[-np.inf], np.maximum.accumulate(seen_t)[:-1]])
+    return [
+        i
+        for i in range(len(t_s))
+        if detector.update(image_xyz[i], visibility[i], frame_size) and t_s[i] - prev_t[i] <= MISREAD_MAX_STEP_S
+    ]
+
+
 def misread_frames(
     t_s: npt.NDArray[np.float64],
     image_xyz: npt.NDArray[np.floating],
@@ -98,15 +117,8 @@ def misread_frames(
     whole track); a lone cut (a jump cut, two takes joined) marks nothing."""
     n = len(t_s)
     px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
-    detector = CutDetector()
     person = ~np.isnan(px[:, 0, 0])
-    seen_t = np.where(person, t_s, -np.inf)
-    prev_t = np.concatenate([[-np.inf], np.maximum.accumulate(seen_t)[:-1]])
-    cuts = [
-        i
-        for i in range(n)
-        if detector.update(image_xyz[i], visibility[i], frame_size) and t_s[i] - prev_t[i] <= MISREAD_MAX_STEP_S
-    ]
+    cuts = cut_frames(t_s, image_xyz, visibility, frame_size)
     spans: list[tuple[int, int]] = []  # (first misread frame, the frame back)
     away = np.zeros(n, bool)  # frames in a span: never where the body was
     k = 0

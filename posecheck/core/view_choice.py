@@ -12,6 +12,7 @@ out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -107,17 +108,25 @@ def frame_votes(
     return out
 
 
-def view_segments(ex: Exercise, t_s: npt.NDArray[np.floating], votes: list[FrameVote]) -> list[tuple[int, int]]:
+def view_segments(
+    ex: Exercise, t_s: npt.NDArray[np.floating], votes: list[FrameVote], cuts: Sequence[int] = ()
+) -> list[tuple[int, int]]:
     """Index ranges [a, b) of a recording shown from one view after another
     (an edited demo: the same push-ups from the front, then the side, then
     the front again), each to be measured in its own view; one range for a
-    recording of one view. `votes`: frame_votes of the recording.
+    recording of one view. `votes`: frame_votes of the recording; `cuts`:
+    its cut frames (cuts.cut_frames).
 
     Frames in the exercise's position vote (as in recording_view); runs of
     one view shorter than VIEW_SEGMENT_MIN_S are taken as flicker and
     dropped, the shortest first, until every run is longer. A change of
     view is kept only between runs whose votes are VIEW_SEGMENT_SHARE of
-    one view. The split is midway between the runs' votes.
+    one view. The split is at the cut between the runs' votes (the one
+    nearest midway): an edit changes the view, and split anywhere else the
+    part before the cut ends, or the part after it starts, in the other
+    shot (a rep under way there is cut in two, its end measured in the
+    wrong view); with no cut between them (the person turned, or the
+    camera moved), midway between the runs' votes.
     """
     n = len(t_s)
     views = ex.supported_views
@@ -149,8 +158,17 @@ def view_segments(ex: Exercise, t_s: npt.NDArray[np.floating], votes: list[Frame
         inside = [seen[i] for i in idx if r[1] <= i <= r[2]]
         if inside.count(views[r[0]]) < VIEW_SEGMENT_SHARE * len(inside):
             return [(0, n)]
-    cuts = [0] + [(a[2] + b[1] + 1) // 2 for a, b in pairwise(runs)] + [n]
-    return list(pairwise(cuts))
+    bounds = [0] + [_split(a[2], b[1], cuts) for a, b in pairwise(runs)] + [n]
+    return list(pairwise(bounds))
+
+
+def _split(last: int, first: int, cuts: Sequence[int]) -> int:
+    """Where one view's part ends and the next begins, between the last vote
+    of one (`last`) and the first of the next (`first`): a cut in between
+    (the first frame of the new shot), the one nearest midway, else midway."""
+    middle = (last + first + 1) // 2
+    between = [c for c in cuts if last < c <= first]
+    return min(between, key=lambda c: abs(c - middle)) if between else middle
 
 
 def recording_view(

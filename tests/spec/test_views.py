@@ -348,3 +348,18 @@ def test_one_view_throughout_is_one_part():
     track = joined_clips([("squat_front_far", 0.0, math.inf), ("squat_front_yaw_far", 0.0, math.inf)])
     votes = frame_votes(ex, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
     assert view_segments(ex, track.t_s, votes) == [(0, len(track))]
+
+
+@pytest.mark.parametrize("cuts, split", [((), 120), ((105,), 105), ((50, 105, 138), 105), ((50,), 120)])
+def test_the_split_between_views_is_at_the_cut_between_them(cuts, split):
+    """Front-view votes to 10 s, none while the shot changes, side-view
+    votes from 14 s (10 fps). An edit changes the view at its cut: the part
+    before ends there, not midway between the votes (review M3: a rep under
+    way at the cut had its end measured in the wrong view). Of several cuts
+    in between, the one nearest midway; a cut elsewhere is not a split;
+    with none in between, midway."""
+    from posecheck.core.view_choice import view_segments
+
+    votes = [("front", True)] * 100 + [None] * 40 + [("side", True)] * 100
+    t_s = np.arange(len(votes)) / 10.0
+    assert view_segments(load_exercise("squat"), t_s, votes, cuts) == [(0, split), (split, len(votes))]
