@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,11 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
     """Truth of the real clips from labels.tsv, mapped by real_clips.toml.
 
     High-confidence counts must be exact, medium within one; holds within 1 s.
+    A clip of an unsafe movement names it in real_clips.toml: `unsafe = [{
+    start_s, end_s, rule }, ...]`, each to be warned by that rule (other
+    warnings are listed, not judged: the labels do not say every one), and
+    `count = false` where its label's count is of the unsafe movement, not
+    of the exercise's reps (head rolls on a side-tilt exercise).
     """
     try:
         spec = tomllib.loads(mapping.read_text(encoding="utf-8"))["clips"]
@@ -113,9 +119,10 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                         exercise=options["exercise"],
                         reps=int(_first_number(row["reps"]) or 0),
                         hold_s=holds,
-                        count_tolerance=0 if conf == "high" else 1,
+                        count_tolerance=(0 if conf == "high" else 1) if options.get("count", True) else sys.maxsize,
                         hold_tolerance_s=1.0,
                         check_holds=check_holds,
+                        unsafe=[dict(u) for u in options.get("unsafe", [])],
                         check_warnings=False,
                     ),
                     clips / name,
