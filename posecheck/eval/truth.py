@@ -119,14 +119,45 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                         exercise=options["exercise"],
                         reps=int(_first_number(row["reps"]) or 0),
                         hold_s=holds,
-                        count_tolerance=(0 if conf == "high" else 1) if options.get("count", True) else sys.maxsize,
+                        count_tolerance=(0 if conf == "high" else 1)
+                        if _counted(mapping, name, options)
+                        else sys.maxsize,
                         hold_tolerance_s=1.0,
                         check_holds=check_holds,
-                        unsafe=[dict(u) for u in options.get("unsafe", [])],
+                        unsafe=_unsafe_of(mapping, name, options.get("unsafe", [])),
                         check_warnings=False,
                     ),
                     clips / name,
                     options,
                 )
             )
+    return out
+
+
+def _counted(mapping: Path, clip: str, options: dict[str, Any]) -> bool:
+    """The clip's `count` option: whether its label's count is judged."""
+    count = options.get("count", True)
+    if not isinstance(count, bool):
+        raise PosecheckError(f'{mapping}: clips."{clip}".count = {count!r}: expected true or false')
+    return count
+
+
+def _unsafe_of(mapping: Path, clip: str, value: object) -> list[dict[str, Any]]:
+    """The clip's `unsafe` option: a list of { start_s, end_s, rule }, each
+    interval within the clip's time (0 <= start_s < end_s) and a rule id."""
+    where = f'{mapping}: clips."{clip}".unsafe'
+    if not isinstance(value, list):
+        raise PosecheckError(f"{where} = {value!r}: expected a list of {{ start_s, end_s, rule }}")
+    out = []
+    for i, u in enumerate(value):
+        ok = isinstance(u, dict) and set(u) == {"start_s", "end_s", "rule"} and isinstance(u["rule"], str)
+        times = [u[k] for k in ("start_s", "end_s")] if ok else []
+        if not ok or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in times):
+            times = []
+        if len(times) != 2 or not 0 <= times[0] < times[1]:
+            raise PosecheckError(
+                f"{where}[{i}] = {u!r}: expected {{ start_s, end_s, rule }}: seconds with 0 <= start_s < end_s "
+                "and a safety rule id"
+            )
+        out.append({"start_s": float(times[0]), "end_s": float(times[1]), "rule": u["rule"]})
     return out
