@@ -184,9 +184,10 @@ def _middle(
 
     With `so_far` (live: the recording up to now), a place in between must
     have been visited twice, and the midpoint is trusted only once the
-    person has been at each extreme twice: after a rest and one turn, the
-    rest is itself an extreme, and their midpoint is no rest. NaN when the
-    history cannot tell yet.
+    person has been at each extreme twice (stayed still there; or, where
+    they were never still anywhere, reached it in turn with the other):
+    after a rest and one turn, the rest is itself an extreme, and their
+    midpoint is no rest. NaN when the history cannot tell yet.
     """
     lo = float(np.percentile(x, REST_PERCENTILE))
     hi = float(np.percentile(x, 100.0 - REST_PERCENTILE))
@@ -212,11 +213,31 @@ def _middle(
         # nearest end (the midpoint of the extremes is where no one rested).
         return max(ok, key=lambda p: (p[2], p[1]))[0] if ok else math.nan
     if so_far:
-        low_visits = sum(p[2] for p in places if p[0] <= lo + band)
-        high_visits = sum(p[2] for p in places if p[0] >= hi - band)
+        if places:
+            low_visits = sum(p[2] for p in places if p[0] <= lo + band)
+            high_visits = sum(p[2] for p in places if p[0] >= hi - band)
+        else:
+            # Never still anywhere (hip circles drawn without a pause): the
+            # extremes are reached in turn, so each reach counts. A person
+            # who rests between turns has a still place, and one turn from
+            # it is not an extreme reached twice.
+            low_visits, high_visits = _alternate_reaches(x, lo, hi, band)
         if min(low_visits, high_visits) < 2:
             return math.nan
     return (lo + hi) / 2.0
+
+
+def _alternate_reaches(x: FloatArray, lo: float, hi: float, band: float) -> tuple[int, int]:
+    """How often the readings reached within `band` of `lo` and of `hi`,
+    each reach counted only after one of the other extreme (in turn)."""
+    low = high = 0
+    last = 0
+    for v in x.tolist():
+        if v <= lo + band and last != -1:
+            low, last = low + 1, -1
+        elif v >= hi - band and last != 1:
+            high, last = high + 1, 1
+    return low, high
 
 
 def rest_level(

@@ -285,6 +285,26 @@ def test_live_takes_the_middle_of_turns_only_once_both_sides_were_seen_twice():
     assert base.levels["turn_left_deg"] == pytest.approx(0.0, abs=3.0)
 
 
+def test_live_a_person_never_still_rests_at_the_middle_of_their_swings():
+    """Hip circles drawn without a pause (a real clip): no still place
+    anywhere, so the live rest waited for the first still second, which
+    came at a turning point (8 deg off the middle: 0 of 4 circles counted).
+    Each extreme reached twice, in turn, now gives the midpoint, as offline;
+    a person who rests between turns is not moved (the rest is a still
+    place, and a turn from it, twice, is not the other extreme twice)."""
+    swing = [(-6.0, 10.0, 0.6), (10.0, -6.0, 0.6)]
+    t, x = segments(*swing * 2, (-6.0, 0.0, 0.3))
+    assert rest_level(x, t, {1, -1}, band=1.2, so_far=True) == pytest.approx(2.0, abs=1.0)
+    # One reach of each side is not enough to tell.
+    t, x = segments(*swing, (-6.0, 0.0, 0.3))
+    assert math.isnan(rest_level(x, t, {1, -1}, band=1.2, so_far=True))
+    # Resting at 0 between two turns to +10: the rest is an extreme itself.
+    t, x = segments(
+        (0.0, 0.0, 1.0), (0.0, 10.0, 0.6), (10.0, 0.0, 0.6), (0.0, 0.0, 1.0), (0.0, 10.0, 0.6), (10.0, 0.0, 0.6)
+    )
+    assert math.isnan(rest_level(x, t, {1, -1}, band=1.2, so_far=True))
+
+
 def test_misreads_scattered_past_the_rest_do_not_become_the_rest():
     """The rendered front squat with 1 standing frame in 12 read with the
     hips far above where they are (as an app's skeleton drawn over a real
