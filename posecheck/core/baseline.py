@@ -73,6 +73,14 @@ def rest_directions(ex: Exercise) -> dict[str, set[int]]:
             lower, upper = math.isfinite(c.min), math.isfinite(c.max)
             if lower != upper:  # a band (both bounds) says no direction
                 mark(c.metric, 1 if lower else -1)
+    for f in ex.form:
+        # A form rule that asks for the metric past its rest ("chin at least
+        # 12 deg down") says which way the exercise holds it; a floor below
+        # the rest or a ceiling above it ("no more than 30 deg") says nothing.
+        if f.min > 0.0 and math.isinf(f.max):
+            mark(f.metric, 1)
+        elif f.max < 0.0 and math.isinf(f.min):
+            mark(f.metric, -1)
     # Twins: the same measure in another name or sign shares its rest.
     by_measure: dict[MetricDef, set[int]] = defaultdict(set)
     for name, dirs in used.items():

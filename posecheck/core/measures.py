@@ -45,7 +45,7 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   below the ear midpoint along the head's own down axis (square to the eye
   line), as atan2(drop, HEAD_TURN_DEPTH_RATIO x ear span); + chin down. Not
   zero for a level head (the nose is lower than the ears); used where only
-  changes matter (the head-circle rules, the chin-down turns), not for
+  changes matter (the head-circle rules), not for
   thresholds. NaN where the face is turned more than HEAD_NOD_MAX_TURN_DEG
   from the camera (head_turn_deg).
 - head_pitch_deg: head flexion, side view: the angle between the trunk

@@ -71,6 +71,17 @@ end = 15.0
     assert dirs == {"l": {1}, "r": {1}}
 
 
+def test_a_form_rule_asking_for_the_metric_past_its_rest_gives_its_direction():
+    """The chin-down turns hold the chin at least 12 deg down (a form rule
+    on a metric no movement uses): its rest is where the chin is up. Taken
+    as the median of the still frames (chin down most of the time), the
+    chin read 0 past it and every correct turn got "chin not down". A floor
+    under the rest or a ceiling over it says nothing."""
+    assert rest_directions(load_exercise("norbekov_chin_to_chest_turns"))["chin_down_deg"] == {1}
+    # head_turned: min -15, max 15 (a band round the rest).
+    assert rest_directions(load_exercise("chin_press"))["head_turn_deg"] == set()
+
+
 def test_a_first_raise_in_the_first_second_does_not_move_the_rest():
     # Rest at 10, the first raise starts 0.3 s in (to 25, held 2.7 s), two
     # more raises: the rest is 10, where the first second's median is 18.
