@@ -9,12 +9,15 @@ than a head turned left and right seen by a camera to the side. What tells
 the half roll apart is its shape: the sideways metric swings from past
 -amplitude to past +amplitude (or back) within `window_s`, and the other
 metric is, half way, far lower than at either end of the swing (the nod
-reads the head back). A side tilt from one shoulder to the other passes
-through the middle at the same nod as at its ends; a roll through the front
-(chin to chest) passes higher, not lower.
+reads the head back), and reads at most `middle_below` there (the head
+tipped back, not a chin held down while the face turns from side to side,
+whose turned ends read higher than its middle). A side tilt from one
+shoulder to the other passes through the middle at the same nod as at its
+ends; a roll through the front (chin to chest) passes higher, not lower.
 
-The ends are the swing's extremes on each side (the frames farthest out),
-not where it crosses the amplitude: on a round arc the head is already far
+The ends are the swing's extremes on each side (the frames farthest out of
+those read: an unknown frame, NaN, is skipped), not where it crosses the
+amplitude: on a round arc the head is already far
 back when it crosses. Each reading is the median of three frames, so one
 frame misread (an eye line that flips for a frame) is not a side reached.
 Pure: numbers in, a yes or no out.
@@ -62,10 +65,11 @@ class ArcMeter:
     # read -155 to +98 within 0.3 s). The swing so far is not trusted.
     MAX_X = 90.0
 
-    def __init__(self, amplitude: float, dip: float, window_s: float) -> None:
+    def __init__(self, amplitude: float, dip: float, window_s: float, middle_below: float = math.inf) -> None:
         self.amplitude = amplitude
         self.dip = dip
         self.window_s = window_s
+        self.middle_below = middle_below
         self._raw: deque[tuple[float, float]] = deque(maxlen=3)
         # (t, y) of the recent frames, from the swing's first extreme on.
         self._ys: deque[tuple[float, float]] = deque()
@@ -83,7 +87,9 @@ class ArcMeter:
         now, when that swing started); None for a NaN frame (unknown: it
         neither confirms nor clears a fault), which is skipped."""
         if math.isnan(x) or math.isnan(y):
-            self._raw.clear()
+            # The median goes on over the frames either side: started afresh
+            # after every unknown frame, one misread frame just after it
+            # would be read alone.
             return None, t_s
         if abs(x) > self.MAX_X or abs(y) > self.MAX_X:
             self.reset()
@@ -116,7 +122,8 @@ class ArcMeter:
         # Lower half way than at either end: a nod that only falls from one
         # shoulder to the other has no dip between.
         between = [v for tv, v in self._ys if t0 <= tv <= t1]
-        return min(y0, y1) - min(between) >= self.dip, t0
+        lowest = min(between)
+        return min(y0, y1) - lowest >= self.dip and lowest <= self.middle_below, t0
 
     def _trim(self) -> None:
         """Keep the frames from the extreme of the run before on."""

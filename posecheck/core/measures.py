@@ -47,7 +47,8 @@ Built-in measures (`measure = "..."`), their landmarks and signs:
   zero for a level head (the nose is lower than the ears); used where only
   changes matter (the head-circle rules), not for
   thresholds. NaN where the face is turned more than HEAD_NOD_MAX_TURN_DEG
-  from the camera (head_turn_deg).
+  from the camera (head_turn_deg), and where that axis points away from
+  the shoulders (a head seen from behind, its eyes guessed).
 - head_pitch_deg: head flexion, side view: the angle between the trunk
   (hip midpoint -> shoulder midpoint) and the face direction (ear midpoint
   -> nose) in image pixels, minus 90 and HEAD_PITCH_NEUTRAL_DEG; + chin
@@ -217,7 +218,12 @@ def _head_nod(f: Frames, side: str) -> FloatArray:
         down = np.stack([-across[:, 1], across[:, 0]], axis=1) / np.hypot(across[:, 0], across[:, 1])[:, None]
         drop_px = np.sum((f.point("nose", "image") - ears_mid) * down, axis=1)
         nod = np.degrees(np.arctan2(drop_px, HEAD_TURN_DEPTH_RATIO * g.distance(left, right)))
-        return np.where(np.abs(_head_turn(f, side)) <= HEAD_NOD_MAX_TURN_DEG, nod, np.nan)
+    # Seen from behind, the model still names the eyes, on the other sides:
+    # the axis then points up the head (a nod read with its sign turned),
+    # and the turn reads near 0. The body lies down the head's axis.
+    toward_body = np.sum(down * (f.point("mid_shoulder", "image") - ears_mid), axis=1) > 0.0
+    facing = np.abs(_head_turn(f, side)) <= HEAD_NOD_MAX_TURN_DEG
+    return np.where(facing & toward_body, nod, np.nan)
 
 
 def _head_pitch(f: Frames, side: str) -> FloatArray:

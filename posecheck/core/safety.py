@@ -161,7 +161,7 @@ class SafetyMonitor:
         self._state = {i: _RuleState() for i in self._ids}
         self._speed = {r.metric: _SpeedMeter() for r in rules if r.kind == "speed"}
         self._loops = {(r.metric, r.metric_y): _LoopMeter(r.window_s, r.above) for r in rules if r.kind == "loop"}
-        self._arcs = {r: ArcMeter(r.above, r.dip_above, r.window_s) for r in rules if r.kind == "arc"}
+        self._arcs = {r: ArcMeter(r.above, r.dip_above, r.window_s, r.middle_below) for r in rules if r.kind == "arc"}
         self._quiet_until_s = -math.inf
 
     def cut(self, t_s: float) -> None:

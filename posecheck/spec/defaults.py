@@ -59,6 +59,7 @@ _OVERRIDABLE = {
     "amplitude_above": BAND,
     "turn_above": TURNS,
     "dip_above": BAND,
+    "middle_below": THRESHOLD,
     "window_s": LOOP_WINDOW_S,
     "above": THRESHOLD,
     "below": THRESHOLD,
@@ -69,8 +70,8 @@ _OVERRIDABLE = {
 
 # Keys one part of a rule id shared by two kinds does not take: the head
 # circle's `window_s` and `turn_above` are the loop's (10 s of history), its
-# `dip_above` the half roll's (whose swing window stays 3 s).
-_NOT_FOR = {"arc": ("window_s", "turn_above"), "loop": ("dip_above",)}
+# `dip_above` and `middle_below` the half roll's (whose swing window stays 3 s).
+_NOT_FOR = {"arc": ("window_s", "turn_above"), "loop": ("dip_above", "middle_below")}
 
 
 def merge_defaults(

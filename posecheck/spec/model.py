@@ -206,8 +206,10 @@ class SafetyRule:
             more than `above` from it (a head circle); `window_s` of history.
         arc: `metric` swinging from below -`above` to above +`above` (or
             back) within `window_s`, with `metric_y` half way lower by
-            `dip_above` than at the swing's two ends (a half head roll
-            through the back; core/arc_meter.py).
+            `dip_above` than at the swing's two ends and at most
+            `middle_below` there (a half head roll through the back: the
+            head tipped back half way, not a chin held down between turns;
+            core/arc_meter.py).
     """
 
     id: str
@@ -223,6 +225,7 @@ class SafetyRule:
     turn_above: float = 0.75
     window_s: float = 10.0
     dip_above: float = math.inf
+    middle_below: float = math.inf
 
     def violated(self, value: float) -> bool:
         """For a limit rule: True when value is past the limit (NaN never is)."""

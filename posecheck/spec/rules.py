@@ -54,7 +54,11 @@ def read_safety_rule(t: Table, metrics: tuple[str, ...]) -> SafetyRule:
         shape = (
             {"turn_above": t.number("turn_above", TURNS, 0.75), "window_s": t.number("window_s", LOOP_WINDOW_S, 10.0)}
             if kind == "loop"
-            else {"dip_above": t.number("dip_above", BAND), "window_s": t.number("window_s", ARC_WINDOW_S, 3.0)}
+            else {
+                "dip_above": t.number("dip_above", BAND),
+                "middle_below": t.number("middle_below", THRESHOLD, math.inf),
+                "window_s": t.number("window_s", ARC_WINDOW_S, 3.0),
+            }
         )
         r = SafetyRule(
             id=t.get("id", str, what="a short rule id"),

@@ -2,7 +2,7 @@
 
 The rule is the default `neck_circle` arc of safety_defaults.toml: the eye
 line swinging past +-12 deg, the nod half way at least 14 lower than at the
-swing's ends, within 3 s.
+swing's ends and at most 0 (the head tipped back), within 3 s.
 """
 
 import numpy as np
@@ -162,3 +162,28 @@ def test_after_a_swing_the_same_side_again_is_a_new_run():
         *cat(still(2), to_side(), level, middle_and_back, still(1, nod=-25.0), right_again, still(2, tilt=-25.0))
     )
     assert mon.warnings == []
+
+
+def test_a_chin_held_down_while_the_face_turns_is_no_roll():
+    """Chin-down turns (norbekov): the face turned far reads the nod higher
+    at the turned ends than in the middle, a 'dip' of 14-15 at turns of
+    55-60 deg (review H2, modelled), but the middle is the chin down, not
+    the head back: it reads well above a level head."""
+    rolls = half_rolls(2, dip=18.0, nod=40.0)  # ends 40, middle 22
+    mon, _ = feed(*cat(still(2, nod=40.0), to_side(nod=40.0), rolls, still(2, nod=40.0)))
+    assert mon.warnings == []
+    # The same dip with the head tipped back half way is a roll.
+    mon, _ = feed(*cat(still(2), to_side(), half_rolls(2, dip=18.0), still(2)))
+    assert len(mon.warnings) == 1
+
+
+def test_one_misread_frame_just_after_an_unknown_one_is_not_read_alone():
+    """Review M2: the median of three started afresh after every unknown
+    frame, so a single misread nod (-15 in a level 20) right after one read
+    alone as a 35 deg dip half way through a side tilt."""
+    meter = ArcMeter(ARC.above, ARC.dip_above, ARC.window_s, ARC.middle_below)
+    fired = False
+    for i in range(31):
+        y = -15.0 if i == 15 else float("nan") if i == 14 else 20.0
+        fired |= bool(meter.update(i / FPS, -20 + 40 * i / 30, y)[0])
+    assert not fired

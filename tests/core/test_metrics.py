@@ -462,6 +462,8 @@ def _front_head(roll_deg: float, turn_deg: float = 0.0, nod_px: float = 12.0) ->
             L.RIGHT_EYE: place(-20 * math.cos(t) + depth, -10),
             L.LEFT_EYE: place(20 * math.cos(t) + depth, -10),
             L.NOSE: place(depth, nod_px),
+            L.RIGHT_SHOULDER: place(-90, 150),
+            L.LEFT_SHOULDER: place(90, 150),
         }
     )
 
@@ -479,11 +481,16 @@ def test_head_nod_reads_along_the_heads_own_axis():
     assert value(_front_head(90.0), measure="head_nod_deg") == pytest.approx(level, abs=1e-6)
 
 
-def test_head_nod_is_undefined_for_a_face_turned_from_the_camera():
+def test_head_nod_is_undefined_for_a_face_turned_from_the_camera_or_seen_from_behind():
     from posecheck.core.measures import HEAD_NOD_MAX_TURN_DEG
 
     assert not math.isnan(value(_front_head(0.0, turn_deg=HEAD_NOD_MAX_TURN_DEG - 5), measure="head_nod_deg"))
     assert math.isnan(value(_front_head(0.0, turn_deg=HEAD_NOD_MAX_TURN_DEG + 5), measure="head_nod_deg"))
+    # Seen from behind: the model names the eyes on the other sides, and the
+    # axis square to them points up the head, away from the shoulders.
+    behind = _front_head(0.0)
+    behind.px[0, [L.LEFT_EYE, L.RIGHT_EYE]] = behind.px[0, [L.RIGHT_EYE, L.LEFT_EYE]]
+    assert math.isnan(value(behind, measure="head_nod_deg"))
 
 
 def _standing_side(lean_back_deg: float, facing: int, foot_turn_deg: float = 0.0) -> Frames:
