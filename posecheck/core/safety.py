@@ -116,9 +116,11 @@ class _LoopMeter:
         self._last: tuple[float, float] = (0.0, 0.0)
 
     def update(self, t_s: float, x: float, y: float) -> tuple[float, float]:
-        """Feed one sample; returns (turns wound, start time of the run)."""
+        """Feed one sample; returns (turns wound, start time of the run),
+        NaN turns for an unknown sample (it neither confirms nor clears a
+        fault: the nod is unknown with the face turned far)."""
         if math.isnan(x) or math.isnan(y):
-            return 0.0, t_s
+            return math.nan, t_s
         self._t.append(t_s)
         self._xy.append((x, y))
         while self._t and t_s - self._t[0] > self.window_s:
@@ -195,7 +197,7 @@ class SafetyMonitor:
             return (None if math.isnan(v) else v > rule.above), self._speed[rule.metric].at_s
         if rule.kind == "loop":
             turns, start_s = loops[(rule.metric, rule.metric_y)]
-            return turns >= rule.turn_above, start_s
+            return (None if math.isnan(turns) else turns >= rule.turn_above), start_s
         if rule.kind == "arc":
             return arcs[rule]
         v = values.get(rule.metric, math.nan)

@@ -100,6 +100,22 @@ def test_a_large_head_circle_warns_before_the_loop_closes():
     assert fired[0].t_s >= 3 + 4 * 0.75 - 0.5
 
 
+def test_an_unknown_frame_in_a_circle_leaves_its_warning_on():
+    """Review L4: an unknown nod (the face turned far) read as 'no circle'
+    and cleared the fault for that frame (the banner dropped out); unknown
+    leaves it as it was."""
+    xs, ys = cat(still(3), loop(25, 4, cycles=2.0), still(3))
+    gap = int(6.5 * FPS)  # in the second turn, the warning on
+    ys = ys.copy()
+    ys[gap] = np.nan
+    mon = SafetyMonitor((CIRCLE,))
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        mon.update(i / FPS, {"x": float(x), "y": float(y)})
+        if i in (gap - 1, gap):
+            assert [w.rule for w in mon.active()] == ["neck_circle"], i
+    assert len(mon.warnings) == 1
+
+
 def test_small_chin_loops_below_the_amplitude_never_warn():
     xs, ys = cat(still(2), loop(5, 1.5, 1), loop(4, 1.5, 1), loop(6, 2, 1.5), still(2))
     mon, _ = trace(xs, ys)
