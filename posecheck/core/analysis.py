@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.core.baseline import recording_rest_levels
-from posecheck.core.cuts import cut_frames, misread_frames
+from posecheck.core.cuts import edit_cuts, misread_frames
 from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
 from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
@@ -133,7 +133,7 @@ def analyze_track(
     if look_ahead:
         track = _without_misreads(track)
         votes = frame_votes(exercise, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
-        cuts = cut_frames(track.t_s, track.image_xyz, track.visibility, track.frame_size)
+        cuts = edit_cuts(track.t_s, track.image_xyz, track.visibility, track.frame_size)
         parts = view_segments(exercise, track.t_s, votes, cuts) if calibrate_at_s is None else [(0, len(track))]
         if len(parts) > 1:
             results = [

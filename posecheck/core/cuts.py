@@ -105,21 +105,20 @@ def cut_frames(
     ]
 
 
-def misread_frames(
+def _out_and_back(
     t_s: npt.NDArray[np.float64],
     image_xyz: npt.NDArray[np.floating],
     visibility: npt.NDArray[np.floating],
     frame_size: tuple[int, int],
-) -> npt.NDArray[np.bool_]:
-    """(T,) frames read off the body and back (see OUT_AND_BACK_S): from
-    a cut to the cut that returns within CUT_SHARE of the last frame before
-    it, MIN_MISREAD_FRAMES or more. Needs the frames after (offline: the
-    whole track); a lone cut (a jump cut, two takes joined) marks nothing."""
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """The cut frames (cut_frames), and the spans (first frame read off the
+    body, the frame back) of those that return within CUT_SHARE of the last
+    frame before them within OUT_AND_BACK_S."""
     n = len(t_s)
     px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
     person = ~np.isnan(px[:, 0, 0])
     cuts = cut_frames(t_s, image_xyz, visibility, frame_size)
-    spans: list[tuple[int, int]] = []  # (first misread frame, the frame back)
+    spans: list[tuple[int, int]] = []
     away = np.zeros(n, bool)  # frames in a span: never where the body was
     k = 0
     while k < len(cuts):
@@ -141,9 +140,37 @@ def misread_frames(
         spans.append((i, cuts[back]))
         away[i : cuts[back]] = True
         k = back + 1  # a cut back is not a cut out
-    out = np.zeros(n, bool)
+    return cuts, spans
+
+
+def misread_frames(
+    t_s: npt.NDArray[np.float64],
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+) -> npt.NDArray[np.bool_]:
+    """(T,) frames read off the body and back (see OUT_AND_BACK_S): from
+    a cut to the cut that returns within CUT_SHARE of the last frame before
+    it, MIN_MISREAD_FRAMES or more. Needs the frames after (offline: the
+    whole track); a lone cut (a jump cut, two takes joined) marks nothing."""
+    _, spans = _out_and_back(t_s, image_xyz, visibility, frame_size)
+    out = np.zeros(len(t_s), bool)
     for a, b in spans:
         flicker = any(s != (a, b) and abs(t_s[s[0]] - t_s[a]) <= OUT_AND_BACK_S for s in spans)
         if b - a >= MIN_MISREAD_FRAMES or flicker:
             out[a:b] = True
     return out
+
+
+def edit_cuts(
+    t_s: npt.NDArray[np.float64],
+    image_xyz: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating],
+    frame_size: tuple[int, int],
+) -> list[int]:
+    """The cuts that stay cut (an edit: a jump cut, another camera, two
+    takes joined): cut_frames without those the body comes back from
+    within OUT_AND_BACK_S (a misread out and back, a frame or more)."""
+    cuts, spans = _out_and_back(t_s, image_xyz, visibility, frame_size)
+    paired = {i for span in spans for i in span}
+    return [c for c in cuts if c not in paired]

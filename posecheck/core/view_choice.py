@@ -115,7 +115,7 @@ def view_segments(
     (an edited demo: the same push-ups from the front, then the side, then
     the front again), each to be measured in its own view; one range for a
     recording of one view. `votes`: frame_votes of the recording; `cuts`:
-    its cut frames (cuts.cut_frames).
+    its edits (cuts.edit_cuts: a misread out and back is no edit).
 
     Frames in the exercise's position vote (as in recording_view); runs of
     one view shorter than VIEW_SEGMENT_MIN_S are taken as flicker and

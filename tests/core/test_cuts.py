@@ -131,3 +131,18 @@ def test_a_bystander_crossing_in_front_for_half_a_second_breaks_nothing():
     vis[i0:i1] = track.visibility[8]
     crossed = analyze_track(track.replace(image_xyz=image, visibility=vis), exercise)
     assert _holds(crossed) == clean and not [w for w in crossed.warnings if w.severity != "info"]
+
+
+def test_an_edit_is_a_cut_that_stays_a_misread_comes_back():
+    """The offline view split goes at an edit between the views' votes;
+    a one-frame misread (left in the track: under MIN_MISREAD_FRAMES) is two
+    cuts, out and back, and nearer midway it took the split (review M3)."""
+    from posecheck.core.cuts import cut_frames, edit_cuts
+
+    n = 200
+    image = np.stack([_person() if i < 100 else _person(dx=0.3, scale=0.6) for i in range(n)])
+    image[50] = _person(dx=-0.3, scale=0.5)  # one frame read off the body
+    vis = np.ones((n, 33), np.float32)
+    t_s = np.arange(n) / 15.0
+    assert cut_frames(t_s, image, vis, (640, 480)) == [50, 51, 100]
+    assert edit_cuts(t_s, image, vis, (640, 480)) == [100]
