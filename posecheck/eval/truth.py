@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError
+from posecheck.spec import load_exercise
 
 
 @dataclass
@@ -79,6 +80,10 @@ def _first_number(text: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+# The keys a clip's table in real_clips.toml may have.
+CLIP_OPTIONS = frozenset({"exercise", "hold_s", "hold_s_expected", "count", "unsafe"})
+
+
 def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, dict[str, Any]]]:
     """Truth of the real clips from labels.tsv, mapped by real_clips.toml.
 
@@ -103,6 +108,11 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                 continue
             conf = row["confidence"].strip()
             options = spec[name]
+            unknown = sorted(set(options) - CLIP_OPTIONS)
+            if unknown:
+                raise PosecheckError(
+                    f"{mapping}: clips.\"{name}\": unknown key '{unknown[0]}'; allowed: {sorted(CLIP_OPTIONS)}"
+                )
             # "one hold ... N s" is checked; "none" means no hold at all;
             # anything else (a pause at each rep) is not a hold to time.
             field_text = row["holds"].strip()
@@ -112,6 +122,9 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                 secs = re.findall(r"(\d+(?:\.\d+)?) s\b", field_text)
                 holds = [float(options.get("hold_s_expected", secs[0]))]
                 check_holds = True
+            unsafe = _unsafe_of(mapping, name, options.get("unsafe", []))
+            if unsafe:
+                _check_rules(mapping, name, options["exercise"], unsafe)
             out.append(
                 (
                     ClipTruth(
@@ -124,7 +137,7 @@ def real_clip_truths(clips: Path, mapping: Path) -> list[tuple[ClipTruth, Path, 
                         else sys.maxsize,
                         hold_tolerance_s=1.0,
                         check_holds=check_holds,
-                        unsafe=_unsafe_of(mapping, name, options.get("unsafe", [])),
+                        unsafe=unsafe,
                         check_warnings=False,
                     ),
                     clips / name,
@@ -161,3 +174,15 @@ def _unsafe_of(mapping: Path, clip: str, value: object) -> list[dict[str, Any]]:
             )
         out.append({"start_s": float(times[0]), "end_s": float(times[1]), "rule": u["rule"]})
     return out
+
+
+def _check_rules(mapping: Path, clip: str, exercise: str, unsafe: list[dict[str, Any]]) -> None:
+    """Each unsafe interval names a safety rule the exercise has (a typo
+    would be a warning nothing can give, and the clip would fail silently)."""
+    ids = {r.id for r in load_exercise(exercise).safety}
+    for i, u in enumerate(unsafe):
+        if u["rule"] not in ids:
+            raise PosecheckError(
+                f'{mapping}: clips."{clip}".unsafe[{i}].rule = {u["rule"]!r}: not a safety rule of '
+                f"{exercise}; its rules: {sorted(ids)}"
+            )

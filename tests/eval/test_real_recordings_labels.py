@@ -33,11 +33,19 @@ def test_every_labelled_recording_maps_to_a_catalog_exercise():
 @pytest.mark.parametrize(
     "option, says",
     [
-        ('unsafe = "neck_circle"', "expected a list"),
-        ('unsafe = [{ start_s = 2.0, end_s = 1.0, rule = "neck_circle" }]', "0 <= start_s < end_s"),
-        ('unsafe = [{ start_s = 0.0, end_s = nan, rule = "neck_circle" }]', "0 <= start_s < end_s"),
-        ("unsafe = [{ start_s = 0.0, end_s = 1.0 }]", "{ start_s, end_s, rule }"),
-        ('count = "no"', "expected true or false"),
+        ('unsafe = "neck_circle"', ".unsafe = 'neck_circle': expected a list"),
+        (
+            'unsafe = [{ start_s = 2.0, end_s = 1.0, rule = "neck_circle" }]',
+            "unsafe[0] = {'start_s': 2.0, 'end_s': 1.0",
+        ),
+        ('unsafe = [{ start_s = 0.0, end_s = nan, rule = "neck_circle" }]', "'end_s': nan"),
+        ("unsafe = [{ start_s = 0.0, end_s = 1.0 }]", "unsafe[0] = {'start_s': 0.0, 'end_s': 1.0}: expected"),
+        (
+            'unsafe = [{ start_s = 0.0, end_s = 1.0, rule = "neck_circles" }]',
+            "rule = 'neck_circles': not a safety rule",
+        ),
+        ('count = "no"', "count = 'no': expected true or false"),
+        ("unsafe_s = 1.0", "unknown key 'unsafe_s'"),
     ],
 )
 def test_a_bad_unsafe_or_count_option_is_one_clear_error(tmp_path, option, says):
