@@ -36,6 +36,12 @@ SPEED_WINDOW_S = 0.12
 # The warning comes CONFIRM_S later.
 CONFIRM_S = 0.1
 STAYS_SHARE = 0.5
+# A warning stays on screen this long after its fault was last seen: a
+# momentary fault (a jerk, a half roll reaching the far shoulder) is true for
+# a frame or two, and a "Stop" banner that flashed for 1/30 s (a real head
+# roll's warning, 0.6-3.4 s, showed on 3 of 84 frames) is not read.
+SHOWN_S = 2.0
+
 # After a cut the movement rules (speed, loop, arc) say nothing this long: a
 # cut found inside a cross-fade (0.5-1 s in edited demos) is followed by more
 # frames blending two shots, whose landmarks slide from one pose to the other
@@ -280,6 +286,12 @@ class SafetyMonitor:
         self.warnings.append(WarningRecord(t_s, t_s, rule_id, severity, message, fired_s=t_s))
         return warning_event(t_s, rule_id, severity, message, t_s)
 
-    def active(self) -> list[WarningRecord]:
-        """Warnings whose fault is going on now (for the overlay banner)."""
-        return [st.active for st in self._state.values() if st.active is not None]
+    def active(self, t_s: float) -> list[WarningRecord]:
+        """Warnings to show now (the overlay banner): their fault going on,
+        or seen within SHOWN_S."""
+        out = []
+        for st in self._state.values():
+            shown = st.active or st.last
+            if shown is not None and (st.active is not None or t_s - shown.end_s <= SHOWN_S):
+                out.append(shown)
+        return out

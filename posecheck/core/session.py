@@ -371,7 +371,7 @@ class ExerciseSession:
             holding=st.holding,
             hold_elapsed_s=st.hold_elapsed_s,
             phase=st.phase,
-            warnings=tuple(w.message for w in self.safety.active()),
+            warnings=tuple(w.message for w in self.safety.active(t_s)),
             setup_message=setup_message,
         )
         return FrameUpdate(values, usable, state, events, np.asarray(image_xyz, np.float32))

@@ -112,7 +112,7 @@ def test_an_unknown_frame_in_a_circle_leaves_its_warning_on():
     for i, (x, y) in enumerate(zip(xs, ys)):
         mon.update(i / FPS, {"x": float(x), "y": float(y)})
         if i in (gap - 1, gap):
-            assert [w.rule for w in mon.active()] == ["neck_circle"], i
+            assert [w.rule for w in mon.active(i / FPS)] == ["neck_circle"], i
     assert len(mon.warnings) == 1
 
 
@@ -289,3 +289,22 @@ def test_the_range_of_a_rep_still_going_deeper_is_not_judged():
 def test_a_few_frames_longer_is_not_slowing_down():
     # A quick nod reaches its end in one frame, then in four: 4x, but 0.2 s.
     assert fatigue_for([(0.07, 1.5)] * 4 + [(0.27, 1.5), (0.27, 1.5)]) == []
+
+
+def test_a_momentary_fault_stays_on_screen_for_a_while():
+    """A fault true for one frame (a jerk, a half roll reaching the far
+    shoulder) flashed its banner for 1/30 s: a real head roll's "Stop"
+    showed on 3 of 84 frames of its warning. It stays SHOWN_S."""
+    from posecheck.core.safety import SHOWN_S
+
+    rule = SafetyRule(id="over", metric="m", message="too far", above=40.0, for_s=0.0)
+    mon = SafetyMonitor((rule,))
+    fps = 30.0
+    shown = []
+    for i in range(int(4 * fps)):
+        t = i / fps
+        mon.update(t, {"m": 50.0 if i == 30 else 0.0})
+        shown.append(bool(mon.active(t)))
+    assert len(mon.warnings) == 1
+    on = [i / fps for i, s in enumerate(shown) if s]
+    assert on[0] == pytest.approx(1.0) and on[-1] == pytest.approx(1.0 + SHOWN_S, abs=1.5 / fps)
