@@ -163,11 +163,10 @@ def _unsafe_of(mapping: Path, clip: str, value: object) -> list[dict[str, Any]]:
         raise PosecheckError(f"{where} = {value!r}: expected a list of {{ start_s, end_s, rule }}")
     out = []
     for i, u in enumerate(value):
-        ok = isinstance(u, dict) and set(u) == {"start_s", "end_s", "rule"} and isinstance(u["rule"], str)
-        times = [u[k] for k in ("start_s", "end_s")] if ok else []
-        if not ok or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in times):
-            times = []
-        if len(times) != 2 or not 0 <= times[0] < times[1]:
+        shaped = isinstance(u, dict) and set(u) == {"start_s", "end_s", "rule"} and isinstance(u["rule"], str)
+        times = [u["start_s"], u["end_s"]] if shaped else []
+        numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in times)
+        if not shaped or not numbers or not 0 <= times[0] < times[1]:
             raise PosecheckError(
                 f"{where}[{i}] = {u!r}: expected {{ start_s, end_s, rule }}: seconds with 0 <= start_s < end_s "
                 "and a safety rule id"

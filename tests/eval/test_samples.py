@@ -63,8 +63,10 @@ KNOWN_FORM_FAULTS = {
 KNOWN_COUNT_FAILURES = set(KNOWN_FAILURES) - set(KNOWN_WARNING_FAILURES)
 
 
-def _case(truth, video):
-    reason = KNOWN_FAILURES.get(truth.clip)
+def _case(truth, video, known=KNOWN_FAILURES):
+    """The clip as a test case: a strict expected failure where `known`
+    says why."""
+    reason = known.get(truth.clip)
     marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
     return pytest.param((truth, video), marks=marks, id=truth.clip.removesuffix(".mp4"))
 
@@ -123,13 +125,7 @@ def test_holds_within_half_a_second(case, scores):
         assert abs(got - want) <= HOLD_TOLERANCE_S, f"hold {got:.2f} s vs truth {want:.2f} s"
 
 
-def _form_case(truth, video):
-    reason = KNOWN_FORM_FAULTS.get(truth.clip)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param((truth, video), marks=marks, id=truth.clip.removesuffix(".mp4"))
-
-
-@pytest.mark.parametrize("case", [_form_case(t, v) for t, v in CASES])
+@pytest.mark.parametrize("case", [_case(t, v, KNOWN_FORM_FAULTS) for t, v in CASES])
 def test_no_form_fault_on_a_correct_rendered_rep(case, scores):
     """No rendered clip scripts a form fault: a cue on a correct rep is a
     false alarm (every correct chin press read "at the forehead" on its way
