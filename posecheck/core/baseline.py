@@ -52,46 +52,60 @@ REESTIMATE_S = 1.0
 HISTORY_S = 60.0
 
 
-def rest_directions(ex: Exercise) -> dict[str, set[int]]:
+def rest_reaches(ex: Exercise) -> dict[str, dict[int, float]]:
     """Per relative metric, the directions (+1 rising, -1 falling) in which
-    the exercise moves it away from rest; empty when nothing says."""
+    the exercise moves it away from rest, each with the least distance from
+    the rest it asks for there (a movement's `end`, a hold's or form rule's
+    bound; 0 for a bound on the rest's side of it); empty when nothing says.
+    Live, a rest found from the movements is only taken where every
+    direction's reach lies within the readings (rest_level._middle)."""
     defs = {m.name: m for m in ex.metrics}
-    used: dict[str, set[int]] = defaultdict(set)
+    used: dict[str, dict[int, float]] = defaultdict(dict)
 
-    def mark(name: str, direction: int) -> None:
-        used[name].add(direction)
+    def mark(name: str, direction: int, bound: float) -> None:
+        reach = max(direction * bound, 0.0)
+        used[name][direction] = min(used[name].get(direction, math.inf), reach)
         m = defs[name]
         if m.combine:  # min, max and mean all rise with what they combine
             for other in m.of:
-                mark(other, direction)
+                mark(other, direction, bound)
 
     if ex.reps is not None:
         for mv in ex.reps.movements:
-            mark(mv.metric, 1 if mv.end > mv.neutral else -1)
+            mark(mv.metric, 1 if mv.end > mv.neutral else -1, mv.end)
     if ex.hold is not None:
         for c in ex.hold.readings:
             lower, upper = math.isfinite(c.min), math.isfinite(c.max)
             if lower != upper:  # a band (both bounds) says no direction
-                mark(c.metric, 1 if lower else -1)
+                mark(c.metric, 1 if lower else -1, c.min if lower else c.max)
     for f in ex.form:
         # A form rule that asks for the metric past its rest ("chin at least
         # 12 deg down") says which way the exercise holds it; a floor below
         # the rest or a ceiling above it ("no more than 30 deg") says nothing.
         if f.min > 0.0 and math.isinf(f.max):
-            mark(f.metric, 1)
+            mark(f.metric, 1, f.min)
         elif f.max < 0.0 and math.isinf(f.min):
-            mark(f.metric, -1)
+            mark(f.metric, -1, f.max)
     # Twins: the same measure in another name or sign shares its rest.
-    by_measure: dict[MetricDef, set[int]] = defaultdict(set)
-    for name, dirs in used.items():
+    by_measure: dict[MetricDef, dict[int, float]] = defaultdict(dict)
+    for name, reaches in used.items():
         sign = -1 if defs[name].negate else 1
-        by_measure[measure_key(defs[name])].update(d * sign for d in dirs)
+        shared = by_measure[measure_key(defs[name])]
+        for d, reach in reaches.items():
+            shared[d * sign] = min(shared.get(d * sign, math.inf), reach)
     out = {}
     for m in ex.metrics:
         if m.relative:
             sign = -1 if m.negate else 1
-            out[m.name] = {d * sign for d in by_measure.get(measure_key(m), set())}
+            out[m.name] = {d * sign: reach for d, reach in by_measure.get(measure_key(m), {}).items()}
     return out
+
+
+def rest_directions(ex: Exercise) -> dict[str, set[int]]:
+    """Per relative metric, the directions (+1 rising, -1 falling) in which
+    the exercise moves it away from rest (rest_reaches); empty when nothing
+    says."""
+    return {name: set(reaches) for name, reaches in rest_reaches(ex).items()}
 
 
 def rest_range(ex: Exercise, m: MetricDef) -> tuple[float, float]:
@@ -146,7 +160,9 @@ class StreamingBaseline:
         self.calibrate_s = ex.calibrate_s
         self.start_at_s = start_at_s
         self._defs = [m for m in ex.metrics if m.relative]
-        self._dirs = rest_directions(ex)
+        reaches = rest_reaches(ex)
+        self._dirs = {name: set(r) for name, r in reaches.items()}
+        self._reach = {name: (r.get(-1, 0.0), r.get(1, 0.0)) for name, r in reaches.items()}
         self._band = {m.name: rest_band(ex, m.name) for m in self._defs}
         self._range = {m.name: rest_range(ex, m) for m in self._defs}
         self._base: dict[str, float] = dict(fixed) if fixed is not None else {}
@@ -298,6 +314,7 @@ class StreamingBaseline:
             self._range[d.name],
             d.is_direction,
             so_far=True,
+            reach=self._reach.get(d.name, (0.0, 0.0)),
         )
 
     def _reestimate(self) -> None:

@@ -56,6 +56,7 @@ def bounded_rest_level(
     bounds: tuple[float, float],
     direction: bool = False,
     so_far: bool = False,
+    reach: tuple[float, float] = (0.0, 0.0),
 ) -> float:
     """`rest_level` kept inside the metric's rest range (`rest_range`; never
     on a direction, whose bounds are then infinite).
@@ -76,7 +77,7 @@ def bounded_rest_level(
     moved it to the lean-back place); one moved one way is looked for among
     the readings inside, as offline.
     """
-    level = rest_level(x, t_s, directions, band, direction, so_far)
+    level = rest_level(x, t_s, directions, band, direction, so_far, reach)
     if math.isnan(level) or bounds[0] <= level <= bounds[1]:
         return level
     if so_far and directions == {1, -1}:
@@ -111,12 +112,21 @@ LEAVE_SHARE = 0.25
 # A rest between a metric's extremes lies at least this share of its range
 # from each (see _middle).
 EDGE_SHARE = 0.2
-# Live (the recording so far), a rest between the extremes lies at least
-# this many rest bands from each: until the person has turned both ways,
-# one extreme is the rest itself, and a turn's slow way in and out reads as
-# a place in between (a real neck rotation that had turned only left, to 63
-# then 81 deg, took the 63 for the rest: two of four turns lost).
-LIVE_EDGE_BANDS = 2.5
+# Live (the recording so far), a rest between the extremes lies at least as
+# far from each as the exercise moves that way (its `reach`, from
+# baseline.rest_reaches), and at least a rest band: until the person has
+# moved both ways, one extreme is the rest itself, and a movement's slow way
+# in and out reads as a place in between (a real neck rotation that had
+# turned only left, to 63 then 81 deg, took the 63 for the rest: two of four
+# turns lost; its turns reach 30 deg). Each side has its own reach, as
+# movements go further one way than the other: a head lowered 30 deg and
+# raised 14 (a look-up is kept small) has its level head 14 deg from the
+# lower extreme; a rendered forward bend to 62 deg and back bend to 14 has
+# upright 14 from the upper one. Two and a half bands (20 deg) each side, the
+# rule before, took the midpoint of the extremes for the nod's rest, 8 deg
+# down, and the level head then read "up"; a fifth of the range each side
+# (offline's EDGE_SHARE, for a start part-way into a movement, which live
+# the second visit rules out) left upright out of the bends.
 
 
 def _still_episodes(
@@ -175,6 +185,7 @@ def _middle(
     band: float,
     so_far: bool = False,
     bounds: tuple[float, float] = (-math.inf, math.inf),
+    reach: tuple[float, float] = (0.0, 0.0),
 ) -> float:
     """Rest of a metric moved both ways: the place between the extremes the
     person comes back to most often (then longest), else the midpoint of
@@ -183,7 +194,8 @@ def _middle(
     and with bounds, one near an extreme rather than none (bounded_rest_level).
 
     With `so_far` (live: the recording up to now), a place in between must
-    have been visited twice, and the midpoint is trusted only once the
+    have been visited twice and lie at least `reach` (below, above: how far
+    the exercise moves each way) from each extreme, and the midpoint is trusted only once the
     person has been at each extreme twice (stayed still there; or, where
     they were never still anywhere, reached it in turn with the other):
     after a rest and one turn, the rest is itself an extreme, and their
@@ -203,9 +215,12 @@ def _middle(
     # movement, not the rest (a recording began with the head turned 38
     # deg for 0.4 s, the turns' ends at -52 and 68: taken for the rest, half
     # the turns went unseen).
-    edge = max(band * (LIVE_EDGE_BANDS if so_far else 1.0), EDGE_SHARE * (hi - lo))
+    if so_far:
+        below, above = max(band, reach[0]), max(band, reach[1])
+    else:
+        below = above = max(band, EDGE_SHARE * (hi - lo))
     ok = [p for p in places if bounds[0] <= p[0] <= bounds[1] and (p[2] >= 2 or not so_far)]
-    inner = [p for p in ok if lo + edge < p[0] < hi - edge]
+    inner = [p for p in ok if lo + below < p[0] < hi - above]
     if inner:
         return max(inner, key=lambda p: (p[2], p[1]))[0]
     if bounds != (-math.inf, math.inf):
@@ -241,7 +256,13 @@ def _alternate_reaches(x: FloatArray, lo: float, hi: float, band: float) -> tupl
 
 
 def rest_level(
-    x: FloatArray, t_s: FloatArray, directions: set[int], band: float, direction: bool = False, so_far: bool = False
+    x: FloatArray,
+    t_s: FloatArray,
+    directions: set[int],
+    band: float,
+    direction: bool = False,
+    so_far: bool = False,
+    reach: tuple[float, float] = (0.0, 0.0),
 ) -> float:
     """The rest value of one metric over a whole recording.
 
@@ -253,6 +274,8 @@ def rest_level(
         direction: the metric is a direction in the picture (wraps at 180).
         so_far: x is the recording up to now (live): NaN where it cannot
             tell yet (see `_middle`).
+        reach: of a metric moved both ways, how far the exercise moves it
+            below and above its rest (baseline.rest_reaches); live only.
     """
     ok = ~np.isnan(x)
     if not ok.any():
@@ -267,7 +290,7 @@ def rest_level(
     elif directions == {-1}:
         level = -_low_cluster(-x, band)
     elif directions == {1, -1}:
-        level = _middle(x, t_s, band, so_far)
+        level = _middle(x, t_s, band, so_far, reach=reach)
     else:
         still = _still(x, t_s, band)
         level = float(np.median(x[still] if still.any() else x))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from posecheck.core.analysis import analyze_track
-from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_range
+from posecheck.core.baseline import StreamingBaseline, rest_directions, rest_range, rest_reaches
 from posecheck.core.engine import ExerciseEngine
 from posecheck.core.events import Event, EventKind, RepRecord
 from posecheck.core.landmarks import landmark_index
@@ -294,6 +294,41 @@ def test_live_takes_the_middle_of_turns_only_once_both_sides_were_seen_twice():
     )
     base, _ = _stream(ex, "turn_left_deg", x)
     assert base.levels["turn_left_deg"] == pytest.approx(0.0, abs=3.0)
+
+
+def test_each_direction_reaches_as_far_as_the_exercise_asks():
+    """The least distance from rest each way: a movement's end, a hold's
+    bound; a negated twin shares them with the sign turned."""
+    front = load_exercise("norbekov_head_up_down").for_view("front")
+    assert rest_reaches(front)["head_pitch_deg"] == {1: 12.0, -1: 4.5}
+    assert rest_reaches(front)["head_extension_deg"] == {1: 4.5, -1: 12.0}
+    assert rest_reaches(load_exercise("neck_rotation_hold"))["turn_left_deg"] == {1: 30.0, -1: 30.0}
+
+
+def test_live_rest_of_a_movement_that_goes_further_one_way():
+    """Looking down 34 deg and up 14 (a look-up is kept small), pausing
+    level between: the level head is 14 deg from the lower extreme. Live
+    took a rest between the extremes only two and a half bands (20 deg)
+    from each, so it took their midpoint, 10 deg down, and a level head then
+    read "up" (the rendered head close-up counted 4 for 3). Each side is
+    now held to how far the exercise moves that way (down 12, up 8)."""
+    level = (0.0, 0.0, 1.2)
+    down = [(0.0, 34.0, 0.8), (34.0, 34.0, 2.0), (34.0, 0.0, 0.8), level]
+    up = [(0.0, -14.0, 0.8), (-14.0, -14.0, 2.0), (-14.0, 0.0, 0.8), level]
+    _, x = segments(level, *down, *up, *down, *up)
+    base, out = _stream("norbekov_head_up_down", "head_pitch_deg", x)
+    assert base.levels["head_pitch_deg"] == pytest.approx(0.0, abs=1.0)
+    assert out[-1] == pytest.approx(0.0, abs=1.0)
+
+
+def test_live_counts_a_head_close_up_of_looks_down_and_up():
+    """The rendered laptop close-up (head and shoulders, facing the camera):
+    3 reps live, as offline."""
+    clip = "norbekov_head_up_down_head_front"
+    track = LandmarkTrack.load(SAMPLES / f"{clip}.npz")
+    truth = json.loads((SAMPLES / f"{clip}.truth.json").read_text())
+    live = analyze_track(track, load_exercise("norbekov_head_up_down"), look_ahead=False)
+    assert len(live.reps) == truth["reps"] == 3
 
 
 def test_live_a_person_never_still_rests_at_the_middle_of_their_swings():
