@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -80,10 +82,12 @@ def _body(shoulder_width_px: float) -> tuple:
     return xyz, np.ones(33, np.float32)
 
 
-@pytest.mark.parametrize("width_px, blocked", [(20.0, False), (36.0, False), (60.0, True)])
+@pytest.mark.parametrize("width_px, blocked", [(20.0, False), (36.0, False), (50.0, False), (70.0, True)])
 def test_a_side_view_is_refused_only_when_clearly_facing(width_px, blocked):
-    """0.2 is side-on, 0.36 in between (a camera at an angle: probably
-    right, counting runs), 0.6 clearly faces the camera."""
+    """0.2 is side-on, 0.36 in between, 0.5 a camera 30-50 deg off the side
+    (read as facing it, and refused, before: real back extensions and
+    crunches filmed so counted nothing); all probably right, counting runs.
+    0.7 clearly faces the camera."""
     from posecheck.core.setup_check import FacingVote, check_setup
 
     ex = load_exercise("standing_round_and_arch")
@@ -102,7 +106,7 @@ def test_the_view_is_judged_over_several_frames_not_one():
     ex = load_exercise("standing_round_and_arch")
     vote = FacingVote()
     side, vis = _body(20.0)
-    facing_frame, _ = _body(60.0)
+    facing_frame, _ = _body(70.0)
     for i in range(10):
         vote.update(i / 15, side, vis, (640, 480))
     # One frame whose shoulders read wide does not turn the verdict.
@@ -127,6 +131,24 @@ def _position_verdicts(clip: str, exercise: str, hips_hidden: bool = False) -> s
         facing = vote.update(float(t_s), xyz, vis, track.frame_size, world)
         messages.add(check_setup(ex, xyz, vis, track.frame_size, facing, ex.supported_views).message)
     return messages
+
+
+@pytest.mark.parametrize(
+    "clip, exercise",
+    [
+        ("back_hyperextension_side_oblique47", "back_hyperextension"),
+        ("supine_cross_crunch_side_right_oblique47", "supine_cross_crunch"),
+    ],
+)
+def test_a_camera_47_deg_off_the_side_counts_in_the_side_view(clip, exercise):
+    """Rendered with the camera turned 47 deg from the side (ratios 0.40-0.75,
+    median 0.58-0.62): read as facing it, the back extension and the crunch
+    were told "Turn side-on" and counted nothing; a phone at that angle
+    films what the side measures count. (Moments past 0.6, the back
+    extension drooped at rest, still ask: the trainer is set up by then.)"""
+    truth = json.loads((SAMPLES / f"{clip}.truth.json").read_text())
+    result = analyze_track(LandmarkTrack.load(SAMPLES / f"{clip}.npz"), load_exercise(exercise))
+    assert len(result.reps) == truth["reps"] > 0
 
 
 @pytest.mark.parametrize("clip", ["push_up_front", "push_up_far_front"])
