@@ -19,7 +19,7 @@ from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
 from posecheck.core.track import LandmarkTrack
-from posecheck.core.view_choice import frame_votes, view_of, view_segments
+from posecheck.core.view_choice import frame_votes, shot_segments, view_of, view_segments
 from posecheck.spec import Exercise
 
 
@@ -133,8 +133,13 @@ def analyze_track(
     if look_ahead:
         track = _without_misreads(track)
         votes = frame_votes(exercise, track.image_xyz, track.visibility, track.frame_size, track.world_xyz)
-        cuts = edit_cuts(track.t_s, track.image_xyz, track.visibility, track.frame_size)
-        parts = view_segments(exercise, track.t_s, votes, cuts) if calibrate_at_s is None else [(0, len(track))]
+        shots = [] if track.shot_start is None else np.flatnonzero(track.shot_start).tolist()
+        cuts = sorted({*edit_cuts(track.t_s, track.image_xyz, track.visibility, track.frame_size), *shots})
+        parts = (
+            shot_segments(view_segments(exercise, track.t_s, votes, cuts), track.t_s, shots)
+            if calibrate_at_s is None
+            else [(0, len(track))]
+        )
         if len(parts) > 1:
             results = [
                 _one_view(

@@ -34,6 +34,9 @@ File format (`.npz`, self-describing, versioned by `format_version`):
                     picture was painted out before the model read it
                     (io/drawn_text.py); absent when the picture was read as
                     it is (or the track predates the search)
+    shot_start      (T,) bool, optional: frames that begin a new shot (another
+                    camera, another take; io/shots.py), found in the picture;
+                    absent where the track predates the search
 
 A frame with no person is NaN in all three landmark arrays (image_xyz
 decides). `LandmarkTrack.load` checks every entry against this and the
@@ -84,6 +87,8 @@ class LandmarkTrack:
         text_erased: (T,) bool, frames where drawn text was painted out
             before the model read them (io/drawn_text.py); None when the
             picture was read as it is.
+        shot_start: (T,) bool, frames that begin a new shot (io/shots.py);
+            None for a track extracted without the search.
     """
 
     t_s: npt.NDArray[np.float64]
@@ -99,6 +104,7 @@ class LandmarkTrack:
     face_deg: npt.NDArray[np.float32] | None = None
     head_dir_deg: npt.NDArray[np.float32] | None = None
     text_erased: npt.NDArray[np.bool_] | None = None
+    shot_start: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_s)
@@ -118,10 +124,9 @@ class LandmarkTrack:
             raise ValueError(f"face_deg must have shape {(n, 3)}, but got shape {self.face_deg.shape}")
         if self.head_dir_deg is not None and self.head_dir_deg.shape != (n,):
             raise ValueError(f"head_dir_deg must have shape {(n,)}, but got shape {self.head_dir_deg.shape}")
-        if self.text_erased is not None and (self.text_erased.shape != (n,) or self.text_erased.dtype != np.bool_):
-            raise ValueError(
-                f"text_erased must be bool of shape {(n,)}, but got {self.text_erased.dtype} {self.text_erased.shape}"
-            )
+        for name, flags in (("text_erased", self.text_erased), ("shot_start", self.shot_start)):
+            if flags is not None and (flags.shape != (n,) or flags.dtype != np.bool_):
+                raise ValueError(f"{name} must be bool of shape {(n,)}, but got {flags.dtype} {flags.shape}")
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -162,6 +167,7 @@ class LandmarkTrack:
             "face_deg": self.face_deg,
             "head_dir_deg": self.head_dir_deg,
             "text_erased": self.text_erased,
+            "shot_start": self.shot_start,
         }
         fields.update(changes)
         return LandmarkTrack(**fields)  # type: ignore[arg-type]
@@ -177,6 +183,7 @@ class LandmarkTrack:
             face_deg=None if self.face_deg is None else self.face_deg[index],
             head_dir_deg=None if self.head_dir_deg is None else self.head_dir_deg[index],
             text_erased=None if self.text_erased is None else self.text_erased[index],
+            shot_start=None if self.shot_start is None else self.shot_start[index],
             source_duration_s=None,  # a part of the source
         )
 
@@ -205,6 +212,9 @@ class LandmarkTrack:
             text_erased=None
             if any(tr.text_erased is None for tr in tracks)
             else np.concatenate([tr.text_erased for tr in tracks if tr.text_erased is not None]),
+            shot_start=None
+            if any(tr.shot_start is None for tr in tracks)
+            else np.concatenate([tr.shot_start for tr in tracks if tr.shot_start is not None]),
         )
         return joined, starts
 
@@ -268,6 +278,8 @@ class LandmarkTrack:
             entries["head_dir_deg"] = self.head_dir_deg
         if self.text_erased is not None:
             entries["text_erased"] = self.text_erased
+        if self.shot_start is not None:
+            entries["shot_start"] = self.shot_start
         write_atomically(target, lambda tmp: np.savez_compressed(tmp, **entries))
         return target
 

@@ -53,6 +53,7 @@ _ENTRIES = (
     "face_deg",
     "head_dir_deg",
     "text_erased",
+    "shot_start",
 )
 # What reading a damaged or hostile archive raises: a cut or corrupt zip,
 # bad deflate data, a bad .npy header, pickled (object) data, an encrypted or
@@ -169,20 +170,20 @@ def _checked_fields(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
         "camera_roll_deg": _camera_roll(path, raw),
         "face_deg": _face(path, raw, ~np.isnan(image[:, 0, 0])),
         "head_dir_deg": _head_dir(path, raw, ~np.isnan(image[:, 0, 0])),
-        "text_erased": _text_erased(path, raw, len(t_s)),
+        "text_erased": _flags(path, raw, "text_erased", len(t_s)),
+        "shot_start": _flags(path, raw, "shot_start", len(t_s)),
     }
 
 
-def _text_erased(path: Path, raw: dict[str, Any], frames: int) -> npt.NDArray[np.bool_] | None:
-    """The optional `text_erased`: (T,) true or false per frame."""
-    if "text_erased" not in raw:
+def _flags(path: Path, raw: dict[str, Any], key: str, frames: int) -> npt.NDArray[np.bool_] | None:
+    """An optional per-frame flag (`text_erased`, `shot_start`): (T,) true
+    or false per frame."""
+    if key not in raw:
         return None
-    value = _entry(path, raw, "text_erased")
+    value = _entry(path, raw, key)
     if not (isinstance(value, np.ndarray) and value.dtype == np.bool_ and value.ndim == 1):
-        raise PosecheckError(
-            f"{path}: text_erased is {_describe(value)}; allowed: an array of true/false of shape (T,)"
-        )
-    _check_rows(path, "text_erased", len(value), frames)
+        raise PosecheckError(f"{path}: {key} is {_describe(value)}; allowed: an array of true/false of shape (T,)")
+    _check_rows(path, key, len(value), frames)
     return value
 
 

@@ -162,6 +162,28 @@ def view_segments(
     return list(pairwise(bounds))
 
 
+def shot_segments(
+    parts: list[tuple[int, int]], t_s: npt.NDArray[np.floating], shot_starts: Sequence[int]
+) -> list[tuple[int, int]]:
+    """`parts` (view_segments) split further where a new shot starts
+    (io/shots.py: another camera, another take) with VIEW_SEGMENT_MIN_S or
+    more on each side, so each shot is measured with its own rest: an
+    exercise library films one set from two cameras in turn, and each
+    camera sees the rest at its own angle (a superman's trunk 20 deg apart,
+    a crunch's 12-15); with one rest for the whole file the other camera's
+    part never read back at neutral (1 of 6 and 4 of 6). A shorter piece (a
+    fade in or out, a logo card) stays with its neighbour."""
+    out: list[tuple[int, int]] = []
+    for a, b in parts:
+        start = a
+        for c in sorted(c for c in shot_starts if a < c < b):
+            if t_s[c] - t_s[start] >= VIEW_SEGMENT_MIN_S and t_s[b - 1] - t_s[c] >= VIEW_SEGMENT_MIN_S:
+                out.append((start, c))
+                start = c
+        out.append((start, b))
+    return out
+
+
 def _split(last: int, first: int, cuts: Sequence[int]) -> int:
     """Where one view's part ends and the next begins, between the last vote
     of one (`last`) and the first of the next (`first`): a cut in between

@@ -29,6 +29,7 @@ from posecheck.io.drawn_text import DrawnTextEraser
 from posecheck.io.face_mesh import FaceMeshReader
 from posecheck.io.follow import ExerciserFinder
 from posecheck.io.head_patch import HeadPatchTracker
+from posecheck.io.shots import ShotFinder
 from posecheck.io.sources.video import VideoReader, prefetched_frames
 
 
@@ -118,10 +119,12 @@ def extract_track(
     faces: list[npt.NDArray[np.float64]] = []
     heads: list[float] = []
     text_erased: list[bool] = []
+    shots = ShotFinder(info.fps / stride)
     for done, ((t_s, rgb, erased), candidates) in enumerate(estimator.detect_frames(frames), start=1):
         person = finder.choose(t_s, rgb, candidates)
         times.append(t_s)
         text_erased.append(erased)
+        shots.add(rgb)
         img, vis, world = frame_landmarks(person)
         chunks.append((img, vis, world))
         if face is not None:
@@ -151,4 +154,5 @@ def extract_track(
         face_deg=np.stack(faces).astype(np.float32) if face is not None and faces else None,
         head_dir_deg=np.array(heads, np.float32) if head is not None and heads else None,
         text_erased=np.array(text_erased, bool) if erase_text else None,
+        shot_start=shots.starts(len(times)),
     )

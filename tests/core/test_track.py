@@ -108,6 +108,18 @@ def test_the_frames_text_was_erased_from_are_kept_sliced_and_joined(tmp_path: Pa
         track().replace(text_erased=np.zeros(10, np.uint8))
 
 
+def test_the_frames_a_new_shot_starts_on_are_kept_sliced_and_joined(tmp_path: Path):
+    starts = np.zeros(10, bool)
+    starts[6] = True
+    back = LandmarkTrack.load(track().replace(shot_start=starts).save(tmp_path / "s.npz"))
+    np.testing.assert_array_equal(back.shot_start, starts)
+    assert LandmarkTrack.load(track().save(tmp_path / "n.npz")).shot_start is None
+    np.testing.assert_array_equal(back.select(slice(5, 8)).shot_start, [False, True, False])
+    assert LandmarkTrack.played_in_turn([back, back])[0].shot_start.sum() == 2
+    with pytest.raises(ValueError, match=r"shot_start must be bool of shape \(10,\)"):
+        track().replace(shot_start=np.zeros(10, np.uint8))
+
+
 def test_pixels_scale_by_frame_size():
     px = track().pixels()
     assert px[0, 0, 0] == pytest.approx(0.3 * 640)
