@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from posecheck.core.baseline import recording_rest_levels
 from posecheck.core.cuts import edit_cuts, misread_frames
-from posecheck.core.events import Event, HoldRecord, RepRecord, WarningRecord
+from posecheck.core.events import Event, EventKind, HoldRecord, RepRecord, WarningRecord, warning_event
+from posecheck.core.fatigue import PRESCRIPTION_DONE, FatigueMonitor
 from posecheck.core.head_pose import face_gaps, read_frames
 from posecheck.core.landmarks import Frames
 from posecheck.core.session import ExerciseSession, FrameState, LandmarkCleaner, usable_mask
@@ -219,19 +220,45 @@ def _joined(track: LandmarkTrack, parts: list[AnalysisResult], smooth: bool) -> 
     longest part, whose view the report names."""
     main = max(parts, key=lambda r: len(r.track))
     names = list(dict.fromkeys(n for r in parts for n in r.metrics))
+    reps = [x for r in parts for x in r.reps]
+    told = _prescription_told(main.exercise, reps)
     return AnalysisResult(
         exercise=main.exercise,
         track=track.replace(image_xyz=np.concatenate([r.track.image_xyz for r in parts])) if smooth else track,
         metrics={n: np.concatenate([r.metrics.get(n, np.full(len(r.track), np.nan)) for r in parts]) for n in names},
         usable=np.concatenate([r.usable for r in parts]),
-        reps=[x for r in parts for x in r.reps],
+        reps=reps,
         holds=[x for r in parts for x in r.holds],
         partial_reps=sum(r.partial_reps for r in parts),
-        warnings=[x for r in parts for x in r.warnings],
-        events=[x for r in parts for x in r.events],
+        warnings=sorted(
+            [x for r in parts for x in r.warnings if x.rule != PRESCRIPTION_DONE] + [w for w, _ in told],
+            key=lambda w: w.t_s,
+        ),
+        events=sorted(
+            [x for r in parts for x in r.events if not _is_prescription(x)] + [e for _, e in told], key=lambda e: e.t_s
+        ),
         frame_states=_counted_on([r.frame_states for r in parts], [(len(r.reps), r.partial_reps) for r in parts]),
         rest_levels=main.rest_levels,
     )
+
+
+def _prescription_told(ex: Exercise, reps: list[RepRecord]) -> list[tuple[WarningRecord, Event]]:
+    """ "That is the prescribed number", judged on the reps of every part in
+    turn: each part's engine counts its own, and a recording of two shots
+    (or views) that reaches the prescription only in total was not told.
+    (Fatigue stays per part: a rep's range is its own view's.)"""
+    monitor = FatigueMonitor(ex)
+    out = []
+    for rep in reps:
+        for rule, severity, message in monitor.update(rep):
+            if rule == PRESCRIPTION_DONE:
+                record = WarningRecord(rep.t_s, rep.t_s, rule, severity, message, fired_s=rep.t_s)
+                out.append((record, warning_event(rep.t_s, rule, severity, message, rep.t_s)))
+    return out
+
+
+def _is_prescription(e: Event) -> bool:
+    return e.kind == EventKind.WARNING and e.detail is not None and e.detail.get("rule") == PRESCRIPTION_DONE
 
 
 def _counted_on(states: list[list[FrameState]], counts: list[tuple[int, int]]) -> list[FrameState]:

@@ -23,6 +23,8 @@ FATIGUE_SLOWER_BY_S = 0.5
 FATIGUE_RANGE_SHARE = 0.7
 # Two such reps in a row, not one: a single slow rep is not fatigue.
 FATIGUE_IN_A_ROW = 2
+# The rule id of "that is the prescribed number" (told once per side).
+PRESCRIPTION_DONE = "prescription_done"
 
 
 class FatigueMonitor:
@@ -46,12 +48,12 @@ class FatigueMonitor:
         reps = self._by_side.setdefault(rep.side, [])
         reps.append(rep)
         target = self.ex.prescription.reps
-        if target and len(reps) > target and f"prescription_done:{rep.side}" not in self._said:
-            self._said.add(f"prescription_done:{rep.side}")
+        if target and len(reps) > target and f"{PRESCRIPTION_DONE}:{rep.side}" not in self._said:
+            self._said.add(f"{PRESCRIPTION_DONE}:{rep.side}")
             side = f" on the {rep.side} side" if rep.side in ("left", "right") else ""
             out.append(
                 (
-                    "prescription_done",
+                    PRESCRIPTION_DONE,
                     Severity.INFO,
                     f"That is the prescribed {target}{side}: stop here, more is not better.",
                 )

@@ -165,3 +165,20 @@ def test_each_shot_of_two_cameras_is_measured_with_its_own_rest():
     ex = load_exercise("supine_cross_crunch")
     assert len(analyze_track(joined.replace(shot_start=starts), ex).reps) == truth == 8
     assert len(analyze_track(joined, ex).reps) < truth  # without the shot: one rest
+
+
+def test_the_prescription_is_told_on_the_reps_of_every_shot():
+    """Two shots of push-ups, 8 reps each (a library's two cameras): each
+    shot's engine counts its own, and 16 reps past the prescribed 10 were
+    never told. Judged on every shot's reps in turn: told once, at the 11th."""
+    track = LandmarkTrack.load(SAMPLES / "push_up_side_fast_no_lockout.npz")
+    joined, _ = LandmarkTrack.played_in_turn([track, track])
+    starts = np.zeros(len(joined), bool)
+    starts[len(track)] = True
+    result = analyze_track(joined.replace(shot_start=starts), load_exercise("push_up"))
+    told = [w for w in result.warnings if w.rule == "prescription_done"]
+    assert len(result.reps) == 16
+    assert len(told) == 1 and told[0].t_s == result.reps[10].t_s
+    assert [e.t_s for e in result.events if e.kind.value == "warning" and e.detail["rule"] == "prescription_done"] == [
+        told[0].t_s
+    ]
