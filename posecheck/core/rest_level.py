@@ -112,21 +112,6 @@ LEAVE_SHARE = 0.25
 # A rest between a metric's extremes lies at least this share of its range
 # from each (see _middle).
 EDGE_SHARE = 0.2
-# Live (the recording so far), a rest between the extremes lies at least as
-# far from each as the exercise moves that way (its `reach`, from
-# baseline.rest_reaches), and at least a rest band: until the person has
-# moved both ways, one extreme is the rest itself, and a movement's slow way
-# in and out reads as a place in between (a real neck rotation that had
-# turned only left, to 63 then 81 deg, took the 63 for the rest: two of four
-# turns lost; its turns reach 30 deg). Each side has its own reach, as
-# movements go further one way than the other: a head lowered 30 deg and
-# raised 14 (a look-up is kept small) has its level head 14 deg from the
-# lower extreme; a rendered forward bend to 62 deg and back bend to 14 has
-# upright 14 from the upper one. Two and a half bands (20 deg) each side, the
-# rule before, took the midpoint of the extremes for the nod's rest, 8 deg
-# down, and the level head then read "up"; a fifth of the range each side
-# (offline's EDGE_SHARE, for a start part-way into a movement, which live
-# the second visit rules out) left upright out of the bends.
 
 
 def _still_episodes(
@@ -195,8 +180,8 @@ def _middle(
 
     With `so_far` (live: the recording up to now), a place in between must
     have been visited twice and lie at least `reach` (below, above: how far
-    the exercise moves each way) from each extreme, and the midpoint is trusted only once the
-    person has been at each extreme twice (stayed still there; or, where
+    the exercise moves each way) from each extreme, and the midpoint is
+    trusted only once the person has been at each extreme twice (stayed still there; or, where
     they were never still anywhere, reached it in turn with the other):
     after a rest and one turn, the rest is itself an extreme, and their
     midpoint is no rest. NaN when the history cannot tell yet.
@@ -215,6 +200,21 @@ def _middle(
     # movement, not the rest (a recording began with the head turned 38
     # deg for 0.4 s, the turns' ends at -52 and 68: taken for the rest, half
     # the turns went unseen).
+    # Live (the recording so far), a rest between the extremes lies at least as
+    # far from each as the exercise moves that way (its `reach`, from
+    # baseline.rest_reaches), and at least a rest band: until the person has
+    # moved both ways, one extreme is the rest itself, and a movement's slow way
+    # in and out reads as a place in between (a real neck rotation that had
+    # turned only left, to 63 then 81 deg, took the 63 for the rest: two of four
+    # turns lost; its turns reach 30 deg). Each side has its own reach, as
+    # movements go further one way than the other: a head lowered 30 deg and
+    # raised 14 (a look-up is kept small) has its level head 14 deg from the
+    # lower extreme; a rendered forward bend to 62 deg and back bend to 14 has
+    # upright 14 from the upper one. Two and a half bands (20 deg) each side, the
+    # rule before, took the midpoint of the extremes for the nod's rest, 8 deg
+    # down, and the level head then read "up"; a fifth of the range each side
+    # (offline's EDGE_SHARE, for a start part-way into a movement, which live
+    # the second visit rules out) left upright out of the bends.
     if so_far:
         below, above = max(band, reach[0]), max(band, reach[1])
     else:

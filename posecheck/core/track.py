@@ -208,13 +208,8 @@ class LandmarkTrack:
             camera_roll_deg=tracks[0].camera_roll_deg if len({tr.camera_roll_deg for tr in tracks}) == 1 else None,
             face_deg=_joined_reading([(len(tr), tr.face_deg) for tr in tracks]),
             head_dir_deg=_joined_reading([(len(tr), tr.head_dir_deg) for tr in tracks]),
-            # Known only where every part was searched.
-            text_erased=None
-            if any(tr.text_erased is None for tr in tracks)
-            else np.concatenate([tr.text_erased for tr in tracks if tr.text_erased is not None]),
-            shot_start=None
-            if any(tr.shot_start is None for tr in tracks)
-            else np.concatenate([tr.shot_start for tr in tracks if tr.shot_start is not None]),
+            text_erased=_joined_flags([tr.text_erased for tr in tracks]),
+            shot_start=_joined_flags([tr.shot_start for tr in tracks]),
         )
         return joined, starts
 
@@ -305,6 +300,15 @@ def _joined_reading(
     if not shapes:
         return None
     return np.concatenate([np.full((n, *shapes[0]), np.nan, np.float32) if r is None else r for n, r in parts])
+
+
+def _joined_flags(parts: list[npt.NDArray[np.bool_] | None]) -> npt.NDArray[np.bool_] | None:
+    """A per-frame flag (text_erased, shot_start) of tracks played in turn:
+    known only where every part was searched, else None (unknown for the
+    whole, not "none")."""
+    if any(p is None for p in parts):
+        return None
+    return np.concatenate([p for p in parts if p is not None])
 
 
 def mirror_landmarks(
