@@ -714,6 +714,36 @@ def test_no_frame_missed_is_no_end_out_of_sight():
     assert (len(eng.reps), eng.partial_reps) == (0, 1)
 
 
+def _lost_at_the_bottom(peak: float, lost_from: float, found_at: float) -> tuple[np.ndarray, np.ndarray]:
+    """A rep 10 -> peak -> 10 at 25 a second each way (neutral 10, partial
+    20, end 30), out of sight from lost_from to found_at seconds after it
+    leaves 10."""
+    span_s = (peak - 10) / 25
+    trace = segments((10, 10, 1.0), (10, peak, span_s), (peak, 10, span_s), (10, 10, 1.0))
+    visible = np.ones(len(trace), bool)
+    visible[int(round((1.0 + lost_from) * FPS)) : int(round((1.0 + found_at) * FPS))] = False
+    return trace, visible
+
+
+@pytest.mark.parametrize(
+    ("peak", "lost_from", "found_at", "counted"),
+    [
+        (40, 0.6, 1.8, (1, 0)),  # lost at 25 going down, found at 25 coming up: its end passed unseen
+        (26, 0.56, 0.66, (0, 1)),  # a half rep out of sight 0.1 s at its turn: no bottom hides there
+        (40, 0.6, 2.1, (0, 1)),  # found again short of partial (17.5): the way back not seen past it
+        (40, 0.3, 1.8, (0, 1)),  # lost at 17.5, short of partial: nothing said it was going far
+        (26, 0.72, 1.1, (0, 1)),  # lost on the way back (24 after 26), not going deeper
+    ],
+)
+def test_an_end_passed_out_of_sight_counts(peak, lost_from, found_at, counted):
+    # A push-up filmed from the front on the floor: the model lost the
+    # person half way down and found them on the way up (a real dark clip,
+    # 2 of 15): lost past partial and going deeper, found past partial.
+    trace, visible = _lost_at_the_bottom(peak, lost_from, found_at)
+    eng, _ = run(exercise(REPS), {"a": trace}, visible)
+    assert (len(eng.reps), eng.partial_reps) == counted
+
+
 def test_a_held_end_out_of_sight_is_not_a_rep():
     # A rep whose end is held (reps_with_hold): the hold cannot be timed
     # unseen, so an end reached out of sight stays an attempt.

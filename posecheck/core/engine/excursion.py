@@ -24,6 +24,17 @@ def leading_movement(p: dict[str, float]) -> str:
     return max(one_sided, key=one_sided.__getitem__)
 
 
+# The shortest time out of sight that can hide a rep's end passed unseen
+# (Excursion.end_out_of_sight): the model loses a person filmed from the
+# front on the floor for 0.2-0.4 s at most bottoms (face to the lens); a
+# frame or two lost at 30 fps is no bottom. A real dark clip lost one
+# push-up at 0.57 of the way down, going deeper, and found it 0.6 s later
+# at 0.55 on the way up. This trusts that the model loses a person at the
+# bottom, not half way: a half rep whose turn is out of sight that long
+# counts too.
+UNSEEN_BOTTOM_S = 0.2
+
+
 @dataclass
 class Excursion:
     """The movement under way, from leaving neutral to the way back.
@@ -75,7 +86,9 @@ class Excursion:
             if len(kept) >= 2:
                 self.held_peak[n] = max(self.held_peak.get(n, -math.inf), min(kept))
 
-    def end_out_of_sight(self, t_s: float, confirm_s: float, past_partial: dict[str, float]) -> str | None:
+    def end_out_of_sight(
+        self, t_s: float, confirm_s: float, past_partial: dict[str, float], partial: dict[str, float]
+    ) -> str | None:
         """The movement whose end was reached out of sight, or None: the
         frame seen before this one (observed) was at the end, the way there
         kept past `partial` (`past_partial`: Movements.past_partial of the
@@ -85,16 +98,32 @@ class Excursion:
         seen 0.1 s later, is no end reached out of sight). A push-up
         filmed from the front, face to the lens at the bottom: the model
         loses the person for 0.2-0.4 s at each bottom and finds them on the
-        way up (a real dark clip: 7 of 15 lost). Plain reps only: a held
+        way up (a real dark clip: 7 of 15 lost). Or its end was passed out
+        of sight: the way there kept past `partial`, the frame seen before
+        this one past it too (`partial`: per movement, the progress of its
+        mark) and deeper than the frame before it, nothing seen for
+        UNSEEN_BOTTOM_S or longer, and this frame past `partial` again.
+        Plain reps only: a held
         rep's hold cannot be timed unseen."""
-        if self.end_since is None or len(self.recent) < 3:
+        if len(self.recent) < 3:
             return None
         times = [r[0] for r in self.recent]
         shortest = min(b - a for a, b in pairwise(times))
-        seen_s, last, _ = self.recent[-2]
-        missed = t_s - seen_s >= confirm_s and t_s - seen_s > 1.5 * shortest
+        (_, before, _), (seen_s, last, _), (_, now, _) = self.recent[-3], self.recent[-2], self.recent[-1]
+        unseen_s = t_s - seen_s if t_s - seen_s > 1.5 * shortest else 0.0  # a frame or more missed
         at_end = {n: v for n, v in last.items() if v >= 1.0 and n in past_partial}
-        return leading_movement(at_end) if at_end and missed else None
+        if self.end_since is not None and at_end and unseen_s >= confirm_s:
+            return leading_movement(at_end)
+        # The end passed out of sight (see UNSEEN_BOTTOM_S).
+        going = {
+            n: v
+            for n, v in last.items()
+            if n in past_partial
+            and v >= partial[n]
+            and v > before.get(n, math.nan)
+            and now.get(n, math.nan) >= partial[n]
+        }
+        return leading_movement(going) if going and unseen_s >= UNSEEN_BOTTOM_S else None
 
     def record(self, t_s: float, name: str, side: str | None, peak: float) -> RepRecord:
         """Its rep, counted at t_s for movement `name`. The record shares the

@@ -68,6 +68,11 @@ class Movements:
         m = self.by_name[name]
         return m.neutral + progress * (m.end - m.neutral)
 
+    @property
+    def partial_progress(self) -> dict[str, float]:
+        """Per movement, the progress of its `partial` mark."""
+        return {n: m.partial_progress for n, m in self.by_name.items()}
+
     def past_partial(self, peak: dict[str, float]) -> dict[str, float]:
         """The movements whose peak progress got past their `partial` mark."""
         return {n: v for n, v in peak.items() if v >= self.by_name[n].partial_progress}
@@ -195,7 +200,8 @@ class RepCounter:
                         return out
                     out += self._reach_end(self._exc.end_since, leading_movement(p))
                 return out
-            unseen = self._exc.end_out_of_sight(t_s, rr.end_confirm_s, self._moves.past_partial(self._exc.held_peak))
+            kept = self._moves.past_partial(self._exc.held_peak)
+            unseen = self._exc.end_out_of_sight(t_s, rr.end_confirm_s, kept, self._moves.partial_progress)
             if unseen is not None and ready and t_s - self._last_rep_s >= rr.min_rep_s and self.ex.kind == "reps":
                 out += self._reach_end(self._exc.end_since or t_s, unseen)  # and on to the way back, below
             else:
