@@ -167,8 +167,8 @@ def _one_frame_out(
     face's box for a size); out of it, judged on the next frame's 25
     well-seen landmarks, 0.18. Only later jumps were looked at for the way
     back, and the next such frame 1.8 s later, at the next bottom, was
-    taken for it: the push-up between was masked as misread (8 of 10 in
-    that recording)."""
+    taken for it: the push-up between was masked as misread (8 of 10
+    counted in that recording, 9 since)."""
     return bool(t_s[j] - t_s[i] <= MISREAD_MAX_STEP_S and _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE)
 
 

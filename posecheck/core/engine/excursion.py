@@ -103,8 +103,7 @@ class Excursion:
         this one past it too (`partial`: per movement, the progress of its
         mark) and deeper than the frame before it, nothing seen for
         UNSEEN_BOTTOM_S or longer, and this frame past `partial` again.
-        Plain reps only: a held
-        rep's hold cannot be timed unseen."""
+        Plain reps only: a held rep's hold cannot be timed unseen."""
         if len(self.recent) < 3:
             return None
         times = [r[0] for r in self.recent]
