@@ -682,6 +682,18 @@ def test_a_glance_down_while_settling_is_not_the_cat_step():
     assert len(eng.reps) == 1
 
 
+def test_a_real_superman_lifts_the_chest_less_than_a_render():
+    # Chest and legs raised together, the chest 7 deg from lying (a library
+    # superman's side camera read 7.7): three raises, three reps.
+    from posecheck.spec import load_exercise
+
+    raise_ = [(0, 0, 1.0), (0, 7, 0.6), (7, 7, 0.5), (7, 0, 0.6)]
+    trunk = segments(*raise_ * 3, (0, 0, 1.0))
+    legs = segments(*[(a * 2, b * 2, d) for a, b, d in raise_] * 3, (0, 0, 1.0))
+    eng, _ = run(load_exercise("prone_trunk_then_legs_raise"), {"trunk_lift_deg": trunk, "legs_lift_deg": legs})
+    assert len(eng.reps) == 3
+
+
 @pytest.mark.parametrize("cut", [True, False])
 def test_a_cut_from_rest_to_the_end_position_is_no_rep(cut):
     # At rest, then the recording cuts to someone at the end position (a
