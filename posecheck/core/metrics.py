@@ -14,8 +14,9 @@ sign conventions.
 
 Sides: "left" and "right" are the subject's own. A landmark name without its
 side prefix ("knee") takes the metric's `side`: "left", "right", "visible"
-(per frame, the side whose landmarks the model sees better, for side views)
-or "mean" (the average of the two metric values).
+(per frame, the side whose landmarks the model sees better, for side views),
+"mean" (the average of the two metric values), or "min" or "max" (the
+smaller or larger of the two, either where the other is unknown).
 
 The built-in measures (`measure = "..."`) are a registry of their own, in
 measures.py; the landmark arrays they read (`Frames`) are in landmarks.py.
@@ -100,7 +101,12 @@ def measure_key(m: MetricDef) -> MetricDef:
 
 
 # The values MetricDef.side, .space and .combine may take (the exercise reader checks them).
-METRIC_SIDES = ("left", "right", "visible", "mean")
+METRIC_SIDES = ("left", "right", "visible", "mean", "min", "max")
+# The sides that read both sides of the body and take one value from the
+# two: their mean, the smaller or the larger (`min`, `max`: an exercise made
+# with either limb, a curl of one arm or of both; either alone where the
+# other is unknown).
+BOTH_SIDES = ("mean", "min", "max")
 METRIC_SPACES = ("image", "world")
 COMBINE_OPS = ("min", "max", "mean")
 
@@ -292,6 +298,10 @@ def evaluate_metric(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # both NaN: NaN
                 out = np.nanmean(np.stack([left, right]), axis=0)
+        elif m.side == "min":
+            out = np.fmin(left, right)  # fmin and fmax take the known one of a NaN and a number
+        elif m.side == "max":
+            out = np.fmax(left, right)
         else:
             out = np.where(_reads_left(f, m), left, right)
     return -out if m.negate else out
@@ -354,8 +364,8 @@ def _on_read_sides(
     mean_needs_both: bool,
 ) -> npt.NDArray[np.bool_]:
     """(T,) a per-side check of a metric where it reads: `on_side(m, side)`
-    on the side a one-sided or `visible` metric reads, on both of a `mean`
-    one (either or both, `mean_needs_both`); `on_measure(m)` for a built-in
+    on the side a one-sided or `visible` metric reads, on both of one that
+    reads both (BOTH_SIDES: either or both, `mean_needs_both`); `on_measure(m)` for a built-in
     measure; for a combine, every metric it combines."""
     if m.combine:
         parts = [_on_read_sides(f, defs_by_name[n], defs_by_name, on_side, on_measure, mean_needs_both) for n in m.of]
@@ -365,7 +375,7 @@ def _on_read_sides(
     if not _is_sided(m) or m.side in ("left", "right"):
         return on_side(m, m.side if m.side in ("left", "right") else "left")
     left, right = on_side(m, "left"), on_side(m, "right")
-    if m.side == "mean":
+    if m.side in BOTH_SIDES:
         return left & right if mean_needs_both else left | right
     return np.where(_reads_left(f, m), left, right)
 
@@ -375,8 +385,9 @@ def metric_seen(
 ) -> npt.NDArray[np.bool_]:
     """(T,) frames where the metric's reading rests on landmarks the model
     sees at `min_visibility`: every point it reads (of a `visible` metric on
-    the side it reads, of a `mean` one on either side), a built-in measure
-    the mean of its landmarks, a combine everything it combines.
+    the side it reads, of a `mean`, `min` or `max` one on either side), a
+    built-in measure the mean of its landmarks, a combine everything it
+    combines.
 
     The safety rules judge only such readings: a landmark the model barely
     sees is a guess that can jump from frame to frame (a hidden wrist under
@@ -395,8 +406,9 @@ def metric_seen(
 
 def metric_broadside(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]) -> npt.NDArray[np.bool_]:
     """(T,) frames where every limb the metric's angle reads is seen at least
-    SPEED_BROADSIDE_SHARE of its length (a `mean` metric: on both sides, as
-    it switches to one side where the other is lost): where its speed in the
+    SPEED_BROADSIDE_SHARE of its length (a `mean`, `min` or `max` metric: on
+    both sides, as it switches to one side where the other is lost): where
+    its speed in the
     picture is the limb's own, not swept up by foreshortening. Always True
     for built-in measures and distances (no limb's direction is read)."""
     return _on_read_sides(

@@ -53,6 +53,27 @@ def test_joint_angle_by_side_and_visible_side():
     assert value(f_left_hidden, joint=("hip", "knee", "ankle"), side="visible") == pytest.approx(180)
 
 
+def test_min_and_max_sides_take_one_of_the_two_or_the_one_known():
+    # A curl of one arm: the bent elbow is the smaller angle, whichever arm.
+    pts = {
+        L.LEFT_SHOULDER: (0, 0),
+        L.LEFT_ELBOW: (0, 10),
+        L.LEFT_WRIST: (10, 10),  # 90 deg
+        L.RIGHT_SHOULDER: (20, 0),
+        L.RIGHT_ELBOW: (20, 10),
+        L.RIGHT_WRIST: (20, 20),
+    }  # 180 deg
+    elbow = ("shoulder", "elbow", "wrist")
+    assert value(frames(pts), joint=elbow, side="min") == pytest.approx(90)
+    assert value(frames(pts), joint=elbow, side="max") == pytest.approx(180)
+    # The left wrist out of a 30 px wide picture: its angle is unknown, the
+    # right one is read (where a combine of the two would be unknown).
+    f = frames(pts)
+    f = Frames(px=f.px, world=f.world, visibility=f.visibility, size=(30, 30))
+    f.px[0, L.LEFT_WRIST] = (40, 10)
+    assert value(f, joint=elbow, side="min") == pytest.approx(180)
+
+
 def test_head_tilt_sign_is_toward_subjects_left():
     # Front view, unmirrored: the subject's left is the image right. Tilting
     # toward the left shoulder lowers the left eye (larger y).

@@ -114,7 +114,7 @@ def test_good_example_parses_with_defaults():
         (('id = "ex"', 'id = "other"'), r"key 'id' = 'other': expected the file name without .toml \('ex'\)"),
         (
             ('side = "visible"', 'side = "both"'),
-            r"key 'metrics.knee_deg.side' = 'both': expected one of \['left', 'right', 'visible', 'mean'\]",
+            r"key 'metrics.knee_deg.side' = 'both': expected one of \['left', 'right', 'visible', 'mean', 'min', 'max'\]",
         ),
         (
             ("knee_deg = { joint", 'knee_deg = { segment = ["hip", "knee"], joint'),
