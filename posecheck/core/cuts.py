@@ -118,6 +118,7 @@ def _out_and_back(
     px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
     person = ~np.isnan(px[:, 0, 0])
     cuts = cut_frames(t_s, image_xyz, visibility, frame_size)
+    cut_set = set(cuts)
     spans: list[tuple[int, int]] = []
     away = np.zeros(n, bool)  # frames in a span: never where the body was
     k = 0
@@ -128,10 +129,12 @@ def _out_and_back(
         if len(before):
             ref = px[before[-1]]
             after = np.flatnonzero(person[i + 1 :])
-            j = i + 1 + int(after[0]) if len(after) else -1
-            if j > 0 and _one_frame_out(t_s, px, visibility, ref, i, j):
+            j = i + 1 + int(after[0]) if len(after) else None
+            if j is not None and j not in cut_set and _one_frame_out(t_s, px, visibility, ref, i, j):
+                # Back the next frame without a jump (a jump back is a cut: below).
                 spans.append((i, j))
-                k += 2 if k + 1 < len(cuts) and cuts[k + 1] == j else 1  # a cut back is not a cut out
+                away[i:j] = True
+                k += 1
                 continue
             for m in range(k + 1, len(cuts)):
                 j = cuts[m]
