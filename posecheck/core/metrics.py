@@ -361,14 +361,14 @@ def _on_read_sides(
     defs_by_name: dict[str, MetricDef],
     on_side: Callable[[MetricDef, str], npt.NDArray[np.bool_]],
     on_measure: Callable[[MetricDef], npt.NDArray[np.bool_]],
-    mean_needs_both: bool,
+    needs_both: bool,
 ) -> npt.NDArray[np.bool_]:
     """(T,) a per-side check of a metric where it reads: `on_side(m, side)`
     on the side a one-sided or `visible` metric reads, on both of one that
-    reads both (BOTH_SIDES: either or both, `mean_needs_both`); `on_measure(m)` for a built-in
-    measure; for a combine, every metric it combines."""
+    reads both (BOTH_SIDES: either or both, `needs_both`); `on_measure(m)`
+    for a built-in measure; for a combine, every metric it combines."""
     if m.combine:
-        parts = [_on_read_sides(f, defs_by_name[n], defs_by_name, on_side, on_measure, mean_needs_both) for n in m.of]
+        parts = [_on_read_sides(f, defs_by_name[n], defs_by_name, on_side, on_measure, needs_both) for n in m.of]
         return np.all(parts, axis=0)
     if m.measure:
         return on_measure(m)
@@ -376,7 +376,7 @@ def _on_read_sides(
         return on_side(m, m.side if m.side in ("left", "right") else "left")
     left, right = on_side(m, "left"), on_side(m, "right")
     if m.side in BOTH_SIDES:
-        return left & right if mean_needs_both else left | right
+        return left & right if needs_both else left | right
     return np.where(_reads_left(f, m), left, right)
 
 
@@ -400,7 +400,7 @@ def metric_seen(
         defs_by_name,
         lambda d, side: _points_seen(f, d, side, min_visibility),
         lambda d: _side_visibility(f, d, d.side if d.side in ("left", "right") else "left") >= min_visibility,
-        mean_needs_both=False,
+        needs_both=False,
     )
 
 
@@ -408,14 +408,14 @@ def metric_broadside(f: Frames, m: MetricDef, defs_by_name: dict[str, MetricDef]
     """(T,) frames where every limb the metric's angle reads is seen at least
     SPEED_BROADSIDE_SHARE of its length (a `mean`, `min` or `max` metric: on
     both sides, as it switches to one side where the other is lost): where
-    its speed in the
-    picture is the limb's own, not swept up by foreshortening. Always True
-    for built-in measures and distances (no limb's direction is read)."""
+    its speed in the picture is the limb's own, not swept up by
+    foreshortening. Always True for built-in measures and distances (no
+    limb's direction is read)."""
     return _on_read_sides(
         f,
         m,
         defs_by_name,
         lambda d, side: ~_end_on(f, d, side, SPEED_BROADSIDE_SHARE),
         lambda d: np.ones(len(f.px), bool),
-        mean_needs_both=True,
+        needs_both=True,
     )

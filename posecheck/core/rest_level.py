@@ -181,10 +181,11 @@ def _middle(
     With `so_far` (live: the recording up to now), a place in between must
     have been visited twice and lie at least `reach` (below, above: how far
     the exercise moves each way) from each extreme, and the midpoint is
-    trusted only once the person has been at each extreme twice (stayed still there; or, where
-    they were never still anywhere, reached it in turn with the other):
-    after a rest and one turn, the rest is itself an extreme, and their
-    midpoint is no rest. NaN when the history cannot tell yet.
+    trusted only once the person has been at each extreme twice (stayed
+    still there; or, where they were never still anywhere, reached it in
+    turn with the other): after a rest and one turn, the rest is itself an
+    extreme, and their midpoint is no rest. NaN when the history cannot
+    tell yet.
     """
     lo = float(np.percentile(x, REST_PERCENTILE))
     hi = float(np.percentile(x, 100.0 - REST_PERCENTILE))

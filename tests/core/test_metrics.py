@@ -35,15 +35,15 @@ def value(f: Frames, **kw) -> float:
     return float(out["m"][0])
 
 
+def _left_bent_right_straight(joint: tuple[L, L, L, L, L, L], right_x: float = 0.0) -> dict[L, tuple[float, float]]:
+    """Points of a joint (left end, middle, end; then the right side's) bent
+    90 deg on the left and straight (180) on the right, `right_x` across."""
+    la, lb, lc, ra, rb, rc = joint
+    return {la: (0, 0), lb: (0, 10), lc: (10, 10), ra: (right_x, 0), rb: (right_x, 10), rc: (right_x, 20)}
+
+
 def test_joint_angle_by_side_and_visible_side():
-    pts = {
-        L.LEFT_HIP: (0, 0),
-        L.LEFT_KNEE: (0, 10),
-        L.LEFT_ANKLE: (10, 10),  # 90 deg
-        L.RIGHT_HIP: (0, 0),
-        L.RIGHT_KNEE: (0, 10),
-        L.RIGHT_ANKLE: (0, 20),
-    }  # 180 deg
+    pts = _left_bent_right_straight((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
     f = frames(pts)
     assert value(f, joint=("hip", "knee", "ankle"), side="left") == pytest.approx(90)
     assert value(f, joint=("hip", "knee", "ankle"), side="right") == pytest.approx(180)
@@ -55,14 +55,9 @@ def test_joint_angle_by_side_and_visible_side():
 
 def test_min_and_max_sides_take_one_of_the_two_or_the_one_known():
     # A curl of one arm: the bent elbow is the smaller angle, whichever arm.
-    pts = {
-        L.LEFT_SHOULDER: (0, 0),
-        L.LEFT_ELBOW: (0, 10),
-        L.LEFT_WRIST: (10, 10),  # 90 deg
-        L.RIGHT_SHOULDER: (20, 0),
-        L.RIGHT_ELBOW: (20, 10),
-        L.RIGHT_WRIST: (20, 20),
-    }  # 180 deg
+    pts = _left_bent_right_straight(
+        (L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST), right_x=20
+    )
     elbow = ("shoulder", "elbow", "wrist")
     assert value(frames(pts), joint=elbow, side="min") == pytest.approx(90)
     assert value(frames(pts), joint=elbow, side="max") == pytest.approx(180)
