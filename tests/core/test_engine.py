@@ -654,6 +654,34 @@ def test_a_condition_met_by_its_alternative_reading_keeps_the_hold():
     assert [round(h.duration_s) for h in eng.holds] == [7]
 
 
+def test_a_plank_entered_from_the_knees_is_timed_from_the_straight_legs():
+    # The bundled plank, as a real home clip read: lying 1 s, then on the
+    # forearms with the knees still down for 2.5 s (the shoulder-hip-ankle
+    # line reads straight there too), the legs straightened in 0.3 s, the
+    # plank held 10 s, then down in 1 s. Only the plank is timed (it used
+    # to be timed from the knees, 1.0 s).
+    from posecheck.spec import load_exercise
+
+    def phases(lying: float, kneeling: float, plank: float) -> np.ndarray:
+        return segments((lying, lying, 1.0), (kneeling, kneeling, 2.5), (kneeling, plank, 0.3), (plank, plank, 10.0),
+                        (plank, lying, 1.0), (lying, lying, 1.0))  # fmt: skip
+
+    traces = {
+        "body_line_deg": phases(175, 168, 170),
+        "trunk_incline_deg": phases(88, 87, 76),
+        "elbow_deg": phases(90, 82, 70),
+        "hip_lift_deg": phases(0, 13, 6),
+        "shoulder_lift_deg": phases(5, 8.5, 7.5),
+        "knee_deg": phases(170, 128, 168),
+    }
+    eng, _ = run(load_exercise("plank"), traces)
+    assert len(eng.holds) == 1
+    assert eng.holds[0].start_s == pytest.approx(3.7, abs=0.15)
+    # To the plank's end, and the lowering's first part (hips still over
+    # hip_lift's minimum, then the grace time).
+    assert 13.8 <= eng.holds[0].end_s <= 14.6
+
+
 def test_a_wander_of_the_reading_during_a_hold_is_not_the_way_back():
     # A left hold of 4 s whose reading dips 6 units toward neutral for 0.9 s
     # (longer than the 0.5 s grace; drawn lines over a still head read so)
