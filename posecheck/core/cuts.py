@@ -84,6 +84,9 @@ MIN_MISREAD_FRAMES = 2
 # strided analysis: --stride 6 on 15 fps reads 2.5 frames a second) a
 # rocking body jumps that far, and its reps were masked away (1 of 4).
 MISREAD_MAX_STEP_S = 0.14
+# Back on the body within this long of a jump off it: frames read off the
+# body, whether the way back reads as a jump or not (_short_run_out).
+SHORT_RUN_OUT_S = 0.3
 
 
 def cut_frames(
@@ -113,12 +116,12 @@ def _out_and_back(
 ) -> tuple[list[int], list[tuple[int, int]]]:
     """The cut frames (cut_frames), and the spans (first frame read off the
     body, the frame back) of those that return within CUT_SHARE of the last
-    frame before them within OUT_AND_BACK_S."""
+    frame before them: by any frame within SHORT_RUN_OUT_S, or by a cut
+    back within OUT_AND_BACK_S."""
     n = len(t_s)
     px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
     person = ~np.isnan(px[:, 0, 0])
     cuts = cut_frames(t_s, image_xyz, visibility, frame_size)
-    cut_set = set(cuts)
     spans: list[tuple[int, int]] = []
     away = np.zeros(n, bool)  # frames in a span: never where the body was
     k = 0
@@ -128,13 +131,13 @@ def _out_and_back(
         back = None
         if len(before):
             ref = px[before[-1]]
-            after = np.flatnonzero(person[i + 1 :])
-            j = i + 1 + int(after[0]) if len(after) else None
-            if j is not None and j not in cut_set and _one_frame_out(t_s, px, visibility, ref, i, j):
-                # Back the next frame without a jump (a jump back is a cut: below).
+            j = _short_run_out(t_s, px, visibility, person, ref, i)
+            if j is not None:
                 spans.append((i, j))
                 away[i:j] = True
-                k += 1
+                # The jumps inside the run, and a jump back, are not cuts out.
+                while k < len(cuts) and cuts[k] <= j:
+                    k += 1
                 continue
             for m in range(k + 1, len(cuts)):
                 j = cuts[m]
@@ -152,27 +155,36 @@ def _out_and_back(
     return cuts, spans
 
 
-def _one_frame_out(
+def _short_run_out(
     t_s: npt.NDArray[np.float64],
     px: npt.NDArray[np.float64],
     visibility: npt.NDArray[np.floating],
+    person: npt.NDArray[np.bool_],
     ref: npt.NDArray[np.float64],
     i: int,
-    j: int,
-) -> bool:
-    """Frame i jumped off the body (`ref`: the frame before) and frame j,
-    the next with a person, is back within CUT_SHARE of it.
+) -> int | None:
+    """The first frame with a person within SHORT_RUN_OUT_S after the cut
+    at i that is back within CUT_SHARE of `ref` (the frame before the cut),
+    or None.
 
-    The way back from a frame the model barely read need not read as a jump
-    itself: a push-up filmed from the floor, the face rising at the lens,
-    had a frame that saw only the face (visibility 0.27) and squeezed the
-    unseen arms up to it. Into it the body jumped 1.1 of its size (the
-    face's box for a size); out of it, judged on the next frame's 25
-    well-seen landmarks, 0.18. Only later jumps were looked at for the way
-    back, and the next such frame 1.8 s later, at the next bottom, was
-    taken for it: the push-up between was masked as misread (8 of 10
-    counted in that recording, 9 since)."""
-    return bool(t_s[j] - t_s[i] <= MISREAD_MAX_STEP_S and _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE)
+    The way back from a few frames the model read off the body need not be
+    a jump itself, so it is looked for among all the frames, not only the
+    cuts. A push-up filmed from the floor had a frame that saw only the face
+    (visibility 0.27) and squeezed the unseen arms up to it: into it the
+    body jumped 1.1 of its size, out of it 0.18. A CrossFit demo's fast
+    descent had four such frames in a row (visibility 0.3-0.7), then one
+    landing 0.11 from the last of them and 0.49 from the body, then the
+    body. Looking only among later jumps, the next one a second or two later
+    (at the next top) was taken for the way back and the push-up between
+    was masked as misread. A body cannot jump a quarter of its size in a
+    frame and be back where it was within SHORT_RUN_OUT_S by itself, nor an
+    edit's next shot show the person back in the same place that soon."""
+    for j in range(i + 1, len(t_s)):
+        if t_s[j] - t_s[i] > SHORT_RUN_OUT_S:
+            return None
+        if person[j] and _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE:
+            return j
+    return None
 
 
 def misread_frames(
