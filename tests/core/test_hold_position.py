@@ -23,6 +23,7 @@ IN_POSITION = {
     "elbow_deg": 90.0,
     "shoulder_lift_deg": 8.0,
     "hip_lift_deg": 10.0,
+    "knee_deg": 175.0,
 }
 STRAIGHT_ARMS = {**IN_POSITION, "elbow_deg": 165.0, "shoulder_lift_deg": 17.0}
 
