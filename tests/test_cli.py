@@ -57,6 +57,7 @@ def test_show_names_the_position_a_hold_is_timed_in_with_its_other_readings(caps
     held = next(line for line in out.splitlines() if line.startswith("held while: "))
     assert "150 <= body_line_deg" in held
     assert "elbow_deg <= 125 or shoulder_lift_deg <= 13" in held
+    assert "145 <= knee_deg" in held
     assert "3.5 <= hip_lift_deg <= 30" in held
 
 
