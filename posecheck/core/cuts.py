@@ -85,7 +85,7 @@ MIN_MISREAD_FRAMES = 2
 # rocking body jumps that far, and its reps were masked away (1 of 4).
 MISREAD_MAX_STEP_S = 0.14
 # Back on the body within this long of a jump off it: frames read off the
-# body, whether the way back reads as a jump or not (_short_run_out).
+# body, whether the way back reads as a jump or not (_way_back).
 SHORT_RUN_OUT_S = 0.3
 
 
@@ -122,67 +122,57 @@ def _out_and_back(
     px = np.asarray(image_xyz[:, :, :2], np.float64) * np.asarray(frame_size, np.float64)
     person = ~np.isnan(px[:, 0, 0])
     cuts = cut_frames(t_s, image_xyz, visibility, frame_size)
+    cut_set = set(cuts)
     spans: list[tuple[int, int]] = []
     away = np.zeros(n, bool)  # frames in a span: never where the body was
     k = 0
     while k < len(cuts):
         i = cuts[k]
         before = np.flatnonzero(person[:i] & ~away[:i])
-        back = None
-        if len(before):
-            ref = px[before[-1]]
-            j = _short_run_out(t_s, px, visibility, person, ref, i)
-            if j is not None:
-                spans.append((i, j))
-                away[i:j] = True
-                # The jumps inside the run, and a jump back, are not cuts out.
-                while k < len(cuts) and cuts[k] <= j:
-                    k += 1
-                continue
-            for m in range(k + 1, len(cuts)):
-                j = cuts[m]
-                if t_s[j] - t_s[i] > OUT_AND_BACK_S:
-                    break
-                if _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE:
-                    back = m
-                    break
-        if back is None:
+        j = _way_back(t_s, px, visibility, person, cut_set, px[before[-1]], i) if len(before) else None
+        if j is None:
             k += 1
             continue
-        spans.append((i, cuts[back]))
-        away[i : cuts[back]] = True
-        k = back + 1  # a cut back is not a cut out
+        spans.append((i, j))
+        away[i:j] = True
+        # The jumps inside the span, and a jump back, are not cuts out.
+        while k < len(cuts) and cuts[k] <= j:
+            k += 1
     return cuts, spans
 
 
-def _short_run_out(
+def _way_back(
     t_s: npt.NDArray[np.float64],
     px: npt.NDArray[np.float64],
     visibility: npt.NDArray[np.floating],
     person: npt.NDArray[np.bool_],
+    cut_set: set[int],
     ref: npt.NDArray[np.float64],
     i: int,
 ) -> int | None:
-    """The first frame with a person within SHORT_RUN_OUT_S after the cut
-    at i that is back within CUT_SHARE of `ref` (the frame before the cut),
-    or None.
+    """The first frame after the cut at i back within CUT_SHARE of `ref`
+    (the frame before the cut): any frame with a person within
+    SHORT_RUN_OUT_S, a cut (a jump back) within OUT_AND_BACK_S; or None.
 
     The way back from a few frames the model read off the body need not be
-    a jump itself, so it is looked for among all the frames, not only the
-    cuts. A push-up filmed from the floor had a frame that saw only the face
-    (visibility 0.27) and squeezed the unseen arms up to it: into it the
-    body jumped 1.1 of its size, out of it 0.18. A CrossFit demo's fast
-    descent had four such frames in a row (visibility 0.3-0.7), then one
-    landing 0.11 from the last of them and 0.49 from the body, then the
-    body. Looking only among later jumps, the next one a second or two later
-    (at the next top) was taken for the way back and the push-up between
-    was masked as misread. A body cannot jump a quarter of its size in a
-    frame and be back where it was within SHORT_RUN_OUT_S by itself, nor an
-    edit's next shot show the person back in the same place that soon."""
+    a jump itself, so near the cut it is looked for among all the frames,
+    not only the cuts. A push-up filmed from the floor had a frame that saw
+    only the face (visibility 0.27) and squeezed the unseen arms up to it:
+    into it the body jumped 1.1 of its size, out of it 0.18. A CrossFit
+    demo's fast descent had four such frames in a row (visibility 0.3-0.7),
+    then one landing 0.11 from the last of them and 0.49 from the body, then
+    the body. Looking only among later jumps, the next one a second or two
+    later (at the next top) was taken for the way back and the push-up
+    between was masked as misread. A body cannot jump a quarter of its size
+    in a frame and be back where it was within SHORT_RUN_OUT_S by itself,
+    nor an edit's next shot show the person back in the same place that
+    soon."""
     for j in range(i + 1, len(t_s)):
-        if t_s[j] - t_s[i] > SHORT_RUN_OUT_S:
+        since_s = t_s[j] - t_s[i]
+        if since_s > OUT_AND_BACK_S:
             return None
-        if person[j] and _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE:
+        near = since_s <= SHORT_RUN_OUT_S
+        if person[j] and (near or j in cut_set) and _jump_share(ref, px[j], visibility[j]) <= CUT_SHARE:
             return j
     return None
 
