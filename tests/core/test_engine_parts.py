@@ -69,20 +69,44 @@ def test_hold_clock_bridges_dips_shorter_than_the_grace():
 
 
 def test_a_still_metric_passing_its_level_for_a_frame_is_not_rest():
-    """The head leans into the hand from 1 to 2 s and rests at -5 until 10 s;
-    at 0.4 s a hand sweeping over the face reads -4.8 for one frame: the hold
-    is narrowed to the rest from 2 s, not from that frame."""
-    clock = HoldClock(0.0, grace_s=0.5)
+    """A press: the hand arrives at 0 s, the head leans into it from 1 to 2 s
+    and rests at -5 until 10 s; at 0.4 s a hand sweeping over the face reads
+    -4.8 for one frame. The press is narrowed to the rest from 2 s at the
+    press's level, not from that frame, nor from the head's rest at neutral
+    before the lean."""
+    clock = SettledHoldClock(0.0, grace_s=0.5, settle_speed=0.25, range_units=20.0, level_band_units=2.0)
     t = 0.0
     while t <= 10.0:
         tilt = -5.0 * min(max(t - 1.0, 0.0), 1.0)
         if abs(t - 0.4) < 1e-6:
             tilt = -4.8
-        clock.update(t, True, still=(tilt,))
+        clock.update(t, True, 1.0, still=(tilt,))
         t = round(t + 0.1, 6)
     start, end = clock.final_span()
     assert 1.5 <= start <= 2.0  # within the 2 deg band from -3 on
     assert end == 10.0
+
+
+def test_a_static_hold_is_narrowed_to_its_ramps_not_its_drift():
+    """A plank: the hips rise 0 -> 12 deg over the first second (in position
+    all along), sink slowly to 6 deg as the person tires until 31 s, then
+    lower to 0 in a second. The hold is timed from the settle (1 s) to the
+    start of the lowering (31 s): the slow sink is held. (Against the whole
+    hold's median level, 9, the sink cut it to about 5-26 s.)"""
+    clock = HoldClock(0.0, grace_s=0.5)
+    t = 0.0
+    while t <= 32.0:
+        if t <= 1.0:
+            hip = 12.0 * t
+        elif t <= 31.0:
+            hip = 12.0 - 6.0 * (t - 1.0) / 30.0
+        else:
+            hip = 6.0 - 6.0 * (t - 31.0)
+        clock.update(t, True, still=(hip,))
+        t = round(t + 1 / FPS, 6)
+    start, end = clock.final_span()
+    assert 0.8 <= start <= 1.1
+    assert 30.9 <= end <= 31.4
 
 
 def test_settled_hold_clock_starts_when_the_movement_settles():

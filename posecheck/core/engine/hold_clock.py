@@ -22,10 +22,11 @@ class HoldClock:
     to the last in-position frame; dips shorter than `grace_s` do not end it.
 
     With `still` metrics (HoldRule.still) the finished hold is narrowed to
-    when they were at rest too, within `still_band` of their level over the
-    hold for REST_S at least: getting into position is not holding it, and
-    one frame passing through the level (a hand sweeping over the face
-    reads the head's tilt wrong for a frame) is not resting there.
+    when they were at rest too: it starts where they settled and ends where
+    they left (see final_span). Getting into position is not holding it,
+    lowering out of it is not either, and one frame passing through the
+    level (a hand sweeping over the face reads the head's tilt wrong for a
+    frame) is not resting there.
     """
 
     REST_S = 0.2
@@ -83,9 +84,31 @@ class HoldClock:
         """When the hold ended, once it is broken."""
         return self.last_in_s
 
+    # The level a `still` metric rests at is its median over this long:
+    # ahead of a frame for the hold's start (where it settled), behind it
+    # for its end (where it left). A whole-hold median cut long holds whose
+    # level drifts: a real 30 s plank's hips sank a few degrees as the person
+    # tired, and the hold lost a second at each end to the drift.
+    LEVEL_WINDOW_S = 1.0
+    # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
+    # is steadied over MEDIAN_S (0.5 s: a still head's jitter, not the 1-2 s
+    # ramp into or out of a hold), and only over a hold of 2 x MEDIAN_S at
+    # least (a sweep through the end is no hold to steady: its median would
+    # flatten the arc's top into a still span).
+    NOISE_K = 3.0
+    MEDIAN_S = 0.5
+
     def final_span(self) -> tuple[float, float]:
         """(start_s, end_s) of the hold once it is over, narrowed to when the
-        `still` metrics were at rest as well."""
+        `still` metrics were at rest as well.
+
+        A frame is at rest when the metric is within `still_band` of its
+        level, its median over LEVEL_WINDOW_S: the window ahead for the start
+        (the rise into a plank reads 8-10 deg/s, then the hips settle), the
+        window behind for the end (the lowering leaves the level it held).
+        A slow settle or drift stays within the band of its own window and
+        is held; only a ramp into or out of the position is cut.
+        """
         start, end = self._span()
         if not self._still:
             return start, end
@@ -96,24 +119,54 @@ class HoldClock:
             ok = inside & ~np.isnan(column)
             if not ok.any():
                 continue
-            level = float(np.median(column[ok]))
             seen = np.flatnonzero(ok)
-            at_rest = np.abs(column[seen] - level) <= self.still_band
-            if not at_rest.any():
-                continue
-            # Where it never rested REST_S on end, each frame at rest counts.
-            runs = _runs(t, seen, at_rest, self.REST_S) or [(int(i), int(i)) for i in seen[at_rest]]
-            # Narrowed only where the metric was seen moving first (or after).
-            if runs[0][0] != seen[0]:
-                start = max(start, float(t[runs[0][0]]))
-            if runs[-1][1] != seen[-1]:
-                end = min(end, float(t[runs[-1][1]]))
+            settled = self._at_rest(t[seen], column[seen], ahead=True)
+            staying = self._at_rest(t[seen], column[seen], ahead=False)
+            # Narrowed only where the metric was seen moving first (or after);
+            # where it never rested REST_S on end, each frame at rest counts.
+            if settled.any():
+                runs = _runs(t, seen, settled, self.REST_S) or [(int(i), int(i)) for i in seen[settled]]
+                if runs[0][0] != seen[0]:
+                    start = max(start, float(t[runs[0][0]]))
+            if staying.any():
+                runs = _runs(t, seen, staying, self.REST_S) or [(int(i), int(i)) for i in seen[staying]]
+                if runs[-1][1] != seen[-1]:
+                    end = min(end, float(t[runs[-1][1]]))
         return start, max(end, start)
+
+    def _at_rest(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], *, ahead: bool) -> npt.NDArray[np.bool_]:
+        """Per sample of a `still` metric over the hold: at rest, judged for
+        the hold's start (ahead) or its end (see final_span). A reading
+        noisier than the band is steadied first, as for the hold at a rep's
+        end (SettledHoldClock._steadied): a real plank's hip reading jumped
+        3-5 deg for a few frames, which cut 0.3 s off a hold that lasted to
+        the end of the clip."""
+        band = self.still_band
+        sigma = frame_noise(t, x)
+        if not math.isnan(sigma) and self.NOISE_K * sigma > band:
+            x, samples = running_median(t, x, self.MEDIAN_S)
+            band = max(band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
+        return _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=ahead)
 
     def _span(self) -> tuple[float, float]:
         """(start_s, end_s) before narrowing."""
         assert self.start_s is not None
         return self.start_s, self.end_s()
+
+
+def _at_level(
+    t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], window_s: float, band: float, *, ahead: bool
+) -> npt.NDArray[np.bool_]:
+    """Per sample: within `band` of the median of the samples in the
+    window_s ahead of it (ahead=True) or behind it, the sample included."""
+    if ahead:
+        lo = np.arange(len(t))
+        hi = np.searchsorted(t, t + window_s + 1e-9, side="right")
+    else:
+        lo = np.searchsorted(t, t - window_s - 1e-9, side="left")
+        hi = np.arange(1, len(t) + 1)
+    level = np.array([np.median(x[a:b]) for a, b in zip(lo, hi, strict=True)])
+    return np.asarray(np.abs(x - level) <= band)
 
 
 def _runs(
@@ -212,10 +265,9 @@ class SettledHoldClock(HoldClock):
             return 0.0
         return max(self._still_until_s - self.start_s, 0.0)
 
-    # How far back the level is taken from when looking for the departure,
-    # and how long a departure must last at least (a noise spike is not one;
-    # the hold's grace time is used when longer).
-    LEVEL_WINDOW_S = 1.0
+    # How long a departure must last at least (a noise spike is not one; the
+    # hold's grace time is used when longer). The level it departs from is
+    # the median of the LEVEL_WINDOW_S before.
     DEPART_FOR_S = 0.2
     # The hold ended where the reading last sat at its level before leaving
     # it for good: within this share of the band round its trailing median
@@ -290,14 +342,6 @@ class SettledHoldClock(HoldClock):
             return start, max(self._last_at_level(t, p, out_since, band), start)
         return start, self.last_in_s
 
-    # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
-    # is steadied over MEDIAN_S (0.5 s: a still head's jitter, not the 1-2 s
-    # ramp into or out of a hold), and only over a hold of 2 x MEDIAN_S at
-    # least (a sweep through the end is no hold to steady: its median would
-    # flatten the arc's top into a still span).
-    NOISE_K = 3.0
-    MEDIAN_S = 0.5
-
     def _steadied(self, t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, float]:
         """(progress, band) to find the hold's span on: as read with the
         clock's band, or steadied with a band to match (see _span)."""
@@ -341,6 +385,13 @@ class SettledHoldClock(HoldClock):
             else:
                 since = None
         return False
+
+    def _at_rest(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], *, ahead: bool) -> npt.NDArray[np.bool_]:
+        """At the level the `still` metric held over the whole hold, at both
+        ends: a press is held at one level of the head's lean, and the head
+        resting at neutral before the hand pushes is not the press (a level
+        of its own, ahead of the lean, took 1-2 s of rest into the hold)."""
+        return np.asarray(np.abs(x - float(np.median(x))) <= self.still_band)
 
     def end_s(self) -> float:
         return self.final_span()[1] if self.start_s is not None else self.last_in_s
