@@ -58,7 +58,7 @@ def test_show_names_the_position_a_hold_is_timed_in_with_its_other_readings(caps
     assert "150 <= body_line_deg" in held
     assert "elbow_deg <= 125 or shoulder_lift_deg <= 13" in held
     assert "145 <= knee_deg" in held
-    assert "3.5 <= hip_lift_deg <= 30" in held
+    assert "2 <= hip_lift_deg <= 30" in held
 
 
 def test_show_gives_the_thresholds_a_rep_is_counted_on(capsys):
