@@ -14,7 +14,7 @@ import pytest
 from posecheck.cli import build_parser
 from posecheck.core.track import LandmarkTrack
 
-from conftest import SAMPLES, make_track_arrays, needs_mediapipe, one_line_error, run_cli
+from conftest import ROOT, SAMPLES, make_track_arrays, needs_mediapipe, one_line_error, run_cli
 
 SUBCOMMANDS = ["list", "show", "validate", "extract", "analyze"]
 
@@ -51,14 +51,32 @@ def test_show_prints_instructions_and_prescription(capsys):
     assert "safety [stop] neck_overextension" in out
 
 
-def test_show_names_the_position_a_hold_is_timed_in_with_its_other_readings(capsys):
+def test_show_names_the_position_a_hold_is_timed_in_with_its_other_readings(capsys, tmp_path):
     code, out, _ = run(capsys, "show", "plank")
     assert code == 0
     held = next(line for line in out.splitlines() if line.startswith("held while: "))
     assert "150 <= body_line_deg" in held
-    assert "elbow_deg <= 125 or shoulder_lift_deg <= 13" in held
     assert "145 <= knee_deg" in held
     assert "2 <= hip_lift_deg <= 30" in held
+    # A condition with another reading of it ([[hold.when.or]]): a plank
+    # held on the forearms, read by the elbow or the shoulders' height.
+    forearms = (
+        (ROOT / "exercises" / "plank.toml")
+        .read_text()
+        .replace(
+            "[metrics]\n",
+            '[metrics]\nelbow_deg = { joint = ["shoulder", "elbow", "wrist"], side = "visible" }\n'
+            'shoulder_lift_deg = { elevation = ["ankle", "shoulder"], side = "visible" }\n',
+        )
+    )
+    forearms += (
+        '[[hold.when]]\nmetric = "elbow_deg"\nmax = 125.0\n[[hold.when.or]]\nmetric = "shoulder_lift_deg"\nmax = 13.0\n'
+    )
+    (tmp_path / "plank.toml").write_text(forearms)
+    code, out, _ = run(capsys, "show", str(tmp_path / "plank.toml"))
+    assert code == 0
+    held = next(line for line in out.splitlines() if line.startswith("held while: "))
+    assert "elbow_deg <= 125 or shoulder_lift_deg <= 13" in held
 
 
 def test_show_gives_the_thresholds_a_rep_is_counted_on(capsys):

@@ -16,16 +16,14 @@ from posecheck.spec import load_exercise
 
 from conftest import SAMPLES
 
-# A forearm plank's readings: in the position, and on straight arms.
+# A plank's readings: in the position, and on the knees.
 IN_POSITION = {
     "body_line_deg": 172.0,
     "trunk_incline_deg": 80.0,
-    "elbow_deg": 90.0,
-    "shoulder_lift_deg": 8.0,
     "hip_lift_deg": 10.0,
     "knee_deg": 175.0,
 }
-STRAIGHT_ARMS = {**IN_POSITION, "elbow_deg": 165.0, "shoulder_lift_deg": 17.0}
+ON_KNEES = {**IN_POSITION, "knee_deg": 130.0}
 
 
 def _tally(frames: list[dict[str, float]]) -> HoldPositionTally:
@@ -35,20 +33,27 @@ def _tally(frames: list[dict[str, float]]) -> HoldPositionTally:
     return tally
 
 
-def test_a_plank_on_straight_arms_says_to_get_down_on_the_forearms():
-    note = _tally([STRAIGHT_ARMS] * 60).note()
+def test_a_plank_on_the_knees_says_to_straighten_the_legs():
+    note = _tally([ON_KNEES] * 60).note()
     assert note is not None
-    assert note[1].startswith("No hold was timed, never in the position: on the forearms, not on straight arms")
-    assert "elbow_deg read 165 to 165 in 100% of the frames; the hold needs at most 125" in note[1]
+    assert note[1].startswith("No hold was timed, never in the position: the legs straight, on the toes, not on")
+    assert "knee_deg read 130 to 130 in 100% of the frames; the hold needs at least 145" in note[1]
+
+
+def test_a_high_plank_on_straight_arms_is_a_plank():
+    # Straight arms, the shoulders high over the ankles: no condition on the
+    # arms, so nothing to note (and the engine times it).
+    high = {**IN_POSITION, "elbow_deg": 165.0, "shoulder_lift_deg": 17.0}
+    assert _tally([high] * 60).note() is None
 
 
 @pytest.mark.parametrize(
     "frames",
     [
         [IN_POSITION] * 60,  # in the position (a hold too short to time, say)
-        [STRAIGHT_ARMS] * (MIN_FRAMES - 1),  # too few frames read to say
-        [STRAIGHT_ARMS] * 20 + [IN_POSITION] * 40,  # mostly in the position
-        [{**STRAIGHT_ARMS, "hip_lift_deg": math.nan}] * 60,  # a condition unknown throughout
+        [ON_KNEES] * (MIN_FRAMES - 1),  # too few frames read to say
+        [ON_KNEES] * 20 + [IN_POSITION] * 40,  # mostly in the position
+        [{**ON_KNEES, "hip_lift_deg": math.nan}] * 60,  # a condition unknown throughout
     ],
     ids=["in-position", "too-few", "mostly-in", "unknown"],
 )
