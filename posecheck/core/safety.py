@@ -42,6 +42,17 @@ STAYS_SHARE = 0.5
 # roll's warning, 0.6-3.4 s, showed on 3 of 84 frames) is not read.
 SHOWN_S = 2.0
 
+# No body part in these exercises moves faster than this between two frames:
+# a reading that does is the model reading something else for a while (a
+# coach walking in beside a push-up: the elbow 137 -> 64 deg in one frame,
+# 2200 deg/s, and 64 after; a silhouette's arm 105 -> 4 -> 137, 3000-4000;
+# an arm hanging from a bar 69 -> -65, 4000), and its speed is measured
+# afresh from the new reading, as after a cut. Fast by design does not come
+# near it: explosive push-ups read at most 907 deg/s a frame, jump squats
+# 1003, a calm arm let down from overhead 780 over the speed window; the
+# rendered neck snap 329.
+MAX_STEP_DEG_S = 1500.0
+
 # After a cut the movement rules (speed, loop, arc) say nothing this long: a
 # cut found inside a cross-fade (0.5-1 s in edited demos) is followed by more
 # frames blending two shots, whose landmarks slide from one pose to the other
@@ -52,7 +63,8 @@ AFTER_CUT_S = 1.0
 
 class _SpeedMeter:
     """|d metric / dt| over a SPEED_WINDOW_S window that ended CONFIRM_S
-    ago; 0 where the reading went out and came back (a misread, not a move)."""
+    ago; 0 where the reading went out and came back (a misread, not a move);
+    unknown for a window after a jump faster than MAX_STEP_DEG_S."""
 
     def __init__(self) -> None:
         self._hist: deque[tuple[float, float]] = deque()
@@ -69,6 +81,8 @@ class _SpeedMeter:
             self.reset()
             return math.nan
         hist = self._hist
+        if hist and abs(value - hist[-1][1]) > MAX_STEP_DEG_S * (t_s - hist[-1][0]):
+            hist.clear()  # a jump no body makes (MAX_STEP_DEG_S): measured afresh
         hist.append((t_s, value))
         while len(hist) > 2 and t_s - hist[1][0] >= SPEED_WINDOW_S + 2 * CONFIRM_S:
             hist.popleft()

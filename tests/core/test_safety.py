@@ -225,6 +225,23 @@ def test_the_rest_of_a_cross_fade_after_a_cut_is_no_jerk(after_cut_s, warns):
     assert bool(mon.warnings) is warns
 
 
+def test_a_jump_no_body_makes_is_not_a_jerk():
+    # A coach walks in beside a push-up and the model reads his arm: the
+    # elbow 137 -> 64 deg in one frame (2200 deg/s at 30 fps) and 64 after,
+    # while it was going down at 150 deg/s. Not a movement of hers: no
+    # warning. A real snap as fast as the body goes, 60 deg in 0.1 s over
+    # three frames (600 deg/s), still warns; so does a real jerk right after
+    # such a jump, once the speed is measured afresh.
+    going_down = np.linspace(180, 137, 9)
+    misread = np.concatenate([going_down, np.full(40, 64.0)])
+    assert speed_trace(misread).warnings == []
+    snap = np.concatenate([np.full(30, 137.0), np.linspace(137, 77, 4), np.full(30, 77.0)])
+    assert len(speed_trace(snap).warnings) == 1
+    then_jerk = np.concatenate([misread, np.linspace(64, 4, 4), np.full(30, 4.0)])
+    w = speed_trace(then_jerk).warnings
+    assert len(w) == 1 and w[0].t_s == pytest.approx(len(misread) / FPS, abs=0.15)
+
+
 def test_speed_waits_while_not_exercising():
     jerk = np.concatenate([np.zeros(30), np.linspace(0, 45, 5), np.full(30, 45)])
     assert speed_trace(jerk, exercising=False).warnings == []
