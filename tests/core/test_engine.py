@@ -681,6 +681,28 @@ def test_a_plank_entered_from_the_knees_is_timed_from_the_straight_legs():
     assert 13.8 <= eng.holds[0].end_s <= 14.2
 
 
+def test_a_plank_held_for_the_whole_recording_is_timed_whole():
+    # The bundled plank already held when the recording starts and still
+    # held when it ends, the hips' reading wandering 3-9 deg about 6 (a real
+    # plank clip mirrored, darkened or turned read so): no way into or out
+    # of the position is seen, so nothing is cut from either end (the
+    # wander's first and last seconds were, down to 4.8 s of 6.9).
+    from posecheck.spec import load_exercise
+
+    n = int(7 * FPS)
+    wander = 6.0 + 3.0 * np.sin(np.arange(n) / FPS * 2.5)
+    traces = {
+        "body_line_deg": np.full(n, 170.0),
+        "trunk_incline_deg": np.full(n, 80.0),
+        "hip_lift_deg": wander,
+        "knee_deg": np.full(n, 170.0),
+    }
+    eng, _ = run(load_exercise("plank"), traces)
+    assert len(eng.holds) == 1
+    assert eng.holds[0].start_s == pytest.approx(0.0, abs=0.05)
+    assert eng.holds[0].duration_s == pytest.approx((n - 1) / FPS, abs=0.05)
+
+
 def test_a_low_plank_is_timed_and_lying_is_not():
     # The bundled plank, as real clips read: lying with the hips 1.3 deg over
     # the ankles (an oblique living-room clip's lying, the highest seen on a

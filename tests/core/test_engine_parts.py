@@ -89,24 +89,34 @@ def test_a_still_metric_passing_its_level_for_a_frame_is_not_rest():
 
 def test_a_static_hold_is_narrowed_to_its_ramps_not_its_drift():
     """A plank: the hips rise 0 -> 12 deg over the first second (in position
-    all along), sink slowly to 6 deg as the person tires until 31 s, then
-    lower to 0 in a second. The hold is timed from the settle (1 s) to the
-    start of the lowering (31 s): the slow sink is held. (Against the whole
+    from 2 deg, the way in seen), sink slowly to 6 deg as the person tires
+    until 31 s, then lower to 0 in a second (out of position under 2 deg:
+    the way out seen). The hold is timed from the settle (1 s) to the start
+    of the lowering (31 s): the slow sink is held. (Against the whole
     hold's median level, 9, the sink cut it to about 5-26 s.)"""
-    clock = HoldClock(0.0, grace_s=0.5)
-    t = 0.0
-    while t <= 32.0:
+    clock = HoldClock(0.15, grace_s=0.5, entered=True)
+    t = 0.15
+    while True:
         if t <= 1.0:
             hip = 12.0 * t
         elif t <= 31.0:
             hip = 12.0 - 6.0 * (t - 1.0) / 30.0
         else:
-            hip = 6.0 - 6.0 * (t - 31.0)
-        clock.update(t, True, still=(hip,))
+            hip = max(6.0 - 6.0 * (t - 31.0), 0.0)
+        if not clock.update(t, hip >= 2.0, still=(hip,)):
+            break
         t = round(t + 1 / FPS, 6)
     start, end = clock.final_span()
     assert 0.8 <= start <= 1.1
     assert 30.9 <= end <= 31.4
+    # The same hold with no way in or out seen (already held when the
+    # recording starts, still held when it ends): nothing is cut.
+    whole = HoldClock(0.15, grace_s=0.5, entered=False)
+    t = 0.15
+    while t <= 31.0:
+        whole.update(t, True, still=(12.0 * min(t, 1.0) - 6.0 * max(t - 1.0, 0.0) / 30.0,))
+        t = round(t + 1 / FPS, 6)
+    assert whole.final_span() == (0.15, pytest.approx(31.0, abs=0.04))
 
 
 def test_settled_hold_clock_starts_when_the_movement_settles():

@@ -80,6 +80,9 @@ class ExerciseEngine:
         # A static hold under way while the setup check runs (its grace as
         # when timed); the timer takes it over once counting starts.
         self._setup_clock: HoldClock | None = None
+        # A frame judged out of the static hold's position since the last
+        # hold began: the next one is seen being got into (HoldClock.entered).
+        self._out_seen = False
         self._ready = False
         self._reach = ReachTally(exercise.reps) if exercise.reps is not None else None
 
@@ -133,12 +136,14 @@ class ExerciseEngine:
                 # runs is holding it: the hold will be timed from then, with
                 # the hold's grace for dips as when it is timed.
                 in_pos = self._in_hold_position(values)
+                self._out_seen |= in_pos is False
                 clock = self._setup_clock
                 # Out of position, or unknown, past the grace: that hold is over.
                 if clock is not None and not clock.update(t_s, in_pos is True):
                     clock = None
                 if clock is None and in_pos:
-                    clock = HoldClock(t_s, self.ex.hold.grace_s, self.ex.hold.still_band)
+                    clock = HoldClock(t_s, self.ex.hold.grace_s, self.ex.hold.still_band, self._out_seen)
+                    self._out_seen = False
                 self._setup_clock = clock
             elif self.ex.reps is not None:
                 # The rep machine may arm (see neutral) during setup, so a
@@ -207,8 +212,10 @@ class ExerciseEngine:
                 self._hold_phase = Phase.IDLE
             return out
         if clock is None:
+            self._out_seen |= not in_pos
             if in_pos:
-                clock = HoldClock(t_s, hold.grace_s, hold.still_band)
+                clock = HoldClock(t_s, hold.grace_s, hold.still_band, self._out_seen)
+                self._out_seen = False
                 self.timer.start(clock)
                 self._hold_phase = Phase.HOLDING
                 clock.update(t_s, in_pos, still=self.timer.still_values(values))

@@ -40,8 +40,15 @@ class HoldClock:
     # judged out of position still ends the hold after the grace time.
     UNSEEN_S = 3.0
 
-    def __init__(self, start_s: float, grace_s: float, still_band_units: float = 2.0) -> None:
+    def __init__(self, start_s: float, grace_s: float, still_band_units: float = 2.0, entered: bool = True) -> None:
         self.start_s: float | None = start_s
+        # The person was seen out of the position before this hold began
+        # (getting into it): only then can its start be a ramp to cut.
+        self.entered = entered
+        # Broken by a frame judged out of position past the grace time (the
+        # way out was seen), not closed by the end of the recording, a loss
+        # of the pose or a stop.
+        self.broken = False
         self.last_in_s = start_s
         self.grace_s = grace_s
         self.still_band = still_band_units
@@ -66,7 +73,8 @@ class HoldClock:
             self._unjudged_since_in = True
             return True
         self._unjudged_since_in = False
-        return t_s - self.last_in_s <= self.grace_s
+        self.broken = t_s - self.last_in_s > self.grace_s
+        return not self.broken
 
     def unjudged(self, t_s: float) -> bool:
         """Feed a frame where the position cannot be judged (see UNSEEN_S);
@@ -86,9 +94,9 @@ class HoldClock:
 
     # The level a `still` metric rests at is its median over this long:
     # ahead of a frame for the hold's start (where it settled), behind it
-    # for its end (where it left). A whole-hold median cut long holds whose
-    # level drifts: a real 30 s plank's hips sank a few degrees as the person
-    # tired, and the hold lost a second at each end to the drift.
+    # for its end (where it left). A whole-hold median cut holds whose level
+    # drifts: a real oblique plank read 30.6 s of 31.5, a real half hang 4.7
+    # of 6.2 (its knees settling on as it hung).
     LEVEL_WINDOW_S = 1.0
     # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
     # is steadied over MEDIAN_S (0.5 s: a still head's jitter, not the 1-2 s
@@ -100,18 +108,16 @@ class HoldClock:
 
     def final_span(self) -> tuple[float, float]:
         """(start_s, end_s) of the hold once it is over, narrowed to when the
-        `still` metrics were at rest as well.
-
-        A frame is at rest when the metric is within `still_band` of its
-        level, its median over LEVEL_WINDOW_S: the window ahead for the start
-        (the rise into a plank reads 8-10 deg/s, then the hips settle), the
-        window behind for the end (the lowering leaves the level it held).
-        A slow settle or drift stays within the band of its own window and
-        is held; only a ramp into or out of the position is cut.
-        """
+        `still` metrics were at rest as well (see _rest_span)."""
         start, end = self._span()
         if not self._still:
             return start, end
+        # Only a way in or out that was seen can be cut: a hold already under
+        # way when the recording (or its shot) begins, or still held when
+        # it ends, has none at that end (a real plank held for a whole 6.9 s
+        # clip, its hips' reading wandering 2-9 deg when the clip was
+        # mirrored, darkened or turned, lost up to 2.3 s to "ramps" of noise).
+        entered, left = self._ways_seen()
         t = np.asarray(self._still_t)
         values = np.asarray(self._still, dtype=float)
         inside = (t >= start) & (t <= end)
@@ -120,33 +126,50 @@ class HoldClock:
             if not ok.any():
                 continue
             seen = np.flatnonzero(ok)
-            settled = self._at_rest(t[seen], column[seen], ahead=True)
-            staying = self._at_rest(t[seen], column[seen], ahead=False)
-            # Narrowed only where the metric was seen moving first (or after);
-            # where it never rested REST_S on end, each frame at rest counts.
-            if settled.any():
-                runs = _runs(t, seen, settled, self.REST_S) or [(int(i), int(i)) for i in seen[settled]]
-                if runs[0][0] != seen[0]:
-                    start = max(start, float(t[runs[0][0]]))
-            if staying.any():
-                runs = _runs(t, seen, staying, self.REST_S) or [(int(i), int(i)) for i in seen[staying]]
-                if runs[-1][1] != seen[-1]:
-                    end = min(end, float(t[runs[-1][1]]))
+            first, last = self._rest_span(t[seen], column[seen])
+            if first is not None and entered:
+                start = max(start, float(t[seen[first]]))
+            if last is not None and left:
+                end = min(end, float(t[seen[last]]))
         return start, max(end, start)
 
-    def _at_rest(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], *, ahead: bool) -> npt.NDArray[np.bool_]:
-        """Per sample of a `still` metric over the hold: at rest, judged for
-        the hold's start (ahead) or its end (see final_span). A reading
-        noisier than the band is steadied first, as for the hold at a rep's
-        end (SettledHoldClock._steadied): a real plank's hip reading jumped
-        3-5 deg for a few frames, which cut 0.3 s off a hold that lasted to
-        the end of the clip."""
+    def _ways_seen(self) -> tuple[bool, bool]:
+        """(way in, way out) of the position seen: the ends final_span may
+        narrow."""
+        return self.entered, self.broken
+
+    def _rest_span(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> tuple[int | None, int | None]:
+        """(first, last) sample of a `still` metric over a static hold where
+        it was at rest: from where it settled after the way into the
+        position to where the way out of it began; None where it was at
+        rest from the first sample (or to the last).
+
+        A sample is at rest within `still_band` of the metric's level, its
+        median over LEVEL_WINDOW_S: the window ahead for the start (the rise
+        into a plank reads 8-10 deg/s, then the hips settle), the window
+        behind for the end (the lowering leaves the level it held); a run at
+        rest lasts REST_S at least. A slow settle or drift stays within the
+        band of its own window and is held. A reading noisier than the band
+        frame to frame is steadied first, as for the hold at a rep's end
+        (SettledHoldClock._steadied).
+        """
         band = self.still_band
         sigma = frame_noise(t, x)
         if not math.isnan(sigma) and self.NOISE_K * sigma > band:
             x, samples = running_median(t, x, self.MEDIAN_S)
             band = max(band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
-        return _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=ahead)
+        first: int | None = None
+        last: int | None = None
+        settled = _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=True)
+        if settled.any():
+            first = _runs_in(t, settled, self.REST_S)[0][0] or None
+        staying = _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=False)
+        if staying.any():
+            k = _runs_in(t, staying, self.REST_S)[-1][1]
+            last = k if k < len(t) - 1 else None
+        if first is not None and last is not None and last < first:
+            last = first
+        return first, last
 
     def _span(self) -> tuple[float, float]:
         """(start_s, end_s) before narrowing."""
@@ -167,6 +190,14 @@ def _at_level(
         hi = np.arange(1, len(t) + 1)
     level = np.array([np.median(x[a:b]) for a, b in zip(lo, hi, strict=True)])
     return np.asarray(np.abs(x - level) <= band)
+
+
+def _runs_in(t: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], min_s: float) -> list[tuple[int, int]]:
+    """(first, last) indices of the runs of True in `mask` (over every
+    sample of t) that last min_s at least; where none does, each True
+    sample alone."""
+    every = np.arange(len(t))
+    return _runs(t, every, mask, min_s) or [(int(i), int(i)) for i in np.flatnonzero(mask)]
 
 
 def _runs(
@@ -386,12 +417,24 @@ class SettledHoldClock(HoldClock):
                 since = None
         return False
 
-    def _at_rest(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], *, ahead: bool) -> npt.NDArray[np.bool_]:
-        """At the level the `still` metric held over the whole hold, at both
-        ends: a press is held at one level of the head's lean, and the head
-        resting at neutral before the hand pushes is not the press (a level
-        of its own, ahead of the lean, took 1-2 s of rest into the hold)."""
-        return np.asarray(np.abs(x - float(np.median(x))) <= self.still_band)
+    def _ways_seen(self) -> tuple[bool, bool]:
+        """A rep's end is always moved into, and the hold there is closed
+        by the counter as the way back starts: both ends may be narrowed."""
+        return True, True
+
+    def _rest_span(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> tuple[int | None, int | None]:
+        """(first, last) sample of a `still` metric at the level it held
+        over the whole hold, for REST_S at least (where it never rested that
+        long, each sample at the level counts): a press is held at one level
+        of the head's lean, and the head resting at neutral before the hand
+        pushes is not the press (a level of its own, ahead of the lean, took
+        1-2 s of rest into the hold). Narrowed only where the metric was
+        seen away from the level first (or after)."""
+        at_rest = np.abs(x - float(np.median(x))) <= self.still_band
+        if not at_rest.any():
+            return None, None
+        runs = _runs_in(t, at_rest, self.REST_S)
+        return (runs[0][0] or None), (runs[-1][1] if runs[-1][1] < len(t) - 1 else None)
 
     def end_s(self) -> float:
         return self.final_span()[1] if self.start_s is not None else self.last_in_s
