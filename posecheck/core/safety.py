@@ -42,16 +42,17 @@ STAYS_SHARE = 0.5
 # roll's warning, 0.6-3.4 s, showed on 3 of 84 frames) is not read.
 SHOWN_S = 2.0
 
-# No body part in these exercises moves faster than this between two frames:
-# a reading that does is the model reading something else for a while (a
-# coach walking in beside a push-up: the elbow 137 -> 64 deg in one frame,
-# 2200 deg/s, and 64 after; a silhouette's arm 105 -> 4 -> 137, 3000-4000;
-# an arm hanging from a bar 69 -> -65, 4000), and its speed is measured
-# afresh from the new reading, as after a cut. Fast by design does not come
-# near it: explosive push-ups read at most 907 deg/s a frame, jump squats
-# 1003, a calm arm let down from overhead 780 over the speed window; the
-# rendered neck snap 329.
+# A reading that steps faster than MAX_STEP_DEG_S in one frame while the
+# frames either side of it step at under ISOLATED_SHARE of that is the
+# model reading something else from that frame on (a coach walking in
+# beside a push-up: the elbow 145 -> 137 -> 64 -> 59 deg, a 2200 deg/s step
+# between steps of 250 and 150), not a movement: a limb speeds up and slows
+# down over frames (an arm flung down from a stretch steps 2600 deg/s two
+# frames running, and warns). Its speed is measured afresh from the new
+# reading, as after a cut. Fast by design stays under the step: explosive
+# push-ups read at most 907 deg/s a frame, jump squats 1003.
 MAX_STEP_DEG_S = 1500.0
+ISOLATED_SHARE = 0.25
 
 # After a cut the movement rules (speed, loop, arc) say nothing this long: a
 # cut found inside a cross-fade (0.5-1 s in edited demos) is followed by more
@@ -64,7 +65,7 @@ AFTER_CUT_S = 1.0
 class _SpeedMeter:
     """|d metric / dt| over a SPEED_WINDOW_S window that ended CONFIRM_S
     ago; 0 where the reading went out and came back (a misread, not a move);
-    unknown for a window after a jump faster than MAX_STEP_DEG_S."""
+    unknown for a window after an isolated jump (MAX_STEP_DEG_S)."""
 
     def __init__(self) -> None:
         self._hist: deque[tuple[float, float]] = deque()
@@ -81,9 +82,10 @@ class _SpeedMeter:
             self.reset()
             return math.nan
         hist = self._hist
-        if hist and abs(value - hist[-1][1]) > MAX_STEP_DEG_S * (t_s - hist[-1][0]):
-            hist.clear()  # a jump no body makes (MAX_STEP_DEG_S): measured afresh
         hist.append((t_s, value))
+        if _isolated_jump(hist):
+            for _ in range(len(hist) - 2):  # measured afresh from the jump (MAX_STEP_DEG_S)
+                hist.popleft()
         while len(hist) > 2 and t_s - hist[1][0] >= SPEED_WINDOW_S + 2 * CONFIRM_S:
             hist.popleft()
         # The window ends at the last sample CONFIRM_S old and starts at the
@@ -102,6 +104,19 @@ class _SpeedMeter:
         if moved * change <= 0 or abs(moved) < STAYS_SHARE * abs(change):
             return 0.0
         return abs(change) / (t_end - t0)
+
+
+def _isolated_jump(hist: deque[tuple[float, float]]) -> bool:
+    """The step into the second-to-last reading is over MAX_STEP_DEG_S and
+    the steps either side of it under ISOLATED_SHARE of it."""
+    if len(hist) < 4:
+        return False
+    (t0, v0), (t1, v1), (t2, v2), (t3, v3) = (hist[k] for k in range(len(hist) - 4, len(hist)))
+    if min(t1 - t0, t2 - t1, t3 - t2) <= 0:
+        return False
+    jump = abs(v2 - v1) / (t2 - t1)
+    calm = ISOLATED_SHARE * jump
+    return jump > MAX_STEP_DEG_S and abs(v1 - v0) / (t1 - t0) < calm and abs(v3 - v2) / (t3 - t2) < calm
 
 
 def _middle(hist: deque[tuple[float, float]], i: int) -> float:
