@@ -100,9 +100,7 @@ class HoldClock:
     LEVEL_WINDOW_S = 1.0
     # Noise within 1/NOISE_K of the band is left as it is; a noisier reading
     # is steadied over MEDIAN_S (0.5 s: a still head's jitter, not the 1-2 s
-    # ramp into or out of a hold), and only over a hold of 2 x MEDIAN_S at
-    # least (a sweep through the end is no hold to steady: its median would
-    # flatten the arc's top into a still span).
+    # ramp into or out of a hold; see _steady).
     NOISE_K = 3.0
     MEDIAN_S = 0.5
 
@@ -153,11 +151,7 @@ class HoldClock:
         frame to frame is steadied first, as for the hold at a rep's end
         (SettledHoldClock._steadied).
         """
-        band = self.still_band
-        sigma = frame_noise(t, x)
-        if not math.isnan(sigma) and self.NOISE_K * sigma > band:
-            x, samples = running_median(t, x, self.MEDIAN_S)
-            band = max(band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
+        x, band = self._steady(t, x, frame_noise(t, x), self.still_band)
         first: int | None = None
         last: int | None = None
         settled = _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=True)
@@ -170,6 +164,18 @@ class HoldClock:
         if first is not None and last is not None and last < first:
             last = first
         return first, last
+
+    def _steady(
+        self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], sigma: float, band: float
+    ) -> tuple[npt.NDArray[np.float64], float]:
+        """(reading, band) as they are where the reading's frame-to-frame
+        noise `sigma` is within 1/NOISE_K of the band; else the reading
+        steadied by a running median of MEDIAN_S and the band widened to
+        that median's own noise."""
+        if math.isnan(sigma) or self.NOISE_K * sigma <= band:
+            return x, band
+        steady, samples = running_median(t, x, self.MEDIAN_S)
+        return steady, max(band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
 
     def _span(self) -> tuple[float, float]:
         """(start_s, end_s) before narrowing."""
@@ -375,15 +381,14 @@ class SettledHoldClock(HoldClock):
 
     def _steadied(self, t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, float]:
         """(progress, band) to find the hold's span on: as read with the
-        clock's band, or steadied with a band to match (see _span)."""
+        clock's band, or steadied with a band to match (see _span), the noise
+        measured over the hold and only over a hold of 2 x MEDIAN_S at least
+        (a sweep through the end is no hold to steady: its median would
+        flatten the arc's top into a still span)."""
         inside = (t >= self.start_s) & (t <= self.last_in_s)
         if not inside.any() or t[inside][-1] - t[inside][0] < 2 * self.MEDIAN_S:
             return p, self.band
-        sigma = frame_noise(t[inside], p[inside])
-        if math.isnan(sigma) or self.NOISE_K * sigma <= self.band:
-            return p, self.band
-        steady, samples = running_median(t, p, self.MEDIAN_S)
-        return steady, max(self.band, self.NOISE_K * sigma * 1.25 / np.sqrt(max(1.0, samples)))
+        return self._steady(t, p, frame_noise(t[inside], p[inside]), self.band)
 
     def _last_at_level(self, t: np.ndarray, p: np.ndarray, out_since: int, band: float) -> float:
         """When the reading last sat at its level (AT_LEVEL_SHARE) before the
