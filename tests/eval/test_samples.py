@@ -33,30 +33,14 @@ KNOWN_WARNING_FAILURES: dict[str, str] = {}
 
 # Clips posecheck does not get right yet, and why (see the issue notes). They
 # run as strict expected failures: fixing one makes its test say so.
-KNOWN_FAILURES = {
-    **KNOWN_WARNING_FAILURES,
-    # Head and shoulders only, facing the camera (a laptop): counted right
-    # (but the one below). The tilt and the nod read from the face mesh are
-    # right there; the turns are the pose model's (the face mesh read a 60
-    # deg turn as 51-57), but for the presses against the hand
-    # (head_turn_face_deg).
-    "norbekov_chin_to_chest_turns_head_front.mp4": "with the chin on the chest the close-up loses one left "
-    "turn: 3 of 4",
-    # An app's skeleton drawn over the person (tools/derive): the model
-    # itself misreads the body under it, confidently (visibility 0.9-1.0).
-    # (Drawn text is painted out before the model reads the frame:
-    # io/drawn_text.py.)
-    "neck_side_tilt_hold_front_overlay_skeleton.mp4": "dots drawn on the face mislead the face mesh too: a "
-    "still head's tilt reads 6 deg low and jitters +-5; the holds, steadied, are whole but 0.2-1.2 s long "
-    "(the lower level is reached earlier on the way in and later on the way out)",
-}
+KNOWN_FAILURES: dict[str, str] = {**KNOWN_WARNING_FAILURES}
 # Clips with a form fault the motion script did not make (no rendered clip
 # scripts one), and why. Strict expected failures.
 KNOWN_FORM_FAULTS = {
     "norbekov_chin_to_chest_turns_front_trim_midturn.mp4": "starts with the chin down and never lifts it: "
     "the only rest the recording shows is chin-down, so the chin reads 0 past it on every turn",
     "norbekov_chin_to_chest_turns_head_front.mp4": "chin on the chest in a close-up: the face mesh reads its "
-    "pitch 7-29 deg for a true 35 (one rep)",
+    "pitch 7-29 deg for a true 35 (both left turns)",
 }
 # Known for their counts or holds: a clip known for its warnings alone still
 # has its counts and holds checked.

@@ -1,4 +1,5 @@
-"""Timing a hold: when a static hold, or the hold at a rep's end, began and ended.
+"""Timing a static hold: when it began and ended (the hold at a rep's end
+extends this clock: settled_hold_clock.py).
 
 Out of the engine so the timing rules (the grace time, settling, the still
 metrics) can be read and tested on their own: a clock sees (time, in
@@ -149,17 +150,17 @@ class HoldClock:
         rest lasts REST_S at least. A slow settle or drift stays within the
         band of its own window and is held. A reading noisier than the band
         frame to frame is steadied first, as for the hold at a rep's end
-        (SettledHoldClock._steadied).
+        (settled_hold_clock.py, SettledHoldClock._steadied).
         """
         x, band = self._steady(t, x, frame_noise(t, x), self.still_band)
         first: int | None = None
         last: int | None = None
         settled = _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=True)
         if settled.any():
-            first = _runs_in(t, settled, self.REST_S)[0][0] or None
+            first = runs_in(t, settled, self.REST_S)[0][0] or None
         staying = _at_level(t, x, self.LEVEL_WINDOW_S, band, ahead=False)
         if staying.any():
-            k = _runs_in(t, staying, self.REST_S)[-1][1]
+            k = runs_in(t, staying, self.REST_S)[-1][1]
             last = k if k < len(t) - 1 else None
         if first is not None and last is not None and last < first:
             last = first
@@ -198,7 +199,7 @@ def _at_level(
     return np.asarray(np.abs(x - level) <= band)
 
 
-def _runs_in(t: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], min_s: float) -> list[tuple[int, int]]:
+def runs_in(t: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], min_s: float) -> list[tuple[int, int]]:
     """(first, last) indices of the runs of True in `mask` (over every
     sample of t) that last min_s at least; where none does, each True
     sample alone."""
@@ -227,219 +228,3 @@ def _runs(
             out.append((int(seen[k]), int(seen[m])))
         k = m + 1
     return out
-
-
-class SettledHoldClock(HoldClock):
-    """Times the hold at a rep's end position as the time spent STILL there.
-
-    Crossing the end threshold is not yet holding: the movement usually goes
-    on to the person's own end range. The hold starts when the movement has
-    settled (its progress rises by less than `settle_speed` ranges per second
-    over `SETTLE_WINDOW_S`) and ends when the way back starts (progress falls
-    faster than that). Measured on rendered clips, this keeps the hold within
-    a frame or two of the true still period, where timing from the threshold
-    crossings added the ramps (about a second per hold). While the hold runs
-    (the timer shown, the target check), a window found still counts as still
-    up to its end: counted to its start, the timer trailed by the window
-    (0.3 s), and a real 0.25 s turn held at 10 fps never reached its target.
-    """
-
-    SETTLE_WINDOW_S = 0.3
-    # Within this fraction of the movement's range of the hold's level, and
-    # at least the exercise's `hold.level_band` in the metric's own units
-    # (default 2 deg), counts as at the level: on rendered clips the model's
-    # reading of a perfectly still head drifts by up to 1.3 deg during a 10 s
-    # hold and creeps the last 1-2 deg into place; a tighter band cut holds
-    # short.
-    LEVEL_BAND = 0.15
-
-    def __init__(
-        self,
-        crossed_s: float,
-        grace_s: float,
-        settle_speed: float,
-        range_units: float,
-        level_band_units: float,
-        still_band_units: float = 2.0,
-    ) -> None:
-        super().__init__(crossed_s, grace_s, still_band_units)
-        self.start_s = None
-        self.settle_speed = settle_speed
-        self.band = max(self.LEVEL_BAND, level_band_units / abs(range_units))
-        self._t: list[float] = []
-        self._p: list[float] = []
-        self._scan = 0
-        self._crossed_s = crossed_s
-        self._still_until_s: float | None = None
-
-    def _step(self, i: int, j: int) -> float:
-        """Progress change per second from sample i to sample j."""
-        return (self._p[j] - self._p[i]) / (self._t[j] - self._t[i])
-
-    def update(self, t_s: float, in_position: bool, progress: float = math.nan, still: tuple[float, ...] = ()) -> bool:
-        held = super().update(t_s, in_position, progress, still)
-        if math.isnan(progress):
-            return held
-        self._t.append(t_s)
-        self._p.append(progress)
-        k = len(self._t) - 1
-        # Advance to the sample one window back from now.
-        w = self.SETTLE_WINDOW_S - 1e-9
-        while self._scan + 1 < k and self._t[k] - self._t[self._scan + 1] >= w:
-            self._scan += 1
-        i = self._scan
-        if k > i and self._t[k] - self._t[i] >= w and self._t[i] >= self._crossed_s:
-            step = self._step(i, k)
-            if self.start_s is None and step < self.settle_speed:
-                self.start_s = self._t[i]
-            if self.start_s is not None and abs(step) < self.settle_speed and in_position:
-                self._still_until_s = self._t[k]
-        return held
-
-    @property
-    def elapsed_s(self) -> float:
-        if self.start_s is None or self._still_until_s is None:
-            return 0.0
-        return max(self._still_until_s - self.start_s, 0.0)
-
-    # How long a departure must last at least (a noise spike is not one; the
-    # hold's grace time is used when longer). The level it departs from is
-    # the median of the LEVEL_WINDOW_S before.
-    DEPART_FOR_S = 0.2
-    # The hold ended where the reading last sat at its level before leaving
-    # it for good: within this share of the band round its trailing median
-    # (a turn back from near profile wanders at the band's edge; README).
-    AT_LEVEL_SHARE = 0.8
-
-    def _span(self) -> tuple[float, float]:
-        """(start_s, end_s) of the movement's own still period, refined once
-        the hold is over.
-
-        The level is the median progress of the first LEVEL_WINDOW_S after
-        the movement settled; the hold starts at the first moment within the
-        level band of it (never before the threshold crossing: the model
-        creeps the last degree or two into place). It ends where the progress
-        last sat at its level (_last_at_level) before it left the band round
-        its trailing median (of LEVEL_WINDOW_S) for longer than the grace time:
-        the way back, or on further (past the held position) - while a slow
-        drift during the hold is followed by the trailing median.
-
-        A reading noisier than the band (3 sigma of its frame-to-frame noise
-        over the hold past it: dots drawn on a face made a still head's tilt
-        jump +-5 deg a frame, and a 10.8 s hold was cut into 3-7 s pieces)
-        is first steadied by a running median of MEDIAN_S, and the band is
-        widened to that median's own noise.
-        """
-        assert self.start_s is not None
-        t = np.asarray(self._t)
-        p, band = self._steadied(t, np.asarray(self._p))
-        first = (t >= self.start_s) & (t <= self.start_s + self.LEVEL_WINDOW_S)
-        if not first.any():
-            return self.start_s, self.last_in_s
-        level = float(np.median(p[first]))
-        near = np.flatnonzero((np.abs(p - level) <= band) & (t >= self._crossed_s) & (t <= self.start_s))
-        start = min(float(t[near[0]]), self.start_s) if len(near) else self.start_s
-        i0 = int(np.searchsorted(t, self.start_s))
-        out_since: int | None = None
-        back_since: int | None = None
-        trailing_at_out = level
-        for i in range(i0, len(t)):
-            if t[i] > self.last_in_s + self.grace_s:
-                break
-            recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
-            trailing = float(np.median(recent)) if len(recent) else level
-            if abs(p[i] - trailing) > band and abs(p[i] - level) > band:
-                back_since = None
-                if out_since is None:
-                    out_since, trailing_at_out = i, trailing
-                if t[i] - t[out_since] >= max(self.DEPART_FOR_S, self.grace_s):
-                    if p[i] > level and self._stays_from(t, p, i, band):
-                        # Further out and staying there: the model crept
-                        # into the held position late (drawn lines over the
-                        # face made a still head read 27 then 34 deg), not a
-                        # departure. The hold goes on at the new level.
-                        level, out_since = float(p[i]), None
-                        continue
-                    if self._comes_back(t, p, i, trailing_at_out, band):
-                        # A wander of the reading that returns to the level
-                        # before the hold is over is not the way back.
-                        out_since = None
-                        continue
-                    return start, max(self._last_at_level(t, p, out_since, band), start)
-            elif out_since is not None:
-                # Back at the level only counts once it lasts: a head turning
-                # back from past profile reads a frame or two at the held
-                # angle again on its way.
-                back_since = i if back_since is None else back_since
-                if t[i] - t[back_since] >= self.DEPART_FOR_S:
-                    out_since = back_since = None
-        if out_since is not None:
-            # Still away when the hold ended (back at neutral, or out past
-            # grace): that was the departure.
-            return start, max(self._last_at_level(t, p, out_since, band), start)
-        return start, self.last_in_s
-
-    def _steadied(self, t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, float]:
-        """(progress, band) to find the hold's span on: as read with the
-        clock's band, or steadied with a band to match (see _span), the noise
-        measured over the hold and only over a hold of 2 x MEDIAN_S at least
-        (a sweep through the end is no hold to steady: its median would
-        flatten the arc's top into a still span)."""
-        inside = (t >= self.start_s) & (t <= self.last_in_s)
-        if not inside.any() or t[inside][-1] - t[inside][0] < 2 * self.MEDIAN_S:
-            return p, self.band
-        return self._steady(t, p, frame_noise(t[inside], p[inside]), self.band)
-
-    def _last_at_level(self, t: np.ndarray, p: np.ndarray, out_since: int, band: float) -> float:
-        """When the reading last sat at its level (AT_LEVEL_SHARE) before the
-        departure found at `out_since`, never before the hold's start."""
-        i = max(out_since - 1, 0)
-        while i > 0 and t[i] > self.start_s:
-            recent = p[(t >= max(t[i] - self.LEVEL_WINDOW_S, self.start_s)) & (t < t[i])]
-            if not len(recent) or abs(p[i] - float(np.median(recent))) <= band * self.AT_LEVEL_SHARE:
-                break
-            i -= 1
-        return float(t[i])
-
-    def _stays_from(self, t: np.ndarray, p: np.ndarray, i: int, band: float) -> bool:
-        """From sample i the progress stays within the band of p[i] for the
-        next LEVEL_WINDOW_S (or to the end of the hold)."""
-        ahead = (t >= t[i]) & (t <= min(t[i] + self.LEVEL_WINDOW_S, self.last_in_s))
-        return bool(np.all(np.abs(p[ahead] - p[i]) <= 2 * band))
-
-    def _comes_back(self, t: np.ndarray, p: np.ndarray, i: int, ref: float, band: float) -> bool:
-        """After sample i, before the hold's last in-position moment, the
-        progress is back within the band of `ref` for DEPART_FOR_S."""
-        since: float | None = None
-        for k in range(i + 1, len(t)):
-            if t[k] > self.last_in_s:
-                return False
-            if abs(p[k] - ref) <= band:
-                since = t[k] if since is None else since
-                if t[k] - since >= self.DEPART_FOR_S:
-                    return True
-            else:
-                since = None
-        return False
-
-    def _ways_seen(self) -> tuple[bool, bool]:
-        """A rep's end is always moved into, and the hold there is closed
-        by the counter as the way back starts: both ends may be narrowed."""
-        return True, True
-
-    def _rest_span(self, t: npt.NDArray[np.float64], x: npt.NDArray[np.float64]) -> tuple[int | None, int | None]:
-        """(first, last) sample of a `still` metric at the level it held
-        over the whole hold, for REST_S at least (where it never rested that
-        long, each sample at the level counts): a press is held at one level
-        of the head's lean, and the head resting at neutral before the hand
-        pushes is not the press (a level of its own, ahead of the lean, took
-        1-2 s of rest into the hold). Narrowed only where the metric was
-        seen away from the level first (or after)."""
-        at_rest = np.abs(x - float(np.median(x))) <= self.still_band
-        if not at_rest.any():
-            return None, None
-        runs = _runs_in(t, at_rest, self.REST_S)
-        return (runs[0][0] or None), (runs[-1][1] if runs[-1][1] < len(t) - 1 else None)
-
-    def end_s(self) -> float:
-        return self.final_span()[1] if self.start_s is not None else self.last_in_s

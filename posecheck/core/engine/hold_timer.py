@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from posecheck.core.engine.hold_clock import HoldClock, SettledHoldClock
+from posecheck.core.engine.hold_clock import HoldClock
+from posecheck.core.engine.settled_hold_clock import SettledHoldClock
 from posecheck.core.events import Event, EventKind, HoldRecord
 from posecheck.spec import HoldRule
 
