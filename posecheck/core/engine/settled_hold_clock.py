@@ -103,15 +103,16 @@ class SettledHoldClock(HoldClock):
         """(start_s, end_s) of the movement's own still period, refined once
         the hold is over (_band_span); for a reading noisier than the band,
         where the ramps in and out met the held level (ramp_edges)."""
-        start, end = self._band_span()
+        assert self.start_s is not None
         t = np.asarray(self._t)
-        p = np.asarray(self._p)
-        steady, band = self._steadied(t, p)
+        raw = np.asarray(self._p)
+        p, band = self._steadied(t, raw)
+        start, end = self._band_span(t, p, band)
         if band <= self.band:
             return start, end
-        return ramp_edges(t, p, steady, (start, end), band, self._crossed_s)
+        return ramp_edges(t, raw, p, (start, end), band, self._crossed_s)
 
-    def _band_span(self) -> tuple[float, float]:
+    def _band_span(self, t: np.ndarray, p: np.ndarray, band: float) -> tuple[float, float]:
         """(start_s, end_s) of the movement's own still period, refined once
         the hold is over.
 
@@ -128,11 +129,10 @@ class SettledHoldClock(HoldClock):
         over the hold past it: dots drawn on a face made a still head's tilt
         jump +-5 deg a frame, and a 10.8 s hold was cut into 3-7 s pieces)
         is first steadied by a running median of MEDIAN_S, and the band is
-        widened to that median's own noise.
+        widened to that median's own noise (`p` and `band` as _steadied
+        gives them).
         """
         assert self.start_s is not None
-        t = np.asarray(self._t)
-        p, band = self._steadied(t, np.asarray(self._p))
         first = (t >= self.start_s) & (t <= self.start_s + self.LEVEL_WINDOW_S)
         if not first.any():
             return self.start_s, self.last_in_s
