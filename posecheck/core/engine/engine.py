@@ -142,8 +142,7 @@ class ExerciseEngine:
                 if clock is not None and not clock.update(t_s, in_pos is True):
                     clock = None
                 if clock is None and in_pos:
-                    clock = HoldClock(t_s, self.ex.hold.grace_s, self.ex.hold.still_band, self._out_seen)
-                    self._out_seen = False
+                    clock = self._new_hold_clock(t_s)
                 self._setup_clock = clock
             elif self.ex.reps is not None:
                 # The rep machine may arm (see neutral) during setup, so a
@@ -184,6 +183,16 @@ class ExerciseEngine:
         the hold at a rep's end is the rep counter's and keeps its grace rule."""
         return clock.unjudged(t_s) if self.ex.reps is None else clock.update(t_s, False)
 
+    def _new_hold_clock(self, t_s: float) -> HoldClock:
+        """The clock of a static hold reached at t_s, told whether it was
+        seen being got into (a frame out of position since the last hold
+        began: HoldClock.entered)."""
+        hold = self.ex.hold
+        assert hold is not None
+        clock = HoldClock(t_s, hold.grace_s, hold.still_band, self._out_seen)
+        self._out_seen = False
+        return clock
+
     def _in_hold_position(self, values: dict[str, float]) -> bool | None:
         """In the static hold's position; None when a condition cannot be
         judged this frame (its metric NaN): an unknown never breaks or
@@ -214,8 +223,7 @@ class ExerciseEngine:
         if clock is None:
             self._out_seen |= not in_pos
             if in_pos:
-                clock = HoldClock(t_s, hold.grace_s, hold.still_band, self._out_seen)
-                self._out_seen = False
+                clock = self._new_hold_clock(t_s)
                 self.timer.start(clock)
                 self._hold_phase = Phase.HOLDING
                 clock.update(t_s, in_pos, still=self.timer.still_values(values))

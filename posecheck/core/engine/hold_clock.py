@@ -200,31 +200,21 @@ def _at_level(
 
 
 def runs_in(t: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], min_s: float) -> list[tuple[int, int]]:
-    """(first, last) indices of the runs of True in `mask` (over every
-    sample of t) that last min_s at least; where none does, each True
-    sample alone."""
-    every = np.arange(len(t))
-    return _runs(t, every, mask, min_s) or [(int(i), int(i)) for i in np.flatnonzero(mask)]
-
-
-def _runs(
-    t: npt.NDArray[np.float64], seen: npt.NDArray[np.intp], at_rest: npt.NDArray[np.bool_], min_s: float
-) -> list[tuple[int, int]]:
-    """(first, last) frame indices of the runs of seen frames at rest that
-    last min_s at least. A gap in the frames seen (an unknown reading for
-    longer than two frames) ends a run: rest is not assumed across it."""
+    """(first, last) indices of the runs of True in `mask` (one per sample
+    of t) that last min_s at least; where none does, each True sample
+    alone. A gap in t (an unknown reading for longer than two frames) ends
+    a run: rest is not assumed across it."""
     out: list[tuple[int, int]] = []
-    times = t[seen]
-    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     k = 0
-    while k < len(seen):
-        if not at_rest[k]:
+    while k < len(t):
+        if not mask[k]:
             k += 1
             continue
         m = k
-        while m + 1 < len(seen) and at_rest[m + 1] and times[m + 1] - times[m] <= 2.0 * step + 1e-9:
+        while m + 1 < len(t) and mask[m + 1] and t[m + 1] - t[m] <= 2.0 * step + 1e-9:
             m += 1
-        if times[m] - times[k] >= min_s - 1e-9:
-            out.append((int(seen[k]), int(seen[m])))
+        if t[m] - t[k] >= min_s - 1e-9:
+            out.append((k, m))
         k = m + 1
-    return out
+    return out or [(int(i), int(i)) for i in np.flatnonzero(mask)]
